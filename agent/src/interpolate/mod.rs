@@ -1,0 +1,275 @@
+//! `@{{...}}` references: parsed once into templates, resolved against earlier steps,
+//! variables, the environment and built-ins when a step runs.
+
+mod render;
+
+pub use render::{ResolveError, Scope, Secrets};
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::path::{PathError, PropertyPath};
+
+/// A string with `@{{...}}` references in it.
+#[derive(Debug, Clone, Default)]
+pub struct Template {
+    pub pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Piece {
+    Text(String),
+    Ref(Reference),
+}
+
+/// One `@{{...}}` reference.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// The text between the braces, as written, for messages.
+    pub text: String,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone)]
+pub enum Target {
+    Step { step: StepRef, part: Part },
+    Var { name: String, path: Option<PropertyPath> },
+    Env(String),
+    Uuid,
+    Timestamp,
+    Now,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepRef {
+    /// `stepN`, 1-based.
+    Position(usize),
+    Name(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Part {
+    Status,
+    Latency,
+    Header(String),
+    Body(Option<PropertyPath>),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("`@{{{{` is not closed by `}}}}`")]
+    Unclosed,
+    #[error("empty reference `@{{{{}}}}`")]
+    Empty,
+    #[error(
+        "unknown reference `{0}`: expected stepN.PART, NAME.PART, vars.NAME, env.NAME, $uuid, $timestamp or $now"
+    )]
+    Unknown(String),
+    #[error(
+        "`{reference}`: unknown part `{part}`; expected status, latency, headers.NAME, body or body.PATH"
+    )]
+    UnknownPart { reference: String, part: String },
+    #[error("`{reference}`: {source}")]
+    Path { reference: String, source: PathError },
+}
+
+impl Template {
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find("@{{") {
+            if open > 0 {
+                pieces.push(Piece::Text(rest[..open].to_string()));
+            }
+            let after = &rest[open + 3..];
+            let close = after.find("}}").ok_or(TemplateError::Unclosed)?;
+            pieces.push(Piece::Ref(Reference::parse(after[..close].trim())?));
+            rest = &after[close + 2..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest.to_string()));
+        }
+        Ok(Template { pieces })
+    }
+
+    /// The template as literal text when it has no references.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [] => Some(""),
+            [Piece::Text(text)] => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The reference when the template is exactly one reference and nothing else.
+    pub fn as_single_reference(&self) -> Option<&Reference> {
+        match self.pieces.as_slice() {
+            [Piece::Ref(reference)] => Some(reference),
+            _ => None,
+        }
+    }
+
+    pub fn references(&self) -> impl Iterator<Item = &Reference> {
+        self.pieces.iter().filter_map(|piece| match piece {
+            Piece::Ref(reference) => Some(reference),
+            Piece::Text(_) => None,
+        })
+    }
+}
+
+impl Reference {
+    pub fn parse(text: &str) -> Result<Reference, TemplateError> {
+        if text.is_empty() {
+            return Err(TemplateError::Empty);
+        }
+        let (head, rest) = match text.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (text, None),
+        };
+        let path_error = |source| TemplateError::Path { reference: text.to_string(), source };
+        let target = match (head, rest) {
+            ("$uuid", None) => Target::Uuid,
+            ("$timestamp", None) => Target::Timestamp,
+            ("$now", None) => Target::Now,
+            ("env", Some(name)) if !name.is_empty() => Target::Env(name.to_string()),
+            ("vars", Some(rest)) if !rest.is_empty() => {
+                let (name, path) = split_name(rest);
+                let path = path.map(PropertyPath::parse).transpose().map_err(path_error)?;
+                Target::Var { name: name.to_string(), path }
+            }
+            (head, Some(part)) if !head.starts_with('$') && head != "env" && head != "vars" => {
+                Target::Step { step: StepRef::parse(head), part: Part::parse(text, part)? }
+            }
+            _ => return Err(TemplateError::Unknown(text.to_string())),
+        };
+        Ok(Reference { text: text.to_string(), target })
+    }
+}
+
+/// Splits `NAME.rest` or `NAME[0]...` into the name and the path after it.
+fn split_name(text: &str) -> (&str, Option<&str>) {
+    match text.find(['.', '[']) {
+        Some(cut) if text[cut..].starts_with('.') => (&text[..cut], Some(&text[cut + 1..])),
+        Some(cut) => (&text[..cut], Some(&text[cut..])),
+        None => (text, None),
+    }
+}
+
+impl StepRef {
+    fn parse(head: &str) -> StepRef {
+        match head.strip_prefix("step").and_then(|n| n.parse::<usize>().ok()) {
+            Some(position) => StepRef::Position(position),
+            None => StepRef::Name(head.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for StepRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepRef::Position(n) => write!(f, "step{n}"),
+            StepRef::Name(name) => f.write_str(name),
+        }
+    }
+}
+
+impl Part {
+    fn parse(reference: &str, part: &str) -> Result<Part, TemplateError> {
+        let path_error = |source| TemplateError::Path { reference: reference.to_string(), source };
+        Ok(match part {
+            "status" => Part::Status,
+            "latency" => Part::Latency,
+            "body" => Part::Body(None),
+            _ => {
+                if let Some(name) = part.strip_prefix("headers.").filter(|n| !n.is_empty()) {
+                    Part::Header(name.to_ascii_lowercase())
+                } else if let Some(path) = part.strip_prefix("body.") {
+                    Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
+                } else if let Some(path) = part.strip_prefix("body").filter(|p| p.starts_with('[')) {
+                    Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
+                } else {
+                    return Err(TemplateError::UnknownPart {
+                        reference: reference.to_string(),
+                        part: part.to_string(),
+                    });
+                }
+            }
+        })
+    }
+}
+
+/// A JSON request body with references inside string values.
+#[derive(Debug, Clone)]
+pub enum JsonTemplate {
+    /// A subtree without any reference, used as is.
+    Literal(Value),
+    /// A string that is exactly one reference: replaced by the referenced value, typed.
+    Whole(Reference),
+    /// A string mixing text and references: rendered as text.
+    Text(Template),
+    Array(Vec<JsonTemplate>),
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+impl JsonTemplate {
+    /// Parses every string in `value`; errors carry the JSON path (`.a[0].b`) of the string.
+    pub fn parse(value: &Value) -> Result<JsonTemplate, (String, TemplateError)> {
+        if !contains_reference(value) {
+            return Ok(JsonTemplate::Literal(value.clone()));
+        }
+        Ok(match value {
+            Value::String(text) => {
+                let template = Template::parse(text).map_err(|e| (String::new(), e))?;
+                match template.as_single_reference() {
+                    Some(reference) => JsonTemplate::Whole(reference.clone()),
+                    None => JsonTemplate::Text(template),
+                }
+            }
+            Value::Array(items) => JsonTemplate::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| JsonTemplate::parse(item).map_err(|(p, e)| (format!("[{i}]{p}"), e)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(map) => JsonTemplate::Object(
+                map.iter()
+                    .map(|(key, item)| {
+                        let parsed = JsonTemplate::parse(item).map_err(|(p, e)| (format!(".{key}{p}"), e))?;
+                        Ok((key.clone(), parsed))
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => JsonTemplate::Literal(other.clone()),
+        })
+    }
+
+    pub fn references(&self) -> Vec<&Reference> {
+        let mut out = Vec::new();
+        self.collect_references(&mut out);
+        out
+    }
+
+    fn collect_references<'a>(&'a self, out: &mut Vec<&'a Reference>) {
+        match self {
+            JsonTemplate::Literal(_) => {}
+            JsonTemplate::Whole(reference) => out.push(reference),
+            JsonTemplate::Text(template) => out.extend(template.references()),
+            JsonTemplate::Array(items) => items.iter().for_each(|item| item.collect_references(out)),
+            JsonTemplate::Object(fields) => fields.iter().for_each(|(_, item)| item.collect_references(out)),
+        }
+    }
+}
+
+fn contains_reference(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains("@{{"),
+        Value::Array(items) => items.iter().any(contains_reference),
+        Value::Object(map) => map.values().any(contains_reference),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,7 @@
+//! Skopos: an API monitoring agent. See `docs/ARCHITECTURE.md` for how data flows.
+
+pub mod interpolate;
+pub mod model;
+pub mod path;
+pub mod response;
+pub mod source;

@@ -1,0 +1,277 @@
+//! The collection file format as data: what users write, as serde reads it.
+//! Field names and meanings follow `shared/spec/collections.md`.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Default whole-request timeout when neither the step nor `defaults` sets one.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// Default cap on a response body; a larger body is a step error.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+
+/// An ordered list of HTTP steps run in sequence.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collection {
+    /// Unique within an agent.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Referenced as `@{{vars.NAME}}`; `--var K=V` overrides.
+    #[serde(default)]
+    pub variables: Map<String, Value>,
+    #[serde(default)]
+    pub defaults: Defaults,
+    pub steps: Vec<Step>,
+}
+
+/// Settings applied to every step unless the step sets its own.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Whole request, connection to last body byte (default 30000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub headers: Map<String, Value>,
+    #[serde(default)]
+    pub tls: Tls,
+    /// Largest response body accepted, after decompression (default 10 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<u64>,
+    /// Follow 3xx redirects (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_redirects: Option<bool>,
+    /// Keep running later steps after a step's assertion fails (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continue_on_failure: Option<bool>,
+}
+
+/// TLS options; file paths are relative to the collection file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// Extra PEM root certificates trusted besides the system and Mozilla roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// Accept any server certificate (testing only).
+    #[serde(default)]
+    pub insecure: bool,
+    /// PEM client certificate chain for mutual TLS, with `client_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<PathBuf>,
+}
+
+/// One HTTP exchange and the checks on its response.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Optional; every step is also `stepN` (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub request: Request,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
+    #[serde(default)]
+    pub assert: Vec<Assertion>,
+    /// Overrides `defaults.timeout_ms` for this step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// GET when omitted.
+    #[serde(default = "default_method")]
+    pub method: String,
+    pub url: String,
+    /// Appended to the URL, URL-encoded. A list value repeats the parameter.
+    #[serde(default)]
+    pub query: Map<String, Value>,
+    #[serde(default)]
+    pub headers: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+    /// Overrides `defaults.follow_redirects`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_redirects: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Auth>,
+}
+
+fn default_method() -> String {
+    "GET".to_string()
+}
+
+/// A request body: at most one of `json`, `text` or `form`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<Map<String, Value>>,
+}
+
+/// Request authentication.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Auth {
+    Basic { user: String, password: String },
+    Bearer(String),
+    /// Token fetched once per run from `token_url` and reused by every step that names the
+    /// same token URL, client and scope.
+    Oauth2ClientCredentials {
+        token_url: String,
+        client_id: String,
+        client_secret: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope: Option<String>,
+    },
+    /// Mutual TLS with a PEM certificate chain and key (paths relative to the file).
+    ClientCert { cert: PathBuf, key: PathBuf },
+}
+
+/// Retrying a step's request; every attempt is recorded in the report.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Total attempts, the first included.
+    pub attempts: u32,
+    #[serde(default = "default_retry_delay")]
+    pub delay_ms: u64,
+    #[serde(default)]
+    pub backoff: Backoff,
+    /// What is retried: request errors always; `status` adds 5xx responses.
+    #[serde(default = "default_retry_on")]
+    pub on: Vec<RetryOn>,
+}
+
+fn default_retry_delay() -> u64 {
+    500
+}
+
+fn default_retry_on() -> Vec<RetryOn> {
+    vec![RetryOn::Error]
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Backoff {
+    #[default]
+    Constant,
+    Linear,
+    Exponential,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryOn {
+    Error,
+    Status,
+}
+
+/// A check on the response.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assertion {
+    /// Shown in reports instead of the generated description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub source: Source,
+    /// Header name, body path (dot path or JSONPath), or certificate field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+    pub op: Op,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// With `op: plugin`, the assertion plugin to call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+}
+
+/// What part of the response an assertion looks at.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Status,
+    /// Milliseconds from sending the request to the last body byte.
+    Latency,
+    Header,
+    Body,
+    /// Response body bytes after decompression.
+    Size,
+    Certificate,
+}
+
+/// How the actual value is compared with the expected one.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+    NotIn,
+    Contains,
+    NotContains,
+    Matches,
+    Exists,
+    NotExists,
+    Type,
+    Length,
+    Count,
+    Plugin,
+}
+
+impl Op {
+    /// Operators that take no `value`.
+    pub fn takes_value(self) -> bool {
+        !matches!(self, Op::Exists | Op::NotExists)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "eq",
+            Op::Ne => "ne",
+            Op::Lt => "lt",
+            Op::Lte => "lte",
+            Op::Gt => "gt",
+            Op::Gte => "gte",
+            Op::In => "in",
+            Op::NotIn => "not_in",
+            Op::Contains => "contains",
+            Op::NotContains => "not_contains",
+            Op::Matches => "matches",
+            Op::Exists => "exists",
+            Op::NotExists => "not_exists",
+            Op::Type => "type",
+            Op::Length => "length",
+            Op::Count => "count",
+            Op::Plugin => "plugin",
+        }
+    }
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Status => "status",
+            Source::Latency => "latency",
+            Source::Header => "header",
+            Source::Body => "body",
+            Source::Size => "size",
+            Source::Certificate => "certificate",
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! A received HTTP response, as interpolation and assertions see it.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use serde::Serialize;
+use serde_json::Value;
+
+/// The server certificate of the connection a response came over.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub sans: Vec<String>,
+    /// Seconds since the Unix epoch.
+    pub not_after_unix: i64,
+}
+
+impl CertificateInfo {
+    /// Whole days until the certificate expires (negative once expired).
+    pub fn expires_in_days(&self, now_unix: i64) -> i64 {
+        (self.not_after_unix - now_unix).div_euclid(86_400)
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    /// The decoded body (after gzip/br/deflate).
+    pub body: Bytes,
+    /// From the first byte of the request to the last byte of the body.
+    pub latency: Duration,
+    pub certificate: Option<CertificateInfo>,
+    json: OnceLock<Option<Value>>,
+}
+
+impl Response {
+    pub fn new(
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+        latency: Duration,
+        certificate: Option<CertificateInfo>,
+    ) -> Response {
+        Response { status, headers, body, latency, certificate, json: OnceLock::new() }
+    }
+
+    /// The body parsed as JSON, or `None` when it is not JSON. Parsed once, on first use.
+    pub fn json(&self) -> Option<&Value> {
+        self.json.get_or_init(|| serde_json::from_slice(&self.body).ok()).as_ref()
+    }
+
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
+    /// Every value of a header (case-insensitive), joined by ", " as HTTP allows.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let mut values = self.headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()));
+        let first = values.next()?;
+        Some(values.fold(first.into_owned(), |joined, next| joined + ", " + &next))
+    }
+
+    pub fn latency_ms(&self) -> f64 {
+        self.latency.as_secs_f64() * 1000.0
+    }
+}
+
+/// The first `max` characters of `text`, marked when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
+        None => text.to_string(),
+    }
+}
