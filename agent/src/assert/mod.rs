@@ -1,0 +1,320 @@
+//! Assertions: compiled once from the model, evaluated against each response.
+
+mod ops;
+
+pub use ops::{TYPE_NAMES, equal, type_name};
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use regex::Regex;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{Assertion, Op, Source};
+use crate::path::{Found, PropertyPath};
+use crate::response::{Response, excerpt};
+
+/// An assertion ready to evaluate: its path parsed and its pattern compiled.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: Option<String>,
+    pub source: Source,
+    pub property: Option<String>,
+    pub op: Op,
+    pub expected: Option<Value>,
+    pub plugin: Option<String>,
+    selector: Selector,
+    regex: Option<Regex>,
+}
+
+#[derive(Debug, Clone)]
+enum Selector {
+    Whole,
+    Header(String),
+    BodyPath(PropertyPath),
+    Certificate(CertificateField),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum CertificateField {
+    ExpiresInDays,
+    Issuer,
+    Subject,
+    Sans,
+}
+
+const CERTIFICATE_FIELDS: [&str; 4] = ["expires_in_days", "issuer", "subject", "sans"];
+
+/// A problem with an assertion as written; `field` is `property`, `value`, `op` or `plugin`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The outcome of one assertion, as reports show it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AssertionResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub source: Source,
+    pub property: Option<String>,
+    pub op: Op,
+    pub expected: Option<Value>,
+    pub actual: Option<Value>,
+    pub passed: bool,
+    /// For a failure, what went wrong in words: `expected 2, got 1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl AssertionResult {
+    /// `body items[0].qty` — what the assertion looked at.
+    pub fn subject(&self) -> String {
+        match (&self.name, &self.property) {
+            (Some(name), _) => name.clone(),
+            (None, Some(property)) => format!("{} {property}", self.source.as_str()),
+            (None, None) => self.source.as_str().to_string(),
+        }
+    }
+}
+
+/// Where a `plugin` assertion is handed over. The Wasm plugin host implements this; until
+/// one is configured, [`NoPlugins`] reports that the named plugin is not loaded.
+pub trait AssertionPlugins: Send + Sync {
+    /// Returns whether the plugin passed the response, with the actual value it saw.
+    fn evaluate(&self, plugin: &str, config: Option<&Value>, response: &Response) -> Result<PluginVerdict, String>;
+}
+
+#[derive(Debug, Clone)]
+pub struct PluginVerdict {
+    pub passed: bool,
+    pub actual: Option<Value>,
+    pub message: Option<String>,
+}
+
+pub struct NoPlugins;
+
+impl AssertionPlugins for NoPlugins {
+    fn evaluate(&self, plugin: &str, _: Option<&Value>, _: &Response) -> Result<PluginVerdict, String> {
+        Err(format!("no assertion plugin named `{plugin}` is loaded"))
+    }
+}
+
+impl Check {
+    pub fn compile(assertion: &Assertion) -> Result<Check, CheckError> {
+        let err = |field, message: String| CheckError { field, message };
+        let op = assertion.op;
+        let property = assertion.property.as_deref().map(str::trim);
+        let selector = match (assertion.source, property) {
+            (Source::Status | Source::Latency | Source::Size, Some(_)) => {
+                return Err(err("property", format!("`{}` takes no property", assertion.source.as_str())));
+            }
+            (Source::Header, None) => return Err(err("property", "`header` needs the header name in `property`".into())),
+            (Source::Certificate, None) => {
+                return Err(err("property", format!("`certificate` needs a property: {}", CERTIFICATE_FIELDS.join(", "))));
+            }
+            (Source::Header, Some(name)) => Selector::Header(name.to_ascii_lowercase()),
+            (Source::Body, Some(path)) => {
+                Selector::BodyPath(PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?)
+            }
+            (Source::Certificate, Some(field)) => Selector::Certificate(match field {
+                "expires_in_days" => CertificateField::ExpiresInDays,
+                "issuer" => CertificateField::Issuer,
+                "subject" => CertificateField::Subject,
+                "sans" => CertificateField::Sans,
+                other => {
+                    let hint = crate::source::suggest(other, CERTIFICATE_FIELDS.into_iter())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    return Err(err("property", format!("unknown certificate property `{other}`; expected one of {}{hint}", CERTIFICATE_FIELDS.join(", "))));
+                }
+            }),
+            _ => Selector::Whole,
+        };
+        let value = assertion.value.as_ref();
+        let regex = check_value(op, value, assertion.plugin.is_some())?;
+        Ok(Check {
+            name: assertion.name.clone(),
+            source: assertion.source,
+            property: property.map(str::to_string),
+            op,
+            expected: assertion.value.clone(),
+            plugin: assertion.plugin.clone(),
+            selector,
+            regex,
+        })
+    }
+
+    pub fn evaluate(&self, response: &Response, plugins: &dyn AssertionPlugins) -> AssertionResult {
+        let subject = self.actual(response);
+        if self.op == Op::Plugin {
+            let plugin = self.plugin.as_deref().unwrap_or_default();
+            let (passed, actual, message) = match plugins.evaluate(plugin, self.expected.as_ref(), response) {
+                Ok(verdict) => (verdict.passed, verdict.actual, verdict.message),
+                Err(error) => (false, None, Some(format!("plugin `{plugin}` failed: {error}"))),
+            };
+            let message = if passed { None } else { message.or(Some(format!("plugin `{plugin}` did not pass"))) };
+            return self.result(actual, passed, message);
+        }
+        let verdict = ops::compare(
+            self.op,
+            subject.value.as_ref(),
+            self.expected.as_ref(),
+            self.regex.as_ref(),
+            matches!(self.source, Source::Status | Source::Header),
+            subject.count,
+        );
+        let message = (!verdict.passed).then(|| {
+            let got = match (&subject.value, &subject.missing) {
+                (_, Some(missing)) => missing.clone(),
+                (Some(value), None) if self.op == Op::Count => format!("{} ({})", subject.count, show(value)),
+                (Some(value), None) => show(value),
+                (None, None) => "nothing".to_string(),
+            };
+            let got = if self.op == Op::Count && subject.value.is_none() { "0".to_string() } else { got };
+            let mut message = format!("expected {}, got {got}", self.expectation());
+            if let Some(reason) = verdict.type_mismatch {
+                message.push_str(&format!(" ({reason})"));
+            }
+            message
+        });
+        self.result(subject.value, verdict.passed, message)
+    }
+
+    fn result(&self, actual: Option<Value>, passed: bool, message: Option<String>) -> AssertionResult {
+        AssertionResult {
+            name: self.name.clone(),
+            source: self.source,
+            property: self.property.clone(),
+            op: self.op,
+            expected: self.expected.clone(),
+            actual,
+            passed,
+            message,
+        }
+    }
+
+    /// The expectation in words: `2`, `< 800`, `to match /^a/`.
+    fn expectation(&self) -> String {
+        let value = self.expected.as_ref().map(show).unwrap_or_default();
+        match self.op {
+            Op::Eq => value,
+            Op::Ne => format!("not {value}"),
+            Op::Lt => format!("< {value}"),
+            Op::Lte => format!("<= {value}"),
+            Op::Gt => format!("> {value}"),
+            Op::Gte => format!(">= {value}"),
+            Op::In => format!("one of {value}"),
+            Op::NotIn => format!("none of {value}"),
+            Op::Contains => format!("to contain {value}"),
+            Op::NotContains => format!("not to contain {value}"),
+            Op::Matches => format!("to match /{}/", self.expected.as_ref().and_then(Value::as_str).unwrap_or_default()),
+            Op::Exists => "to exist".into(),
+            Op::NotExists => "not to exist".into(),
+            Op::Type => format!("type {}", self.expected.as_ref().and_then(Value::as_str).unwrap_or_default()),
+            Op::Length => format!("length {value}"),
+            Op::Count => format!("{value} matches"),
+            Op::Plugin => "plugin to pass".into(),
+        }
+    }
+
+    fn actual(&self, response: &Response) -> Subject {
+        match (&self.selector, self.source) {
+            (_, Source::Status) => Subject::one(Value::from(response.status)),
+            (_, Source::Latency) => Subject::one(Value::from(response.latency.as_millis() as u64)),
+            (_, Source::Size) => Subject::one(Value::from(response.body.len())),
+            (Selector::Whole, _) => Subject::one(Value::String(response.text().into_owned())),
+            (Selector::Header(name), _) => {
+                let count = response.headers.get_all(name.as_str()).iter().count();
+                match response.header(name) {
+                    Some(value) => Subject { value: Some(Value::String(value)), count, missing: None },
+                    None => Subject::missing(format!("no `{name}` header")),
+                }
+            }
+            (Selector::BodyPath(path), _) => match response.json() {
+                None => Subject::missing(format!("a body that is not JSON: {}", excerpt(&response.text(), 120))),
+                Some(json) => match path.find(json) {
+                    Found::Missing { at } if at.is_empty() => Subject::missing("nothing (no such field)".into()),
+                    Found::Missing { at } => Subject::missing(format!("nothing (`{at}` has no such field)")),
+                    found => Subject { count: found.count(), value: found.to_value(), missing: None },
+                },
+            },
+            (Selector::Certificate(field), _) => {
+                let Some(cert) = &response.certificate else {
+                    return Subject::missing("no certificate (not a TLS connection)".into());
+                };
+                Subject::one(match field {
+                    CertificateField::ExpiresInDays => {
+                        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+                        Value::from(cert.expires_in_days(now as i64))
+                    }
+                    CertificateField::Issuer => Value::String(cert.issuer.clone()),
+                    CertificateField::Subject => Value::String(cert.subject.clone()),
+                    CertificateField::Sans => Value::from(cert.sans.clone()),
+                })
+            }
+        }
+    }
+}
+
+/// The value an assertion looked at, how many nodes matched, and why nothing was found.
+struct Subject {
+    value: Option<Value>,
+    count: usize,
+    missing: Option<String>,
+}
+
+impl Subject {
+    fn one(value: Value) -> Subject {
+        Subject { value: Some(value), count: 1, missing: None }
+    }
+
+    fn missing(why: String) -> Subject {
+        Subject { value: None, count: 0, missing: Some(why) }
+    }
+}
+
+fn show(value: &Value) -> String {
+    excerpt(&value.to_string(), 200)
+}
+
+/// Checks that `value` suits `op`, compiling the pattern of `matches`.
+fn check_value(op: Op, value: Option<&Value>, has_plugin: bool) -> Result<Option<Regex>, CheckError> {
+    let err = |message: String| CheckError { field: "value", message };
+    if has_plugin && op != Op::Plugin {
+        return Err(CheckError { field: "plugin", message: "`plugin` is only used with `op: plugin`".into() });
+    }
+    let value = match (op.takes_value(), value) {
+        (false, Some(_)) => return Err(err(format!("`{}` takes no value", op.as_str()))),
+        (false, None) => return Ok(None),
+        (true, None) if op == Op::Plugin => None,
+        (true, None) => return Err(err(format!("`{}` needs a value", op.as_str()))),
+        (true, Some(value)) => Some(value),
+    };
+    match (op, value) {
+        (Op::Plugin, _) if !has_plugin => {
+            Err(CheckError { field: "plugin", message: "`op: plugin` needs `plugin: NAME`".into() })
+        }
+        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Some(v)) if !v.is_number() => {
+            Err(err(format!("`{}` compares numbers; got {}", op.as_str(), type_name(v))))
+        }
+        (Op::In | Op::NotIn, Some(v)) if !v.is_array() => {
+            Err(err(format!("`{}` needs a list, like [200, 201]", op.as_str())))
+        }
+        (Op::Length | Op::Count, Some(v)) if v.as_u64().is_none() => {
+            Err(err(format!("`{}` needs a whole number", op.as_str())))
+        }
+        (Op::Type, Some(v)) if !v.as_str().is_some_and(|t| TYPE_NAMES.contains(&t)) => {
+            Err(err(format!("`type` needs one of {}", TYPE_NAMES.join(", "))))
+        }
+        (Op::Matches, Some(v)) => {
+            let pattern = v.as_str().ok_or_else(|| err("`matches` needs a pattern string".into()))?;
+            Regex::new(pattern).map(Some).map_err(|e| err(format!("invalid regular expression: {e}")))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests;
