@@ -4,5 +4,6 @@ pub mod assert;
 pub mod interpolate;
 pub mod model;
 pub mod path;
+pub mod plan;
 pub mod response;
 pub mod source;

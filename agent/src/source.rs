@@ -153,12 +153,10 @@ impl Document {
         serde_path_to_error::deserialize(&self.value).map_err(|err| {
             let path = field_path(err.path());
             let message = err.inner().to_string();
-            let (location, path) = match unknown_name(&message, "field") {
-                Some(field) => {
-                    let key_path = child_key(&path, &field);
-                    (self.positions.of_key(&key_path), key_path)
-                }
-                None => (self.positions.of_value(&path), path),
+            // For an unknown field, the path ends with that field: point at the key.
+            let location = match unknown_name(&message, "field") {
+                Some(_) => self.positions.of_key(&path),
+                None => self.positions.of_value(&path),
             };
             Diagnostic {
                 file: self.file.clone(),

@@ -310,7 +310,11 @@ fn check_value(op: Op, value: Option<&Value>, has_plugin: bool) -> Result<Option
         }
         (Op::Matches, Some(v)) => {
             let pattern = v.as_str().ok_or_else(|| err("`matches` needs a pattern string".into()))?;
-            Regex::new(pattern).map(Some).map_err(|e| err(format!("invalid regular expression: {e}")))
+            Regex::new(pattern).map(Some).map_err(|e| {
+                let reason = e.to_string();
+                let reason = reason.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string();
+                err(format!("invalid regular expression `{pattern}`: {reason}"))
+            })
         }
         _ => Ok(None),
     }

@@ -125,7 +125,7 @@ fn bad_assertions_are_rejected_with_the_field_at_fault() {
     assert_eq!((err.field, err.message.as_str()), ("property", "`status` takes no property"));
     let err = compile(json!({"source": "body", "property": "a", "op": "matches", "value": "(unclosed"}));
     assert_eq!(err.field, "value");
-    assert!(err.message.starts_with("invalid regular expression"), "{}", err.message);
+    assert_eq!(err.message, "invalid regular expression `(unclosed`: unclosed group");
     let err = compile(json!({"source": "status", "op": "in", "value": 200}));
     assert_eq!(err.message, "`in` needs a list, like [200, 201]");
     let err = compile(json!({"source": "body", "property": "a", "op": "exists", "value": 1}));
