@@ -1,9 +1,12 @@
 //! Skopos: an API monitoring agent. See `docs/ARCHITECTURE.md` for how data flows.
 
 pub mod assert;
+pub mod cli;
 pub mod interpolate;
 pub mod model;
 pub mod path;
 pub mod plan;
+pub mod report;
 pub mod response;
+pub mod runner;
 pub mod source;

@@ -77,3 +77,9 @@ pub fn excerpt(text: &str, max: usize) -> String {
         None => text.to_string(),
     }
 }
+
+/// A short one-line excerpt for messages: whitespace runs become one space.
+pub fn snippet(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    excerpt(&flat, max)
+}

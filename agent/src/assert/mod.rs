@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::model::{Assertion, Op, Source};
 use crate::path::{Found, PropertyPath};
-use crate::response::{Response, excerpt};
+use crate::response::{Response, snippet as excerpt};
 
 /// An assertion ready to evaluate: its path parsed and its pattern compiled.
 #[derive(Debug, Clone)]

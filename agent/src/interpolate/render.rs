@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{JsonTemplate, Part, Piece, Reference, StepRef, Target, Template};
 use crate::path::Found;
-use crate::response::{Response, excerpt};
+use crate::response::{Response, snippet as excerpt};
 
 /// A reference that could not be resolved, and what was there instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -1,0 +1,47 @@
+//! The `skopos` command line.
+
+mod files;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: every collection passed / the files are valid.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a check failed or a request errored.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: invalid input, nothing was run.
+pub const EXIT_INVALID: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "skopos", version, about = "API monitoring: multi-step HTTP checks, on a schedule or in CI")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run collection files now (collections in parallel) and report per step.
+    Run(run::RunArgs),
+    /// Parse and check files without running them.
+    Validate {
+        /// Files, or folders whose .yaml/.yml/.json files are read.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Set or override `vars.K` (repeatable).
+        #[arg(long = "var", value_name = "K=V", value_parser = run::parse_var)]
+        vars: Vec<(String, String)>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { paths, vars } => run::validate(&paths, &vars),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,132 @@
+//! `skopos run` and `skopos validate`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, files};
+use crate::report::{CollectionReport, RunReport, junit, text};
+use crate::runner::{self, RunContext};
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Collection files, or folders whose .yaml/.yml/.json files are run.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the JSON report (see docs/report.md) here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Set or override `vars.K` (repeatable).
+    #[arg(long = "var", value_name = "K=V", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// How many collections run at the same time.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Print only failing collections and the summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not K=V")),
+    }
+}
+
+pub fn validate(paths: &[PathBuf], vars: &[(String, String)]) -> u8 {
+    let loaded = files::load(paths, vars);
+    for problem in &loaded.problems {
+        eprintln!("{problem}");
+    }
+    if !loaded.problems.is_empty() {
+        eprintln!("{} problem(s) found", loaded.problems.len());
+        return EXIT_INVALID;
+    }
+    for monitor in &loaded.monitors {
+        println!("{}: monitor file (checked when applied to an agent)", monitor.display());
+    }
+    let steps: usize = loaded.plans.iter().map(|p| p.steps.len()).sum();
+    println!("{} collection(s), {steps} step(s): valid", loaded.plans.len());
+    EXIT_OK
+}
+
+pub fn run(args: RunArgs) -> u8 {
+    let loaded = files::load(&args.paths, &args.vars);
+    if !loaded.problems.is_empty() {
+        for problem in &loaded.problems {
+            eprintln!("{problem}");
+        }
+        eprintln!("{} problem(s) found; nothing was run", loaded.problems.len());
+        return EXIT_INVALID;
+    }
+    for monitor in &loaded.monitors {
+        eprintln!("{}: a monitor file; `skopos run` runs collections, so it is passed over", monitor.display());
+    }
+    if loaded.plans.is_empty() {
+        eprintln!("no collections to run");
+        return EXIT_INVALID;
+    }
+    let color = std::io::stdout().is_terminal();
+    let palette = Arc::new(text::Palette::new(color));
+    let progress = (std::io::stderr().is_terminal() && loaded.plans.len() > 1).then(|| {
+        let bar = ProgressBar::new(loaded.plans.len() as u64);
+        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} collections {elapsed}").expect("valid template"));
+        bar
+    });
+    let quiet = args.quiet;
+    let printer = {
+        let (palette, progress) = (palette.clone(), progress.clone());
+        move |report: &CollectionReport| {
+            if quiet && report.passed {
+            } else if let Some(bar) = &progress {
+                bar.suspend(|| print!("{}", text::collection(report, &palette)));
+            } else {
+                print!("{}", text::collection(report, &palette));
+            }
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+        }
+    };
+    let context = Arc::new(RunContext::new(std::env::vars().collect()));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start the runtime: {err}");
+            return EXIT_FAILED;
+        }
+    };
+    let reports = runtime.block_on(runner::run_all(loaded.plans, context, args.concurrency, Arc::new(printer)));
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let report = RunReport::new(reports);
+    let mut code = if report.passed() { EXIT_OK } else { EXIT_FAILED };
+    if let Some(path) = &args.json {
+        let written = std::fs::File::create(path)
+            .map_err(|e| e.to_string())
+            .and_then(|file| serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report).map_err(|e| e.to_string()));
+        if let Err(err) = written {
+            eprintln!("cannot write {}: {err}", path.display());
+            code = EXIT_FAILED;
+        }
+    }
+    if let Some(path) = &args.junit {
+        let written = std::fs::File::create(path)
+            .map_err(|e| e.to_string())
+            .and_then(|file| junit::write(&report, std::io::BufWriter::new(file)).map_err(|e| e.to_string()));
+        if let Err(err) = written {
+            eprintln!("cannot write {}: {err}", path.display());
+            code = EXIT_FAILED;
+        }
+    }
+    println!("{}", report.summary.in_words());
+    code
+}

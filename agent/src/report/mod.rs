@@ -1,0 +1,213 @@
+//! The results of a run as data: what `--json` writes (schema in `docs/report.md`), what the
+//! terminal and JUnit outputs are made from.
+
+pub mod junit;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::assert::AssertionResult;
+
+/// Everything one `skopos run` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub summary: Summary,
+    pub collections: Vec<CollectionReport>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub collections: PassFail,
+    pub steps: StepCounts,
+    pub assertions: PassFail,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct PassFail {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct StepCounts {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl RunReport {
+    pub fn new(collections: Vec<CollectionReport>) -> RunReport {
+        let mut summary = Summary::default();
+        for collection in &collections {
+            count(&mut summary.collections, collection.passed);
+            for step in &collection.steps {
+                match step.status {
+                    StepStatus::Passed => summary.steps.passed += 1,
+                    StepStatus::Failed => summary.steps.failed += 1,
+                    StepStatus::Skipped => summary.steps.skipped += 1,
+                }
+                for assertion in &step.assertions {
+                    count(&mut summary.assertions, assertion.passed);
+                }
+            }
+        }
+        RunReport { summary, collections }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.summary.collections.failed == 0
+    }
+}
+
+fn count(tally: &mut PassFail, passed: bool) {
+    if passed {
+        tally.passed += 1;
+    } else {
+        tally.failed += 1;
+    }
+}
+
+impl Summary {
+    /// The summary in words, the last line `skopos run` prints.
+    pub fn in_words(&self) -> String {
+        let Summary { collections: c, steps: s, assertions: a } = self;
+        format!(
+            "collections: {} passed, {} failed; steps: {} passed, {} failed, {} skipped; assertions: {} passed, {} failed",
+            c.passed, c.failed, s.passed, s.failed, s.skipped, a.passed, a.failed
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionReport {
+    pub name: String,
+    pub file: String,
+    pub passed: bool,
+    /// RFC 3339 time the collection started.
+    pub started_at: String,
+    pub duration_ms: f64,
+    pub steps: Vec<StepReport>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    /// 1-based position.
+    pub index: usize,
+    pub name: Option<String>,
+    pub status: StepStatus,
+    /// Why the step could not complete (request error, unresolvable reference), if so.
+    pub error: Option<StepError>,
+    /// The request as sent (last attempt), with secrets masked.
+    pub request: Option<SentRequest>,
+    pub response: Option<ReceivedResponse>,
+    pub timings: Option<Timings>,
+    /// Every attempt, the last one included; more than one only with `retry`.
+    pub attempts: Vec<Attempt>,
+    pub assertions: Vec<AssertionResult>,
+}
+
+impl StepReport {
+    pub fn skipped(index: usize, name: Option<String>) -> StepReport {
+        StepReport {
+            index,
+            name,
+            status: StepStatus::Skipped,
+            error: None,
+            request: None,
+            response: None,
+            timings: None,
+            attempts: Vec::new(),
+            assertions: Vec::new(),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("step {} '{name}'", self.index),
+            None => format!("step {}", self.index),
+        }
+    }
+}
+
+/// A failure class, so that alerts and reports can say what kind of trouble it was.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// A `@{{...}}` reference could not be resolved.
+    Reference,
+    /// The request could not be built (bad URL after interpolation, bad header value).
+    InvalidRequest,
+    Dns,
+    Connect,
+    Tls,
+    Timeout,
+    BodyTooLarge,
+    /// The server broke the connection or spoke invalid HTTP.
+    Protocol,
+    /// Fetching an OAuth2 token failed.
+    Auth,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StepError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl StepError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> StepError {
+        StepError { kind, message: message.into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SentRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceivedResponse {
+    pub status: u16,
+    /// `HTTP/1.1` or `HTTP/2`.
+    pub version: String,
+    pub headers: Vec<(String, String)>,
+    /// The first 64 KiB of the decoded body, as text.
+    pub body: String,
+    pub body_bytes: usize,
+    pub body_truncated: bool,
+    /// The URL that answered, after redirects.
+    pub url: String,
+}
+
+/// Where the time went, in milliseconds. DNS, connect and TLS are 0 on a reused connection.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Timings {
+    pub dns_ms: f64,
+    pub connect_ms: f64,
+    pub tls_ms: f64,
+    /// From the request being sent to the first byte of the response.
+    pub first_byte_ms: f64,
+    /// From the start of the step's request to the last body byte, redirects included.
+    pub total_ms: f64,
+    pub reused_connection: bool,
+    pub redirects: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub attempt: u32,
+    pub status: Option<u16>,
+    pub error: Option<StepError>,
+    pub timings: Option<Timings>,
+}

@@ -1,0 +1,206 @@
+//! Running collections: steps strictly in order inside a collection, collections in
+//! parallel up to a limit.
+
+mod auth;
+mod decode;
+mod http;
+mod request;
+mod tls;
+
+pub use auth::TokenCache;
+pub use http::{Connections, Incoming, Outgoing, SendOptions};
+pub use tls::TlsConfigs;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::Semaphore;
+
+use crate::assert::{AssertionPlugins, NoPlugins};
+use crate::interpolate::{Scope, Secrets};
+use crate::model::{Backoff, RetryOn};
+use crate::plan::{Plan, PlannedStep};
+use crate::report::{Attempt, CollectionReport, ErrorKind, StepError, StepReport, StepStatus, Timings};
+use crate::response::Response;
+
+/// What every collection of a run shares.
+pub struct RunContext {
+    /// The environment `@{{env.NAME}}` reads (a snapshot, so a run sees one consistent set).
+    pub env: HashMap<String, String>,
+    pub tls: Arc<TlsConfigs>,
+    pub tokens: TokenCache,
+    pub plugins: Arc<dyn AssertionPlugins>,
+}
+
+impl RunContext {
+    pub fn new(env: HashMap<String, String>) -> RunContext {
+        RunContext { env, tls: Arc::default(), tokens: TokenCache::default(), plugins: Arc::new(NoPlugins) }
+    }
+}
+
+/// Runs every plan, at most `concurrency` at once; reports come back in the order of `plans`.
+/// `on_done` is called as each collection finishes (for progress output).
+pub async fn run_all(
+    plans: Vec<Arc<Plan>>,
+    context: Arc<RunContext>,
+    concurrency: usize,
+    on_done: Arc<dyn Fn(&CollectionReport) + Send + Sync>,
+) -> Vec<CollectionReport> {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, plan) in plans.into_iter().enumerate() {
+        let (permits, context, on_done) = (permits.clone(), context.clone(), on_done.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
+            let report = run_collection(&plan, &context).await;
+            on_done(&report);
+            (index, report)
+        });
+    }
+    let mut reports: Vec<Option<CollectionReport>> = Vec::new();
+    reports.resize_with(tasks.len(), || None);
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, report)) => reports[index] = Some(report),
+            Err(err) => std::panic::resume_unwind(err.into_panic()),
+        }
+    }
+    reports.into_iter().flatten().collect()
+}
+
+/// Runs one collection's steps in order. A failed assertion fails its step and (unless
+/// `continue_on_failure: false`) the next step still runs; a step that gets no response
+/// stops the collection and the steps after it are reported as skipped.
+pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionReport {
+    let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    let start = Instant::now();
+    let mut connections = Connections::new(context.tls.clone());
+    let mut secrets = Secrets::default();
+    let mut responses: Vec<Response> = Vec::with_capacity(plan.steps.len());
+    let mut reports = Vec::with_capacity(plan.steps.len());
+    let mut stopped = false;
+    for (index, step) in plan.steps.iter().enumerate() {
+        if stopped {
+            reports.push(StepReport::skipped(index + 1, step.name.clone()));
+            continue;
+        }
+        let (report, response) = run_step(plan, index, step, context, &mut connections, &responses, &mut secrets).await;
+        match response {
+            Some(response) => responses.push(response),
+            None => stopped = true,
+        }
+        if report.status == StepStatus::Failed && !plan.continue_on_failure {
+            stopped = true;
+        }
+        reports.push(report);
+    }
+    CollectionReport {
+        name: plan.name.clone(),
+        file: plan.file.display().to_string(),
+        passed: reports.iter().all(|r| r.status == StepStatus::Passed),
+        started_at,
+        duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+        steps: reports,
+    }
+}
+
+async fn run_step(
+    plan: &Plan,
+    index: usize,
+    step: &PlannedStep,
+    context: &RunContext,
+    connections: &mut Connections,
+    responses: &[Response],
+    secrets: &mut Secrets,
+) -> (StepReport, Option<Response>) {
+    let mut report = StepReport::skipped(index + 1, step.name.clone());
+    report.status = StepStatus::Failed;
+    let earlier: Vec<&Response> = responses.iter().collect();
+    let mut scope = Scope { vars: &plan.variables, env: &context.env, responses: &earlier, names: &plan.names, secrets };
+    let rendered = request::render(step, &mut scope);
+    let mut rendered = match rendered {
+        Ok(rendered) => rendered,
+        Err(error) => {
+            report.error = Some(error);
+            return (report, None);
+        }
+    };
+    if let Some(grant) = rendered.oauth2.take() {
+        match context.tokens.token(&grant, step, &context.tls).await {
+            Ok(token) => {
+                secrets.add(&token);
+                request::set_bearer(&mut rendered.outgoing, &token);
+            }
+            Err(error) => {
+                report.request = Some(request::recorded(&rendered, secrets));
+                report.error = Some(error);
+                return (report, None);
+            }
+        }
+    }
+    report.request = Some(request::recorded(&rendered, secrets));
+
+    let options = SendOptions { tls: &step.tls, follow_redirects: step.follow_redirects, max_body_bytes: plan.max_body_bytes };
+    let max_attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
+    let mut attempt = 0;
+    let outcome = loop {
+        attempt += 1;
+        let outcome = match tokio::time::timeout(step.timeout, connections.send(&rendered.outgoing, options)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                let phase = connections.abandon();
+                let message = format!("no complete response within {} ms (timed out {phase})", step.timeout.as_millis());
+                Err((StepError::new(ErrorKind::Timeout, message), Timings { total_ms: step.timeout.as_secs_f64() * 1000.0, ..Timings::default() }))
+            }
+        };
+        report.attempts.push(match &outcome {
+            Ok(incoming) => Attempt { attempt, status: Some(incoming.status.as_u16()), error: None, timings: Some(incoming.timings) },
+            Err((error, timings)) => Attempt { attempt, status: None, error: Some(mask_error(error, secrets)), timings: Some(*timings) },
+        });
+        let Some(retry) = &step.retry else { break outcome };
+        let retryable = match &outcome {
+            Err(_) => true,
+            Ok(incoming) => incoming.status.is_server_error() && retry.on.contains(&RetryOn::Status),
+        };
+        if !retryable || attempt >= max_attempts {
+            break outcome;
+        }
+        let factor = match retry.backoff {
+            Backoff::Constant => 1,
+            Backoff::Linear => u64::from(attempt),
+            Backoff::Exponential => 1u64 << (attempt - 1).min(16),
+        };
+        tokio::time::sleep(Duration::from_millis(retry.delay_ms.saturating_mul(factor))).await;
+    };
+    match outcome {
+        Err((error, timings)) => {
+            report.timings = Some(timings);
+            report.error = Some(mask_error(&error, secrets));
+            (report, None)
+        }
+        Ok(incoming) => {
+            report.timings = Some(incoming.timings);
+            report.response = Some(request::received(&incoming, secrets));
+            let response = Response::new(
+                incoming.status.as_u16(),
+                incoming.headers,
+                incoming.body,
+                Duration::from_secs_f64(incoming.timings.total_ms / 1000.0),
+                incoming.certificate,
+            );
+            report.assertions = step.checks.iter().map(|check| check.evaluate(&response, context.plugins.as_ref())).collect();
+            for assertion in &mut report.assertions {
+                if let Some(message) = &assertion.message {
+                    assertion.message = Some(secrets.mask(message).into_owned());
+                }
+            }
+            report.status = if report.assertions.iter().all(|a| a.passed) { StepStatus::Passed } else { StepStatus::Failed };
+            (report, Some(response))
+        }
+    }
+}
+
+fn mask_error(error: &StepError, secrets: &Secrets) -> StepError {
+    StepError::new(error.kind, secrets.mask(&error.message))
+}
