@@ -124,7 +124,10 @@ pub struct Body {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Auth {
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
     Bearer(String),
     /// Token fetched once per run from `token_url` and reused by every step that names the
     /// same token URL, client and scope.
@@ -136,7 +139,10 @@ pub enum Auth {
         scope: Option<String>,
     },
     /// Mutual TLS with a PEM certificate chain and key (paths relative to the file).
-    ClientCert { cert: PathBuf, key: PathBuf },
+    ClientCert {
+        cert: PathBuf,
+        key: PathBuf,
+    },
 }
 
 /// Retrying a step's request; every attempt is recorded in the report.

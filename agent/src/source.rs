@@ -124,11 +124,16 @@ impl Document {
 
     /// Parses text already in memory; `file` names it in diagnostics and picks the format.
     pub fn parse(file: &Path, text: &str) -> Result<Document, Diagnostic> {
-        let is_json = file.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        let is_json = file
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
         if is_json {
             let value: Value = serde_json::from_str(text).map_err(|err| Diagnostic {
                 file: file.to_path_buf(),
-                location: Location { line: err.line().max(1), column: err.column().max(1) },
+                location: Location {
+                    line: err.line().max(1),
+                    column: err.column().max(1),
+                },
                 path: String::new(),
                 message: format!("invalid JSON: {}", strip_serde_position(&err.to_string())),
                 hint: None,
@@ -136,7 +141,11 @@ impl Document {
             // JSON is YAML, so the YAML reader gives us positions; JSON that it cannot read
             // (rare escapes) still loads, with problems reported at the top of the file.
             let positions = read_yaml(text).map(|(_, p)| p).unwrap_or_default();
-            return Ok(Document { file: file.to_path_buf(), value, positions });
+            return Ok(Document {
+                file: file.to_path_buf(),
+                value,
+                positions,
+            });
         }
         let (value, positions) = read_yaml(text).map_err(|(location, message)| Diagnostic {
             file: file.to_path_buf(),
@@ -145,7 +154,11 @@ impl Document {
             message: format!("invalid YAML: {message}"),
             hint: None,
         })?;
-        Ok(Document { file: file.to_path_buf(), value, positions })
+        Ok(Document {
+            file: file.to_path_buf(),
+            value,
+            positions,
+        })
     }
 
     /// Deserializes the document into `T`, turning serde's error into a located diagnostic.
@@ -218,7 +231,12 @@ fn did_you_mean(message: &str) -> Option<String> {
 /// The candidate closest to `given`, if any is close enough to be a likely typo.
 pub fn suggest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
-        .map(|candidate| (strsim::jaro_winkler(&given.to_lowercase(), candidate), candidate))
+        .map(|candidate| {
+            (
+                strsim::jaro_winkler(&given.to_lowercase(), candidate),
+                candidate,
+            )
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
@@ -240,12 +258,24 @@ fn read_yaml(text: &str) -> Result<(Value, Positions), (Location, String)> {
 
 fn to_location(marker: &Marker) -> Location {
     // yaml-rust2 counts lines from 1 and columns from 0.
-    Location { line: marker.line().max(1), column: marker.col() + 1 }
+    Location {
+        line: marker.line().max(1),
+        column: marker.col() + 1,
+    }
 }
 
 enum Frame {
-    Map { path: String, map: Map<String, Value>, key: Option<String>, anchor: usize },
-    Seq { path: String, items: Vec<Value>, anchor: usize },
+    Map {
+        path: String,
+        map: Map<String, Value>,
+        key: Option<String>,
+        anchor: usize,
+    },
+    Seq {
+        path: String,
+        items: Vec<Value>,
+        anchor: usize,
+    },
 }
 
 #[derive(Default)]
@@ -263,7 +293,11 @@ impl Builder {
         match self.stack.last() {
             None => Some(String::new()),
             Some(Frame::Map { key: None, .. }) => None,
-            Some(Frame::Map { path, key: Some(key), .. }) => Some(child_key(path, key)),
+            Some(Frame::Map {
+                path,
+                key: Some(key),
+                ..
+            }) => Some(child_key(path, key)),
             Some(Frame::Seq { path, items, .. }) => Some(child_index(path, items.len())),
         }
     }
@@ -295,7 +329,10 @@ impl MarkedEventReceiver for Builder {
         let start = |builder: &mut Builder, complex: &str| match builder.next_value_path() {
             Some(path) => {
                 if complex.starts_with("a sequence") {
-                    builder.positions.values.insert(path.clone(), to_location(&mark));
+                    builder
+                        .positions
+                        .values
+                        .insert(path.clone(), to_location(&mark));
                 }
                 Some(path)
             }
@@ -314,7 +351,10 @@ impl MarkedEventReceiver for Builder {
                     // A mapping is located at its first key: yaml-rust2 marks block mappings
                     // after that key, which reads oddly in messages.
                     if !self.positions.keys.contains_key(path.as_str()) {
-                        self.positions.values.entry(path.clone()).or_insert(location);
+                        self.positions
+                            .values
+                            .entry(path.clone())
+                            .or_insert(location);
                     }
                     self.positions.keys.insert(child_key(path, &text), location);
                     *key = Some(text);
@@ -330,12 +370,21 @@ impl MarkedEventReceiver for Builder {
             },
             Event::MappingStart(anchor, _) => {
                 if let Some(path) = start(self, "a mapping cannot be used as a key") {
-                    self.stack.push(Frame::Map { path, map: Map::new(), key: None, anchor });
+                    self.stack.push(Frame::Map {
+                        path,
+                        map: Map::new(),
+                        key: None,
+                        anchor,
+                    });
                 }
             }
             Event::SequenceStart(anchor, _) => {
                 if let Some(path) = start(self, "a sequence cannot be used as a key") {
-                    self.stack.push(Frame::Seq { path, items: Vec::new(), anchor });
+                    self.stack.push(Frame::Seq {
+                        path,
+                        items: Vec::new(),
+                        anchor,
+                    });
                 }
             }
             Event::MappingEnd | Event::SequenceEnd => {
@@ -354,7 +403,10 @@ impl MarkedEventReceiver for Builder {
                     start(self, "");
                     self.insert(value);
                 }
-                _ => self.fail(mark, "an alias must refer to an earlier anchor and not be a key"),
+                _ => self.fail(
+                    mark,
+                    "an alias must refer to an earlier anchor and not be a key",
+                ),
             },
             _ => {}
         }
@@ -387,19 +439,40 @@ mod tests {
         let text = "name: demo\nsteps:\n  - request:\n      url: http://x\n";
         let doc = Document::parse(Path::new("c.yaml"), text).unwrap();
         assert_eq!(doc.value["steps"][0]["request"]["url"], "http://x");
-        assert_eq!(doc.positions.of_value("name"), Location { line: 1, column: 7 });
-        assert_eq!(doc.positions.of_value("steps[0].request.url"), Location { line: 4, column: 12 });
-        assert_eq!(doc.positions.of_key("steps[0].request.url"), Location { line: 4, column: 7 });
+        assert_eq!(
+            doc.positions.of_value("name"),
+            Location { line: 1, column: 7 }
+        );
+        assert_eq!(
+            doc.positions.of_value("steps[0].request.url"),
+            Location {
+                line: 4,
+                column: 12
+            }
+        );
+        assert_eq!(
+            doc.positions.of_key("steps[0].request.url"),
+            Location { line: 4, column: 7 }
+        );
         // An unknown path falls back to its nearest known parent.
-        assert_eq!(doc.positions.of_value("steps[0].request.nope"), Location { line: 3, column: 5 });
-        assert_eq!(doc.positions.of_value("steps[0]"), Location { line: 3, column: 5 });
+        assert_eq!(
+            doc.positions.of_value("steps[0].request.nope"),
+            Location { line: 3, column: 5 }
+        );
+        assert_eq!(
+            doc.positions.of_value("steps[0]"),
+            Location { line: 3, column: 5 }
+        );
     }
 
     #[test]
     fn yaml_scalars_keep_their_types() {
         let text = "a: 1\nb: 1.5\nc: true\nd: ~\ne: '1'\nf: hello\n";
         let doc = Document::parse(Path::new("c.yml"), text).unwrap();
-        assert_eq!(doc.value, serde_json::json!({"a":1,"b":1.5,"c":true,"d":null,"e":"1","f":"hello"}));
+        assert_eq!(
+            doc.value,
+            serde_json::json!({"a":1,"b":1.5,"c":true,"d":null,"e":"1","f":"hello"})
+        );
     }
 
     #[test]
@@ -414,7 +487,8 @@ mod tests {
         let err = Document::parse(Path::new("bad.yaml"), "a: [1, 2\nb: c\n").unwrap_err();
         assert!(err.to_string().starts_with("bad.yaml:"), "{err}");
         assert!(err.message.contains("invalid YAML"), "{err}");
-        let err = Document::parse(Path::new("bad.json"), "{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
+        let err =
+            Document::parse(Path::new("bad.json"), "{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
         assert_eq!(err.location, Location { line: 3, column: 7 });
     }
 

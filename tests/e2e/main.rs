@@ -1,1 +1,108 @@
+//! End-to-end tests: the real `skopos` binary against a real local API server.
 
+mod cli;
+mod flows;
+mod server;
+mod tls;
+mod transport;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+pub use server::server;
+
+/// One finished `skopos` invocation.
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// The `--json` report, when `run` wrote one.
+    pub report: Value,
+    pub dir: PathBuf,
+}
+
+impl Outcome {
+    pub fn step(&self, collection: usize, step: usize) -> &Value {
+        &self.report["collections"][collection]["steps"][step]
+    }
+}
+
+/// A temporary folder holding collection files.
+#[derive(Default)]
+pub struct Files {
+    dir: Folder,
+}
+
+struct Folder(tempfile::TempDir);
+
+impl Default for Folder {
+    fn default() -> Folder {
+        Folder(tempfile::tempdir().unwrap())
+    }
+}
+
+impl std::ops::Deref for Folder {
+    type Target = tempfile::TempDir;
+    fn deref(&self) -> &tempfile::TempDir {
+        &self.0
+    }
+}
+
+impl Files {
+    pub fn new() -> Files {
+        Files::default()
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `skopos run` on `args` (paths relative to the folder), with `--json` added.
+    pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+        let report_path = self.dir.path().join("report.json");
+        let mut all: Vec<String> = vec!["run".into()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        all.extend(["--json".into(), report_path.display().to_string()]);
+        let mut outcome = self.skopos(&all, env);
+        outcome.report = std::fs::read(&report_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null);
+        outcome
+    }
+
+    pub fn skopos(&self, args: &[String], env: &[(&str, &str)]) -> Outcome {
+        let output = Command::new(env!("CARGO_BIN_EXE_skopos"))
+            .args(args)
+            .envs(env.iter().copied())
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            report: Value::Null,
+            dir: self.dir.path().to_path_buf(),
+        }
+    }
+}
+
+/// A fresh key, so tests that count server hits do not see each other's.
+pub fn unique(name: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}

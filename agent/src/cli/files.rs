@@ -16,7 +16,10 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     for path in paths {
         if path.is_dir() {
             let mut found: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_collection_file(p)).collect(),
+                Ok(entries) => entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| is_collection_file(p))
+                    .collect(),
                 Err(err) => {
                     problems.push(file_problem(path, format!("cannot read folder: {err}")));
                     continue;
@@ -24,7 +27,10 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
             };
             found.sort();
             if found.is_empty() {
-                problems.push(file_problem(path, "the folder has no .yaml, .yml or .json files".into()));
+                problems.push(file_problem(
+                    path,
+                    "the folder has no .yaml, .yml or .json files".into(),
+                ));
             }
             files.extend(found);
         } else if path.exists() {
@@ -33,16 +39,29 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
             problems.push(file_problem(path, "no such file or folder".into()));
         }
     }
-    if problems.is_empty() { Ok(files) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(problems)
+    }
 }
 
 fn is_collection_file(path: &Path) -> bool {
     path.is_file()
-        && path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
+        && path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
 }
 
 fn file_problem(path: &Path, message: String) -> Diagnostic {
-    Diagnostic { file: path.to_path_buf(), location: Location { line: 1, column: 1 }, path: String::new(), message, hint: None }
+    Diagnostic {
+        file: path.to_path_buf(),
+        location: Location { line: 1, column: 1 },
+        path: String::new(),
+        message,
+        hint: None,
+    }
 }
 
 /// What loading found: the collections to run, monitor files passed over, and problems.
@@ -63,7 +82,10 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
             return loaded;
         }
     };
-    let overrides: Map<String, Value> = vars.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let overrides: Map<String, Value> = vars
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
     let mut names: HashMap<String, PathBuf> = HashMap::new();
     for file in files {
         let document = match Document::read(&file) {
@@ -77,11 +99,18 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
             loaded.monitors.push(file);
             continue;
         }
-        let compiled = document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, &overrides));
+        let compiled = document
+            .deserialize()
+            .map_err(|d| vec![d])
+            .and_then(|c| plan::compile(&document, c, &overrides));
         match compiled {
             Ok(plan) => {
                 if let Some(first) = names.insert(plan.name.clone(), file.clone()) {
-                    let message = format!("another collection is already named `{}` (in {})", plan.name, first.display());
+                    let message = format!(
+                        "another collection is already named `{}` (in {})",
+                        plan.name,
+                        first.display()
+                    );
                     loaded.problems.push(document.problem("name", message));
                 }
                 loaded.plans.push(Arc::new(plan));

@@ -52,7 +52,9 @@ fn unknown_fields_get_a_location_and_a_suggestion() {
     let text = GOOD.replace("      method: post", "      metod: post");
     assert_eq!(
         problems("c.yaml", &text),
-        vec!["c.yaml:6:7: steps[0].request.metod: unknown field `metod`, expected one of `method`, `url`, `query`, `headers`, `body`, `follow_redirects`, `auth` (did you mean `method`?)"]
+        vec![
+            "c.yaml:6:7: steps[0].request.metod: unknown field `metod`, expected one of `method`, `url`, `query`, `headers`, `body`, `follow_redirects`, `auth` (did you mean `method`?)"
+        ]
     );
 }
 
@@ -61,49 +63,86 @@ fn unknown_operators_get_a_suggestion() {
     let text = GOOD.replace("op: eq", "op: equals");
     let problems = problems("c.yaml", &text);
     assert_eq!(problems.len(), 1);
-    assert!(problems[0].starts_with("c.yaml:10:31: steps[0].assert[0].op: unknown variant `equals`"), "{problems:?}");
-    assert!(problems[0].ends_with("(did you mean `eq`?)"), "{problems:?}");
+    assert!(
+        problems[0].starts_with("c.yaml:10:31: steps[0].assert[0].op: unknown variant `equals`"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[0].ends_with("(did you mean `eq`?)"),
+        "{problems:?}"
+    );
 }
 
 #[test]
 fn references_to_later_or_missing_steps_are_found_before_running() {
     let text = GOOD
-        .replace("'@{{vars.base}}/login'", "'@{{vars.base}}/login/@{{step2.status}}'")
+        .replace(
+            "'@{{vars.base}}/login'",
+            "'@{{vars.base}}/login/@{{step2.status}}'",
+        )
         .replace("@{{login.body.id}}", "@{{logon.body.id}}")
         .replace("@{{vars.base}}/cart", "@{{vars.bsae}}/cart");
     let problems = problems("c.yaml", &text);
-    assert_eq!(problems, vec![
-        "c.yaml:7:12: steps[0].request.url: `@{{step2.status}}` refers to step 2, which runs later; only earlier steps can be referenced",
-        "c.yaml:12:12: steps[1].request.url: `@{{vars.bsae}}`: variable `bsae` is not defined in `variables` (or given with --var); did you mean `vars.base`?",
-        "c.yaml:12:12: steps[1].request.url: `@{{logon.body.id}}`: there is no step `logon`; did you mean `login`?",
-    ]);
+    assert_eq!(
+        problems,
+        vec![
+            "c.yaml:7:12: steps[0].request.url: `@{{step2.status}}` refers to step 2, which runs later; only earlier steps can be referenced",
+            "c.yaml:12:12: steps[1].request.url: `@{{vars.bsae}}`: variable `bsae` is not defined in `variables` (or given with --var); did you mean `vars.base`?",
+            "c.yaml:12:12: steps[1].request.url: `@{{logon.body.id}}`: there is no step `logon`; did you mean `login`?",
+        ]
+    );
 }
 
 #[test]
 fn unknown_sources_and_bad_syntax_in_references() {
-    let text = GOOD.replace("@{{login.body.id}}", "@{{login.cookies.id}}").replace("@{{env.U}}", "@{{env.U");
+    let text = GOOD
+        .replace("@{{login.body.id}}", "@{{login.cookies.id}}")
+        .replace("@{{env.U}}", "@{{env.U");
     let problems = problems("c.yaml", &text);
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems[0].contains("steps[0].request.body.json.user: `@{{` is not closed by `}}`"), "{problems:?}");
-    assert!(problems[1].contains("unknown part `cookies.id`"), "{problems:?}");
+    assert!(
+        problems[0].contains("steps[0].request.body.json.user: `@{{` is not closed by `}}`"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("unknown part `cookies.id`"),
+        "{problems:?}"
+    );
 }
 
 #[test]
 fn operators_values_regexes_and_urls_are_checked() {
     let text = GOOD
-        .replace("{ source: status, op: eq, value: 200 }", "{ source: body, property: id, op: matches, value: '(' }")
+        .replace(
+            "{ source: status, op: eq, value: 200 }",
+            "{ source: body, property: id, op: matches, value: '(' }",
+        )
         .replace("'@{{vars.base}}/login'", "'ftp://x/login'");
     let problems = problems("c.yaml", &text);
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems[0].starts_with("c.yaml:7:12: steps[0].request.url: `ftp://x/login` is not an http or https URL"), "{problems:?}");
-    assert_eq!(problems[1], "c.yaml:10:59: steps[0].assert[0].value: invalid regular expression `(`: unclosed group");
+    assert!(
+        problems[0].starts_with(
+            "c.yaml:7:12: steps[0].request.url: `ftp://x/login` is not an http or https URL"
+        ),
+        "{problems:?}"
+    );
+    assert_eq!(
+        problems[1],
+        "c.yaml:10:59: steps[0].assert[0].value: invalid regular expression `(`: unclosed group"
+    );
 }
 
 #[test]
 fn step_names_must_be_referable_and_unique() {
-    let text = GOOD.replace("  - request:\n      url: '@{{vars.base}}/cart", "  - name: login\n    request:\n      url: '@{{vars.base}}/cart");
+    let text = GOOD.replace(
+        "  - request:\n      url: '@{{vars.base}}/cart",
+        "  - name: login\n    request:\n      url: '@{{vars.base}}/cart",
+    );
     let problems = problems("c.yaml", &text);
-    assert_eq!(problems, vec!["c.yaml:11:11: steps[1].name: another step is already named `login`"]);
+    assert_eq!(
+        problems,
+        vec!["c.yaml:11:11: steps[1].name: another step is already named `login`"]
+    );
     let text = GOOD.replace("name: login", "name: step2");
     assert!(problems_contain(&text, "step 1 cannot be named `step2`"));
 }
@@ -123,17 +162,29 @@ fn json_files_are_located_too() {
     let problems = problems("c.json", text);
     assert_eq!(problems.len(), 1);
     assert!(problems[0].starts_with("c.json:4:"), "{problems:?}");
-    assert!(problems[0].contains("steps[0].assert[0].value: `lt` compares numbers"), "{problems:?}");
+    assert!(
+        problems[0].contains("steps[0].assert[0].value: `lt` compares numbers"),
+        "{problems:?}"
+    );
 }
 
 #[test]
 fn missing_required_fields_name_the_parent() {
     let problems = problems("c.yaml", "name: x\nsteps:\n  - request: { method: GET }\n");
-    assert_eq!(problems, vec!["c.yaml:3:5: steps[0].request: missing field `url`"]);
+    assert_eq!(
+        problems,
+        vec!["c.yaml:3:5: steps[0].request: missing field `url`"]
+    );
 }
 
 #[test]
 fn body_takes_one_kind() {
-    let text = GOOD.replace("body: { json: { user: '@{{env.U}}' } }", "body: { json: {}, text: hi }");
-    assert!(problems_contain(&text, "a body has at most one of `json`, `text` or `form`"));
+    let text = GOOD.replace(
+        "body: { json: { user: '@{{env.U}}' } }",
+        "body: { json: {}, text: hi }",
+    );
+    assert!(problems_contain(
+        &text,
+        "a body has at most one of `json`, `text` or `form`"
+    ));
 }

@@ -81,7 +81,12 @@ pub struct Connections {
 
 impl Connections {
     pub fn new(tls: Arc<TlsConfigs>) -> Connections {
-        Connections { pool: HashMap::new(), tls, phase: "starting", in_flight: None }
+        Connections {
+            pool: HashMap::new(),
+            tls,
+            phase: "starting",
+            in_flight: None,
+        }
     }
 
     /// Where the last request was when it was cut off; forgets its half-used connection.
@@ -93,28 +98,43 @@ impl Connections {
     }
 
     /// Sends `request`, following redirects when asked.
-    pub async fn send(&mut self, request: &Outgoing, options: SendOptions<'_>) -> Result<Incoming, (StepError, Timings)> {
+    pub async fn send(
+        &mut self,
+        request: &Outgoing,
+        options: SendOptions<'_>,
+    ) -> Result<Incoming, (StepError, Timings)> {
         let start = Instant::now();
         let mut current = request.clone();
         let mut redirects = 0;
         loop {
-            let mut incoming = self.exchange(&current, options).await.map_err(|(error, mut timings)| {
-                timings.total_ms = ms(start);
-                timings.redirects = redirects;
-                (error, timings)
-            })?;
+            let mut incoming =
+                self.exchange(&current, options)
+                    .await
+                    .map_err(|(error, mut timings)| {
+                        timings.total_ms = ms(start);
+                        timings.redirects = redirects;
+                        (error, timings)
+                    })?;
             incoming.timings.total_ms = ms(start);
             incoming.timings.redirects = redirects;
-            let location = incoming.headers.get(header::LOCATION).and_then(|l| l.to_str().ok());
+            let location = incoming
+                .headers
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok());
             let next = match location {
                 Some(location) if options.follow_redirects && incoming.status.is_redirection() => {
                     current.url.join(location).ok()
                 }
                 _ => None,
             };
-            let Some(next) = next else { return Ok(incoming) };
+            let Some(next) = next else {
+                return Ok(incoming);
+            };
             if redirects == MAX_REDIRECTS {
-                let error = StepError::new(ErrorKind::Protocol, format!("more than {MAX_REDIRECTS} redirects; the last went to {next}"));
+                let error = StepError::new(
+                    ErrorKind::Protocol,
+                    format!("more than {MAX_REDIRECTS} redirects; the last went to {next}"),
+                );
                 return Err((error, incoming.timings));
             }
             redirects += 1;
@@ -123,20 +143,29 @@ impl Connections {
     }
 
     /// One request and response on one connection.
-    async fn exchange(&mut self, request: &Outgoing, options: SendOptions<'_>) -> Result<Incoming, (StepError, Timings)> {
+    async fn exchange(
+        &mut self,
+        request: &Outgoing,
+        options: SendOptions<'_>,
+    ) -> Result<Incoming, (StepError, Timings)> {
         let mut timings = Timings::default();
         let key = pool_key(&request.url, options.tls).map_err(|e| (e, timings))?;
         let start = Instant::now();
         let mut reused = self.pool.contains_key(&key);
         loop {
             if !reused {
-                let connection = self.connect(&key, &mut timings).await.map_err(|e| (e, timings))?;
+                let connection = self
+                    .connect(&key, &mut timings)
+                    .await
+                    .map_err(|e| (e, timings))?;
                 self.pool.insert(key.clone(), connection);
             }
             timings.reused_connection = reused;
             self.in_flight = Some(key.clone());
             self.phase = "waiting for the response headers";
-            let Some(connection) = self.pool.get_mut(&key) else { unreachable!("inserted above") };
+            let Some(connection) = self.pool.get_mut(&key) else {
+                unreachable!("inserted above")
+            };
             let sent = Instant::now();
             let result = match &mut connection.sender {
                 Sender::Http1(sender) => match sender.ready().await {
@@ -165,12 +194,15 @@ impl Connections {
             self.phase = "reading the response body";
             let certificate = connection.certificate.clone();
             let (parts, body) = response.into_parts();
-            let raw = read_body(body, &parts.headers, options.max_body_bytes).await.map_err(|e| {
-                self.pool.remove(&key);
-                (e, timings)
-            })?;
+            let raw = read_body(body, &parts.headers, options.max_body_bytes)
+                .await
+                .map_err(|e| {
+                    self.pool.remove(&key);
+                    (e, timings)
+                })?;
             self.in_flight = None;
-            let body = decode_body(&parts.headers, raw, options.max_body_bytes).map_err(|e| (e, timings))?;
+            let body = decode_body(&parts.headers, raw, options.max_body_bytes)
+                .map_err(|e| (e, timings))?;
             timings.total_ms = ms(start);
             return Ok(Incoming {
                 status: parts.status,
@@ -184,7 +216,11 @@ impl Connections {
         }
     }
 
-    async fn connect(&mut self, key: &PoolKey, timings: &mut Timings) -> Result<Connection, StepError> {
+    async fn connect(
+        &mut self,
+        key: &PoolKey,
+        timings: &mut Timings,
+    ) -> Result<Connection, StepError> {
         self.phase = "resolving the host name";
         let started = Instant::now();
         let addresses = resolve(&key.host, key.port).await?;
@@ -196,35 +232,57 @@ impl Connections {
         timings.connect_ms = ms(started);
         let _ = tcp.set_nodelay(true);
         if !key.https {
-            let (sender, connection) = http1::handshake(TokioIo::new(tcp)).await.map_err(|e| protocol_error(&e))?;
+            let (sender, connection) = http1::handshake(TokioIo::new(tcp))
+                .await
+                .map_err(|e| protocol_error(&e))?;
             tokio::spawn(connection);
-            return Ok(Connection { sender: Sender::Http1(sender), certificate: None });
+            return Ok(Connection {
+                sender: Sender::Http1(sender),
+                certificate: None,
+            });
         }
 
         self.phase = "in the TLS handshake";
         let started = Instant::now();
-        let config = self.tls.get(&key.tls).map_err(|e| StepError::new(ErrorKind::Tls, e))?;
-        let server_name = rustls::pki_types::ServerName::try_from(key.host.clone())
-            .map_err(|e| StepError::new(ErrorKind::Tls, format!("`{}` cannot be used as a TLS server name: {e}", key.host)))?;
+        let config = self
+            .tls
+            .get(&key.tls)
+            .map_err(|e| StepError::new(ErrorKind::Tls, e))?;
+        let server_name =
+            rustls::pki_types::ServerName::try_from(key.host.clone()).map_err(|e| {
+                StepError::new(
+                    ErrorKind::Tls,
+                    format!("`{}` cannot be used as a TLS server name: {e}", key.host),
+                )
+            })?;
         let stream = tokio_rustls::TlsConnector::from(config)
             .connect(server_name, tcp)
             .await
             .map_err(|e| tls_error(&key.host, &e))?;
         timings.tls_ms = ms(started);
         let session = stream.get_ref().1;
-        let certificate = session.peer_certificates().and_then(|chain| chain.first()).and_then(|c| certificate_info(c));
+        let certificate = session
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|c| certificate_info(c));
         let is_h2 = session.alpn_protocol() == Some(b"h2");
         let io = TokioIo::new(stream);
         let sender = if is_h2 {
-            let (sender, connection) = http2::handshake(TokioExecutor::new(), io).await.map_err(|e| protocol_error(&e))?;
+            let (sender, connection) = http2::handshake(TokioExecutor::new(), io)
+                .await
+                .map_err(|e| protocol_error(&e))?;
             tokio::spawn(connection);
             Sender::Http2(sender)
         } else {
-            let (sender, connection) = http1::handshake(io).await.map_err(|e| protocol_error(&e))?;
+            let (sender, connection) =
+                http1::handshake(io).await.map_err(|e| protocol_error(&e))?;
             tokio::spawn(connection);
             Sender::Http1(sender)
         };
-        Ok(Connection { sender, certificate })
+        Ok(Connection {
+            sender,
+            certificate,
+        })
     }
 }
 
@@ -236,24 +294,49 @@ fn pool_key(url: &Url, tls: &Tls) -> Result<PoolKey, StepError> {
     let https = match url.scheme() {
         "https" => true,
         "http" => false,
-        other => return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{other}` URLs are not supported: {url}"))),
+        other => {
+            return Err(StepError::new(
+                ErrorKind::InvalidRequest,
+                format!("`{other}` URLs are not supported: {url}"),
+            ));
+        }
     };
     let host = match url.host() {
         Some(Host::Domain(domain)) => domain.to_string(),
         Some(Host::Ipv4(ip)) => ip.to_string(),
         Some(Host::Ipv6(ip)) => ip.to_string(),
-        None => return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{url}` has no host"))),
+        None => {
+            return Err(StepError::new(
+                ErrorKind::InvalidRequest,
+                format!("`{url}` has no host"),
+            ));
+        }
     };
-    let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
-    Ok(PoolKey { https, host, port, tls: if https { tls.clone() } else { Tls::default() } })
+    let port = url
+        .port_or_known_default()
+        .unwrap_or(if https { 443 } else { 80 });
+    Ok(PoolKey {
+        https,
+        host,
+        port,
+        tls: if https { tls.clone() } else { Tls::default() },
+    })
 }
 
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    let dns = |detail: String| StepError::new(ErrorKind::Dns, format!("cannot resolve host `{host}`: {detail}"));
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port)).await.map_err(|e| dns(e.to_string()))?.collect();
+    let dns = |detail: String| {
+        StepError::new(
+            ErrorKind::Dns,
+            format!("cannot resolve host `{host}`: {detail}"),
+        )
+    };
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| dns(e.to_string()))?
+        .collect();
     if addresses.is_empty() {
         return Err(dns("no addresses".into()));
     }
@@ -270,7 +353,9 @@ async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStream, 
     }
     let (address, err) = last.expect("resolve returns at least one address");
     let message = match err.kind() {
-        io::ErrorKind::ConnectionRefused => format!("connection refused by {host} ({address}): nothing is listening there"),
+        io::ErrorKind::ConnectionRefused => {
+            format!("connection refused by {host} ({address}): nothing is listening there")
+        }
         _ => format!("cannot connect to {host} ({address}): {err}"),
     };
     Err(StepError::new(ErrorKind::Connect, message))
@@ -291,11 +376,16 @@ fn tls_error(host: &str, err: &io::Error) -> StepError {
         Some(other) => other.to_string(),
         None => err.to_string(),
     };
-    StepError::new(ErrorKind::Tls, format!("TLS handshake with {host} failed: {detail}"))
+    StepError::new(
+        ErrorKind::Tls,
+        format!("TLS handshake with {host} failed: {detail}"),
+    )
 }
 
 fn protocol_error(err: &hyper::Error) -> StepError {
-    let io_kind = std::error::Error::source(err).and_then(|s| s.downcast_ref::<io::Error>()).map(io::Error::kind);
+    let io_kind = std::error::Error::source(err)
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .map(io::Error::kind);
     let message = if io_kind == Some(io::ErrorKind::ConnectionReset) {
         "the server reset the connection".to_string()
     } else if err.is_incomplete_message() {
@@ -318,7 +408,9 @@ fn build(request: &Outgoing, http2: bool) -> hyper::Request<Full<Bytes>> {
             None => url.path().to_string(),
         }
     };
-    let mut builder = hyper::Request::builder().method(request.method.clone()).uri(uri);
+    let mut builder = hyper::Request::builder()
+        .method(request.method.clone())
+        .uri(uri);
     if let Some(headers) = builder.headers_mut() {
         *headers = request.headers.clone();
         if !http2 && !headers.contains_key(header::HOST) {
@@ -331,34 +423,58 @@ fn build(request: &Outgoing, http2: bool) -> hyper::Request<Full<Bytes>> {
                 headers.insert(header::HOST, value);
             }
         }
-        if !request.body.is_empty() || matches!(request.method, Method::POST | Method::PUT | Method::PATCH) {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(request.body.len()));
+        if !request.body.is_empty()
+            || matches!(request.method, Method::POST | Method::PUT | Method::PATCH)
+        {
+            headers.insert(
+                header::CONTENT_LENGTH,
+                HeaderValue::from(request.body.len()),
+            );
         }
     }
-    builder.body(Full::new(request.body.clone())).expect("method, URI and headers were validated")
+    builder
+        .body(Full::new(request.body.clone()))
+        .expect("method, URI and headers were validated")
 }
 
-async fn read_body(body: hyper::body::Incoming, headers: &HeaderMap, limit: u64) -> Result<Bytes, StepError> {
+async fn read_body(
+    body: hyper::body::Incoming,
+    headers: &HeaderMap,
+    limit: u64,
+) -> Result<Bytes, StepError> {
     let too_large = |what: String| {
-        StepError::new(ErrorKind::BodyTooLarge, format!("{what}, over the limit of {limit} bytes (`defaults.max_body_bytes`)"))
+        StepError::new(
+            ErrorKind::BodyTooLarge,
+            format!("{what}, over the limit of {limit} bytes (`defaults.max_body_bytes`)"),
+        )
     };
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if let Some(length) = declared.filter(|length| *length > limit) {
         return Err(too_large(format!("the response body is {length} bytes")));
     }
     match Limited::new(body, limit as usize).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(too_large("the response body went on".into())),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+            Err(too_large("the response body went on".into()))
+        }
         Err(err) => match err.downcast::<hyper::Error>() {
             Ok(err) => Err(protocol_error(&err)),
-            Err(err) => Err(StepError::new(ErrorKind::Protocol, format!("reading the body failed: {err}"))),
+            Err(err) => Err(StepError::new(
+                ErrorKind::Protocol,
+                format!("reading the body failed: {err}"),
+            )),
         },
     }
 }
 
 /// The request for the next hop of a redirect, as browsers and curl do it.
 fn redirected(mut request: Outgoing, status: StatusCode, next: Url) -> Outgoing {
-    let keeps_method = matches!(status, StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT);
+    let keeps_method = matches!(
+        status,
+        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+    );
     if !keeps_method && request.method != Method::HEAD {
         request.method = Method::GET;
         request.body = Bytes::new();

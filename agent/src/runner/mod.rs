@@ -21,7 +21,9 @@ use crate::assert::{AssertionPlugins, NoPlugins};
 use crate::interpolate::{Scope, Secrets};
 use crate::model::{Backoff, RetryOn};
 use crate::plan::{Plan, PlannedStep};
-use crate::report::{Attempt, CollectionReport, ErrorKind, StepError, StepReport, StepStatus, Timings};
+use crate::report::{
+    Attempt, CollectionReport, ErrorKind, StepError, StepReport, StepStatus, Timings,
+};
 use crate::response::Response;
 
 /// What every collection of a run shares.
@@ -35,7 +37,12 @@ pub struct RunContext {
 
 impl RunContext {
     pub fn new(env: HashMap<String, String>) -> RunContext {
-        RunContext { env, tls: Arc::default(), tokens: TokenCache::default(), plugins: Arc::new(NoPlugins) }
+        RunContext {
+            env,
+            tls: Arc::default(),
+            tokens: TokenCache::default(),
+            plugins: Arc::new(NoPlugins),
+        }
     }
 }
 
@@ -52,7 +59,10 @@ pub async fn run_all(
     for (index, plan) in plans.into_iter().enumerate() {
         let (permits, context, on_done) = (permits.clone(), context.clone(), on_done.clone());
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
+            let _permit = permits
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
             let report = run_collection(&plan, &context).await;
             on_done(&report);
             (index, report)
@@ -85,7 +95,16 @@ pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionRepo
             reports.push(StepReport::skipped(index + 1, step.name.clone()));
             continue;
         }
-        let (report, response) = run_step(plan, index, step, context, &mut connections, &responses, &mut secrets).await;
+        let (report, response) = run_step(
+            plan,
+            index,
+            step,
+            context,
+            &mut connections,
+            &responses,
+            &mut secrets,
+        )
+        .await;
         match response {
             Some(response) => responses.push(response),
             None => stopped = true,
@@ -117,7 +136,13 @@ async fn run_step(
     let mut report = StepReport::skipped(index + 1, step.name.clone());
     report.status = StepStatus::Failed;
     let earlier: Vec<&Response> = responses.iter().collect();
-    let mut scope = Scope { vars: &plan.variables, env: &context.env, responses: &earlier, names: &plan.names, secrets };
+    let mut scope = Scope {
+        vars: &plan.variables,
+        env: &context.env,
+        responses: &earlier,
+        names: &plan.names,
+        secrets,
+    };
     let rendered = request::render(step, &mut scope);
     let mut rendered = match rendered {
         Ok(rendered) => rendered,
@@ -141,27 +166,57 @@ async fn run_step(
     }
     report.request = Some(request::recorded(&rendered, secrets));
 
-    let options = SendOptions { tls: &step.tls, follow_redirects: step.follow_redirects, max_body_bytes: plan.max_body_bytes };
+    let options = SendOptions {
+        tls: &step.tls,
+        follow_redirects: step.follow_redirects,
+        max_body_bytes: plan.max_body_bytes,
+    };
     let max_attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
     let mut attempt = 0;
     let outcome = loop {
         attempt += 1;
-        let outcome = match tokio::time::timeout(step.timeout, connections.send(&rendered.outgoing, options)).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                let phase = connections.abandon();
-                let message = format!("no complete response within {} ms (timed out {phase})", step.timeout.as_millis());
-                Err((StepError::new(ErrorKind::Timeout, message), Timings { total_ms: step.timeout.as_secs_f64() * 1000.0, ..Timings::default() }))
-            }
-        };
+        let outcome =
+            match tokio::time::timeout(step.timeout, connections.send(&rendered.outgoing, options))
+                .await
+            {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    let phase = connections.abandon();
+                    let message = format!(
+                        "no complete response within {} ms (timed out {phase})",
+                        step.timeout.as_millis()
+                    );
+                    Err((
+                        StepError::new(ErrorKind::Timeout, message),
+                        Timings {
+                            total_ms: step.timeout.as_secs_f64() * 1000.0,
+                            ..Timings::default()
+                        },
+                    ))
+                }
+            };
         report.attempts.push(match &outcome {
-            Ok(incoming) => Attempt { attempt, status: Some(incoming.status.as_u16()), error: None, timings: Some(incoming.timings) },
-            Err((error, timings)) => Attempt { attempt, status: None, error: Some(mask_error(error, secrets)), timings: Some(*timings) },
+            Ok(incoming) => Attempt {
+                attempt,
+                status: Some(incoming.status.as_u16()),
+                error: None,
+                timings: Some(incoming.timings),
+            },
+            Err((error, timings)) => Attempt {
+                attempt,
+                status: None,
+                error: Some(mask_error(error, secrets)),
+                timings: Some(*timings),
+            },
         });
-        let Some(retry) = &step.retry else { break outcome };
+        let Some(retry) = &step.retry else {
+            break outcome;
+        };
         let retryable = match &outcome {
             Err(_) => true,
-            Ok(incoming) => incoming.status.is_server_error() && retry.on.contains(&RetryOn::Status),
+            Ok(incoming) => {
+                incoming.status.is_server_error() && retry.on.contains(&RetryOn::Status)
+            }
         };
         if !retryable || attempt >= max_attempts {
             break outcome;
@@ -189,13 +244,21 @@ async fn run_step(
                 Duration::from_secs_f64(incoming.timings.total_ms / 1000.0),
                 incoming.certificate,
             );
-            report.assertions = step.checks.iter().map(|check| check.evaluate(&response, context.plugins.as_ref())).collect();
+            report.assertions = step
+                .checks
+                .iter()
+                .map(|check| check.evaluate(&response, context.plugins.as_ref()))
+                .collect();
             for assertion in &mut report.assertions {
                 if let Some(message) = &assertion.message {
                     assertion.message = Some(secrets.mask(message).into_owned());
                 }
             }
-            report.status = if report.assertions.iter().all(|a| a.passed) { StepStatus::Passed } else { StepStatus::Failed };
+            report.status = if report.assertions.iter().all(|a| a.passed) {
+                StepStatus::Passed
+            } else {
+                StepStatus::Failed
+            };
             (report, Some(response))
         }
     }

@@ -1,0 +1,289 @@
+//! Multi-step flows: chaining, typed insertion, assertions, secrets, reports.
+
+use serde_json::json;
+
+use crate::{Files, server, unique};
+
+fn checkout(key: &str) -> String {
+    format!(
+        r#"
+name: checkout flow
+variables:
+  base: {base}
+  qty: 2
+defaults:
+  headers: {{ Accept: application/json }}
+steps:
+  - name: login
+    request:
+      method: POST
+      url: "@{{{{vars.base}}}}/login/{key}"
+      body:
+        json: {{ user: "@{{{{env.SHOP_USER}}}}", password: "@{{{{env.SHOP_PASSWORD}}}}" }}
+    assert:
+      - {{ source: status, op: eq, value: 200 }}
+      - {{ source: latency, op: lt, value: 5000 }}
+      - {{ source: header, property: content-type, op: contains, value: json }}
+      - {{ source: body, property: token, op: exists }}
+  - name: cart
+    request:
+      method: POST
+      url: "@{{{{vars.base}}}}/cart"
+      headers: {{ Authorization: "Bearer @{{{{login.body.token}}}}" }}
+      body: {{ json: {{ sku: A-1, qty: "@{{{{vars.qty}}}}" }} }}
+    assert:
+      - {{ source: status, op: in, value: [200, 201] }}
+      - {{ source: body, property: "items[0].qty", op: eq, value: 2 }}
+      - {{ source: body, property: "items[0].qty", op: type, value: number }}
+  - name: pay
+    request:
+      method: POST
+      url: "@{{{{vars.base}}}}/cart/@{{{{step2.body.id}}}}/pay"
+    assert:
+      - {{ source: body, property: "$.payments[?@.state == 'ok']", op: count, value: 1 }}
+"#,
+        base = server().base()
+    )
+}
+
+const USER: (&str, &str) = ("SHOP_USER", "alice");
+const PASSWORD: (&str, &str) = ("SHOP_PASSWORD", "open-sesame");
+
+#[test]
+fn a_chained_flow_passes_and_reports_every_assertion() {
+    let files = Files::new();
+    files.write("checkout.yaml", &checkout(&unique("login")));
+    let outcome = files.run(
+        &["checkout.yaml", "--junit", "junit.xml"],
+        &[USER, PASSWORD],
+    );
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    assert!(
+        outcome.stdout.contains("PASS checkout flow"),
+        "{}",
+        outcome.stdout
+    );
+    assert_eq!(
+        outcome.stdout.lines().last().unwrap(),
+        "collections: 1 passed, 0 failed; steps: 3 passed, 0 failed, 0 skipped; assertions: 8 passed, 0 failed"
+    );
+    assert_eq!(
+        outcome.report["summary"],
+        json!({"collections": {"passed": 1, "failed": 0}, "steps": {"passed": 3, "failed": 0, "skipped": 0},
+               "assertions": {"passed": 8, "failed": 0}})
+    );
+    // The JSON body value `@{{vars.qty}}` kept its type: the server echoed a number.
+    let cart = outcome.step(0, 1);
+    assert_eq!(cart["request"]["body"], r#"{"sku":"A-1","qty":2}"#);
+    assert_eq!(cart["assertions"][1]["actual"], 2);
+    assert_eq!(
+        outcome.step(0, 2)["request"]["url"],
+        format!("{}/cart/7/pay", server().base())
+    );
+    let timings = &outcome.step(0, 0)["timings"];
+    assert!(timings["total_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(outcome.step(0, 1)["timings"]["reused_connection"], true);
+    let junit = std::fs::read_to_string(outcome.dir.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<testsuite id="0" name="checkout flow""#),
+        "{junit}"
+    );
+    assert_eq!(junit.matches("<testcase ").count(), 3);
+    assert!(!junit.contains("<failure"));
+}
+
+#[test]
+fn secrets_from_the_environment_never_reach_output_or_reports() {
+    let files = Files::new();
+    files.write("checkout.yaml", &checkout(&unique("login")));
+    let outcome = files.run(
+        &["checkout.yaml", "--junit", "junit.xml"],
+        &[USER, PASSWORD],
+    );
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let report = outcome.report.to_string();
+    let junit = std::fs::read_to_string(outcome.dir.join("junit.xml")).unwrap();
+    for text in [&report, &outcome.stdout, &outcome.stderr, &junit] {
+        assert!(!text.contains("open-sesame"), "secret leaked: {text}");
+    }
+    assert!(
+        report.contains(r#"{\"password\":\"***\",\"user\":\"***\"}"#)
+            || report.contains(r#"\"password\":\"***\""#),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_failed_assertion_fails_the_step_and_later_steps_still_run() {
+    let files = Files::new();
+    let text = checkout(&unique("login")).replace("op: eq, value: 2 }", "op: eq, value: 3 }");
+    files.write("checkout.yaml", &text);
+    let outcome = files.run(
+        &["checkout.yaml", "--junit", "junit.xml"],
+        &[USER, PASSWORD],
+    );
+    assert_eq!(outcome.code, 1);
+    assert!(
+        outcome
+            .stdout
+            .contains("✗ body items[0].qty: expected 3, got 2"),
+        "{}",
+        outcome.stdout
+    );
+    assert_eq!(outcome.step(0, 1)["status"], "failed");
+    assert_eq!(outcome.step(0, 2)["status"], "passed");
+    let failed = &outcome.step(0, 1)["assertions"][1];
+    assert_eq!(
+        (
+            failed["expected"].clone(),
+            failed["actual"].clone(),
+            failed["passed"].clone()
+        ),
+        (json!(3), json!(2), json!(false))
+    );
+    let junit = std::fs::read_to_string(outcome.dir.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(
+            r#"<failure type="assertion" message="body items[0].qty: expected 3, got 2"/>"#
+        ),
+        "{junit}"
+    );
+}
+
+#[test]
+fn an_unresolvable_reference_stops_the_collection_and_skips_the_rest() {
+    let files = Files::new();
+    let text = checkout(&unique("login")).replace("@{{step2.body.id}}", "@{{step2.body.order.id}}");
+    files.write("checkout.yaml", &text);
+    let outcome = files.run(&["checkout.yaml"], &[USER, PASSWORD]);
+    assert_eq!(outcome.code, 1);
+    let pay = outcome.step(0, 2);
+    assert_eq!(pay["status"], "failed");
+    assert_eq!(pay["error"]["kind"], "reference");
+    assert_eq!(
+        pay["error"]["message"],
+        r#"step 3 'pay': cannot resolve `@{{step2.body.order.id}}`: step 2 'cart' body has no such field; it was: {"id":7,"items":[{"sku":"A-1","qty":2}]}"#
+    );
+    let text = checkout(&unique("login")).replace("@{{login.body.token}}", "@{{login.body.jwt}}");
+    files.write("checkout.yaml", &text);
+    let outcome = files.run(&["checkout.yaml"], &[USER, PASSWORD]);
+    assert_eq!(outcome.step(0, 1)["error"]["kind"], "reference");
+    assert_eq!(outcome.step(0, 2)["status"], "skipped");
+    assert!(
+        outcome.stdout.contains("- step 3 'pay' skipped"),
+        "{}",
+        outcome.stdout
+    );
+    assert_eq!(
+        outcome.report["summary"]["steps"],
+        json!({"passed": 1, "failed": 1, "skipped": 1})
+    );
+}
+
+#[test]
+fn a_missing_environment_variable_is_reported_on_the_step() {
+    let files = Files::new();
+    files.write("checkout.yaml", &checkout(&unique("login")));
+    let outcome = files.run(&["checkout.yaml"], &[USER]);
+    assert_eq!(outcome.code, 1);
+    assert_eq!(
+        outcome.step(0, 0)["error"]["message"],
+        "step 1 'login': cannot resolve `@{{env.SHOP_PASSWORD}}`: environment variable `SHOP_PASSWORD` is not set"
+    );
+}
+
+#[test]
+fn vars_can_be_overridden_and_query_parameters_are_encoded() {
+    let files = Files::new();
+    let text = "name: echo\nvariables: { base: http://127.0.0.1:9, term: x }\nsteps:\n  - request:\n      url: '@{{vars.base}}/echo'\n      query: { q: '@{{vars.term}}', tag: [a, b] }\n    assert:\n      - { source: body, property: query, op: eq, value: 'q=a+b%26c&tag=a&tag=b' }\n";
+    files.write("echo.yaml", text);
+    let base = format!("base={}", server().base());
+    let outcome = files.run(&["echo.yaml", "--var", &base, "--var", "term=a b&c"], &[]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+}
+
+#[test]
+fn oauth2_tokens_are_fetched_once_per_run() {
+    let files = Files::new();
+    let key = unique("token");
+    for name in ["one", "two"] {
+        let text = format!(
+            "name: {name}\nsteps:\n  - request:\n      url: {base}/cart/1\n      auth:\n        oauth2_client_credentials: {{ token_url: '{base}/token/{key}', client_id: c, client_secret: '@{{{{env.CLIENT_SECRET}}}}' }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n  - request:\n      url: {base}/cart/2\n      auth:\n        oauth2_client_credentials: {{ token_url: '{base}/token/{key}', client_id: c, client_secret: '@{{{{env.CLIENT_SECRET}}}}' }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n",
+            base = server().base()
+        );
+        files.write(&format!("{name}.yaml"), &text);
+    }
+    let outcome = files.run(&["."], &[("CLIENT_SECRET", "s3cr3t")]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    assert_eq!(server().count(&format!("token/{key}")), 1);
+    assert!(
+        outcome.step(0, 0)["request"]["headers"]
+            .to_string()
+            .contains("Bearer ***")
+    );
+    assert!(
+        !outcome.report.to_string().contains("tok-123\""),
+        "the token is masked"
+    );
+}
+
+#[test]
+fn retries_record_every_attempt() {
+    let files = Files::new();
+    let key = unique("flaky");
+    let text = format!(
+        "name: flaky\nsteps:\n  - request: {{ url: '{}/flaky/{key}/2' }}\n    retry: {{ attempts: 3, delay_ms: 10, backoff: exponential, on: [error, status] }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n",
+        server().base()
+    );
+    files.write("flaky.yaml", &text);
+    let outcome = files.run(&["flaky.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+    let attempts: Vec<_> = outcome.step(0, 0)["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].clone())
+        .collect();
+    assert_eq!(attempts, vec![json!(503), json!(503), json!(200)]);
+    assert!(
+        outcome.stdout.contains("after 3 attempts"),
+        "{}",
+        outcome.stdout
+    );
+}
+
+#[test]
+fn collections_in_a_folder_run_in_parallel_and_all_report() {
+    let files = Files::new();
+    for n in 0..6 {
+        let text = format!(
+            "name: c{n}\nsteps:\n  - request: {{ url: '{}/slow/300' }}\n",
+            server().base()
+        );
+        files.write(&format!("c{n}.yml"), &text);
+    }
+    let outcome = files.run(&["."], &[]);
+    assert_eq!(outcome.code, 0);
+    assert_eq!(outcome.report["summary"]["collections"]["passed"], 6);
+    // Parallel, not sequential: the collections' run windows overlap.
+    let starts: Vec<String> = outcome.report["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["started_at"].as_str().unwrap().to_string())
+        .collect();
+    let earliest = starts.iter().min().unwrap();
+    let latest = starts.iter().max().unwrap();
+    let parse = |t: &str| humantime_like(t);
+    assert!(
+        parse(latest) - parse(earliest) < 300.0,
+        "all six started within the first response time: {starts:?}"
+    );
+}
+
+/// Milliseconds of the day from an RFC 3339 `...THH:MM:SS.mmmZ` stamp.
+fn humantime_like(stamp: &str) -> f64 {
+    let time = stamp.split('T').nth(1).unwrap().trim_end_matches('Z');
+    let parts: Vec<f64> = time.split(':').map(|p| p.parse().unwrap()).collect();
+    (parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]) * 1000.0
+}

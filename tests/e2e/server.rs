@@ -1,0 +1,305 @@
+//! The API the end-to-end tests run collections against: a real HTTP/1.1 and HTTP/2 server
+//! on 127.0.0.1, plain and with a self-signed certificate made for the run.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
+
+pub struct TestServer {
+    pub http: SocketAddr,
+    pub https: SocketAddr,
+    /// A port where a connection is accepted and reset at once.
+    pub reset: SocketAddr,
+    /// PEM of the self-signed certificate the HTTPS server presents.
+    pub ca_file: PathBuf,
+    counters: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl TestServer {
+    /// How many times `key` was hit (paths with a per-test key count their calls).
+    pub fn count(&self, key: &str) -> usize {
+        self.counters.lock().unwrap().get(key).copied().unwrap_or(0)
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.http)
+    }
+}
+
+/// The one server all tests share, started on first use.
+pub fn server() -> &'static TestServer {
+    static SERVER: OnceLock<TestServer> = OnceLock::new();
+    SERVER.get_or_init(start)
+}
+
+fn start() -> TestServer {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let counters = Arc::new(Mutex::new(HashMap::new()));
+            let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let https = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let reset = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let (acceptor, ca_file) = tls_acceptor();
+            let server = TestServer {
+                http: http.local_addr().unwrap(),
+                https: https.local_addr().unwrap(),
+                reset: reset.local_addr().unwrap(),
+                ca_file,
+                counters: counters.clone(),
+            };
+            sender.send(server).unwrap();
+            let plain = counters.clone();
+            tokio::spawn(async move {
+                loop {
+                    let (stream, _) = http.accept().await.unwrap();
+                    serve(TokioIo::new(stream), plain.clone());
+                }
+            });
+            tokio::spawn(async move {
+                loop {
+                    let (mut stream, _) = reset.accept().await.unwrap();
+                    // Read the request, then reset instead of answering.
+                    let mut buffer = [0u8; 1024];
+                    let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer).await;
+                    #[allow(deprecated)] // a zero linger drops at once; it is what sends the RST
+                    let _ = stream.set_linger(Some(Duration::ZERO));
+                    drop(stream);
+                }
+            });
+            loop {
+                let (stream, _) = https.accept().await.unwrap();
+                let (acceptor, counters) = (acceptor.clone(), counters.clone());
+                tokio::spawn(async move {
+                    if let Ok(tls) = acceptor.accept(stream).await {
+                        serve(TokioIo::new(tls), counters);
+                    }
+                });
+            }
+        });
+    });
+    receiver.recv().unwrap()
+}
+
+fn serve<I>(io: TokioIo<I>, counters: Arc<Mutex<HashMap<String, usize>>>)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let service = hyper::service::service_fn(move |request| route(request, counters.clone()));
+        let _ = auto::Builder::new(TokioExecutor::new())
+            .serve_connection(io, service)
+            .await;
+    });
+}
+
+fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, PathBuf) {
+    let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    let certified = rcgen::generate_simple_self_signed(names).unwrap();
+    let dir = std::env::temp_dir().join(format!("skopos-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::File::create(&ca_file)
+        .unwrap()
+        .write_all(certified.cert.pem().as_bytes())
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca_file)
+}
+
+fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(body.into()).boxed())
+        .unwrap()
+}
+
+fn json_response(status: StatusCode, value: Value) -> Response<Body> {
+    full(status, "application/json", value.to_string())
+}
+
+async fn route(
+    request: Request<Incoming>,
+    counters: Arc<Mutex<HashMap<String, usize>>>,
+) -> Result<Response<Body>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let bearer = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let hit = |key: String| {
+        let mut counters = counters.lock().unwrap();
+        let count = counters.entry(key).or_insert(0);
+        *count += 1;
+        *count
+    };
+    let response = match (parts.method.as_str(), segments.as_slice()) {
+        ("POST", ["login", key]) => {
+            hit(format!("login/{key}"));
+            if json["password"] == "open-sesame" {
+                json_response(
+                    StatusCode::OK,
+                    json!({"token": "tok-123", "user": json["user"]}),
+                )
+            } else {
+                json_response(
+                    StatusCode::UNAUTHORIZED,
+                    json!({"error": "bad credentials"}),
+                )
+            }
+        }
+        ("POST", ["cart"]) if bearer == "Bearer tok-123" => json_response(
+            StatusCode::CREATED,
+            json!({"id": 7, "items": [{"sku": json["sku"], "qty": json["qty"]}]}),
+        ),
+        ("GET", ["cart", id]) if bearer == "Bearer tok-123" => json_response(
+            StatusCode::OK,
+            json!({"id": id.parse::<u64>().unwrap_or(0), "items": [{"qty": 2}]}),
+        ),
+        ("POST", ["cart", _, "pay"]) => json_response(
+            StatusCode::OK,
+            json!({"payments": [{"state": "ok"}, {"state": "pending"}]}),
+        ),
+        (_, ["cart", ..]) => json_response(StatusCode::UNAUTHORIZED, json!({"error": "no token"})),
+        ("GET", ["redirect"]) => Response::builder()
+            .status(302)
+            .header("location", "/final")
+            .body(Full::new(Bytes::new()).boxed())
+            .unwrap(),
+        ("GET", ["final"]) => full(StatusCode::OK, "text/plain", "you made it"),
+        ("GET", ["gzip"]) => {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder
+                .write_all(br#"{"compressed": true, "n": 3}"#)
+                .unwrap();
+            Response::builder()
+                .header("content-type", "application/json")
+                .header("content-encoding", "gzip")
+                .body(Full::new(Bytes::from(encoder.finish().unwrap())).boxed())
+                .unwrap()
+        }
+        ("GET", ["slow", ms]) => {
+            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+            json_response(StatusCode::OK, json!({"slept": ms}))
+        }
+        ("GET", ["huge"]) => full(
+            StatusCode::OK,
+            "application/octet-stream",
+            vec![b'x'; 3 * 1024 * 1024],
+        ),
+        ("GET", ["endless"]) => {
+            let chunks = futures_stream(Bytes::from(vec![b'y'; 64 * 1024]));
+            Response::builder()
+                .header("content-type", "text/plain")
+                .body(StreamBody::new(chunks).boxed())
+                .unwrap()
+        }
+        ("GET", ["malformed"]) => full(StatusCode::OK, "application/json", "{\"token\": oops"),
+        ("GET", ["echo"]) => {
+            let headers: serde_json::Map<String, Value> = parts
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        Value::String(v.to_str().unwrap_or("").to_string()),
+                    )
+                })
+                .collect();
+            json_response(
+                StatusCode::OK,
+                json!({"headers": headers, "query": query, "method": parts.method.as_str(), "version": format!("{:?}", parts.version)}),
+            )
+        }
+        ("POST", ["echo"]) => full(StatusCode::OK, "text/plain", body),
+        ("POST", ["token", key]) => {
+            hit(format!("token/{key}"));
+            let form = String::from_utf8_lossy(&body).to_string();
+            if form.contains("client_secret=s3cr3t")
+                && form.contains("grant_type=client_credentials")
+            {
+                json_response(
+                    StatusCode::OK,
+                    json!({"access_token": "tok-123", "token_type": "bearer"}),
+                )
+            } else {
+                json_response(StatusCode::UNAUTHORIZED, json!({"error": "invalid_client"}))
+            }
+        }
+        ("GET", ["flaky", key, failures]) => {
+            let count = hit(format!("flaky/{key}"));
+            if count <= failures.parse().unwrap_or(0) {
+                json_response(StatusCode::SERVICE_UNAVAILABLE, json!({"attempt": count}))
+            } else {
+                json_response(StatusCode::OK, json!({"attempt": count}))
+            }
+        }
+        ("GET", ["count", key]) => {
+            json_response(StatusCode::OK, json!({"n": hit(format!("count/{key}"))}))
+        }
+        _ => json_response(
+            StatusCode::NOT_FOUND,
+            json!({"error": "not found", "path": path}),
+        ),
+    };
+    Ok(response)
+}
+
+/// An endless stream of the same chunk.
+fn futures_stream(
+    chunk: Bytes,
+) -> impl futures_core::Stream<Item = Result<Frame<Bytes>, Infallible>> + Send + Sync {
+    struct Endless(Bytes);
+    impl futures_core::Stream for Endless {
+        type Item = Result<Frame<Bytes>, Infallible>;
+        fn poll_next(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(Some(Ok(Frame::data(self.0.clone()))))
+        }
+    }
+    Endless(chunk)
+}

@@ -1,0 +1,58 @@
+//! HTTPS against a server with a self-signed certificate made by the test.
+
+use crate::{Files, server};
+
+fn collection(tls: &str) -> String {
+    format!(
+        "name: tls\ndefaults: {{ tls: {tls} }}\nsteps:\n  - request: {{ url: 'https://localhost:{}/echo' }}\n    assert:\n      - {{ source: certificate, property: sans, op: contains, value: localhost }}\n      - {{ source: certificate, property: expires_in_days, op: gt, value: 30 }}\n      - {{ source: body, property: version, op: eq, value: HTTP/2.0 }}\n",
+        server().https.port()
+    )
+}
+
+#[test]
+fn an_untrusted_certificate_is_a_tls_error() {
+    let files = Files::new();
+    files.write("a.yaml", &collection("{}"));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 1);
+    let error = &outcome.step(0, 0)["error"];
+    assert_eq!(error["kind"], "tls");
+    assert_eq!(
+        error["message"],
+        "TLS handshake with localhost failed: the server's certificate is not signed by a trusted authority (set `tls.ca_file` to trust its CA)"
+    );
+}
+
+#[test]
+fn a_ca_file_makes_it_trusted_and_certificate_assertions_read_it() {
+    let files = Files::new();
+    std::fs::copy(&server().ca_file, files.path().join("ca.pem")).unwrap();
+    files.write("a.yaml", &collection("{ ca_file: ca.pem }"));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+    assert_eq!(outcome.step(0, 0)["response"]["version"], "HTTP/2.0");
+    assert!(outcome.step(0, 0)["timings"]["tls_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn insecure_accepts_any_certificate() {
+    let files = Files::new();
+    files.write("a.yaml", &collection("{ insecure: true }"));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+}
+
+#[test]
+fn a_plain_http_response_has_no_certificate() {
+    let files = Files::new();
+    let text = format!(
+        "name: t\nsteps:\n  - request: {{ url: '{}/final' }}\n    assert: [{{ source: certificate, property: issuer, op: exists }}]\n",
+        server().base()
+    );
+    files.write("a.yaml", &text);
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(
+        outcome.step(0, 0)["assertions"][0]["message"],
+        "expected to exist, got no certificate (not a TLS connection)"
+    );
+}
