@@ -69,10 +69,7 @@ impl PropertyPath {
         if text.starts_with('$') {
             return JsonPath::parse(text)
                 .map(|p| PropertyPath::JsonPath(Box::new(p)))
-                .map_err(|err| PathError::JsonPath {
-                    path: text.to_string(),
-                    reason: err.to_string(),
-                });
+                .map_err(|err| PathError::JsonPath { path: text.to_string(), reason: err.to_string() });
         }
         parse_dot(text).map(PropertyPath::Dot)
     }
@@ -81,11 +78,7 @@ impl PropertyPath {
         match self {
             PropertyPath::JsonPath(path) => {
                 let nodes = path.query(document).all();
-                if nodes.len() == 1 {
-                    Found::One(nodes[0])
-                } else {
-                    Found::Many(nodes)
-                }
+                if nodes.len() == 1 { Found::One(nodes[0]) } else { Found::Many(nodes) }
             }
             PropertyPath::Dot(segments) => {
                 let mut current = document;
@@ -101,9 +94,7 @@ impl PropertyPath {
                     match next {
                         Some(value) => current = value,
                         None => {
-                            return Found::Missing {
-                                at: display_dot(&segments[..depth]),
-                            };
+                            return Found::Missing { at: display_dot(&segments[..depth]) };
                         }
                     }
                 }
@@ -139,10 +130,7 @@ fn display_dot(segments: &[Segment]) -> String {
 }
 
 fn parse_dot(text: &str) -> Result<Vec<Segment>, PathError> {
-    let invalid = |reason: &str| PathError::Invalid {
-        path: text.to_string(),
-        reason: reason.into(),
-    };
+    let invalid = |reason: &str| PathError::Invalid { path: text.to_string(), reason: reason.into() };
     let mut segments = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
@@ -200,12 +188,7 @@ mod tests {
     #[test]
     fn missing_reports_the_part_that_resolved() {
         let path = PropertyPath::parse("data.user.name.first").unwrap();
-        assert_eq!(
-            path.find(&doc()),
-            Found::Missing {
-                at: "data.user".into()
-            }
-        );
+        assert_eq!(path.find(&doc()), Found::Missing { at: "data.user".into() });
         let path = PropertyPath::parse("nope").unwrap();
         assert_eq!(path.find(&doc()), Found::Missing { at: "".into() });
     }
@@ -224,10 +207,7 @@ mod tests {
     fn invalid_paths_are_explained() {
         assert_eq!(PropertyPath::parse(" ").unwrap_err(), PathError::Empty);
         let err = PropertyPath::parse("items[x]").unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "invalid path `items[x]`: an index must be an integer, like [0] or [-1]"
-        );
+        assert_eq!(err, "invalid path `items[x]`: an index must be an integer, like [0] or [-1]");
         assert!(PropertyPath::parse("items[0").is_err());
         assert!(PropertyPath::parse("a..b").is_err());
         assert!(PropertyPath::parse("a.").is_err());
@@ -237,9 +217,6 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        assert_eq!(
-            PropertyPath::parse("items[-1].qty").unwrap().to_string(),
-            "items[-1].qty"
-        );
+        assert_eq!(PropertyPath::parse("items[-1].qty").unwrap().to_string(), "items[-1].qty");
     }
 }

@@ -23,6 +23,9 @@ pub struct Plan {
     pub names: Vec<Option<String>>,
     pub continue_on_failure: bool,
     pub max_body_bytes: u64,
+    /// For each step, the earlier steps whose responses no step after it refers to: the
+    /// runner lets go of those once the step has run, so long collections stay small.
+    pub release_after: Vec<Vec<usize>>,
 }
 
 #[derive(Debug)]
@@ -53,22 +56,14 @@ pub enum PlannedBody {
 
 #[derive(Debug)]
 pub enum PlannedAuth {
-    Basic {
-        user: Template,
-        password: Template,
-    },
+    Basic { user: Template, password: Template },
     Bearer(Template),
-    OAuth2 {
-        token_url: Template,
-        client_id: Template,
-        client_secret: Template,
-        scope: Option<Template>,
-    },
+    OAuth2 { token_url: Template, client_id: Template, client_secret: Template, scope: Option<Template> },
 }
 
 /// Reads, parses and checks one collection file. `overrides` are `--var` values.
 pub fn load(path: &Path, overrides: &Map<String, Value>) -> Result<Plan, Vec<Diagnostic>> {
-    let document = Document::read(path).map_err(|d| vec![d])?;
+    let mut document = Document::read(path).map_err(|d| vec![d])?;
     let collection: Collection = document.deserialize().map_err(|d| vec![d])?;
     compile(&document, collection, overrides)
 }
@@ -83,21 +78,15 @@ pub fn compile(
     collection: Collection,
     overrides: &Map<String, Value>,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    let mut compiler = Compiler {
-        document,
-        problems: Vec::new(),
-    };
+    let mut compiler = Compiler { document, problems: Vec::new(), last_use: Vec::new() };
     let plan = compiler.collection(collection, overrides);
-    if compiler.problems.is_empty() {
-        Ok(plan)
-    } else {
-        Err(compiler.problems)
-    }
+    if compiler.problems.is_empty() { Ok(plan) } else { Err(compiler.problems) }
 }
 
 struct Compiler<'d> {
     document: &'d Document,
     problems: Vec<Diagnostic>,
+    last_use: Vec<Option<usize>>,
 }
 
 /// Where references in the step being compiled may point.
@@ -123,22 +112,14 @@ impl Compiler<'_> {
         let mut variables = collection.variables.clone();
         variables.extend(overrides.clone());
         let names: Vec<Option<String>> = collection.steps.iter().map(|s| s.name.clone()).collect();
+        self.last_use = vec![None; names.len()];
         self.check_names(&names);
-        let base_dir = self
-            .document
-            .file
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        let base_dir = self.document.file.parent().map(Path::to_path_buf).unwrap_or_default();
         let tls = resolve_tls(&defaults.tls, &base_dir);
         let mut default_headers = Vec::new();
         for (name, value) in &defaults.headers {
             let path = child_key("defaults.headers", name);
-            let scope = RefScope {
-                position: 0,
-                names: &names,
-                variables: &variables,
-            };
+            let scope = RefScope { position: 0, names: &names, variables: &variables };
             if let Some(header) = self.header(&path, name, value, &scope) {
                 default_headers.push(header);
             }
@@ -148,20 +129,8 @@ impl Compiler<'_> {
             .into_iter()
             .enumerate()
             .map(|(index, step)| {
-                let scope = RefScope {
-                    position: index,
-                    names: &names,
-                    variables: &variables,
-                };
-                self.step(
-                    index,
-                    step,
-                    defaults,
-                    &default_headers,
-                    &tls,
-                    &base_dir,
-                    &scope,
-                )
+                let scope = RefScope { position: index, names: &names, variables: &variables };
+                self.step(index, step, defaults, &default_headers, &tls, &base_dir, &scope)
             })
             .collect();
         Plan {
@@ -171,9 +140,8 @@ impl Compiler<'_> {
             names,
             variables,
             continue_on_failure: defaults.continue_on_failure.unwrap_or(true),
-            max_body_bytes: defaults
-                .max_body_bytes
-                .unwrap_or(model::DEFAULT_MAX_BODY_BYTES),
+            max_body_bytes: defaults.max_body_bytes.unwrap_or(model::DEFAULT_MAX_BODY_BYTES),
+            release_after: release_after(&self.last_use),
         }
     }
 
@@ -181,34 +149,19 @@ impl Compiler<'_> {
         for (index, name) in names.iter().enumerate() {
             let Some(name) = name else { continue };
             let path = child_key(&child_index("steps", index), "name");
-            let bad_char = name
-                .chars()
-                .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'));
+            let bad_char = name.chars().find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'));
             if name.is_empty() || bad_char.is_some() {
                 self.problem(&path, format!("step name `{name}` may only use letters, digits, `_` and `-`, so that `@{{{{{name}.body}}}}` can refer to it"));
             } else if name == "vars" || name == "env" {
-                self.problem(
-                    &path,
-                    format!(
-                        "`{name}` is reserved for `@{{{{{name}.NAME}}}}`; pick another step name"
-                    ),
-                );
-            } else if let Some(n) = name
-                .strip_prefix("step")
-                .and_then(|n| n.parse::<usize>().ok())
+                self.problem(&path, format!("`{name}` is reserved for `@{{{{{name}.NAME}}}}`; pick another step name"));
+            } else if let Some(n) = name.strip_prefix("step").and_then(|n| n.parse::<usize>().ok())
                 && n != index + 1
             {
                 self.problem(
                     &path,
-                    format!(
-                        "step {} cannot be named `{name}`: `@{{{{{name}}}}}` means step {n}",
-                        index + 1
-                    ),
+                    format!("step {} cannot be named `{name}`: `@{{{{{name}}}}}` means step {n}", index + 1),
                 );
-            } else if names[..index]
-                .iter()
-                .any(|other| other.as_deref() == Some(name))
-            {
+            } else if names[..index].iter().any(|other| other.as_deref() == Some(name)) {
                 self.problem(&path, format!("another step is already named `{name}`"));
             }
         }
@@ -227,24 +180,16 @@ impl Compiler<'_> {
     ) -> PlannedStep {
         let at = child_index("steps", index);
         let request = step.request;
-        let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
-            .unwrap_or_else(|_| {
-                self.problem(
-                    &child_key(&at, "request.method"),
-                    format!("`{}` is not an HTTP method", request.method),
-                );
-                Method::GET
-            });
+        let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes()).unwrap_or_else(|_| {
+            self.problem(&child_key(&at, "request.method"), format!("`{}` is not an HTTP method", request.method));
+            Method::GET
+        });
         let url = self.template(&child_key(&at, "request.url"), &request.url, scope);
         if let Some(literal) = url.pieces.first().and_then(|p| match p {
             crate::interpolate::Piece::Text(text) => Some(text.as_str()),
             _ => None,
         }) {
-            self.check_url(
-                &child_key(&at, "request.url"),
-                literal,
-                url.as_literal().is_some(),
-            );
+            self.check_url(&child_key(&at, "request.url"), literal, url.as_literal().is_some());
         }
         let mut query = Vec::new();
         for (name, value) in &request.query {
@@ -267,21 +212,11 @@ impl Compiler<'_> {
                 headers.push((header, template));
             }
         }
-        let body = self.body(
-            &child_key(&at, "request.body"),
-            request.body.as_ref(),
-            scope,
-        );
+        let body = self.body(&child_key(&at, "request.body"), request.body.as_ref(), scope);
         let mut step_tls = tls.clone();
         let auth = match &request.auth {
             None => None,
-            Some(auth) => self.auth(
-                &child_key(&at, "request.auth"),
-                auth,
-                scope,
-                base_dir,
-                &mut step_tls,
-            ),
+            Some(auth) => self.auth(&child_key(&at, "request.auth"), auth, scope, base_dir, &mut step_tls),
         };
         let checks = step
             .assert
@@ -290,10 +225,7 @@ impl Compiler<'_> {
             .filter_map(|(i, assertion)| {
                 Check::compile(assertion)
                     .map_err(|err| {
-                        self.problem(
-                            &child_key(&child_index(&child_key(&at, "assert"), i), err.field),
-                            err.message,
-                        )
+                        self.problem(&child_key(&child_index(&child_key(&at, "assert"), i), err.field), err.message)
                     })
                     .ok()
             })
@@ -301,20 +233,11 @@ impl Compiler<'_> {
         if let Some(retry) = &step.retry
             && retry.attempts == 0
         {
-            self.problem(
-                &child_key(&at, "retry.attempts"),
-                "`attempts` counts the first try too, so it is at least 1",
-            );
+            self.problem(&child_key(&at, "retry.attempts"), "`attempts` counts the first try too, so it is at least 1");
         }
-        let timeout_ms = step
-            .timeout_ms
-            .or(defaults.timeout_ms)
-            .unwrap_or(model::DEFAULT_TIMEOUT_MS);
+        let timeout_ms = step.timeout_ms.or(defaults.timeout_ms).unwrap_or(model::DEFAULT_TIMEOUT_MS);
         if timeout_ms == 0 {
-            self.problem(
-                &child_key(&at, "timeout_ms"),
-                "a timeout must be more than 0 ms",
-            );
+            self.problem(&child_key(&at, "timeout_ms"), "a timeout must be more than 0 ms");
         }
         let label = match &step.name {
             Some(name) => format!("step {} '{name}'", index + 1),
@@ -329,10 +252,7 @@ impl Compiler<'_> {
             headers,
             body,
             auth,
-            follow_redirects: request
-                .follow_redirects
-                .or(defaults.follow_redirects)
-                .unwrap_or(true),
+            follow_redirects: request.follow_redirects.or(defaults.follow_redirects).unwrap_or(true),
             timeout: Duration::from_millis(timeout_ms),
             tls: step_tls,
             retry: step.retry,
@@ -344,13 +264,9 @@ impl Compiler<'_> {
         if complete {
             match url::Url::parse(text) {
                 Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
-                Ok(url) => self.problem(
-                    path,
-                    format!(
-                        "`{text}` is not an http or https URL (scheme `{}`)",
-                        url.scheme()
-                    ),
-                ),
+                Ok(url) => {
+                    self.problem(path, format!("`{text}` is not an http or https URL (scheme `{}`)", url.scheme()))
+                }
                 Err(err) => self.problem(path, format!("`{text}` is not a valid URL: {err}")),
             }
         } else if let Some((scheme, _)) = text.split_once("://")
@@ -360,13 +276,7 @@ impl Compiler<'_> {
         }
     }
 
-    fn header(
-        &mut self,
-        path: &str,
-        name: &str,
-        value: &Value,
-        scope: &RefScope,
-    ) -> Option<(HeaderName, Template)> {
+    fn header(&mut self, path: &str, name: &str, value: &Value, scope: &RefScope) -> Option<(HeaderName, Template)> {
         let header = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| self.problem(path, format!("`{name}` is not a valid header name")))
             .ok()?;
@@ -389,11 +299,7 @@ impl Compiler<'_> {
         let Some(body) = body else {
             return PlannedBody::None;
         };
-        let given = [
-            body.json.is_some(),
-            body.text.is_some(),
-            body.form.is_some(),
-        ];
+        let given = [body.json.is_some(), body.text.is_some(), body.form.is_some()];
         if given.iter().filter(|g| **g).count() > 1 {
             self.problem(at, "a body has at most one of `json`, `text` or `form`");
         }
@@ -428,40 +334,22 @@ impl Compiler<'_> {
         PlannedBody::None
     }
 
-    fn auth(
-        &mut self,
-        at: &str,
-        auth: &Auth,
-        scope: &RefScope,
-        base_dir: &Path,
-        tls: &mut Tls,
-    ) -> Option<PlannedAuth> {
-        let field = |compiler: &mut Self, name: &str, text: &str| {
-            compiler.template(&child_key(at, name), text, scope)
-        };
+    fn auth(&mut self, at: &str, auth: &Auth, scope: &RefScope, base_dir: &Path, tls: &mut Tls) -> Option<PlannedAuth> {
+        let field = |compiler: &mut Self, name: &str, text: &str| compiler.template(&child_key(at, name), text, scope);
         Some(match auth {
             Auth::Basic { user, password } => PlannedAuth::Basic {
                 user: field(self, "basic.user", user),
                 password: field(self, "basic.password", password),
             },
             Auth::Bearer(token) => PlannedAuth::Bearer(field(self, "bearer", token)),
-            Auth::Oauth2ClientCredentials {
-                token_url,
-                client_id,
-                client_secret,
-                scope: wanted,
-            } => PlannedAuth::OAuth2 {
-                token_url: field(self, "oauth2_client_credentials.token_url", token_url),
-                client_id: field(self, "oauth2_client_credentials.client_id", client_id),
-                client_secret: field(
-                    self,
-                    "oauth2_client_credentials.client_secret",
-                    client_secret,
-                ),
-                scope: wanted
-                    .as_deref()
-                    .map(|s| field(self, "oauth2_client_credentials.scope", s)),
-            },
+            Auth::Oauth2ClientCredentials { token_url, client_id, client_secret, scope: wanted } => {
+                PlannedAuth::OAuth2 {
+                    token_url: field(self, "oauth2_client_credentials.token_url", token_url),
+                    client_id: field(self, "oauth2_client_credentials.client_id", client_id),
+                    client_secret: field(self, "oauth2_client_credentials.client_secret", client_secret),
+                    scope: wanted.as_deref().map(|s| field(self, "oauth2_client_credentials.scope", s)),
+                }
+            }
             Auth::ClientCert { cert, key } => {
                 tls.client_cert = Some(base_dir.join(cert));
                 tls.client_key = Some(base_dir.join(key));
@@ -493,18 +381,23 @@ impl Compiler<'_> {
                 let hint = suggest(name, scope.variables.keys().map(String::as_str))
                     .map(|s| format!("; did you mean `vars.{s}`?"))
                     .unwrap_or_default();
-                self.problem(path, format!("`@{{{{{text}}}}}`: variable `{name}` is not defined in `variables` (or given with --var){hint}"));
+                self.problem(
+                    path,
+                    format!(
+                        "`@{{{{{text}}}}}`: variable `{name}` is not defined in `variables` (or given with --var){hint}"
+                    ),
+                );
             }
             Target::Step { step, .. } => {
                 let target = match step {
                     StepRef::Position(n) => n.checked_sub(1).filter(|i| *i < scope.names.len()),
-                    StepRef::Name(name) => scope
-                        .names
-                        .iter()
-                        .position(|n| n.as_deref() == Some(name.as_str())),
+                    StepRef::Name(name) => scope.names.iter().position(|n| n.as_deref() == Some(name.as_str())),
                 };
                 match target {
-                    Some(index) if index < scope.position => {}
+                    Some(index) if index < scope.position => {
+                        let last = &mut self.last_use[index];
+                        *last = (*last).max(Some(scope.position));
+                    }
                     Some(index) if index == scope.position => {
                         self.problem(path, format!("`@{{{{{text}}}}}` refers to this step itself; only earlier steps can be referenced"));
                     }
@@ -522,6 +415,15 @@ impl Compiler<'_> {
             _ => {}
         }
     }
+}
+
+/// Inverts "last step using each response" into "responses to release after each step".
+fn release_after(last_use: &[Option<usize>]) -> Vec<Vec<usize>> {
+    let mut release = vec![Vec::new(); last_use.len()];
+    for (step, last) in last_use.iter().enumerate() {
+        release[last.unwrap_or(step)].push(step);
+    }
+    release
 }
 
 fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {

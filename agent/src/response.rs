@@ -46,21 +46,12 @@ impl Response {
         latency: Duration,
         certificate: Option<CertificateInfo>,
     ) -> Response {
-        Response {
-            status,
-            headers,
-            body,
-            latency,
-            certificate,
-            json: OnceLock::new(),
-        }
+        Response { status, headers, body, latency, certificate, json: OnceLock::new() }
     }
 
     /// The body parsed as JSON, or `None` when it is not JSON. Parsed once, on first use.
     pub fn json(&self) -> Option<&Value> {
-        self.json
-            .get_or_init(|| serde_json::from_slice(&self.body).ok())
-            .as_ref()
+        self.json.get_or_init(|| serde_json::from_slice(&self.body).ok()).as_ref()
     }
 
     pub fn text(&self) -> Cow<'_, str> {
@@ -69,11 +60,7 @@ impl Response {
 
     /// Every value of a header (case-insensitive), joined by ", " as HTTP allows.
     pub fn header(&self, name: &str) -> Option<String> {
-        let mut values = self
-            .headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()));
+        let mut values = self.headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()));
         let first = values.next()?;
         Some(values.fold(first.into_owned(), |joined, next| joined + ", " + &next))
     }

@@ -5,13 +5,7 @@ use crate::{Files, server, unique};
 #[test]
 fn validate_accepts_good_files_and_locates_every_problem() {
     let files = Files::new();
-    files.write(
-        "good.yaml",
-        &format!(
-            "name: g\nsteps:\n  - request: {{ url: '{}/final' }}\n",
-            server().base()
-        ),
-    );
+    files.write("good.yaml", &format!("name: g\nsteps:\n  - request: {{ url: '{}/final' }}\n", server().base()));
     let outcome = files.skopos(&["validate".into(), "good.yaml".into()], &[]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert_eq!(outcome.stdout.trim(), "1 collection(s), 1 step(s): valid");
@@ -21,17 +15,11 @@ fn validate_accepts_good_files_and_locates_every_problem() {
     let outcome = files.skopos(&["validate".into(), "bad.yaml".into()], &[]);
     assert_eq!(outcome.code, 2);
     assert!(
-        outcome
-            .stderr
-            .contains("bad.yaml:6:42: steps[0].assert[0].op: unknown variant `matchez`"),
+        outcome.stderr.contains("bad.yaml:6:42: steps[0].assert[0].op: unknown variant `matchez`"),
         "{}",
         outcome.stderr
     );
-    assert!(
-        outcome.stderr.contains("(did you mean `matches`?)"),
-        "{}",
-        outcome.stderr
-    );
+    assert!(outcome.stderr.contains("(did you mean `matches`?)"), "{}", outcome.stderr);
     let fixed = bad.replace("matchez", "matches");
     files.write("bad.yaml", &fixed);
     let outcome = files.skopos(&["validate".into(), "bad.yaml".into()], &[]);
@@ -45,20 +33,12 @@ fn validate_accepts_good_files_and_locates_every_problem() {
 fn invalid_input_runs_nothing_and_exits_2() {
     let files = Files::new();
     let key = unique("count");
-    files.write(
-        "ok.yaml",
-        &format!(
-            "name: ok\nsteps:\n  - request: {{ url: '{}/count/{key}' }}\n",
-            server().base()
-        ),
-    );
+    files.write("ok.yaml", &format!("name: ok\nsteps:\n  - request: {{ url: '{}/count/{key}' }}\n", server().base()));
     files.write("broken.json", "{\n  \"name\": \"x\",\n  \"steps\": [\n    {\"request\": {\"url\": \"http://127.0.0.1:1/\", \"timeout\": 5}}\n  ]\n}\n");
     let outcome = files.run(&["."], &[]);
     assert_eq!(outcome.code, 2);
     assert!(
-        outcome
-            .stderr
-            .contains("broken.json:4:48: steps[0].request.timeout: unknown field `timeout`"),
+        outcome.stderr.contains("broken.json:4:48: steps[0].request.timeout: unknown field `timeout`"),
         "{}",
         outcome.stderr
     );
@@ -72,26 +52,14 @@ fn syntax_errors_and_duplicate_names_are_invalid_input() {
     files.write("a.yaml", "name: a\nsteps: [\n");
     let outcome = files.run(&["a.yaml"], &[]);
     assert_eq!(outcome.code, 2);
-    assert!(
-        outcome.stderr.starts_with("a.yaml:3:1: invalid YAML"),
-        "{}",
-        outcome.stderr
-    );
+    assert!(outcome.stderr.starts_with("a.yaml:3:1: invalid YAML"), "{}", outcome.stderr);
 
-    files.write(
-        "a.yaml",
-        "name: same\nsteps:\n  - request: { url: 'http://127.0.0.1:1/' }\n",
-    );
-    files.write(
-        "b.yaml",
-        "name: same\nsteps:\n  - request: { url: 'http://127.0.0.1:1/' }\n",
-    );
+    files.write("a.yaml", "name: same\nsteps:\n  - request: { url: 'http://127.0.0.1:1/' }\n");
+    files.write("b.yaml", "name: same\nsteps:\n  - request: { url: 'http://127.0.0.1:1/' }\n");
     let outcome = files.run(&["."], &[]);
     assert_eq!(outcome.code, 2);
     assert!(
-        outcome
-            .stderr
-            .contains("b.yaml:1:7: name: another collection is already named `same`"),
+        outcome.stderr.contains("b.yaml:1:7: name: another collection is already named `same`"),
         "{}",
         outcome.stderr
     );
@@ -102,21 +70,7 @@ fn missing_paths_and_bad_vars_are_invalid_input() {
     let files = Files::new();
     let outcome = files.run(&["nope.yaml"], &[]);
     assert_eq!(outcome.code, 2);
-    assert!(
-        outcome
-            .stderr
-            .contains("nope.yaml:1:1: no such file or folder"),
-        "{}",
-        outcome.stderr
-    );
-    let outcome = files.skopos(
-        &[
-            "run".into(),
-            "x.yaml".into(),
-            "--var".into(),
-            "novalue".into(),
-        ],
-        &[],
-    );
+    assert!(outcome.stderr.contains("nope.yaml:1:1: no such file or folder"), "{}", outcome.stderr);
+    let outcome = files.skopos(&["run".into(), "x.yaml".into(), "--var".into(), "novalue".into()], &[]);
     assert_eq!(outcome.code, 2);
 }

@@ -53,16 +53,9 @@ const PASSWORD: (&str, &str) = ("SHOP_PASSWORD", "open-sesame");
 fn a_chained_flow_passes_and_reports_every_assertion() {
     let files = Files::new();
     files.write("checkout.yaml", &checkout(&unique("login")));
-    let outcome = files.run(
-        &["checkout.yaml", "--junit", "junit.xml"],
-        &[USER, PASSWORD],
-    );
+    let outcome = files.run(&["checkout.yaml", "--junit", "junit.xml"], &[USER, PASSWORD]);
     assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
-    assert!(
-        outcome.stdout.contains("PASS checkout flow"),
-        "{}",
-        outcome.stdout
-    );
+    assert!(outcome.stdout.contains("PASS checkout flow"), "{}", outcome.stdout);
     assert_eq!(
         outcome.stdout.lines().last().unwrap(),
         "collections: 1 passed, 0 failed; steps: 3 passed, 0 failed, 0 skipped; assertions: 8 passed, 0 failed"
@@ -76,18 +69,12 @@ fn a_chained_flow_passes_and_reports_every_assertion() {
     let cart = outcome.step(0, 1);
     assert_eq!(cart["request"]["body"], r#"{"sku":"A-1","qty":2}"#);
     assert_eq!(cart["assertions"][1]["actual"], 2);
-    assert_eq!(
-        outcome.step(0, 2)["request"]["url"],
-        format!("{}/cart/7/pay", server().base())
-    );
+    assert_eq!(outcome.step(0, 2)["request"]["url"], format!("{}/cart/7/pay", server().base()));
     let timings = &outcome.step(0, 0)["timings"];
     assert!(timings["total_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(outcome.step(0, 1)["timings"]["reused_connection"], true);
     let junit = std::fs::read_to_string(outcome.dir.join("junit.xml")).unwrap();
-    assert!(
-        junit.contains(r#"<testsuite id="0" name="checkout flow""#),
-        "{junit}"
-    );
+    assert!(junit.contains(r#"<testsuite id="0" name="checkout flow""#), "{junit}");
     assert_eq!(junit.matches("<testcase ").count(), 3);
     assert!(!junit.contains("<failure"));
 }
@@ -96,10 +83,7 @@ fn a_chained_flow_passes_and_reports_every_assertion() {
 fn secrets_from_the_environment_never_reach_output_or_reports() {
     let files = Files::new();
     files.write("checkout.yaml", &checkout(&unique("login")));
-    let outcome = files.run(
-        &["checkout.yaml", "--junit", "junit.xml"],
-        &[USER, PASSWORD],
-    );
+    let outcome = files.run(&["checkout.yaml", "--junit", "junit.xml"], &[USER, PASSWORD]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     let report = outcome.report.to_string();
     let junit = std::fs::read_to_string(outcome.dir.join("junit.xml")).unwrap();
@@ -107,8 +91,7 @@ fn secrets_from_the_environment_never_reach_output_or_reports() {
         assert!(!text.contains("open-sesame"), "secret leaked: {text}");
     }
     assert!(
-        report.contains(r#"{\"password\":\"***\",\"user\":\"***\"}"#)
-            || report.contains(r#"\"password\":\"***\""#),
+        report.contains(r#"{\"password\":\"***\",\"user\":\"***\"}"#) || report.contains(r#"\"password\":\"***\""#),
         "{report}"
     );
 }
@@ -118,36 +101,18 @@ fn a_failed_assertion_fails_the_step_and_later_steps_still_run() {
     let files = Files::new();
     let text = checkout(&unique("login")).replace("op: eq, value: 2 }", "op: eq, value: 3 }");
     files.write("checkout.yaml", &text);
-    let outcome = files.run(
-        &["checkout.yaml", "--junit", "junit.xml"],
-        &[USER, PASSWORD],
-    );
+    let outcome = files.run(&["checkout.yaml", "--junit", "junit.xml"], &[USER, PASSWORD]);
     assert_eq!(outcome.code, 1);
-    assert!(
-        outcome
-            .stdout
-            .contains("✗ body items[0].qty: expected 3, got 2"),
-        "{}",
-        outcome.stdout
-    );
+    assert!(outcome.stdout.contains("✗ body items[0].qty: expected 3, got 2"), "{}", outcome.stdout);
     assert_eq!(outcome.step(0, 1)["status"], "failed");
     assert_eq!(outcome.step(0, 2)["status"], "passed");
     let failed = &outcome.step(0, 1)["assertions"][1];
     assert_eq!(
-        (
-            failed["expected"].clone(),
-            failed["actual"].clone(),
-            failed["passed"].clone()
-        ),
+        (failed["expected"].clone(), failed["actual"].clone(), failed["passed"].clone()),
         (json!(3), json!(2), json!(false))
     );
     let junit = std::fs::read_to_string(outcome.dir.join("junit.xml")).unwrap();
-    assert!(
-        junit.contains(
-            r#"<failure type="assertion" message="body items[0].qty: expected 3, got 2"/>"#
-        ),
-        "{junit}"
-    );
+    assert!(junit.contains(r#"<failure type="assertion" message="body items[0].qty: expected 3, got 2"/>"#), "{junit}");
 }
 
 #[test]
@@ -169,15 +134,8 @@ fn an_unresolvable_reference_stops_the_collection_and_skips_the_rest() {
     let outcome = files.run(&["checkout.yaml"], &[USER, PASSWORD]);
     assert_eq!(outcome.step(0, 1)["error"]["kind"], "reference");
     assert_eq!(outcome.step(0, 2)["status"], "skipped");
-    assert!(
-        outcome.stdout.contains("- step 3 'pay' skipped"),
-        "{}",
-        outcome.stdout
-    );
-    assert_eq!(
-        outcome.report["summary"]["steps"],
-        json!({"passed": 1, "failed": 1, "skipped": 1})
-    );
+    assert!(outcome.stdout.contains("- step 3 'pay' skipped"), "{}", outcome.stdout);
+    assert_eq!(outcome.report["summary"]["steps"], json!({"passed": 1, "failed": 1, "skipped": 1}));
 }
 
 #[test]
@@ -216,15 +174,8 @@ fn oauth2_tokens_are_fetched_once_per_run() {
     let outcome = files.run(&["."], &[("CLIENT_SECRET", "s3cr3t")]);
     assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
     assert_eq!(server().count(&format!("token/{key}")), 1);
-    assert!(
-        outcome.step(0, 0)["request"]["headers"]
-            .to_string()
-            .contains("Bearer ***")
-    );
-    assert!(
-        !outcome.report.to_string().contains("tok-123\""),
-        "the token is masked"
-    );
+    assert!(outcome.step(0, 0)["request"]["headers"].to_string().contains("Bearer ***"));
+    assert!(!outcome.report.to_string().contains("tok-123\""), "the token is masked");
 }
 
 #[test]
@@ -238,28 +189,17 @@ fn retries_record_every_attempt() {
     files.write("flaky.yaml", &text);
     let outcome = files.run(&["flaky.yaml"], &[]);
     assert_eq!(outcome.code, 0, "{}", outcome.stdout);
-    let attempts: Vec<_> = outcome.step(0, 0)["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["status"].clone())
-        .collect();
+    let attempts: Vec<_> =
+        outcome.step(0, 0)["attempts"].as_array().unwrap().iter().map(|a| a["status"].clone()).collect();
     assert_eq!(attempts, vec![json!(503), json!(503), json!(200)]);
-    assert!(
-        outcome.stdout.contains("after 3 attempts"),
-        "{}",
-        outcome.stdout
-    );
+    assert!(outcome.stdout.contains("after 3 attempts"), "{}", outcome.stdout);
 }
 
 #[test]
 fn collections_in_a_folder_run_in_parallel_and_all_report() {
     let files = Files::new();
     for n in 0..6 {
-        let text = format!(
-            "name: c{n}\nsteps:\n  - request: {{ url: '{}/slow/300' }}\n",
-            server().base()
-        );
+        let text = format!("name: c{n}\nsteps:\n  - request: {{ url: '{}/slow/300' }}\n", server().base());
         files.write(&format!("c{n}.yml"), &text);
     }
     let outcome = files.run(&["."], &[]);
@@ -275,10 +215,7 @@ fn collections_in_a_folder_run_in_parallel_and_all_report() {
     let earliest = starts.iter().min().unwrap();
     let latest = starts.iter().max().unwrap();
     let parse = |t: &str| humantime_like(t);
-    assert!(
-        parse(latest) - parse(earliest) < 300.0,
-        "all six started within the first response time: {starts:?}"
-    );
+    assert!(parse(latest) - parse(earliest) < 300.0, "all six started within the first response time: {starts:?}");
 }
 
 /// Milliseconds of the day from an RFC 3339 `...THH:MM:SS.mmmZ` stamp.

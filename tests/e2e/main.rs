@@ -72,10 +72,8 @@ impl Files {
         all.extend(args.iter().map(|a| a.to_string()));
         all.extend(["--json".into(), report_path.display().to_string()]);
         let mut outcome = self.skopos(&all, env);
-        outcome.report = std::fs::read(&report_path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or(Value::Null);
+        outcome.report =
+            std::fs::read(&report_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null);
         outcome
     }
 
@@ -100,9 +98,5 @@ impl Files {
 pub fn unique(name: &str) -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{name}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }

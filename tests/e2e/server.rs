@@ -50,11 +50,7 @@ pub fn server() -> &'static TestServer {
 fn start() -> TestServer {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         runtime.block_on(async move {
             let counters = Arc::new(Mutex::new(HashMap::new()));
             let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -107,9 +103,7 @@ where
 {
     tokio::spawn(async move {
         let service = hyper::service::service_fn(move |request| route(request, counters.clone()));
-        let _ = auto::Builder::new(TokioExecutor::new())
-            .serve_connection(io, service)
-            .await;
+        let _ = auto::Builder::new(TokioExecutor::new()).serve_connection(io, service).await;
     });
 }
 
@@ -119,19 +113,14 @@ fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, PathBuf) {
     let dir = std::env::temp_dir().join(format!("skopos-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ca_file = dir.join("ca.pem");
-    std::fs::File::create(&ca_file)
-        .unwrap()
-        .write_all(certified.cert.pem().as_bytes())
-        .unwrap();
+    std::fs::File::create(&ca_file).unwrap().write_all(certified.cert.pem().as_bytes()).unwrap();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![certified.cert.der().clone()], key)
-    .unwrap();
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca_file)
 }
@@ -153,20 +142,11 @@ async fn route(
     counters: Arc<Mutex<HashMap<String, usize>>>,
 ) -> Result<Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
-    let bearer = parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let bearer = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let hit = |key: String| {
         let mut counters = counters.lock().unwrap();
@@ -178,42 +158,28 @@ async fn route(
         ("POST", ["login", key]) => {
             hit(format!("login/{key}"));
             if json["password"] == "open-sesame" {
-                json_response(
-                    StatusCode::OK,
-                    json!({"token": "tok-123", "user": json["user"]}),
-                )
+                json_response(StatusCode::OK, json!({"token": "tok-123", "user": json["user"]}))
             } else {
-                json_response(
-                    StatusCode::UNAUTHORIZED,
-                    json!({"error": "bad credentials"}),
-                )
+                json_response(StatusCode::UNAUTHORIZED, json!({"error": "bad credentials"}))
             }
         }
-        ("POST", ["cart"]) if bearer == "Bearer tok-123" => json_response(
-            StatusCode::CREATED,
-            json!({"id": 7, "items": [{"sku": json["sku"], "qty": json["qty"]}]}),
-        ),
-        ("GET", ["cart", id]) if bearer == "Bearer tok-123" => json_response(
-            StatusCode::OK,
-            json!({"id": id.parse::<u64>().unwrap_or(0), "items": [{"qty": 2}]}),
-        ),
-        ("POST", ["cart", _, "pay"]) => json_response(
-            StatusCode::OK,
-            json!({"payments": [{"state": "ok"}, {"state": "pending"}]}),
-        ),
+        ("POST", ["cart"]) if bearer == "Bearer tok-123" => {
+            json_response(StatusCode::CREATED, json!({"id": 7, "items": [{"sku": json["sku"], "qty": json["qty"]}]}))
+        }
+        ("GET", ["cart", id]) if bearer == "Bearer tok-123" => {
+            json_response(StatusCode::OK, json!({"id": id.parse::<u64>().unwrap_or(0), "items": [{"qty": 2}]}))
+        }
+        ("POST", ["cart", _, "pay"]) => {
+            json_response(StatusCode::OK, json!({"payments": [{"state": "ok"}, {"state": "pending"}]}))
+        }
         (_, ["cart", ..]) => json_response(StatusCode::UNAUTHORIZED, json!({"error": "no token"})),
-        ("GET", ["redirect"]) => Response::builder()
-            .status(302)
-            .header("location", "/final")
-            .body(Full::new(Bytes::new()).boxed())
-            .unwrap(),
+        ("GET", ["redirect"]) => {
+            Response::builder().status(302).header("location", "/final").body(Full::new(Bytes::new()).boxed()).unwrap()
+        }
         ("GET", ["final"]) => full(StatusCode::OK, "text/plain", "you made it"),
         ("GET", ["gzip"]) => {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            encoder
-                .write_all(br#"{"compressed": true, "n": 3}"#)
-                .unwrap();
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(br#"{"compressed": true, "n": 3}"#).unwrap();
             Response::builder()
                 .header("content-type", "application/json")
                 .header("content-encoding", "gzip")
@@ -224,29 +190,17 @@ async fn route(
             tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
             json_response(StatusCode::OK, json!({"slept": ms}))
         }
-        ("GET", ["huge"]) => full(
-            StatusCode::OK,
-            "application/octet-stream",
-            vec![b'x'; 3 * 1024 * 1024],
-        ),
+        ("GET", ["huge"]) => full(StatusCode::OK, "application/octet-stream", vec![b'x'; 3 * 1024 * 1024]),
         ("GET", ["endless"]) => {
             let chunks = futures_stream(Bytes::from(vec![b'y'; 64 * 1024]));
-            Response::builder()
-                .header("content-type", "text/plain")
-                .body(StreamBody::new(chunks).boxed())
-                .unwrap()
+            Response::builder().header("content-type", "text/plain").body(StreamBody::new(chunks).boxed()).unwrap()
         }
         ("GET", ["malformed"]) => full(StatusCode::OK, "application/json", "{\"token\": oops"),
         ("GET", ["echo"]) => {
             let headers: serde_json::Map<String, Value> = parts
                 .headers
                 .iter()
-                .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        Value::String(v.to_str().unwrap_or("").to_string()),
-                    )
-                })
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_str().unwrap_or("").to_string())))
                 .collect();
             json_response(
                 StatusCode::OK,
@@ -257,13 +211,8 @@ async fn route(
         ("POST", ["token", key]) => {
             hit(format!("token/{key}"));
             let form = String::from_utf8_lossy(&body).to_string();
-            if form.contains("client_secret=s3cr3t")
-                && form.contains("grant_type=client_credentials")
-            {
-                json_response(
-                    StatusCode::OK,
-                    json!({"access_token": "tok-123", "token_type": "bearer"}),
-                )
+            if form.contains("client_secret=s3cr3t") && form.contains("grant_type=client_credentials") {
+                json_response(StatusCode::OK, json!({"access_token": "tok-123", "token_type": "bearer"}))
             } else {
                 json_response(StatusCode::UNAUTHORIZED, json!({"error": "invalid_client"}))
             }
@@ -276,21 +225,14 @@ async fn route(
                 json_response(StatusCode::OK, json!({"attempt": count}))
             }
         }
-        ("GET", ["count", key]) => {
-            json_response(StatusCode::OK, json!({"n": hit(format!("count/{key}"))}))
-        }
-        _ => json_response(
-            StatusCode::NOT_FOUND,
-            json!({"error": "not found", "path": path}),
-        ),
+        ("GET", ["count", key]) => json_response(StatusCode::OK, json!({"n": hit(format!("count/{key}"))})),
+        _ => json_response(StatusCode::NOT_FOUND, json!({"error": "not found", "path": path})),
     };
     Ok(response)
 }
 
 /// An endless stream of the same chunk.
-fn futures_stream(
-    chunk: Bytes,
-) -> impl futures_core::Stream<Item = Result<Frame<Bytes>, Infallible>> + Send + Sync {
+fn futures_stream(chunk: Bytes) -> impl futures_core::Stream<Item = Result<Frame<Bytes>, Infallible>> + Send + Sync {
     struct Endless(Bytes);
     impl futures_core::Stream for Endless {
         type Item = Result<Frame<Bytes>, Infallible>;

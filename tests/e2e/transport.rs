@@ -14,21 +14,16 @@ fn redirects_are_followed_unless_turned_off() {
     let base = server().base();
     files.write(
         "a.yaml",
-        &one_step(
-            &format!("{{ url: '{base}/redirect' }}"),
-            "[{ source: body, op: eq, value: you made it }]",
-        ),
+        &one_step(&format!("{{ url: '{base}/redirect' }}"), "[{ source: body, op: eq, value: you made it }]"),
     );
     let outcome = files.run(&["a.yaml"], &[]);
     assert_eq!(outcome.code, 0, "{}", outcome.stdout);
-    assert_eq!(
-        outcome.step(0, 0)["response"]["url"],
-        format!("{base}/final")
-    );
+    assert_eq!(outcome.step(0, 0)["response"]["url"], format!("{base}/final"));
     assert_eq!(outcome.step(0, 0)["timings"]["redirects"], 1);
 
     let request = format!("{{ url: '{base}/redirect', follow_redirects: false }}");
-    let asserts = "[{ source: status, op: eq, value: 302 }, { source: header, property: location, op: eq, value: /final }]";
+    let asserts =
+        "[{ source: status, op: eq, value: 302 }, { source: header, property: location, op: eq, value: /final }]";
     files.write("a.yaml", &one_step(&request, asserts));
     assert_eq!(files.run(&["a.yaml"], &[]).code, 0);
 }
@@ -37,17 +32,11 @@ fn redirects_are_followed_unless_turned_off() {
 fn gzip_bodies_are_decoded() {
     let files = Files::new();
     let asserts = "[{ source: body, property: compressed, op: eq, value: true }, { source: header, property: content-encoding, op: eq, value: gzip }]";
-    files.write(
-        "a.yaml",
-        &one_step(&format!("{{ url: '{}/gzip' }}", server().base()), asserts),
-    );
+    files.write("a.yaml", &one_step(&format!("{{ url: '{}/gzip' }}", server().base()), asserts));
     let outcome = files.run(&["a.yaml"], &[]);
     assert_eq!(outcome.code, 0, "{}", outcome.stdout);
     let sent = outcome.step(0, 0)["request"]["headers"].to_string();
-    assert!(
-        sent.contains(r#"["accept-encoding","gzip, deflate, br"]"#),
-        "{sent}"
-    );
+    assert!(sent.contains(r#"["accept-encoding","gzip, deflate, br"]"#), "{sent}");
 }
 
 #[test]
@@ -63,10 +52,7 @@ fn a_hanging_server_times_out_on_that_step() {
     assert_eq!(outcome.code, 1);
     let error = &outcome.step(0, 0)["error"];
     assert_eq!(error["kind"], "timeout");
-    assert_eq!(
-        error["message"],
-        "no complete response within 200 ms (timed out waiting for the response headers)"
-    );
+    assert_eq!(error["message"], "no complete response within 200 ms (timed out waiting for the response headers)");
     assert_eq!(outcome.step(0, 1)["status"], "skipped");
 }
 
@@ -83,13 +69,7 @@ fn bodies_over_the_cap_are_a_step_error() {
         assert_eq!(outcome.code, 1, "{path}");
         let error = &outcome.step(0, 0)["error"];
         assert_eq!(error["kind"], "body_too_large", "{path}: {error}");
-        assert!(
-            error["message"]
-                .as_str()
-                .unwrap()
-                .contains("over the limit of 1048576 bytes"),
-            "{error}"
-        );
+        assert!(error["message"].as_str().unwrap().contains("over the limit of 1048576 bytes"), "{error}");
     }
 }
 
@@ -97,57 +77,28 @@ fn bodies_over_the_cap_are_a_step_error() {
 fn malformed_json_fails_body_assertions_with_what_came() {
     let files = Files::new();
     let asserts = "[{ source: body, property: token, op: exists }, { source: body, op: contains, value: oops }]";
-    files.write(
-        "a.yaml",
-        &one_step(
-            &format!("{{ url: '{}/malformed' }}", server().base()),
-            asserts,
-        ),
-    );
+    files.write("a.yaml", &one_step(&format!("{{ url: '{}/malformed' }}", server().base()), asserts));
     let outcome = files.run(&["a.yaml"], &[]);
     assert_eq!(outcome.code, 1);
     let assertions = &outcome.step(0, 0)["assertions"];
-    assert_eq!(
-        assertions[0]["message"],
-        r#"expected to exist, got a body that is not JSON: {"token": oops"#
-    );
+    assert_eq!(assertions[0]["message"], r#"expected to exist, got a body that is not JSON: {"token": oops"#);
     assert_eq!(assertions[1]["passed"], true);
 }
 
 #[test]
 fn refused_and_reset_connections_are_classified() {
     let files = Files::new();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    files.write(
-        "a.yaml",
-        &one_step(&format!("{{ url: 'http://{closed}/' }}"), "[]"),
-    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    files.write("a.yaml", &one_step(&format!("{{ url: 'http://{closed}/' }}"), "[]"));
     let outcome = files.run(&["a.yaml"], &[]);
     assert_eq!(outcome.code, 1);
     assert_eq!(outcome.step(0, 0)["error"]["kind"], "connect");
-    let message = outcome.step(0, 0)["error"]["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        message.starts_with("connection refused by 127.0.0.1"),
-        "{message}"
-    );
+    let message = outcome.step(0, 0)["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.starts_with("connection refused by 127.0.0.1"), "{message}");
 
-    files.write(
-        "a.yaml",
-        &one_step(&format!("{{ url: 'http://{}/' }}", server().reset), "[]"),
-    );
+    files.write("a.yaml", &one_step(&format!("{{ url: 'http://{}/' }}", server().reset), "[]"));
     let outcome = files.run(&["a.yaml"], &[]);
-    assert_eq!(
-        outcome.step(0, 0)["error"]["kind"],
-        "protocol",
-        "{}",
-        outcome.report
-    );
+    assert_eq!(outcome.step(0, 0)["error"]["kind"], "protocol", "{}", outcome.report);
 }
 
 #[test]
@@ -161,12 +112,8 @@ fn form_and_text_bodies_are_sent_with_their_content_type() {
     let outcome = files.run(&["a.yaml"], &[]);
     assert_eq!(outcome.code, 0, "{}", outcome.stdout);
     assert_eq!(
-        outcome.step(0, 0)["request"]["headers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|h| h[0] == "content-type")
-            .unwrap()[1],
+        outcome.step(0, 0)["request"]["headers"].as_array().unwrap().iter().find(|h| h[0] == "content-type").unwrap()
+            [1],
         json!("application/x-www-form-urlencoded")
     );
 }

@@ -83,12 +83,7 @@ impl AssertionResult {
 /// one is configured, [`NoPlugins`] reports that the named plugin is not loaded.
 pub trait AssertionPlugins: Send + Sync {
     /// Returns whether the plugin passed the response, with the actual value it saw.
-    fn evaluate(
-        &self,
-        plugin: &str,
-        config: Option<&Value>,
-        response: &Response,
-    ) -> Result<PluginVerdict, String>;
+    fn evaluate(&self, plugin: &str, config: Option<&Value>, response: &Response) -> Result<PluginVerdict, String>;
 }
 
 #[derive(Debug, Clone)]
@@ -101,12 +96,7 @@ pub struct PluginVerdict {
 pub struct NoPlugins;
 
 impl AssertionPlugins for NoPlugins {
-    fn evaluate(
-        &self,
-        plugin: &str,
-        _: Option<&Value>,
-        _: &Response,
-    ) -> Result<PluginVerdict, String> {
+    fn evaluate(&self, plugin: &str, _: Option<&Value>, _: &Response) -> Result<PluginVerdict, String> {
         Err(format!("no assertion plugin named `{plugin}` is loaded"))
     }
 }
@@ -118,30 +108,21 @@ impl Check {
         let property = assertion.property.as_deref().map(str::trim);
         let selector = match (assertion.source, property) {
             (Source::Status | Source::Latency | Source::Size, Some(_)) => {
-                return Err(err(
-                    "property",
-                    format!("`{}` takes no property", assertion.source.as_str()),
-                ));
+                return Err(err("property", format!("`{}` takes no property", assertion.source.as_str())));
             }
             (Source::Header, None) => {
-                return Err(err(
-                    "property",
-                    "`header` needs the header name in `property`".into(),
-                ));
+                return Err(err("property", "`header` needs the header name in `property`".into()));
             }
             (Source::Certificate, None) => {
                 return Err(err(
                     "property",
-                    format!(
-                        "`certificate` needs a property: {}",
-                        CERTIFICATE_FIELDS.join(", ")
-                    ),
+                    format!("`certificate` needs a property: {}", CERTIFICATE_FIELDS.join(", ")),
                 ));
             }
             (Source::Header, Some(name)) => Selector::Header(name.to_ascii_lowercase()),
-            (Source::Body, Some(path)) => Selector::BodyPath(
-                PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?,
-            ),
+            (Source::Body, Some(path)) => {
+                Selector::BodyPath(PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?)
+            }
             (Source::Certificate, Some(field)) => Selector::Certificate(match field {
                 "expires_in_days" => CertificateField::ExpiresInDays,
                 "issuer" => CertificateField::Issuer,
@@ -180,20 +161,11 @@ impl Check {
         let subject = self.actual(response);
         if self.op == Op::Plugin {
             let plugin = self.plugin.as_deref().unwrap_or_default();
-            let (passed, actual, message) =
-                match plugins.evaluate(plugin, self.expected.as_ref(), response) {
-                    Ok(verdict) => (verdict.passed, verdict.actual, verdict.message),
-                    Err(error) => (
-                        false,
-                        None,
-                        Some(format!("plugin `{plugin}` failed: {error}")),
-                    ),
-                };
-            let message = if passed {
-                None
-            } else {
-                message.or(Some(format!("plugin `{plugin}` did not pass")))
+            let (passed, actual, message) = match plugins.evaluate(plugin, self.expected.as_ref(), response) {
+                Ok(verdict) => (verdict.passed, verdict.actual, verdict.message),
+                Err(error) => (false, None, Some(format!("plugin `{plugin}` failed: {error}"))),
             };
+            let message = if passed { None } else { message.or(Some(format!("plugin `{plugin}` did not pass"))) };
             return self.result(actual, passed, message);
         }
         let verdict = ops::compare(
@@ -213,11 +185,7 @@ impl Check {
                 (Some(value), None) => show(value),
                 (None, None) => "nothing".to_string(),
             };
-            let got = if self.op == Op::Count && subject.value.is_none() {
-                "0".to_string()
-            } else {
-                got
-            };
+            let got = if self.op == Op::Count && subject.value.is_none() { "0".to_string() } else { got };
             let mut message = format!("expected {}, got {got}", self.expectation());
             if let Some(reason) = verdict.type_mismatch {
                 message.push_str(&format!(" ({reason})"));
@@ -227,12 +195,7 @@ impl Check {
         self.result(subject.value, verdict.passed, message)
     }
 
-    fn result(
-        &self,
-        actual: Option<Value>,
-        passed: bool,
-        message: Option<String>,
-    ) -> AssertionResult {
+    fn result(&self, actual: Option<Value>, passed: bool, message: Option<String>) -> AssertionResult {
         AssertionResult {
             name: self.name.clone(),
             source: self.source,
@@ -259,22 +222,10 @@ impl Check {
             Op::NotIn => format!("none of {value}"),
             Op::Contains => format!("to contain {value}"),
             Op::NotContains => format!("not to contain {value}"),
-            Op::Matches => format!(
-                "to match /{}/",
-                self.expected
-                    .as_ref()
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            ),
+            Op::Matches => format!("to match /{}/", self.expected.as_ref().and_then(Value::as_str).unwrap_or_default()),
             Op::Exists => "to exist".into(),
             Op::NotExists => "not to exist".into(),
-            Op::Type => format!(
-                "type {}",
-                self.expected
-                    .as_ref()
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            ),
+            Op::Type => format!("type {}", self.expected.as_ref().and_then(Value::as_str).unwrap_or_default()),
             Op::Length => format!("length {value}"),
             Op::Count => format!("{value} matches"),
             Op::Plugin => "plugin to pass".into(),
@@ -290,31 +241,16 @@ impl Check {
             (Selector::Header(name), _) => {
                 let count = response.headers.get_all(name.as_str()).iter().count();
                 match response.header(name) {
-                    Some(value) => Subject {
-                        value: Some(Value::String(value)),
-                        count,
-                        missing: None,
-                    },
+                    Some(value) => Subject { value: Some(Value::String(value)), count, missing: None },
                     None => Subject::missing(format!("no `{name}` header")),
                 }
             }
             (Selector::BodyPath(path), _) => match response.json() {
-                None => Subject::missing(format!(
-                    "a body that is not JSON: {}",
-                    excerpt(&response.text(), 120)
-                )),
+                None => Subject::missing(format!("a body that is not JSON: {}", excerpt(&response.text(), 120))),
                 Some(json) => match path.find(json) {
-                    Found::Missing { at } if at.is_empty() => {
-                        Subject::missing("nothing (no such field)".into())
-                    }
-                    Found::Missing { at } => {
-                        Subject::missing(format!("nothing (`{at}` has no such field)"))
-                    }
-                    found => Subject {
-                        count: found.count(),
-                        value: found.to_value(),
-                        missing: None,
-                    },
+                    Found::Missing { at } if at.is_empty() => Subject::missing("nothing (no such field)".into()),
+                    Found::Missing { at } => Subject::missing(format!("nothing (`{at}` has no such field)")),
+                    found => Subject { count: found.count(), value: found.to_value(), missing: None },
                 },
             },
             (Selector::Certificate(field), _) => {
@@ -323,10 +259,7 @@ impl Check {
                 };
                 Subject::one(match field {
                     CertificateField::ExpiresInDays => {
-                        let now = SystemTime::now()
-                            .duration_since(UNIX_EPOCH)
-                            .unwrap_or_default()
-                            .as_secs();
+                        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
                         Value::from(cert.expires_in_days(now as i64))
                     }
                     CertificateField::Issuer => Value::String(cert.issuer.clone()),
@@ -347,19 +280,11 @@ struct Subject {
 
 impl Subject {
     fn one(value: Value) -> Subject {
-        Subject {
-            value: Some(value),
-            count: 1,
-            missing: None,
-        }
+        Subject { value: Some(value), count: 1, missing: None }
     }
 
     fn missing(why: String) -> Subject {
-        Subject {
-            value: None,
-            count: 0,
-            missing: Some(why),
-        }
+        Subject { value: None, count: 0, missing: Some(why) }
     }
 }
 
@@ -368,20 +293,10 @@ fn show(value: &Value) -> String {
 }
 
 /// Checks that `value` suits `op`, compiling the pattern of `matches`.
-fn check_value(
-    op: Op,
-    value: Option<&Value>,
-    has_plugin: bool,
-) -> Result<Option<Regex>, CheckError> {
-    let err = |message: String| CheckError {
-        field: "value",
-        message,
-    };
+fn check_value(op: Op, value: Option<&Value>, has_plugin: bool) -> Result<Option<Regex>, CheckError> {
+    let err = |message: String| CheckError { field: "value", message };
     if has_plugin && op != Op::Plugin {
-        return Err(CheckError {
-            field: "plugin",
-            message: "`plugin` is only used with `op: plugin`".into(),
-        });
+        return Err(CheckError { field: "plugin", message: "`plugin` is only used with `op: plugin`".into() });
     }
     let value = match (op.takes_value(), value) {
         (false, Some(_)) => return Err(err(format!("`{}` takes no value", op.as_str()))),
@@ -391,37 +306,26 @@ fn check_value(
         (true, Some(value)) => Some(value),
     };
     match (op, value) {
-        (Op::Plugin, _) if !has_plugin => Err(CheckError {
-            field: "plugin",
-            message: "`op: plugin` needs `plugin: NAME`".into(),
-        }),
-        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Some(v)) if !v.is_number() => Err(err(format!(
-            "`{}` compares numbers; got {}",
-            op.as_str(),
-            type_name(v)
-        ))),
-        (Op::In | Op::NotIn, Some(v)) if !v.is_array() => Err(err(format!(
-            "`{}` needs a list, like [200, 201]",
-            op.as_str()
-        ))),
+        (Op::Plugin, _) if !has_plugin => {
+            Err(CheckError { field: "plugin", message: "`op: plugin` needs `plugin: NAME`".into() })
+        }
+        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Some(v)) if !v.is_number() => {
+            Err(err(format!("`{}` compares numbers; got {}", op.as_str(), type_name(v))))
+        }
+        (Op::In | Op::NotIn, Some(v)) if !v.is_array() => {
+            Err(err(format!("`{}` needs a list, like [200, 201]", op.as_str())))
+        }
         (Op::Length | Op::Count, Some(v)) if v.as_u64().is_none() => {
             Err(err(format!("`{}` needs a whole number", op.as_str())))
         }
-        (Op::Type, Some(v)) if !v.as_str().is_some_and(|t| TYPE_NAMES.contains(&t)) => Err(err(
-            format!("`type` needs one of {}", TYPE_NAMES.join(", ")),
-        )),
+        (Op::Type, Some(v)) if !v.as_str().is_some_and(|t| TYPE_NAMES.contains(&t)) => {
+            Err(err(format!("`type` needs one of {}", TYPE_NAMES.join(", "))))
+        }
         (Op::Matches, Some(v)) => {
-            let pattern = v
-                .as_str()
-                .ok_or_else(|| err("`matches` needs a pattern string".into()))?;
+            let pattern = v.as_str().ok_or_else(|| err("`matches` needs a pattern string".into()))?;
             Regex::new(pattern).map(Some).map_err(|e| {
                 let reason = e.to_string();
-                let reason = reason
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim_start_matches("error: ")
-                    .to_string();
+                let reason = reason.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string();
                 err(format!("invalid regular expression `{pattern}`: {reason}"))
             })
         }

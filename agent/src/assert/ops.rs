@@ -15,17 +15,11 @@ pub struct Verdict {
 
 impl Verdict {
     fn of(passed: bool) -> Verdict {
-        Verdict {
-            passed,
-            type_mismatch: None,
-        }
+        Verdict { passed, type_mismatch: None }
     }
 
     fn mismatch(reason: String) -> Verdict {
-        Verdict {
-            passed: false,
-            type_mismatch: Some(reason),
-        }
+        Verdict { passed: false, type_mismatch: Some(reason) }
     }
 }
 
@@ -54,13 +48,7 @@ pub fn compare(
     }
 }
 
-fn compare_present(
-    op: Op,
-    actual: &Value,
-    expected: &Value,
-    regex: Option<&Regex>,
-    loose: bool,
-) -> Verdict {
+fn compare_present(op: Op, actual: &Value, expected: &Value, regex: Option<&Regex>, loose: bool) -> Verdict {
     match op {
         Op::Eq => Verdict::of(equal(actual, expected, loose)),
         Op::Ne => Verdict::of(!equal(actual, expected, loose)),
@@ -76,25 +64,16 @@ fn compare_present(
             })
         }
         Op::In | Op::NotIn => {
-            let found = expected
-                .as_array()
-                .is_some_and(|items| items.iter().any(|e| equal(actual, e, loose)));
+            let found = expected.as_array().is_some_and(|items| items.iter().any(|e| equal(actual, e, loose)));
             Verdict::of(found == (op == Op::In))
         }
         Op::Contains | Op::NotContains => match contains(actual, expected) {
             Some(found) => Verdict::of(found == (op == Op::Contains)),
-            None => Verdict::mismatch(format!(
-                "cannot look for {} in {}",
-                type_name(expected),
-                type_name(actual)
-            )),
+            None => Verdict::mismatch(format!("cannot look for {} in {}", type_name(expected), type_name(actual))),
         },
         Op::Matches => match (regex, as_text(actual)) {
             (Some(regex), Some(text)) => Verdict::of(regex.is_match(&text)),
-            _ => Verdict::mismatch(format!(
-                "{} cannot be matched against a pattern",
-                type_name(actual)
-            )),
+            _ => Verdict::mismatch(format!("{} cannot be matched against a pattern", type_name(actual))),
         },
         Op::Type => Verdict::of(expected.as_str() == Some(type_name(actual))),
         Op::Length => match length(actual) {
@@ -114,13 +93,9 @@ fn numeric_eq(actual: f64, expected: &Value) -> Verdict {
 pub fn equal(actual: &Value, expected: &Value, loose: bool) -> bool {
     match (actual, expected) {
         (Value::Number(a), Value::Number(e)) => a.as_f64() == e.as_f64(),
-        (Value::Array(a), Value::Array(e)) => {
-            a.len() == e.len() && a.iter().zip(e).all(|(a, e)| equal(a, e, loose))
-        }
+        (Value::Array(a), Value::Array(e)) => a.len() == e.len() && a.iter().zip(e).all(|(a, e)| equal(a, e, loose)),
         (Value::Object(a), Value::Object(e)) => {
-            a.len() == e.len()
-                && a.iter()
-                    .all(|(k, v)| e.get(k).is_some_and(|ev| equal(v, ev, loose)))
+            a.len() == e.len() && a.iter().all(|(k, v)| e.get(k).is_some_and(|ev| equal(v, ev, loose)))
         }
         (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) if loose => {
             s.trim().parse::<f64>().ok() == n.as_f64()
@@ -190,35 +165,11 @@ mod tests {
     #[test]
     fn equality_is_json_equality_with_numeric_numbers() {
         assert!(check(Op::Eq, json!(2), json!(2.0)));
-        assert!(check(
-            Op::Eq,
-            json!({"a": [1, "x"]}),
-            json!({"a": [1.0, "x"]})
-        ));
+        assert!(check(Op::Eq, json!({"a": [1, "x"]}), json!({"a": [1.0, "x"]})));
         assert!(!check(Op::Eq, json!("200"), json!(200)));
         assert!(check(Op::Ne, json!("200"), json!(200)));
-        assert!(
-            compare(
-                Op::Eq,
-                Some(&json!("200")),
-                Some(&json!(200)),
-                None,
-                true,
-                1
-            )
-            .passed
-        );
-        assert!(
-            compare(
-                Op::Eq,
-                Some(&json!(200)),
-                Some(&json!("200")),
-                None,
-                true,
-                1
-            )
-            .passed
-        );
+        assert!(compare(Op::Eq, Some(&json!("200")), Some(&json!(200)), None, true, 1).passed);
+        assert!(compare(Op::Eq, Some(&json!(200)), Some(&json!("200")), None, true, 1).passed);
         assert!(!check(Op::Eq, json!(null), json!(false)));
     }
 
@@ -230,10 +181,7 @@ mod tests {
         assert!(check(Op::Gt, json!(3), json!(2.5)));
         assert!(check(Op::Gte, json!("12"), json!(12)));
         let verdict = compare(Op::Lt, Some(&json!("abc")), Some(&json!(1)), None, false, 1);
-        assert_eq!(
-            verdict.type_mismatch.as_deref(),
-            Some("string is not a number")
-        );
+        assert_eq!(verdict.type_mismatch.as_deref(), Some("string is not a number"));
     }
 
     #[test]
@@ -245,36 +193,18 @@ mod tests {
 
     #[test]
     fn contains_works_on_strings_arrays_and_object_keys() {
-        assert!(check(
-            Op::Contains,
-            json!("application/json; charset=utf-8"),
-            json!("json")
-        ));
+        assert!(check(Op::Contains, json!("application/json; charset=utf-8"), json!("json")));
         assert!(check(Op::Contains, json!([1, 2, 3]), json!(2)));
         assert!(check(Op::Contains, json!({"token": 1}), json!("token")));
         assert!(check(Op::NotContains, json!("text/html"), json!("json")));
         assert!(check(Op::Contains, json!("code 42"), json!(42)));
-        let verdict = compare(
-            Op::Contains,
-            Some(&json!(5)),
-            Some(&json!("x")),
-            None,
-            false,
-            1,
-        );
-        assert_eq!(
-            verdict.type_mismatch.as_deref(),
-            Some("cannot look for string in number")
-        );
+        let verdict = compare(Op::Contains, Some(&json!(5)), Some(&json!("x")), None, false, 1);
+        assert_eq!(verdict.type_mismatch.as_deref(), Some("cannot look for string in number"));
     }
 
     #[test]
     fn matches_uses_regular_expressions() {
-        assert!(check(
-            Op::Matches,
-            json!("order-1234"),
-            json!("^order-\\d+$")
-        ));
+        assert!(check(Op::Matches, json!("order-1234"), json!("^order-\\d+$")));
         assert!(!check(Op::Matches, json!("order-x"), json!("^order-\\d+$")));
         assert!(check(Op::Matches, json!(1234), json!("^\\d{4}$")));
     }
@@ -305,23 +235,9 @@ mod tests {
         assert!(check(Op::Length, json!("héllo"), json!(5)));
         assert!(check(Op::Length, json!([1, 2]), json!(2)));
         assert!(check(Op::Length, json!({"a": 1}), json!(1)));
-        assert!(
-            compare(Op::Length, Some(&json!(5)), Some(&json!(1)), None, false, 1)
-                .type_mismatch
-                .is_some()
-        );
+        assert!(compare(Op::Length, Some(&json!(5)), Some(&json!(1)), None, false, 1).type_mismatch.is_some());
         assert!(compare(Op::Count, None, Some(&json!(0)), None, false, 0).passed);
-        assert!(
-            compare(
-                Op::Count,
-                Some(&json!([1, 2])),
-                Some(&json!(2)),
-                None,
-                false,
-                2
-            )
-            .passed
-        );
+        assert!(compare(Op::Count, Some(&json!([1, 2])), Some(&json!(2)), None, false, 2).passed);
         assert!(!compare(Op::Count, Some(&json!(1)), Some(&json!(2)), None, false, 1).passed);
     }
 }

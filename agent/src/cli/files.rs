@@ -16,10 +16,9 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     for path in paths {
         if path.is_dir() {
             let mut found: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(entries) => entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| is_collection_file(p))
-                    .collect(),
+                Ok(entries) => {
+                    entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_collection_file(p)).collect()
+                }
                 Err(err) => {
                     problems.push(file_problem(path, format!("cannot read folder: {err}")));
                     continue;
@@ -27,10 +26,7 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
             };
             found.sort();
             if found.is_empty() {
-                problems.push(file_problem(
-                    path,
-                    "the folder has no .yaml, .yml or .json files".into(),
-                ));
+                problems.push(file_problem(path, "the folder has no .yaml, .yml or .json files".into()));
             }
             files.extend(found);
         } else if path.exists() {
@@ -39,11 +35,7 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
             problems.push(file_problem(path, "no such file or folder".into()));
         }
     }
-    if problems.is_empty() {
-        Ok(files)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(files) } else { Err(problems) }
 }
 
 fn is_collection_file(path: &Path) -> bool {
@@ -82,13 +74,10 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
             return loaded;
         }
     };
-    let overrides: Map<String, Value> = vars
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
+    let overrides: Map<String, Value> = vars.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     let mut names: HashMap<String, PathBuf> = HashMap::new();
     for file in files {
-        let document = match Document::read(&file) {
+        let mut document = match Document::read(&file) {
             Ok(document) => document,
             Err(problem) => {
                 loaded.problems.push(problem);
@@ -99,18 +88,13 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
             loaded.monitors.push(file);
             continue;
         }
-        let compiled = document
-            .deserialize()
-            .map_err(|d| vec![d])
-            .and_then(|c| plan::compile(&document, c, &overrides));
+        let compiled =
+            document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, &overrides));
         match compiled {
             Ok(plan) => {
                 if let Some(first) = names.insert(plan.name.clone(), file.clone()) {
-                    let message = format!(
-                        "another collection is already named `{}` (in {})",
-                        plan.name,
-                        first.display()
-                    );
+                    let message =
+                        format!("another collection is already named `{}` (in {})", plan.name, first.display());
                     loaded.problems.push(document.problem("name", message));
                 }
                 loaded.plans.push(Arc::new(plan));

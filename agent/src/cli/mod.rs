@@ -16,11 +16,7 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_INVALID: u8 = 2;
 
 #[derive(Parser)]
-#[command(
-    name = "skopos",
-    version,
-    about = "API monitoring: multi-step HTTP checks, on a schedule or in CI"
-)]
+#[command(name = "skopos", version, about = "API monitoring: multi-step HTTP checks, on a schedule or in CI")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -50,16 +50,10 @@ pub fn validate(paths: &[PathBuf], vars: &[(String, String)]) -> u8 {
         return EXIT_INVALID;
     }
     for monitor in &loaded.monitors {
-        println!(
-            "{}: monitor file (checked when applied to an agent)",
-            monitor.display()
-        );
+        println!("{}: monitor file (checked when applied to an agent)", monitor.display());
     }
     let steps: usize = loaded.plans.iter().map(|p| p.steps.len()).sum();
-    println!(
-        "{} collection(s), {steps} step(s): valid",
-        loaded.plans.len()
-    );
+    println!("{} collection(s), {steps} step(s): valid", loaded.plans.len());
     EXIT_OK
 }
 
@@ -69,17 +63,11 @@ pub fn run(args: RunArgs) -> u8 {
         for problem in &loaded.problems {
             eprintln!("{problem}");
         }
-        eprintln!(
-            "{} problem(s) found; nothing was run",
-            loaded.problems.len()
-        );
+        eprintln!("{} problem(s) found; nothing was run", loaded.problems.len());
         return EXIT_INVALID;
     }
     for monitor in &loaded.monitors {
-        eprintln!(
-            "{}: a monitor file; `skopos run` runs collections, so it is passed over",
-            monitor.display()
-        );
+        eprintln!("{}: a monitor file; `skopos run` runs collections, so it is passed over", monitor.display());
     }
     if loaded.plans.is_empty() {
         eprintln!("no collections to run");
@@ -90,8 +78,7 @@ pub fn run(args: RunArgs) -> u8 {
     let progress = (std::io::stderr().is_terminal() && loaded.plans.len() > 1).then(|| {
         let bar = ProgressBar::new(loaded.plans.len() as u64);
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} collections {elapsed}")
-                .expect("valid template"),
+            ProgressStyle::with_template("{bar:30} {pos}/{len} collections {elapsed}").expect("valid template"),
         );
         bar
     });
@@ -111,38 +98,16 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let context = Arc::new(RunContext::new(std::env::vars().collect()));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("cannot start the runtime: {err}");
-            return EXIT_FAILED;
-        }
-    };
-    let reports = runtime.block_on(runner::run_all(
-        loaded.plans,
-        context,
-        args.concurrency,
-        Arc::new(printer),
-    ));
+    let reports = runner::run_all(loaded.plans, context, args.concurrency, Arc::new(printer));
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
     let report = RunReport::new(reports);
-    let mut code = if report.passed() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    };
+    let mut code = if report.passed() { EXIT_OK } else { EXIT_FAILED };
     if let Some(path) = &args.json {
-        let written = std::fs::File::create(path)
-            .map_err(|e| e.to_string())
-            .and_then(|file| {
-                serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report)
-                    .map_err(|e| e.to_string())
-            });
+        let written = std::fs::File::create(path).map_err(|e| e.to_string()).and_then(|file| {
+            serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report).map_err(|e| e.to_string())
+        });
         if let Err(err) = written {
             eprintln!("cannot write {}: {err}", path.display());
             code = EXIT_FAILED;
@@ -151,9 +116,7 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(path) = &args.junit {
         let written = std::fs::File::create(path)
             .map_err(|e| e.to_string())
-            .and_then(|file| {
-                junit::write(&report, std::io::BufWriter::new(file)).map_err(|e| e.to_string())
-            });
+            .and_then(|file| junit::write(&report, std::io::BufWriter::new(file)).map_err(|e| e.to_string()));
         if let Err(err) = written {
             eprintln!("cannot write {}: {err}", path.display());
             code = EXIT_FAILED;

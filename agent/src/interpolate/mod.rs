@@ -33,14 +33,8 @@ pub struct Reference {
 
 #[derive(Debug, Clone)]
 pub enum Target {
-    Step {
-        step: StepRef,
-        part: Part,
-    },
-    Var {
-        name: String,
-        path: Option<PropertyPath>,
-    },
+    Step { step: StepRef, part: Part },
+    Var { name: String, path: Option<PropertyPath> },
     Env(String),
     Uuid,
     Timestamp,
@@ -68,19 +62,12 @@ pub enum TemplateError {
     Unclosed,
     #[error("empty reference `@{{{{}}}}`")]
     Empty,
-    #[error(
-        "unknown reference `{0}`: expected stepN.PART, NAME.PART, vars.NAME, env.NAME, $uuid, $timestamp or $now"
-    )]
+    #[error("unknown reference `{0}`: expected stepN.PART, NAME.PART, vars.NAME, env.NAME, $uuid, $timestamp or $now")]
     Unknown(String),
-    #[error(
-        "`{reference}`: unknown part `{part}`; expected status, latency, headers.NAME, body or body.PATH"
-    )]
+    #[error("`{reference}`: unknown part `{part}`; expected status, latency, headers.NAME, body or body.PATH")]
     UnknownPart { reference: String, part: String },
     #[error("`{reference}`: {source}")]
-    Path {
-        reference: String,
-        source: PathError,
-    },
+    Path { reference: String, source: PathError },
 }
 
 impl Template {
@@ -136,10 +123,7 @@ impl Reference {
             Some((head, rest)) => (head, Some(rest)),
             None => (text, None),
         };
-        let path_error = |source| TemplateError::Path {
-            reference: text.to_string(),
-            source,
-        };
+        let path_error = |source| TemplateError::Path { reference: text.to_string(), source };
         let target = match (head, rest) {
             ("$uuid", None) => Target::Uuid,
             ("$timestamp", None) => Target::Timestamp,
@@ -147,27 +131,15 @@ impl Reference {
             ("env", Some(name)) if !name.is_empty() => Target::Env(name.to_string()),
             ("vars", Some(rest)) if !rest.is_empty() => {
                 let (name, path) = split_name(rest);
-                let path = path
-                    .map(PropertyPath::parse)
-                    .transpose()
-                    .map_err(path_error)?;
-                Target::Var {
-                    name: name.to_string(),
-                    path,
-                }
+                let path = path.map(PropertyPath::parse).transpose().map_err(path_error)?;
+                Target::Var { name: name.to_string(), path }
             }
             (head, Some(part)) if !head.starts_with('$') && head != "env" && head != "vars" => {
-                Target::Step {
-                    step: StepRef::parse(head),
-                    part: Part::parse(text, part)?,
-                }
+                Target::Step { step: StepRef::parse(head), part: Part::parse(text, part)? }
             }
             _ => return Err(TemplateError::Unknown(text.to_string())),
         };
-        Ok(Reference {
-            text: text.to_string(),
-            target,
-        })
+        Ok(Reference { text: text.to_string(), target })
     }
 }
 
@@ -182,10 +154,7 @@ fn split_name(text: &str) -> (&str, Option<&str>) {
 
 impl StepRef {
     fn parse(head: &str) -> StepRef {
-        match head
-            .strip_prefix("step")
-            .and_then(|n| n.parse::<usize>().ok())
-        {
+        match head.strip_prefix("step").and_then(|n| n.parse::<usize>().ok()) {
             Some(position) => StepRef::Position(position),
             None => StepRef::Name(head.to_string()),
         }
@@ -203,10 +172,7 @@ impl fmt::Display for StepRef {
 
 impl Part {
     fn parse(reference: &str, part: &str) -> Result<Part, TemplateError> {
-        let path_error = |source| TemplateError::Path {
-            reference: reference.to_string(),
-            source,
-        };
+        let path_error = |source| TemplateError::Path { reference: reference.to_string(), source };
         Ok(match part {
             "status" => Part::Status,
             "latency" => Part::Latency,
@@ -216,8 +182,7 @@ impl Part {
                     Part::Header(name.to_ascii_lowercase())
                 } else if let Some(path) = part.strip_prefix("body.") {
                     Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
-                } else if let Some(path) = part.strip_prefix("body").filter(|p| p.starts_with('['))
-                {
+                } else if let Some(path) = part.strip_prefix("body").filter(|p| p.starts_with('[')) {
                     Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
                 } else {
                     return Err(TemplateError::UnknownPart {
@@ -261,16 +226,13 @@ impl JsonTemplate {
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| {
-                        JsonTemplate::parse(item).map_err(|(p, e)| (format!("[{i}]{p}"), e))
-                    })
+                    .map(|(i, item)| JsonTemplate::parse(item).map_err(|(p, e)| (format!("[{i}]{p}"), e)))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Object(map) => JsonTemplate::Object(
                 map.iter()
                     .map(|(key, item)| {
-                        let parsed = JsonTemplate::parse(item)
-                            .map_err(|(p, e)| (format!(".{key}{p}"), e))?;
+                        let parsed = JsonTemplate::parse(item).map_err(|(p, e)| (format!(".{key}{p}"), e))?;
                         Ok((key.clone(), parsed))
                     })
                     .collect::<Result<_, _>>()?,
@@ -290,12 +252,8 @@ impl JsonTemplate {
             JsonTemplate::Literal(_) => {}
             JsonTemplate::Whole(reference) => out.push(reference),
             JsonTemplate::Text(template) => out.extend(template.references()),
-            JsonTemplate::Array(items) => {
-                items.iter().for_each(|item| item.collect_references(out))
-            }
-            JsonTemplate::Object(fields) => fields
-                .iter()
-                .for_each(|(_, item)| item.collect_references(out)),
+            JsonTemplate::Array(items) => items.iter().for_each(|item| item.collect_references(out)),
+            JsonTemplate::Object(fields) => fields.iter().for_each(|(_, item)| item.collect_references(out)),
         }
     }
 }

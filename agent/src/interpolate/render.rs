@@ -29,8 +29,7 @@ impl Secrets {
         if !value.is_empty() && !self.values.iter().any(|known| known == value) {
             self.values.push(value.to_string());
             // Longest first, so a secret containing another is masked whole.
-            self.values
-                .sort_by_key(|known| std::cmp::Reverse(known.len()));
+            self.values.sort_by_key(|known| std::cmp::Reverse(known.len()));
         }
     }
 
@@ -54,8 +53,9 @@ impl Secrets {
 pub struct Scope<'a> {
     pub vars: &'a Map<String, Value>,
     pub env: &'a HashMap<String, String>,
-    /// The responses of the steps before the current one, in order.
-    pub responses: &'a [&'a Response],
+    /// The responses of the steps before the current one, in order; `None` once no later
+    /// step refers to it (see `Plan::last_use`).
+    pub responses: &'a [Option<Response>],
     /// The names of all steps of the collection (`None` for unnamed ones).
     pub names: &'a [Option<String>],
     pub secrets: &'a mut Secrets,
@@ -63,21 +63,14 @@ pub struct Scope<'a> {
 
 impl Scope<'_> {
     pub fn resolve(&mut self, reference: &Reference) -> Result<Value, ResolveError> {
-        let fail = |problem: String| ResolveError {
-            reference: reference.text.clone(),
-            problem,
-        };
+        let fail = |problem: String| ResolveError { reference: reference.text.clone(), problem };
         match &reference.target {
             Target::Uuid => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
             Target::Timestamp => {
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap_or_default();
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
                 Ok(Value::from(now.as_secs()))
             }
-            Target::Now => Ok(Value::String(
-                humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-            )),
+            Target::Now => Ok(Value::String(humantime::format_rfc3339_seconds(SystemTime::now()).to_string())),
             Target::Env(name) => match self.env.get(name) {
                 Some(value) => {
                     self.secrets.add(value);
@@ -86,15 +79,13 @@ impl Scope<'_> {
                 None => Err(fail(format!("environment variable `{name}` is not set"))),
             },
             Target::Var { name, path } => {
-                let value = self.vars.get(name).ok_or_else(|| {
-                    fail(format!(
-                        "variable `{name}` is not defined in `variables` or by --var"
-                    ))
-                })?;
+                let value = self
+                    .vars
+                    .get(name)
+                    .ok_or_else(|| fail(format!("variable `{name}` is not defined in `variables` or by --var")))?;
                 match path {
                     None => Ok(value.clone()),
-                    Some(path) => found(path.find(value), || format!("variable `{name}`"), value)
-                        .map_err(fail),
+                    Some(path) => found(path.find(value), || format!("variable `{name}`"), value).map_err(fail),
                 }
             }
             Target::Step { step, part } => {
@@ -107,22 +98,17 @@ impl Scope<'_> {
     fn step(&self, step: &StepRef) -> Result<(String, &Response), String> {
         let index = match step {
             StepRef::Position(n) => n.checked_sub(1),
-            StepRef::Name(name) => self
-                .names
-                .iter()
-                .position(|n| n.as_deref() == Some(name.as_str())),
+            StepRef::Name(name) => self.names.iter().position(|n| n.as_deref() == Some(name.as_str())),
         };
         let label = |index: usize| match &self.names[index] {
             Some(name) => format!("step {} '{name}'", index + 1),
             None => format!("step {}", index + 1),
         };
         match index {
-            Some(index) if index < self.responses.len() => {
-                Ok((label(index), self.responses[index]))
+            Some(index) if index < self.responses.len() && self.responses[index].is_some() => {
+                Ok((label(index), self.responses[index].as_ref().expect("checked above")))
             }
-            Some(index) if index < self.names.len() => {
-                Err(format!("{} has not run before this step", label(index)))
-            }
+            Some(index) if index < self.names.len() => Err(format!("{} has not run before this step", label(index))),
             _ => Err(format!("there is no step `{step}`")),
         }
     }
@@ -148,12 +134,9 @@ impl Scope<'_> {
             JsonTemplate::Literal(value) => value.clone(),
             JsonTemplate::Whole(reference) => self.resolve(reference)?,
             JsonTemplate::Text(text) => Value::String(self.render(text)?.into_owned()),
-            JsonTemplate::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|item| self.render_json(item))
-                    .collect::<Result<_, _>>()?,
-            ),
+            JsonTemplate::Array(items) => {
+                Value::Array(items.iter().map(|item| self.render_json(item)).collect::<Result<_, _>>()?)
+            }
             JsonTemplate::Object(fields) => Value::Object(
                 fields
                     .iter()
@@ -178,10 +161,7 @@ fn resolve_part(part: &Part, label: &str, response: &Response) -> Result<Value, 
         Part::Latency => Ok(Value::from(response.latency.as_millis() as u64)),
         Part::Header(name) => response.header(name).map(Value::String).ok_or_else(|| {
             let names: Vec<&str> = response.headers.keys().map(|k| k.as_str()).collect();
-            format!(
-                "{label} has no header `{name}` (it has: {})",
-                names.join(", ")
-            )
+            format!("{label} has no header `{name}` (it has: {})", names.join(", "))
         }),
         Part::Body(path) => {
             let Some(json) = response.json() else {
@@ -207,21 +187,14 @@ fn found(found: Found<'_>, what: impl Fn() -> String, document: &Value) -> Resul
             let (place, there) = if at.is_empty() {
                 (what(), document.clone())
             } else {
-                let parent = crate::path::PropertyPath::parse(&at)
-                    .ok()
-                    .and_then(|p| p.find(document).to_value());
+                let parent = crate::path::PropertyPath::parse(&at).ok().and_then(|p| p.find(document).to_value());
                 (format!("{} `{at}`", what()), parent.unwrap_or(Value::Null))
             };
-            Err(format!(
-                "{place} has no such field; it was: {}",
-                excerpt(&there.to_string(), 200)
-            ))
+            Err(format!("{place} has no such field; it was: {}", excerpt(&there.to_string(), 200)))
         }
-        Found::Many(nodes) if nodes.is_empty() => Err(format!(
-            "{} has no match; it was: {}",
-            what(),
-            excerpt(&document.to_string(), 200)
-        )),
+        Found::Many(nodes) if nodes.is_empty() => {
+            Err(format!("{} has no match; it was: {}", what(), excerpt(&document.to_string(), 200)))
+        }
         other => Ok(other.to_value().unwrap_or(Value::Null)),
     }
 }

@@ -11,24 +11,15 @@ use crate::response::Response;
 fn response(status: u16, body: &str, headers: &[(&str, &str)]) -> Response {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
-        map.append(
-            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            value.parse().unwrap(),
-        );
+        map.append(http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
     }
-    Response::new(
-        status,
-        map,
-        Bytes::from(body.to_string()),
-        Duration::from_millis(12),
-        None,
-    )
+    Response::new(status, map, Bytes::from(body.to_string()), Duration::from_millis(12), None)
 }
 
 struct Fixture {
     vars: Map<String, Value>,
     env: HashMap<String, String>,
-    responses: Vec<Response>,
+    responses: Vec<Option<Response>>,
     names: Vec<Option<String>>,
     secrets: Secrets,
 }
@@ -36,18 +27,11 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         Fixture {
-            vars: json!({"base": "http://h", "n": 3, "obj": {"k": [1, 2]}})
-                .as_object()
-                .unwrap()
-                .clone(),
+            vars: json!({"base": "http://h", "n": 3, "obj": {"k": [1, 2]}}).as_object().unwrap().clone(),
             env: HashMap::from([("TOKEN".to_string(), "s3cret".to_string())]),
             responses: vec![
-                response(
-                    200,
-                    r#"{"token":"abc","items":[{"qty":2}],"id":41}"#,
-                    &[("Location", "/x")],
-                ),
-                response(201, "plain text", &[]),
+                Some(response(200, r#"{"token":"abc","items":[{"qty":2}],"id":41}"#, &[("Location", "/x")])),
+                Some(response(201, "plain text", &[])),
             ],
             names: vec![Some("login".into()), None, Some("pay".into())],
             secrets: Secrets::default(),
@@ -55,25 +39,21 @@ impl Fixture {
     }
 
     fn render(&mut self, text: &str) -> Result<String, ResolveError> {
-        let refs: Vec<&Response> = self.responses.iter().collect();
         let mut scope = Scope {
             vars: &self.vars,
             env: &self.env,
-            responses: &refs,
+            responses: &self.responses,
             names: &self.names,
             secrets: &mut self.secrets,
         };
-        scope
-            .render(&Template::parse(text).unwrap())
-            .map(|c| c.into_owned())
+        scope.render(&Template::parse(text).unwrap()).map(|c| c.into_owned())
     }
 
     fn render_json(&mut self, value: Value) -> Result<Value, ResolveError> {
-        let refs: Vec<&Response> = self.responses.iter().collect();
         let mut scope = Scope {
             vars: &self.vars,
             env: &self.env,
-            responses: &refs,
+            responses: &self.responses,
             names: &self.names,
             secrets: &mut self.secrets,
         };
@@ -84,21 +64,11 @@ impl Fixture {
 #[test]
 fn renders_steps_by_name_and_position() {
     let mut f = Fixture::new();
-    assert_eq!(
-        f.render("Bearer @{{login.body.token}}").unwrap(),
-        "Bearer abc"
-    );
-    assert_eq!(
-        f.render("@{{vars.base}}/cart/@{{step1.body.id}}/pay")
-            .unwrap(),
-        "http://h/cart/41/pay"
-    );
+    assert_eq!(f.render("Bearer @{{login.body.token}}").unwrap(), "Bearer abc");
+    assert_eq!(f.render("@{{vars.base}}/cart/@{{step1.body.id}}/pay").unwrap(), "http://h/cart/41/pay");
     assert_eq!(f.render("@{{ step1.body.items[0].qty }}").unwrap(), "2");
     assert_eq!(f.render("@{{step1.body.$.items[0].qty}}").unwrap(), "2");
-    assert_eq!(
-        f.render("@{{step1.status}} @{{step2.status}}").unwrap(),
-        "200 201"
-    );
+    assert_eq!(f.render("@{{step1.status}} @{{step2.status}}").unwrap(), "200 201");
     assert_eq!(f.render("@{{login.headers.LOCATION}}").unwrap(), "/x");
     assert_eq!(f.render("@{{step2.body}}").unwrap(), "plain text");
     assert_eq!(f.render("@{{step1.latency}}").unwrap(), "12");
@@ -129,10 +99,7 @@ fn json_bodies_keep_types_for_whole_references() {
 fn env_values_are_recorded_as_secrets() {
     let mut f = Fixture::new();
     assert_eq!(f.render("Bearer @{{env.TOKEN}}").unwrap(), "Bearer s3cret");
-    assert_eq!(
-        f.secrets.mask("Authorization: Bearer s3cret"),
-        "Authorization: Bearer ***"
-    );
+    assert_eq!(f.secrets.mask("Authorization: Bearer s3cret"), "Authorization: Bearer ***");
 }
 
 #[test]
@@ -140,60 +107,33 @@ fn resolution_errors_say_what_was_there() {
     let mut f = Fixture::new();
     let err = f.render("@{{login.body.items[0].price}}").unwrap_err();
     assert_eq!(err.reference, "login.body.items[0].price");
-    assert_eq!(
-        err.problem,
-        r#"step 1 'login' body `items[0]` has no such field; it was: {"qty":2}"#
-    );
+    assert_eq!(err.problem, r#"step 1 'login' body `items[0]` has no such field; it was: {"qty":2}"#);
     let err = f.render("@{{step2.body.id}}").unwrap_err();
-    assert_eq!(
-        err.problem,
-        "step 2 body is not JSON, so it has no fields; it was: plain text"
-    );
+    assert_eq!(err.problem, "step 2 body is not JSON, so it has no fields; it was: plain text");
     let err = f.render("@{{pay.status}}").unwrap_err();
     assert_eq!(err.problem, "step 3 'pay' has not run before this step");
     let err = f.render("@{{nobody.status}}").unwrap_err();
     assert_eq!(err.problem, "there is no step `nobody`");
     let err = f.render("@{{env.MISSING}}").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "cannot resolve `@{{env.MISSING}}`: environment variable `MISSING` is not set"
-    );
+    assert_eq!(err.to_string(), "cannot resolve `@{{env.MISSING}}`: environment variable `MISSING` is not set");
     let err = f.render("@{{login.headers.x-nope}}").unwrap_err();
-    assert_eq!(
-        err.problem,
-        "step 1 'login' has no header `x-nope` (it has: location)"
-    );
+    assert_eq!(err.problem, "step 1 'login' has no header `x-nope` (it has: location)");
     let err = f.render("@{{vars.nope}}").unwrap_err();
     assert!(err.problem.contains("variable `nope` is not defined"));
 }
 
 #[test]
 fn parse_errors_are_specific() {
-    assert_eq!(
-        Template::parse("@{{step1.body").unwrap_err(),
-        TemplateError::Unclosed
-    );
-    assert_eq!(
-        Template::parse("x @{{ }}").unwrap_err(),
-        TemplateError::Empty
-    );
-    assert!(matches!(
-        Template::parse("@{{login}}").unwrap_err(),
-        TemplateError::Unknown(_)
-    ));
-    assert!(matches!(
-        Template::parse("@{{$random}}").unwrap_err(),
-        TemplateError::Unknown(_)
-    ));
+    assert_eq!(Template::parse("@{{step1.body").unwrap_err(), TemplateError::Unclosed);
+    assert_eq!(Template::parse("x @{{ }}").unwrap_err(), TemplateError::Empty);
+    assert!(matches!(Template::parse("@{{login}}").unwrap_err(), TemplateError::Unknown(_)));
+    assert!(matches!(Template::parse("@{{$random}}").unwrap_err(), TemplateError::Unknown(_)));
     let err = Template::parse("@{{login.cookies}}").unwrap_err();
     assert_eq!(
         err.to_string(),
         "`login.cookies`: unknown part `cookies`; expected status, latency, headers.NAME, body or body.PATH"
     );
-    assert!(matches!(
-        Template::parse("@{{login.body.a[x]}}").unwrap_err(),
-        TemplateError::Path { .. }
-    ));
+    assert!(matches!(Template::parse("@{{login.body.a[x]}}").unwrap_err(), TemplateError::Path { .. }));
 }
 
 #[test]

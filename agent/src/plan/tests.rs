@@ -5,7 +5,7 @@ use serde_json::Map;
 use super::*;
 
 fn problems(file: &str, text: &str) -> Vec<String> {
-    let document = match Document::parse(Path::new(file), text) {
+    let mut document = match Document::parse(Path::new(file), text) {
         Ok(document) => document,
         Err(diagnostic) => return vec![diagnostic.to_string()],
     };
@@ -39,12 +39,15 @@ steps:
 #[test]
 fn a_good_collection_compiles() {
     assert_eq!(problems("c.yaml", GOOD), Vec::<String>::new());
-    let document = Document::parse(Path::new("c.yaml"), GOOD).unwrap();
-    let plan = compile(&document, document.deserialize().unwrap(), &Map::new()).unwrap();
+    let mut document = Document::parse(Path::new("c.yaml"), GOOD).unwrap();
+    let collection = document.deserialize().unwrap();
+    let plan = compile(&document, collection, &Map::new()).unwrap();
     assert_eq!(plan.steps[0].method, Method::POST);
     assert_eq!(plan.steps[0].label, "step 1 'login'");
     assert_eq!(plan.steps[1].query.len(), 3);
     assert_eq!(plan.steps[1].timeout, Duration::from_secs(30));
+    // Step 1 is used by step 2, so released after it; step 2 is used by nobody.
+    assert_eq!(plan.release_after, vec![vec![], vec![0, 1]]);
 }
 
 #[test]
@@ -63,23 +66,14 @@ fn unknown_operators_get_a_suggestion() {
     let text = GOOD.replace("op: eq", "op: equals");
     let problems = problems("c.yaml", &text);
     assert_eq!(problems.len(), 1);
-    assert!(
-        problems[0].starts_with("c.yaml:10:31: steps[0].assert[0].op: unknown variant `equals`"),
-        "{problems:?}"
-    );
-    assert!(
-        problems[0].ends_with("(did you mean `eq`?)"),
-        "{problems:?}"
-    );
+    assert!(problems[0].starts_with("c.yaml:10:31: steps[0].assert[0].op: unknown variant `equals`"), "{problems:?}");
+    assert!(problems[0].ends_with("(did you mean `eq`?)"), "{problems:?}");
 }
 
 #[test]
 fn references_to_later_or_missing_steps_are_found_before_running() {
     let text = GOOD
-        .replace(
-            "'@{{vars.base}}/login'",
-            "'@{{vars.base}}/login/@{{step2.status}}'",
-        )
+        .replace("'@{{vars.base}}/login'", "'@{{vars.base}}/login/@{{step2.status}}'")
         .replace("@{{login.body.id}}", "@{{logon.body.id}}")
         .replace("@{{vars.base}}/cart", "@{{vars.bsae}}/cart");
     let problems = problems("c.yaml", &text);
@@ -95,41 +89,25 @@ fn references_to_later_or_missing_steps_are_found_before_running() {
 
 #[test]
 fn unknown_sources_and_bad_syntax_in_references() {
-    let text = GOOD
-        .replace("@{{login.body.id}}", "@{{login.cookies.id}}")
-        .replace("@{{env.U}}", "@{{env.U");
+    let text = GOOD.replace("@{{login.body.id}}", "@{{login.cookies.id}}").replace("@{{env.U}}", "@{{env.U");
     let problems = problems("c.yaml", &text);
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(
-        problems[0].contains("steps[0].request.body.json.user: `@{{` is not closed by `}}`"),
-        "{problems:?}"
-    );
-    assert!(
-        problems[1].contains("unknown part `cookies.id`"),
-        "{problems:?}"
-    );
+    assert!(problems[0].contains("steps[0].request.body.json.user: `@{{` is not closed by `}}`"), "{problems:?}");
+    assert!(problems[1].contains("unknown part `cookies.id`"), "{problems:?}");
 }
 
 #[test]
 fn operators_values_regexes_and_urls_are_checked() {
     let text = GOOD
-        .replace(
-            "{ source: status, op: eq, value: 200 }",
-            "{ source: body, property: id, op: matches, value: '(' }",
-        )
+        .replace("{ source: status, op: eq, value: 200 }", "{ source: body, property: id, op: matches, value: '(' }")
         .replace("'@{{vars.base}}/login'", "'ftp://x/login'");
     let problems = problems("c.yaml", &text);
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
-        problems[0].starts_with(
-            "c.yaml:7:12: steps[0].request.url: `ftp://x/login` is not an http or https URL"
-        ),
+        problems[0].starts_with("c.yaml:7:12: steps[0].request.url: `ftp://x/login` is not an http or https URL"),
         "{problems:?}"
     );
-    assert_eq!(
-        problems[1],
-        "c.yaml:10:59: steps[0].assert[0].value: invalid regular expression `(`: unclosed group"
-    );
+    assert_eq!(problems[1], "c.yaml:10:59: steps[0].assert[0].value: invalid regular expression `(`: unclosed group");
 }
 
 #[test]
@@ -139,10 +117,7 @@ fn step_names_must_be_referable_and_unique() {
         "  - name: login\n    request:\n      url: '@{{vars.base}}/cart",
     );
     let problems = problems("c.yaml", &text);
-    assert_eq!(
-        problems,
-        vec!["c.yaml:11:11: steps[1].name: another step is already named `login`"]
-    );
+    assert_eq!(problems, vec!["c.yaml:11:11: steps[1].name: another step is already named `login`"]);
     let text = GOOD.replace("name: login", "name: step2");
     assert!(problems_contain(&text, "step 1 cannot be named `step2`"));
 }
@@ -162,29 +137,17 @@ fn json_files_are_located_too() {
     let problems = problems("c.json", text);
     assert_eq!(problems.len(), 1);
     assert!(problems[0].starts_with("c.json:4:"), "{problems:?}");
-    assert!(
-        problems[0].contains("steps[0].assert[0].value: `lt` compares numbers"),
-        "{problems:?}"
-    );
+    assert!(problems[0].contains("steps[0].assert[0].value: `lt` compares numbers"), "{problems:?}");
 }
 
 #[test]
 fn missing_required_fields_name_the_parent() {
     let problems = problems("c.yaml", "name: x\nsteps:\n  - request: { method: GET }\n");
-    assert_eq!(
-        problems,
-        vec!["c.yaml:3:5: steps[0].request: missing field `url`"]
-    );
+    assert_eq!(problems, vec!["c.yaml:3:5: steps[0].request: missing field `url`"]);
 }
 
 #[test]
 fn body_takes_one_kind() {
-    let text = GOOD.replace(
-        "body: { json: { user: '@{{env.U}}' } }",
-        "body: { json: {}, text: hi }",
-    );
-    assert!(problems_contain(
-        &text,
-        "a body has at most one of `json`, `text` or `form`"
-    ));
+    let text = GOOD.replace("body: { json: { user: '@{{env.U}}' } }", "body: { json: {}, text: hi }");
+    assert!(problems_contain(&text, "a body has at most one of `json`, `text` or `form`"));
 }

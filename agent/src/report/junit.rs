@@ -26,10 +26,8 @@ fn test_case(step: &StepReport) -> TestCase {
         (StepStatus::Passed, _) => TestCase::success(&name, time),
         (StepStatus::Skipped, _) => TestCase::skipped(&name),
         (StepStatus::Failed, Some(error)) => {
-            let kind = serde_json::to_value(error.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let kind =
+                serde_json::to_value(error.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             TestCase::error(&name, time, &kind, &error.message)
         }
         (StepStatus::Failed, None) => {
@@ -37,13 +35,7 @@ fn test_case(step: &StepReport) -> TestCase {
                 .assertions
                 .iter()
                 .filter(|a| !a.passed)
-                .map(|a| {
-                    format!(
-                        "{}: {}",
-                        a.subject(),
-                        a.message.as_deref().unwrap_or("failed")
-                    )
-                })
+                .map(|a| format!("{}: {}", a.subject(), a.message.as_deref().unwrap_or("failed")))
                 .collect();
             TestCase::failure(&name, time, "assertion", &failures.join("; "))
         }

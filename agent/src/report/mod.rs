@@ -51,10 +51,7 @@ impl RunReport {
                 }
             }
         }
-        RunReport {
-            summary,
-            collections,
-        }
+        RunReport { summary, collections }
     }
 
     pub fn passed(&self) -> bool {
@@ -73,11 +70,7 @@ fn count(tally: &mut PassFail, passed: bool) {
 impl Summary {
     /// The summary in words, the last line `skopos run` prints.
     pub fn in_words(&self) -> String {
-        let Summary {
-            collections: c,
-            steps: s,
-            assertions: a,
-        } = self;
+        let Summary { collections: c, steps: s, assertions: a } = self;
         format!(
             "collections: {} passed, {} failed; steps: {} passed, {} failed, {} skipped; assertions: {} passed, {} failed",
             c.passed, c.failed, s.passed, s.failed, s.skipped, a.passed, a.failed
@@ -171,10 +164,7 @@ pub struct StepError {
 
 impl StepError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> StepError {
-        StepError {
-            kind,
-            message: message.into(),
-        }
+        StepError { kind, message: message.into() }
     }
 }
 

@@ -26,17 +26,11 @@ impl Palette {
 
 /// A collection's results as lines of text.
 pub fn collection(report: &CollectionReport, palette: &Palette) -> String {
-    let mark = if report.passed {
-        palette.pass.apply_to("PASS")
-    } else {
-        palette.fail.apply_to("FAIL")
-    };
+    let mark = if report.passed { palette.pass.apply_to("PASS") } else { palette.fail.apply_to("FAIL") };
     let mut out = format!(
         "{mark} {} {}\n",
         palette.bold.apply_to(&report.name),
-        palette
-            .dim
-            .apply_to(format!("({}, {:.0} ms)", report.file, report.duration_ms))
+        palette.dim.apply_to(format!("({}, {:.0} ms)", report.file, report.duration_ms))
     );
     for step in &report.steps {
         out.push_str(&self::step(step, palette));
@@ -48,11 +42,7 @@ fn step(step: &StepReport, palette: &Palette) -> String {
     let label = step.label();
     let mut out = match step.status {
         StepStatus::Skipped => {
-            return format!(
-                "  {} {label} {}\n",
-                palette.dim.apply_to("-"),
-                palette.dim.apply_to("skipped")
-            );
+            return format!("  {} {label} {}\n", palette.dim.apply_to("-"), palette.dim.apply_to("skipped"));
         }
         StepStatus::Passed => format!("  {} {label}", palette.pass.apply_to("✓")),
         StepStatus::Failed => format!("  {} {label}", palette.fail.apply_to("✗")),
@@ -64,26 +54,14 @@ fn step(step: &StepReport, palette: &Palette) -> String {
         out.push_str(&format!(" → {}", response.status));
     }
     if let Some(timings) = &step.timings {
-        out.push_str(&format!(
-            " {}",
-            palette.dim.apply_to(format!("{:.0} ms", timings.total_ms))
-        ));
+        out.push_str(&format!(" {}", palette.dim.apply_to(format!("{:.0} ms", timings.total_ms))));
     }
     if step.attempts.len() > 1 {
-        out.push_str(&format!(
-            " {}",
-            palette
-                .dim
-                .apply_to(format!("after {} attempts", step.attempts.len()))
-        ));
+        out.push_str(&format!(" {}", palette.dim.apply_to(format!("after {} attempts", step.attempts.len()))));
     }
     out.push('\n');
     if let Some(error) = &step.error {
-        out.push_str(&format!(
-            "      {} {}\n",
-            palette.fail.apply_to("error:"),
-            error.message
-        ));
+        out.push_str(&format!("      {} {}\n", palette.fail.apply_to("error:"), error.message));
     }
     for assertion in step.assertions.iter().filter(|a| !a.passed) {
         out.push_str(&format!(

@@ -11,10 +11,7 @@ use crate::report::{ErrorKind, StepError};
 pub const ACCEPT_ENCODING: &str = "gzip, deflate, br";
 
 pub fn decode_body(headers: &HeaderMap, raw: Bytes, limit: u64) -> Result<Bytes, StepError> {
-    let Some(encoding) = headers
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(encoding) = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) else {
         return Ok(raw);
     };
     let encoding = encoding.trim().to_ascii_lowercase();
@@ -23,10 +20,7 @@ pub fn decode_body(headers: &HeaderMap, raw: Bytes, limit: u64) -> Result<Bytes,
         "gzip" | "x-gzip" => read_capped(flate2::read::MultiGzDecoder::new(&raw[..]), limit),
         "deflate" => read_capped(flate2::read::ZlibDecoder::new(&raw[..]), limit)
             .or_else(|_| read_capped(flate2::read::DeflateDecoder::new(&raw[..]), limit)),
-        "br" => read_capped(
-            brotli_decompressor::Decompressor::new(&raw[..], 8192),
-            limit,
-        ),
+        "br" => read_capped(brotli_decompressor::Decompressor::new(&raw[..], 8192), limit),
         // An encoding we do not know: keep the bytes as they came.
         _ => return Ok(raw),
     };
@@ -38,10 +32,9 @@ pub fn decode_body(headers: &HeaderMap, raw: Bytes, limit: u64) -> Result<Bytes,
                 "the {encoding} response body decompresses to more than the limit of {limit} bytes (`defaults.max_body_bytes`)"
             ),
         )),
-        Err(err) => Err(StepError::new(
-            ErrorKind::Protocol,
-            format!("the {encoding} response body cannot be decoded: {err}"),
-        )),
+        Err(err) => {
+            Err(StepError::new(ErrorKind::Protocol, format!("the {encoding} response body cannot be decoded: {err}")))
+        }
     }
 }
 
@@ -72,21 +65,12 @@ mod tests {
 
     #[test]
     fn gzip_and_deflate_are_decoded() {
-        assert_eq!(
-            decode_body(&headers("gzip"), gzip(b"hello"), 100).unwrap(),
-            "hello"
-        );
+        assert_eq!(decode_body(&headers("gzip"), gzip(b"hello"), 100).unwrap(), "hello");
         let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         zlib.write_all(b"zlib body").unwrap();
         let raw = Bytes::from(zlib.finish().unwrap());
-        assert_eq!(
-            decode_body(&headers("deflate"), raw, 100).unwrap(),
-            "zlib body"
-        );
-        assert_eq!(
-            decode_body(&HeaderMap::new(), Bytes::from("plain"), 100).unwrap(),
-            "plain"
-        );
+        assert_eq!(decode_body(&headers("deflate"), raw, 100).unwrap(), "zlib body");
+        assert_eq!(decode_body(&HeaderMap::new(), Bytes::from("plain"), 100).unwrap(), "plain");
     }
 
     #[test]
@@ -101,11 +85,6 @@ mod tests {
     fn corrupt_bodies_are_protocol_errors() {
         let err = decode_body(&headers("gzip"), Bytes::from("not gzip"), 100).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Protocol);
-        assert!(
-            err.message
-                .starts_with("the gzip response body cannot be decoded"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.starts_with("the gzip response body cannot be decoded"), "{}", err.message);
     }
 }

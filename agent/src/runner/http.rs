@@ -81,12 +81,7 @@ pub struct Connections {
 
 impl Connections {
     pub fn new(tls: Arc<TlsConfigs>) -> Connections {
-        Connections {
-            pool: HashMap::new(),
-            tls,
-            phase: "starting",
-            in_flight: None,
-        }
+        Connections { pool: HashMap::new(), tls, phase: "starting", in_flight: None }
     }
 
     /// Where the last request was when it was cut off; forgets its half-used connection.
@@ -107,20 +102,14 @@ impl Connections {
         let mut current = request.clone();
         let mut redirects = 0;
         loop {
-            let mut incoming =
-                self.exchange(&current, options)
-                    .await
-                    .map_err(|(error, mut timings)| {
-                        timings.total_ms = ms(start);
-                        timings.redirects = redirects;
-                        (error, timings)
-                    })?;
+            let mut incoming = self.exchange(&current, options).await.map_err(|(error, mut timings)| {
+                timings.total_ms = ms(start);
+                timings.redirects = redirects;
+                (error, timings)
+            })?;
             incoming.timings.total_ms = ms(start);
             incoming.timings.redirects = redirects;
-            let location = incoming
-                .headers
-                .get(header::LOCATION)
-                .and_then(|l| l.to_str().ok());
+            let location = incoming.headers.get(header::LOCATION).and_then(|l| l.to_str().ok());
             let next = match location {
                 Some(location) if options.follow_redirects && incoming.status.is_redirection() => {
                     current.url.join(location).ok()
@@ -154,18 +143,13 @@ impl Connections {
         let mut reused = self.pool.contains_key(&key);
         loop {
             if !reused {
-                let connection = self
-                    .connect(&key, &mut timings)
-                    .await
-                    .map_err(|e| (e, timings))?;
+                let connection = self.connect(&key, &mut timings).await.map_err(|e| (e, timings))?;
                 self.pool.insert(key.clone(), connection);
             }
             timings.reused_connection = reused;
             self.in_flight = Some(key.clone());
             self.phase = "waiting for the response headers";
-            let Some(connection) = self.pool.get_mut(&key) else {
-                unreachable!("inserted above")
-            };
+            let Some(connection) = self.pool.get_mut(&key) else { unreachable!("inserted above") };
             let sent = Instant::now();
             let result = match &mut connection.sender {
                 Sender::Http1(sender) => match sender.ready().await {
@@ -194,20 +178,17 @@ impl Connections {
             self.phase = "reading the response body";
             let certificate = connection.certificate.clone();
             let (parts, body) = response.into_parts();
-            let raw = read_body(body, &parts.headers, options.max_body_bytes)
-                .await
-                .map_err(|e| {
-                    self.pool.remove(&key);
-                    (e, timings)
-                })?;
+            let raw = read_body(body, &parts.headers, options.max_body_bytes).await.map_err(|e| {
+                self.pool.remove(&key);
+                (e, timings)
+            })?;
             self.in_flight = None;
-            let body = decode_body(&parts.headers, raw, options.max_body_bytes)
-                .map_err(|e| (e, timings))?;
+            let body = decode_body(&parts.headers, raw, options.max_body_bytes).map_err(|e| (e, timings))?;
             timings.total_ms = ms(start);
             return Ok(Incoming {
                 status: parts.status,
                 version: parts.version,
-                headers: parts.headers,
+                headers: unpinned(&parts.headers),
                 body,
                 url: request.url.clone(),
                 certificate,
@@ -216,11 +197,7 @@ impl Connections {
         }
     }
 
-    async fn connect(
-        &mut self,
-        key: &PoolKey,
-        timings: &mut Timings,
-    ) -> Result<Connection, StepError> {
+    async fn connect(&mut self, key: &PoolKey, timings: &mut Timings) -> Result<Connection, StepError> {
         self.phase = "resolving the host name";
         let started = Instant::now();
         let addresses = resolve(&key.host, key.port).await?;
@@ -232,57 +209,37 @@ impl Connections {
         timings.connect_ms = ms(started);
         let _ = tcp.set_nodelay(true);
         if !key.https {
-            let (sender, connection) = http1::handshake(TokioIo::new(tcp))
-                .await
-                .map_err(|e| protocol_error(&e))?;
+            let (sender, connection) = http1::handshake(TokioIo::new(tcp)).await.map_err(|e| protocol_error(&e))?;
             tokio::spawn(connection);
-            return Ok(Connection {
-                sender: Sender::Http1(sender),
-                certificate: None,
-            });
+            return Ok(Connection { sender: Sender::Http1(sender), certificate: None });
         }
 
         self.phase = "in the TLS handshake";
         let started = Instant::now();
-        let config = self
-            .tls
-            .get(&key.tls)
-            .map_err(|e| StepError::new(ErrorKind::Tls, e))?;
-        let server_name =
-            rustls::pki_types::ServerName::try_from(key.host.clone()).map_err(|e| {
-                StepError::new(
-                    ErrorKind::Tls,
-                    format!("`{}` cannot be used as a TLS server name: {e}", key.host),
-                )
-            })?;
+        let config = self.tls.get(&key.tls).map_err(|e| StepError::new(ErrorKind::Tls, e))?;
+        let server_name = rustls::pki_types::ServerName::try_from(key.host.clone()).map_err(|e| {
+            StepError::new(ErrorKind::Tls, format!("`{}` cannot be used as a TLS server name: {e}", key.host))
+        })?;
         let stream = tokio_rustls::TlsConnector::from(config)
             .connect(server_name, tcp)
             .await
             .map_err(|e| tls_error(&key.host, &e))?;
         timings.tls_ms = ms(started);
         let session = stream.get_ref().1;
-        let certificate = session
-            .peer_certificates()
-            .and_then(|chain| chain.first())
-            .and_then(|c| certificate_info(c));
+        let certificate = session.peer_certificates().and_then(|chain| chain.first()).and_then(|c| certificate_info(c));
         let is_h2 = session.alpn_protocol() == Some(b"h2");
         let io = TokioIo::new(stream);
         let sender = if is_h2 {
-            let (sender, connection) = http2::handshake(TokioExecutor::new(), io)
-                .await
-                .map_err(|e| protocol_error(&e))?;
+            let (sender, connection) =
+                http2::handshake(TokioExecutor::new(), io).await.map_err(|e| protocol_error(&e))?;
             tokio::spawn(connection);
             Sender::Http2(sender)
         } else {
-            let (sender, connection) =
-                http1::handshake(io).await.map_err(|e| protocol_error(&e))?;
+            let (sender, connection) = http1::handshake(io).await.map_err(|e| protocol_error(&e))?;
             tokio::spawn(connection);
             Sender::Http1(sender)
         };
-        Ok(Connection {
-            sender,
-            certificate,
-        })
+        Ok(Connection { sender, certificate })
     }
 }
 
@@ -295,10 +252,7 @@ fn pool_key(url: &Url, tls: &Tls) -> Result<PoolKey, StepError> {
         "https" => true,
         "http" => false,
         other => {
-            return Err(StepError::new(
-                ErrorKind::InvalidRequest,
-                format!("`{other}` URLs are not supported: {url}"),
-            ));
+            return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{other}` URLs are not supported: {url}")));
         }
     };
     let host = match url.host() {
@@ -306,37 +260,20 @@ fn pool_key(url: &Url, tls: &Tls) -> Result<PoolKey, StepError> {
         Some(Host::Ipv4(ip)) => ip.to_string(),
         Some(Host::Ipv6(ip)) => ip.to_string(),
         None => {
-            return Err(StepError::new(
-                ErrorKind::InvalidRequest,
-                format!("`{url}` has no host"),
-            ));
+            return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{url}` has no host")));
         }
     };
-    let port = url
-        .port_or_known_default()
-        .unwrap_or(if https { 443 } else { 80 });
-    Ok(PoolKey {
-        https,
-        host,
-        port,
-        tls: if https { tls.clone() } else { Tls::default() },
-    })
+    let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
+    Ok(PoolKey { https, host, port, tls: if https { tls.clone() } else { Tls::default() } })
 }
 
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    let dns = |detail: String| {
-        StepError::new(
-            ErrorKind::Dns,
-            format!("cannot resolve host `{host}`: {detail}"),
-        )
-    };
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|e| dns(e.to_string()))?
-        .collect();
+    let dns = |detail: String| StepError::new(ErrorKind::Dns, format!("cannot resolve host `{host}`: {detail}"));
+    let addresses: Vec<SocketAddr> =
+        tokio::net::lookup_host((host, port)).await.map_err(|e| dns(e.to_string()))?.collect();
     if addresses.is_empty() {
         return Err(dns("no addresses".into()));
     }
@@ -365,27 +302,25 @@ fn tls_error(host: &str, err: &io::Error) -> StepError {
     use rustls::{CertificateError, Error};
     let detail = match err.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
         Some(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-            "the server's certificate is not signed by a trusted authority (set `tls.ca_file` to trust its CA)".to_string()
+            "the server's certificate is not signed by a trusted authority (set `tls.ca_file` to trust its CA)"
+                .to_string()
         }
         Some(Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. })) => {
             "the server's certificate has expired".to_string()
         }
-        Some(Error::InvalidCertificate(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. })) => {
+        Some(Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        )) => {
             format!("the server's certificate is not valid for `{host}`")
         }
         Some(other) => other.to_string(),
         None => err.to_string(),
     };
-    StepError::new(
-        ErrorKind::Tls,
-        format!("TLS handshake with {host} failed: {detail}"),
-    )
+    StepError::new(ErrorKind::Tls, format!("TLS handshake with {host} failed: {detail}"))
 }
 
 fn protocol_error(err: &hyper::Error) -> StepError {
-    let io_kind = std::error::Error::source(err)
-        .and_then(|s| s.downcast_ref::<io::Error>())
-        .map(io::Error::kind);
+    let io_kind = std::error::Error::source(err).and_then(|s| s.downcast_ref::<io::Error>()).map(io::Error::kind);
     let message = if io_kind == Some(io::ErrorKind::ConnectionReset) {
         "the server reset the connection".to_string()
     } else if err.is_incomplete_message() {
@@ -408,9 +343,7 @@ fn build(request: &Outgoing, http2: bool) -> hyper::Request<Full<Bytes>> {
             None => url.path().to_string(),
         }
     };
-    let mut builder = hyper::Request::builder()
-        .method(request.method.clone())
-        .uri(uri);
+    let mut builder = hyper::Request::builder().method(request.method.clone()).uri(uri);
     if let Some(headers) = builder.headers_mut() {
         *headers = request.headers.clone();
         if !http2 && !headers.contains_key(header::HOST) {
@@ -423,58 +356,52 @@ fn build(request: &Outgoing, http2: bool) -> hyper::Request<Full<Bytes>> {
                 headers.insert(header::HOST, value);
             }
         }
-        if !request.body.is_empty()
-            || matches!(request.method, Method::POST | Method::PUT | Method::PATCH)
-        {
-            headers.insert(
-                header::CONTENT_LENGTH,
-                HeaderValue::from(request.body.len()),
-            );
+        if !request.body.is_empty() || matches!(request.method, Method::POST | Method::PUT | Method::PATCH) {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(request.body.len()));
         }
     }
-    builder
-        .body(Full::new(request.body.clone()))
-        .expect("method, URI and headers were validated")
+    builder.body(Full::new(request.body.clone())).expect("method, URI and headers were validated")
 }
 
-async fn read_body(
-    body: hyper::body::Incoming,
-    headers: &HeaderMap,
-    limit: u64,
-) -> Result<Bytes, StepError> {
+async fn read_body(body: hyper::body::Incoming, headers: &HeaderMap, limit: u64) -> Result<Bytes, StepError> {
     let too_large = |what: String| {
         StepError::new(
             ErrorKind::BodyTooLarge,
             format!("{what}, over the limit of {limit} bytes (`defaults.max_body_bytes`)"),
         )
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if let Some(length) = declared.filter(|length| *length > limit) {
         return Err(too_large(format!("the response body is {length} bytes")));
     }
     match Limited::new(body, limit as usize).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
-            Err(too_large("the response body went on".into()))
-        }
+        // A copy, so the body does not pin hyper's whole read buffer: a run keeps every
+        // response for later references, and pinned buffers cost a fresh allocation each.
+        Ok(collected) => Ok(Bytes::copy_from_slice(&collected.to_bytes())),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(too_large("the response body went on".into())),
         Err(err) => match err.downcast::<hyper::Error>() {
             Ok(err) => Err(protocol_error(&err)),
-            Err(err) => Err(StepError::new(
-                ErrorKind::Protocol,
-                format!("reading the body failed: {err}"),
-            )),
+            Err(err) => Err(StepError::new(ErrorKind::Protocol, format!("reading the body failed: {err}"))),
         },
     }
 }
 
+/// A copy of `headers` that owns its bytes. hyper's header values are slices of its read
+/// buffer; a run keeps every response for later references, so holding those slices would
+/// pin a whole buffer per step (and make hyper allocate, and the kernel zero, a new one).
+fn unpinned(headers: &HeaderMap) -> HeaderMap {
+    let mut copy = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let mut owned = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        owned.set_sensitive(value.is_sensitive());
+        copy.append(name.clone(), owned);
+    }
+    copy
+}
+
 /// The request for the next hop of a redirect, as browsers and curl do it.
 fn redirected(mut request: Outgoing, status: StatusCode, next: Url) -> Outgoing {
-    let keeps_method = matches!(
-        status,
-        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
-    );
+    let keeps_method = matches!(status, StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT);
     if !keeps_method && request.method != Method::HEAD {
         request.method = Method::GET;
         request.body = Bytes::new();

@@ -12,18 +12,14 @@ pub use http::{Connections, Incoming, Outgoing, SendOptions};
 pub use tls::TlsConfigs;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
-
-use tokio::sync::Semaphore;
 
 use crate::assert::{AssertionPlugins, NoPlugins};
 use crate::interpolate::{Scope, Secrets};
 use crate::model::{Backoff, RetryOn};
 use crate::plan::{Plan, PlannedStep};
-use crate::report::{
-    Attempt, CollectionReport, ErrorKind, StepError, StepReport, StepStatus, Timings,
-};
+use crate::report::{Attempt, CollectionReport, ErrorKind, StepError, StepReport, StepStatus, Timings};
 use crate::response::Response;
 
 /// What every collection of a run shares.
@@ -37,46 +33,52 @@ pub struct RunContext {
 
 impl RunContext {
     pub fn new(env: HashMap<String, String>) -> RunContext {
-        RunContext {
-            env,
-            tls: Arc::default(),
-            tokens: TokenCache::default(),
-            plugins: Arc::new(NoPlugins),
-        }
+        RunContext { env, tls: Arc::default(), tokens: TokenCache::default(), plugins: Arc::new(NoPlugins) }
     }
 }
 
 /// Runs every plan, at most `concurrency` at once; reports come back in the order of `plans`.
 /// `on_done` is called as each collection finishes (for progress output).
-pub async fn run_all(
+///
+/// One single-threaded runtime per core, each taking the next collection from a shared queue
+/// when it has a free slot: a step and its connection then always run on the same thread, so
+/// a request costs no cross-thread wake-ups (the main cost of a multi-threaded runtime for
+/// this ping-pong work).
+pub fn run_all(
     plans: Vec<Arc<Plan>>,
     context: Arc<RunContext>,
     concurrency: usize,
     on_done: Arc<dyn Fn(&CollectionReport) + Send + Sync>,
 ) -> Vec<CollectionReport> {
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, plan) in plans.into_iter().enumerate() {
-        let (permits, context, on_done) = (permits.clone(), context.clone(), on_done.clone());
-        tasks.spawn(async move {
-            let _permit = permits
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
-            let report = run_collection(&plan, &context).await;
-            on_done(&report);
-            (index, report)
-        });
-    }
-    let mut reports: Vec<Option<CollectionReport>> = Vec::new();
-    reports.resize_with(tasks.len(), || None);
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((index, report)) => reports[index] = Some(report),
-            Err(err) => std::panic::resume_unwind(err.into_panic()),
+    let count = plans.len();
+    let concurrency = concurrency.clamp(1, count.max(1));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(concurrency);
+    let queue = Mutex::new(plans.into_iter().enumerate());
+    let reports: Mutex<Vec<Option<CollectionReport>>> = Mutex::new((0..count).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for thread in 0..threads {
+            let slots = concurrency / threads + usize::from(thread < concurrency % threads);
+            let (queue, reports, context, on_done) = (&queue, &reports, &context, &on_done);
+            scope.spawn(move || {
+                let runtime =
+                    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+                runtime.block_on(async {
+                    let slot = || async {
+                        loop {
+                            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                            let Some((index, plan)) = next else { break };
+                            let report = run_collection(&plan, context).await;
+                            on_done(&report);
+                            reports.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(report);
+                        }
+                    };
+                    futures_util::future::join_all((0..slots).map(|_| slot())).await;
+                });
+            });
         }
-    }
-    reports.into_iter().flatten().collect()
+    });
+    reports.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
 /// Runs one collection's steps in order. A failed assertion fails its step and (unless
@@ -87,7 +89,7 @@ pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionRepo
     let start = Instant::now();
     let mut connections = Connections::new(context.tls.clone());
     let mut secrets = Secrets::default();
-    let mut responses: Vec<Response> = Vec::with_capacity(plan.steps.len());
+    let mut responses: Vec<Option<Response>> = Vec::with_capacity(plan.steps.len());
     let mut reports = Vec::with_capacity(plan.steps.len());
     let mut stopped = false;
     for (index, step) in plan.steps.iter().enumerate() {
@@ -95,19 +97,17 @@ pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionRepo
             reports.push(StepReport::skipped(index + 1, step.name.clone()));
             continue;
         }
-        let (report, response) = run_step(
-            plan,
-            index,
-            step,
-            context,
-            &mut connections,
-            &responses,
-            &mut secrets,
-        )
-        .await;
+        let (report, response) = run_step(plan, index, step, context, &mut connections, &responses, &mut secrets).await;
         match response {
-            Some(response) => responses.push(response),
+            Some(response) => responses.push(Some(response)),
             None => stopped = true,
+        }
+        // Let go of responses no later step refers to: a long collection keeps only what
+        // it still needs.
+        for &earlier in &plan.release_after[index] {
+            if let Some(response) = responses.get_mut(earlier) {
+                *response = None;
+            }
         }
         if report.status == StepStatus::Failed && !plan.continue_on_failure {
             stopped = true;
@@ -130,19 +130,12 @@ async fn run_step(
     step: &PlannedStep,
     context: &RunContext,
     connections: &mut Connections,
-    responses: &[Response],
+    responses: &[Option<Response>],
     secrets: &mut Secrets,
 ) -> (StepReport, Option<Response>) {
     let mut report = StepReport::skipped(index + 1, step.name.clone());
     report.status = StepStatus::Failed;
-    let earlier: Vec<&Response> = responses.iter().collect();
-    let mut scope = Scope {
-        vars: &plan.variables,
-        env: &context.env,
-        responses: &earlier,
-        names: &plan.names,
-        secrets,
-    };
+    let mut scope = Scope { vars: &plan.variables, env: &context.env, responses, names: &plan.names, secrets };
     let rendered = request::render(step, &mut scope);
     let mut rendered = match rendered {
         Ok(rendered) => rendered,
@@ -166,35 +159,24 @@ async fn run_step(
     }
     report.request = Some(request::recorded(&rendered, secrets));
 
-    let options = SendOptions {
-        tls: &step.tls,
-        follow_redirects: step.follow_redirects,
-        max_body_bytes: plan.max_body_bytes,
-    };
+    let options =
+        SendOptions { tls: &step.tls, follow_redirects: step.follow_redirects, max_body_bytes: plan.max_body_bytes };
     let max_attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
     let mut attempt = 0;
     let outcome = loop {
         attempt += 1;
-        let outcome =
-            match tokio::time::timeout(step.timeout, connections.send(&rendered.outgoing, options))
-                .await
-            {
-                Ok(outcome) => outcome,
-                Err(_) => {
-                    let phase = connections.abandon();
-                    let message = format!(
-                        "no complete response within {} ms (timed out {phase})",
-                        step.timeout.as_millis()
-                    );
-                    Err((
-                        StepError::new(ErrorKind::Timeout, message),
-                        Timings {
-                            total_ms: step.timeout.as_secs_f64() * 1000.0,
-                            ..Timings::default()
-                        },
-                    ))
-                }
-            };
+        let outcome = match tokio::time::timeout(step.timeout, connections.send(&rendered.outgoing, options)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                let phase = connections.abandon();
+                let message =
+                    format!("no complete response within {} ms (timed out {phase})", step.timeout.as_millis());
+                Err((
+                    StepError::new(ErrorKind::Timeout, message),
+                    Timings { total_ms: step.timeout.as_secs_f64() * 1000.0, ..Timings::default() },
+                ))
+            }
+        };
         report.attempts.push(match &outcome {
             Ok(incoming) => Attempt {
                 attempt,
@@ -202,21 +184,16 @@ async fn run_step(
                 error: None,
                 timings: Some(incoming.timings),
             },
-            Err((error, timings)) => Attempt {
-                attempt,
-                status: None,
-                error: Some(mask_error(error, secrets)),
-                timings: Some(*timings),
-            },
+            Err((error, timings)) => {
+                Attempt { attempt, status: None, error: Some(mask_error(error, secrets)), timings: Some(*timings) }
+            }
         });
         let Some(retry) = &step.retry else {
             break outcome;
         };
         let retryable = match &outcome {
             Err(_) => true,
-            Ok(incoming) => {
-                incoming.status.is_server_error() && retry.on.contains(&RetryOn::Status)
-            }
+            Ok(incoming) => incoming.status.is_server_error() && retry.on.contains(&RetryOn::Status),
         };
         if !retryable || attempt >= max_attempts {
             break outcome;
@@ -244,21 +221,15 @@ async fn run_step(
                 Duration::from_secs_f64(incoming.timings.total_ms / 1000.0),
                 incoming.certificate,
             );
-            report.assertions = step
-                .checks
-                .iter()
-                .map(|check| check.evaluate(&response, context.plugins.as_ref()))
-                .collect();
+            report.assertions =
+                step.checks.iter().map(|check| check.evaluate(&response, context.plugins.as_ref())).collect();
             for assertion in &mut report.assertions {
                 if let Some(message) = &assertion.message {
                     assertion.message = Some(secrets.mask(message).into_owned());
                 }
             }
-            report.status = if report.assertions.iter().all(|a| a.passed) {
-                StepStatus::Passed
-            } else {
-                StepStatus::Failed
-            };
+            report.status =
+                if report.assertions.iter().all(|a| a.passed) { StepStatus::Passed } else { StepStatus::Failed };
             (report, Some(response))
         }
     }

@@ -41,12 +41,8 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
     let fail = |e| reference_error(e, step);
     let invalid = |message: String| StepError::new(ErrorKind::InvalidRequest, message);
     let text = scope.render(&step.url).map_err(fail)?;
-    let mut url = Url::parse(&text).map_err(|e| {
-        invalid(format!(
-            "the URL `{}` is not valid: {e}",
-            scope.secrets.mask(&text)
-        ))
-    })?;
+    let mut url =
+        Url::parse(&text).map_err(|e| invalid(format!("the URL `{}` is not valid: {e}", scope.secrets.mask(&text))))?;
     if !step.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (name, value) in &step.query {
@@ -57,10 +53,7 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
     for (name, value) in &step.headers {
         let text = scope.render(value).map_err(fail)?;
         let value = HeaderValue::from_str(&text).map_err(|_| {
-            invalid(format!(
-                "header `{name}` has a value that cannot be sent: `{}`",
-                scope.secrets.mask(&text)
-            ))
+            invalid(format!("header `{name}` has a value that cannot be sent: `{}`", scope.secrets.mask(&text)))
         })?;
         headers.insert(name.clone(), value);
     }
@@ -68,106 +61,60 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
         PlannedBody::None => (Bytes::new(), None),
         PlannedBody::Json(template) => {
             let value = scope.render_json(template).map_err(fail)?;
-            (
-                Bytes::from(serde_json::to_vec(&value).expect("JSON values serialize")),
-                Some("application/json"),
-            )
+            (Bytes::from(serde_json::to_vec(&value).expect("JSON values serialize")), Some("application/json"))
         }
-        PlannedBody::Text(template) => (
-            Bytes::from(scope.render(template).map_err(fail)?.into_owned()),
-            Some("text/plain; charset=utf-8"),
-        ),
+        PlannedBody::Text(template) => {
+            (Bytes::from(scope.render(template).map_err(fail)?.into_owned()), Some("text/plain; charset=utf-8"))
+        }
         PlannedBody::Form(fields) => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
             for (name, value) in fields {
                 form.append_pair(name, &scope.render(value).map_err(fail)?);
             }
-            (
-                Bytes::from(form.finish()),
-                Some("application/x-www-form-urlencoded"),
-            )
+            (Bytes::from(form.finish()), Some("application/x-www-form-urlencoded"))
         }
     };
     if let Some(content_type) = content_type {
-        headers
-            .entry(header::CONTENT_TYPE)
-            .or_insert(HeaderValue::from_static(content_type));
+        headers.entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static(content_type));
     }
-    headers
-        .entry(header::USER_AGENT)
-        .or_insert(HeaderValue::from_static(USER_AGENT));
-    headers
-        .entry(header::ACCEPT)
-        .or_insert(HeaderValue::from_static("*/*"));
-    headers
-        .entry(header::ACCEPT_ENCODING)
-        .or_insert(HeaderValue::from_static(ACCEPT_ENCODING));
+    headers.entry(header::USER_AGENT).or_insert(HeaderValue::from_static(USER_AGENT));
+    headers.entry(header::ACCEPT).or_insert(HeaderValue::from_static("*/*"));
+    headers.entry(header::ACCEPT_ENCODING).or_insert(HeaderValue::from_static(ACCEPT_ENCODING));
 
     let mut oauth2 = None;
     let mut auth_header = false;
     match &step.auth {
         None => {}
         Some(PlannedAuth::Basic { user, password }) => {
-            let credentials = format!(
-                "{}:{}",
-                scope.render(user).map_err(fail)?,
-                scope.render(password).map_err(fail)?
-            );
+            let credentials =
+                format!("{}:{}", scope.render(user).map_err(fail)?, scope.render(password).map_err(fail)?);
             let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-            headers.insert(
-                header::AUTHORIZATION,
-                header_value(&format!("Basic {encoded}"))?,
-            );
+            headers.insert(header::AUTHORIZATION, header_value(&format!("Basic {encoded}"))?);
             auth_header = true;
         }
         Some(PlannedAuth::Bearer(token)) => {
             let token = scope.render(token).map_err(fail)?;
-            headers.insert(
-                header::AUTHORIZATION,
-                header_value(&format!("Bearer {token}"))?,
-            );
+            headers.insert(header::AUTHORIZATION, header_value(&format!("Bearer {token}"))?);
             auth_header = true;
         }
-        Some(PlannedAuth::OAuth2 {
-            token_url,
-            client_id,
-            client_secret,
-            scope: wanted,
-        }) => {
+        Some(PlannedAuth::OAuth2 { token_url, client_id, client_secret, scope: wanted }) => {
             let client_secret = scope.render(client_secret).map_err(fail)?.into_owned();
             scope.secrets.add(&client_secret);
             oauth2 = Some(Grant {
                 token_url: scope.render(token_url).map_err(fail)?.into_owned(),
                 client_id: scope.render(client_id).map_err(fail)?.into_owned(),
                 client_secret,
-                scope: wanted
-                    .as_ref()
-                    .map(|s| scope.render(s).map(|s| s.into_owned()))
-                    .transpose()
-                    .map_err(fail)?,
+                scope: wanted.as_ref().map(|s| scope.render(s).map(|s| s.into_owned())).transpose().map_err(fail)?,
             });
             auth_header = true;
         }
     }
-    Ok(Rendered {
-        outgoing: Outgoing {
-            method: step.method.clone(),
-            url,
-            headers,
-            body,
-        },
-        oauth2,
-        auth_header,
-    })
+    Ok(Rendered { outgoing: Outgoing { method: step.method.clone(), url, headers, body }, oauth2, auth_header })
 }
 
 fn header_value(text: &str) -> Result<HeaderValue, StepError> {
-    HeaderValue::from_str(text).map_err(|_| {
-        StepError::new(
-            ErrorKind::InvalidRequest,
-            "the credentials cannot be sent in an HTTP header",
-        )
-    })
+    HeaderValue::from_str(text)
+        .map_err(|_| StepError::new(ErrorKind::InvalidRequest, "the credentials cannot be sent in an HTTP header"))
 }
 
 pub fn set_bearer(outgoing: &mut Outgoing, token: &str) {
@@ -193,14 +140,8 @@ pub fn recorded(rendered: &Rendered, secrets: &Secrets) -> SentRequest {
             (name.as_str().to_string(), shown)
         })
         .collect();
-    let body = (!outgoing.body.is_empty()).then(|| {
-        secrets
-            .mask(&excerpt(
-                &String::from_utf8_lossy(&outgoing.body),
-                RECORDED_BODY_CHARS,
-            ))
-            .into_owned()
-    });
+    let body = (!outgoing.body.is_empty())
+        .then(|| secrets.mask(&excerpt(&String::from_utf8_lossy(&outgoing.body), RECORDED_BODY_CHARS)).into_owned());
     SentRequest {
         method: outgoing.method.to_string(),
         url: secrets.mask(outgoing.url.as_str()).into_owned(),
@@ -219,17 +160,10 @@ pub fn received(incoming: &Incoming, secrets: &Secrets) -> ReceivedResponse {
             .headers
             .iter()
             .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    secrets
-                        .mask(&String::from_utf8_lossy(value.as_bytes()))
-                        .into_owned(),
-                )
+                (name.as_str().to_string(), secrets.mask(&String::from_utf8_lossy(value.as_bytes())).into_owned())
             })
             .collect(),
-        body: secrets
-            .mask(&excerpt(&text, RECORDED_BODY_CHARS))
-            .into_owned(),
+        body: secrets.mask(&excerpt(&text, RECORDED_BODY_CHARS)).into_owned(),
         body_bytes: incoming.body.len(),
         body_truncated,
         url: secrets.mask(incoming.url.as_str()).into_owned(),

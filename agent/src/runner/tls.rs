@@ -39,9 +39,7 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 fn system_roots() -> &'static RootCertStore {
     static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
     ROOTS.get_or_init(|| {
-        let mut roots = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
+        let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
         for cert in rustls_native_certs::load_native_certs().certs {
             let _ = roots.add(cert);
         }
@@ -54,9 +52,7 @@ fn build(options: &Tls) -> Result<ClientConfig, String> {
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
     let builder = if options.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider())))
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider())))
     } else {
         let mut roots = system_roots().clone();
         if let Some(ca_file) = &options.ca_file {
@@ -64,18 +60,12 @@ fn build(options: &Tls) -> Result<ClientConfig, String> {
                 .map_err(|e| format!("cannot read ca_file {}: {e}", ca_file.display()))?;
             let mut added = 0;
             for cert in certs {
-                let cert =
-                    cert.map_err(|e| format!("cannot read ca_file {}: {e}", ca_file.display()))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("ca_file {}: {e}", ca_file.display()))?;
+                let cert = cert.map_err(|e| format!("cannot read ca_file {}: {e}", ca_file.display()))?;
+                roots.add(cert).map_err(|e| format!("ca_file {}: {e}", ca_file.display()))?;
                 added += 1;
             }
             if added == 0 {
-                return Err(format!(
-                    "ca_file {} holds no PEM certificate",
-                    ca_file.display()
-                ));
+                return Err(format!("ca_file {} holds no PEM certificate", ca_file.display()));
             }
         }
         builder.with_root_certificates(roots)
@@ -84,17 +74,10 @@ fn build(options: &Tls) -> Result<ClientConfig, String> {
         (Some(cert_file), Some(key_file)) => {
             let chain = CertificateDer::pem_file_iter(cert_file)
                 .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| {
-                    format!(
-                        "cannot read client certificate {}: {e}",
-                        cert_file.display()
-                    )
-                })?;
+                .map_err(|e| format!("cannot read client certificate {}: {e}", cert_file.display()))?;
             let key = PrivateKeyDer::from_pem_file(key_file)
                 .map_err(|e| format!("cannot read client key {}: {e}", key_file.display()))?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| format!("client certificate: {e}"))?
+            builder.with_client_auth_cert(chain, key).map_err(|e| format!("client certificate: {e}"))?
         }
         (None, None) => builder.with_no_client_auth(),
         _ => return Err("a client certificate needs both `client_cert` and `client_key`".into()),
@@ -125,12 +108,7 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -139,12 +117,7 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

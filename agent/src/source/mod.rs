@@ -1,0 +1,293 @@
+//! Reading collection files: YAML or JSON text into a JSON value plus the position of every
+//! node, so that any later problem (a type error, an unknown field, a bad reference) can be
+//! reported as `file:line:column`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+mod yaml;
+
+/// A 1-based line and column in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One problem found in a file, with where it is and, when we can guess, what was meant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub location: Location,
+    /// Field path inside the document, such as `steps[1].assert[0].op`; empty for the root.
+    pub path: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Location { line, column } = self.location;
+        write!(f, "{}:{line}:{column}: ", self.file.display())?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " ({hint})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where each node of a parsed document starts, keyed by field path.
+#[derive(Debug, Default)]
+pub struct Positions {
+    values: HashMap<String, Location>,
+    keys: HashMap<String, Location>,
+}
+
+impl Positions {
+    /// The position of the value at `path`, or of the nearest enclosing node that has one.
+    pub fn of_value(&self, path: &str) -> Location {
+        let mut path = path;
+        loop {
+            if let Some(location) = self.values.get(path).or_else(|| self.keys.get(path)) {
+                return *location;
+            }
+            match parent_path(path) {
+                Some(parent) => path = parent,
+                None => return Location { line: 1, column: 1 },
+            }
+        }
+    }
+
+    /// The position of the key at `path` (for "unknown field" problems), else of its value.
+    pub fn of_key(&self, path: &str) -> Location {
+        match self.keys.get(path) {
+            Some(location) => *location,
+            None => self.of_value(path),
+        }
+    }
+}
+
+fn parent_path(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    Some(match path.rfind(['.', '[']) {
+        Some(cut) => &path[..cut],
+        None => "",
+    })
+}
+
+/// Joins a field path and a map key.
+pub fn child_key(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+/// Joins a field path and a sequence index.
+pub fn child_index(path: &str, index: usize) -> String {
+    format!("{path}[{index}]")
+}
+
+/// A parsed file: its content as JSON, and (computed when first needed) where each part of
+/// it came from.
+#[derive(Debug)]
+pub struct Document {
+    pub file: PathBuf,
+    pub value: Value,
+    text: String,
+    positions: OnceLock<Positions>,
+}
+
+impl Document {
+    /// Reads a file from disk; the format follows the extension (`.json` or YAML otherwise).
+    pub fn read(path: &Path) -> Result<Document, Diagnostic> {
+        let text = std::fs::read_to_string(path).map_err(|err| Diagnostic {
+            file: path.to_path_buf(),
+            location: Location { line: 1, column: 1 },
+            path: String::new(),
+            message: format!("cannot read file: {err}"),
+            hint: None,
+        })?;
+        Document::parse(path, text)
+    }
+
+    /// Parses text already in memory; `file` names it in diagnostics and picks the format.
+    pub fn parse(file: &Path, text: impl Into<String>) -> Result<Document, Diagnostic> {
+        let text = text.into();
+        let value = yaml_or_json(file, &text)?;
+        Ok(Document { file: file.to_path_buf(), value, text, positions: OnceLock::new() })
+    }
+
+    /// Where each node starts. Worked out on first use, by reading the text again: files
+    /// without problems never pay for it. JSON is YAML, so one reader serves both; JSON that
+    /// it cannot read (rare escapes) has its problems reported at the top of the file.
+    pub fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| yaml::read(&self.text, true).map(|(_, p)| p).unwrap_or_default())
+    }
+
+    /// Moves the content out into `T`, turning serde's error into a located diagnostic.
+    /// Afterwards `value` is null: the text stays, for locating later problems, but a large
+    /// file's JSON tree is not kept alive beside the model made from it.
+    pub fn deserialize<T: DeserializeOwned>(&mut self) -> Result<T, Diagnostic> {
+        let value = std::mem::take(&mut self.value);
+        // The fast path; only a failure is worth tracking field paths for.
+        if let Ok(model) = T::deserialize(value) {
+            return Ok(model);
+        }
+        self.value = yaml_or_json(&self.file, &self.text)?;
+        serde_path_to_error::deserialize(&self.value).map_err(|err| {
+            let path = field_path(err.path());
+            let message = err.inner().to_string();
+            // For an unknown field, the path ends with that field: point at the key.
+            let location = match unknown_name(&message, "field") {
+                Some(_) => self.positions().of_key(&path),
+                None => self.positions().of_value(&path),
+            };
+            Diagnostic { file: self.file.clone(), location, path, hint: did_you_mean(&message), message }
+        })
+    }
+
+    /// A diagnostic about the value at `path`.
+    pub fn problem(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: self.file.clone(),
+            location: self.positions().of_value(path),
+            path: path.to_string(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+}
+
+/// Parses `text` as JSON (a `.json` file) or YAML (anything else).
+fn yaml_or_json(file: &Path, text: &str) -> Result<Value, Diagnostic> {
+    let is_json = file.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    let value = if is_json {
+        serde_json::from_str(text).map_err(|err| Diagnostic {
+            file: file.to_path_buf(),
+            location: Location { line: err.line().max(1), column: err.column().max(1) },
+            path: String::new(),
+            message: format!("invalid JSON: {}", strip_serde_position(&err.to_string())),
+            hint: None,
+        })?
+    } else {
+        yaml::read(text, false)
+            .map_err(|(location, message)| Diagnostic {
+                file: file.to_path_buf(),
+                location,
+                path: String::new(),
+                message: format!("invalid YAML: {message}"),
+                hint: None,
+            })?
+            .0
+    };
+    Ok(value)
+}
+
+fn strip_serde_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(cut) => &message[..cut],
+        None => message,
+    }
+}
+
+fn field_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out = child_index(&out, *index),
+            Segment::Map { key } => out = child_key(&out, key),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// Extracts `x` from serde's "unknown field `x`, expected ..." (or "unknown variant").
+fn unknown_name(message: &str, what: &str) -> Option<String> {
+    let rest = message.strip_prefix(&format!("unknown {what} `"))?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// Turns serde's list of expected names into a "did you mean" hint for the closest one.
+fn did_you_mean(message: &str) -> Option<String> {
+    let given = unknown_name(message, "field").or_else(|| unknown_name(message, "variant"))?;
+    let (_, expected) = message.split_once("expected")?;
+    let candidates = expected.split('`').skip(1).step_by(2);
+    let best = suggest(&given, candidates)?;
+    Some(format!("did you mean `{best}`?"))
+}
+
+/// The candidate closest to `given`, if any is close enough to be a likely typo.
+pub fn suggest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|candidate| (strsim::jaro_winkler(&given.to_lowercase(), candidate), candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_positions_point_at_keys_and_values() {
+        let text = "name: demo\nsteps:\n  - request:\n      url: http://x\n";
+        let doc = Document::parse(Path::new("c.yaml"), text).unwrap();
+        assert_eq!(doc.value["steps"][0]["request"]["url"], "http://x");
+        assert_eq!(doc.positions().of_value("name"), Location { line: 1, column: 7 });
+        assert_eq!(doc.positions().of_value("steps[0].request.url"), Location { line: 4, column: 12 });
+        assert_eq!(doc.positions().of_key("steps[0].request.url"), Location { line: 4, column: 7 });
+        // An unknown path falls back to its nearest known parent.
+        assert_eq!(doc.positions().of_value("steps[0].request.nope"), Location { line: 3, column: 5 });
+        assert_eq!(doc.positions().of_value("steps[0]"), Location { line: 3, column: 5 });
+    }
+
+    #[test]
+    fn yaml_scalars_keep_their_types() {
+        let text = "a: 1\nb: 1.5\nc: true\nd: ~\ne: '1'\nf: hello\n";
+        let doc = Document::parse(Path::new("c.yml"), text).unwrap();
+        assert_eq!(doc.value, serde_json::json!({"a":1,"b":1.5,"c":true,"d":null,"e":"1","f":"hello"}));
+    }
+
+    #[test]
+    fn yaml_anchors_and_aliases_are_expanded() {
+        let text = "h: &h {A: b}\nx: *h\n";
+        let doc = Document::parse(Path::new("c.yaml"), text).unwrap();
+        assert_eq!(doc.value["x"], serde_json::json!({"A": "b"}));
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = Document::parse(Path::new("bad.yaml"), "a: [1, 2\nb: c\n").unwrap_err();
+        assert!(err.to_string().starts_with("bad.yaml:"), "{err}");
+        assert!(err.message.contains("invalid YAML"), "{err}");
+        let err = Document::parse(Path::new("bad.json"), "{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
+        assert_eq!(err.location, Location { line: 3, column: 7 });
+    }
+
+    #[test]
+    fn json_documents_get_positions_too() {
+        let text = "{\n  \"name\": \"x\",\n  \"steps\": [\n    {\"url\": 1}\n  ]\n}";
+        let doc = Document::parse(Path::new("c.json"), text).unwrap();
+        assert_eq!(doc.positions().of_value("steps[0].url").line, 4);
+    }
+
+    #[test]
+    fn suggestions_pick_the_closest_name() {
+        let names = ["method", "url", "headers"];
+        assert_eq!(suggest("metod", names.into_iter()), Some("method"));
+        assert_eq!(suggest("zzz", names.into_iter()), None);
+    }
+}
