@@ -6,6 +6,7 @@
 //! - `sequential`: one collection of many chained steps against a fast server: steps/s and
 //!   CPU time (user+sys) per step, including interpolation and two assertions per step.
 //! - `parallel`: 64 collections of chained steps at once.
+//!
 //! Hurl (`hurl --test`) and Newman run the same steps when they are on PATH.
 //!
 //! Pass scenario names to run only some: `cargo bench -p skopos --bench run -- sequential`.
