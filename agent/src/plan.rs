@@ -8,9 +8,9 @@ use http::{HeaderName, Method};
 use serde_json::{Map, Value};
 
 use crate::assert::Check;
-use crate::interpolate::{JsonTemplate, Reference, StepRef, Target, Template};
+use crate::interpolate::{JsonTemplate, Template};
 use crate::model::{self, Auth, Collection, Retry, Tls};
-use crate::source::{Diagnostic, Document, child_index, child_key, suggest};
+use crate::source::{Diagnostic, Document, child_index, child_key};
 
 /// A collection ready to run.
 #[derive(Debug)]
@@ -89,6 +89,15 @@ struct Compiler<'d> {
     last_use: Vec<Option<usize>>,
 }
 
+/// What every step starts from before its own settings.
+struct Inherited<'a> {
+    defaults: &'a model::Defaults,
+    headers: &'a [(HeaderName, Template)],
+    /// `defaults.tls` with paths made relative to the file's folder.
+    tls: &'a Tls,
+    base_dir: &'a Path,
+}
+
 /// Where references in the step being compiled may point.
 struct RefScope<'a> {
     position: usize,
@@ -124,13 +133,14 @@ impl Compiler<'_> {
                 default_headers.push(header);
             }
         }
+        let inherited = Inherited { defaults, headers: &default_headers, tls: &tls, base_dir: &base_dir };
         let steps = collection
             .steps
             .into_iter()
             .enumerate()
             .map(|(index, step)| {
                 let scope = RefScope { position: index, names: &names, variables: &variables };
-                self.step(index, step, defaults, &default_headers, &tls, &base_dir, &scope)
+                self.step(index, step, &inherited, &scope)
             })
             .collect();
         Plan {
@@ -141,43 +151,11 @@ impl Compiler<'_> {
             variables,
             continue_on_failure: defaults.continue_on_failure.unwrap_or(true),
             max_body_bytes: defaults.max_body_bytes.unwrap_or(model::DEFAULT_MAX_BODY_BYTES),
-            release_after: release_after(&self.last_use),
+            release_after: references::release_after(&self.last_use),
         }
     }
 
-    fn check_names(&mut self, names: &[Option<String>]) {
-        for (index, name) in names.iter().enumerate() {
-            let Some(name) = name else { continue };
-            let path = child_key(&child_index("steps", index), "name");
-            let bad_char = name.chars().find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'));
-            if name.is_empty() || bad_char.is_some() {
-                self.problem(&path, format!("step name `{name}` may only use letters, digits, `_` and `-`, so that `@{{{{{name}.body}}}}` can refer to it"));
-            } else if name == "vars" || name == "env" {
-                self.problem(&path, format!("`{name}` is reserved for `@{{{{{name}.NAME}}}}`; pick another step name"));
-            } else if let Some(n) = name.strip_prefix("step").and_then(|n| n.parse::<usize>().ok())
-                && n != index + 1
-            {
-                self.problem(
-                    &path,
-                    format!("step {} cannot be named `{name}`: `@{{{{{name}}}}}` means step {n}", index + 1),
-                );
-            } else if names[..index].iter().any(|other| other.as_deref() == Some(name)) {
-                self.problem(&path, format!("another step is already named `{name}`"));
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn step(
-        &mut self,
-        index: usize,
-        step: model::Step,
-        defaults: &model::Defaults,
-        default_headers: &[(HeaderName, Template)],
-        tls: &Tls,
-        base_dir: &Path,
-        scope: &RefScope,
-    ) -> PlannedStep {
+    fn step(&mut self, index: usize, step: model::Step, inherited: &Inherited, scope: &RefScope) -> PlannedStep {
         let at = child_index("steps", index);
         let request = step.request;
         let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes()).unwrap_or_else(|_| {
@@ -204,7 +182,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        let mut headers = default_headers.to_vec();
+        let mut headers = inherited.headers.to_vec();
         for (name, value) in &request.headers {
             let path = child_key(&child_key(&at, "request.headers"), name);
             if let Some((header, template)) = self.header(&path, name, value, scope) {
@@ -213,10 +191,10 @@ impl Compiler<'_> {
             }
         }
         let body = self.body(&child_key(&at, "request.body"), request.body.as_ref(), scope);
-        let mut step_tls = tls.clone();
+        let mut step_tls = inherited.tls.clone();
         let auth = match &request.auth {
             None => None,
-            Some(auth) => self.auth(&child_key(&at, "request.auth"), auth, scope, base_dir, &mut step_tls),
+            Some(auth) => self.auth(&child_key(&at, "request.auth"), auth, scope, inherited.base_dir, &mut step_tls),
         };
         let checks = step
             .assert
@@ -235,7 +213,7 @@ impl Compiler<'_> {
         {
             self.problem(&child_key(&at, "retry.attempts"), "`attempts` counts the first try too, so it is at least 1");
         }
-        let timeout_ms = step.timeout_ms.or(defaults.timeout_ms).unwrap_or(model::DEFAULT_TIMEOUT_MS);
+        let timeout_ms = step.timeout_ms.or(inherited.defaults.timeout_ms).unwrap_or(model::DEFAULT_TIMEOUT_MS);
         if timeout_ms == 0 {
             self.problem(&child_key(&at, "timeout_ms"), "a timeout must be more than 0 ms");
         }
@@ -252,7 +230,7 @@ impl Compiler<'_> {
             headers,
             body,
             auth,
-            follow_redirects: request.follow_redirects.or(defaults.follow_redirects).unwrap_or(true),
+            follow_redirects: request.follow_redirects.or(inherited.defaults.follow_redirects).unwrap_or(true),
             timeout: Duration::from_millis(timeout_ms),
             tls: step_tls,
             retry: step.retry,
@@ -357,73 +335,6 @@ impl Compiler<'_> {
             }
         })
     }
-
-    fn template(&mut self, path: &str, text: &str, scope: &RefScope) -> Template {
-        match Template::parse(text) {
-            Ok(template) => {
-                for reference in template.references() {
-                    self.reference(path, reference, scope);
-                }
-                template
-            }
-            Err(err) => {
-                self.problem(path, err.to_string());
-                Template::default()
-            }
-        }
-    }
-
-    /// Checks statically that a reference can resolve: an earlier step, a defined variable.
-    fn reference(&mut self, path: &str, reference: &Reference, scope: &RefScope) {
-        let text = &reference.text;
-        match &reference.target {
-            Target::Var { name, .. } if !scope.variables.contains_key(name) => {
-                let hint = suggest(name, scope.variables.keys().map(String::as_str))
-                    .map(|s| format!("; did you mean `vars.{s}`?"))
-                    .unwrap_or_default();
-                self.problem(
-                    path,
-                    format!(
-                        "`@{{{{{text}}}}}`: variable `{name}` is not defined in `variables` (or given with --var){hint}"
-                    ),
-                );
-            }
-            Target::Step { step, .. } => {
-                let target = match step {
-                    StepRef::Position(n) => n.checked_sub(1).filter(|i| *i < scope.names.len()),
-                    StepRef::Name(name) => scope.names.iter().position(|n| n.as_deref() == Some(name.as_str())),
-                };
-                match target {
-                    Some(index) if index < scope.position => {
-                        let last = &mut self.last_use[index];
-                        *last = (*last).max(Some(scope.position));
-                    }
-                    Some(index) if index == scope.position => {
-                        self.problem(path, format!("`@{{{{{text}}}}}` refers to this step itself; only earlier steps can be referenced"));
-                    }
-                    Some(index) => self.problem(path, format!("`@{{{{{text}}}}}` refers to step {}, which runs later; only earlier steps can be referenced", index + 1)),
-                    None => {
-                        let known = scope.names.iter().flatten().map(String::as_str);
-                        let hint = match step {
-                            StepRef::Name(name) => suggest(name, known).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default(),
-                            StepRef::Position(_) => format!("; the collection has {} steps", scope.names.len()),
-                        };
-                        self.problem(path, format!("`@{{{{{text}}}}}`: there is no step `{step}`{hint}"));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Inverts "last step using each response" into "responses to release after each step".
-fn release_after(last_use: &[Option<usize>]) -> Vec<Vec<usize>> {
-    let mut release = vec![Vec::new(); last_use.len()];
-    for (step, last) in last_use.iter().enumerate() {
-        release[last.unwrap_or(step)].push(step);
-    }
-    release
 }
 
 fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {
@@ -435,5 +346,6 @@ fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {
     }
 }
 
+mod references;
 #[cfg(test)]
 mod tests;

@@ -2,21 +2,17 @@
 //! redirects, a capped body and a timing breakdown for every request.
 
 use std::collections::HashMap;
-use std::io;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::client::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::TcpStream;
-use url::{Host, Url};
+use url::Url;
 
+use super::connect::{Connection, PoolKey, Sender, ms, open, pool_key, protocol_error};
 use super::decode::decode_body;
-use super::tls::{TlsConfigs, certificate_info};
+use super::tls::TlsConfigs;
 use crate::model::Tls;
 use crate::report::{ErrorKind, StepError, Timings};
 use crate::response::CertificateInfo;
@@ -50,24 +46,6 @@ pub struct SendOptions<'a> {
     pub tls: &'a Tls,
     pub follow_redirects: bool,
     pub max_body_bytes: u64,
-}
-
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct PoolKey {
-    https: bool,
-    host: String,
-    port: u16,
-    tls: Tls,
-}
-
-enum Sender {
-    Http1(http1::SendRequest<Full<Bytes>>),
-    Http2(http2::SendRequest<Full<Bytes>>),
-}
-
-struct Connection {
-    sender: Sender,
-    certificate: Option<CertificateInfo>,
 }
 
 /// Open connections of one collection run, by origin and TLS options.
@@ -143,7 +121,8 @@ impl Connections {
         let mut reused = self.pool.contains_key(&key);
         loop {
             if !reused {
-                let connection = self.connect(&key, &mut timings).await.map_err(|e| (e, timings))?;
+                let connection =
+                    open(&key, &self.tls, &mut timings, &mut self.phase).await.map_err(|e| (e, timings))?;
                 self.pool.insert(key.clone(), connection);
             }
             timings.reused_connection = reused;
@@ -196,141 +175,6 @@ impl Connections {
             });
         }
     }
-
-    async fn connect(&mut self, key: &PoolKey, timings: &mut Timings) -> Result<Connection, StepError> {
-        self.phase = "resolving the host name";
-        let started = Instant::now();
-        let addresses = resolve(&key.host, key.port).await?;
-        timings.dns_ms = ms(started);
-
-        self.phase = "connecting";
-        let started = Instant::now();
-        let tcp = connect_any(&key.host, &addresses).await?;
-        timings.connect_ms = ms(started);
-        let _ = tcp.set_nodelay(true);
-        if !key.https {
-            let (sender, connection) = http1::handshake(TokioIo::new(tcp)).await.map_err(|e| protocol_error(&e))?;
-            tokio::spawn(connection);
-            return Ok(Connection { sender: Sender::Http1(sender), certificate: None });
-        }
-
-        self.phase = "in the TLS handshake";
-        let started = Instant::now();
-        let config = self.tls.get(&key.tls).map_err(|e| StepError::new(ErrorKind::Tls, e))?;
-        let server_name = rustls::pki_types::ServerName::try_from(key.host.clone()).map_err(|e| {
-            StepError::new(ErrorKind::Tls, format!("`{}` cannot be used as a TLS server name: {e}", key.host))
-        })?;
-        let stream = tokio_rustls::TlsConnector::from(config)
-            .connect(server_name, tcp)
-            .await
-            .map_err(|e| tls_error(&key.host, &e))?;
-        timings.tls_ms = ms(started);
-        let session = stream.get_ref().1;
-        let certificate = session.peer_certificates().and_then(|chain| chain.first()).and_then(|c| certificate_info(c));
-        let is_h2 = session.alpn_protocol() == Some(b"h2");
-        let io = TokioIo::new(stream);
-        let sender = if is_h2 {
-            let (sender, connection) =
-                http2::handshake(TokioExecutor::new(), io).await.map_err(|e| protocol_error(&e))?;
-            tokio::spawn(connection);
-            Sender::Http2(sender)
-        } else {
-            let (sender, connection) = http1::handshake(io).await.map_err(|e| protocol_error(&e))?;
-            tokio::spawn(connection);
-            Sender::Http1(sender)
-        };
-        Ok(Connection { sender, certificate })
-    }
-}
-
-fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
-}
-
-fn pool_key(url: &Url, tls: &Tls) -> Result<PoolKey, StepError> {
-    let https = match url.scheme() {
-        "https" => true,
-        "http" => false,
-        other => {
-            return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{other}` URLs are not supported: {url}")));
-        }
-    };
-    let host = match url.host() {
-        Some(Host::Domain(domain)) => domain.to_string(),
-        Some(Host::Ipv4(ip)) => ip.to_string(),
-        Some(Host::Ipv6(ip)) => ip.to_string(),
-        None => {
-            return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{url}` has no host")));
-        }
-    };
-    let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
-    Ok(PoolKey { https, host, port, tls: if https { tls.clone() } else { Tls::default() } })
-}
-
-async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let dns = |detail: String| StepError::new(ErrorKind::Dns, format!("cannot resolve host `{host}`: {detail}"));
-    let addresses: Vec<SocketAddr> =
-        tokio::net::lookup_host((host, port)).await.map_err(|e| dns(e.to_string()))?.collect();
-    if addresses.is_empty() {
-        return Err(dns("no addresses".into()));
-    }
-    Ok(addresses)
-}
-
-async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStream, StepError> {
-    let mut last = None;
-    for address in addresses {
-        match TcpStream::connect(address).await {
-            Ok(stream) => return Ok(stream),
-            Err(err) => last = Some((address, err)),
-        }
-    }
-    let (address, err) = last.expect("resolve returns at least one address");
-    let message = match err.kind() {
-        io::ErrorKind::ConnectionRefused => {
-            format!("connection refused by {host} ({address}): nothing is listening there")
-        }
-        _ => format!("cannot connect to {host} ({address}): {err}"),
-    };
-    Err(StepError::new(ErrorKind::Connect, message))
-}
-
-fn tls_error(host: &str, err: &io::Error) -> StepError {
-    use rustls::{CertificateError, Error};
-    let detail = match err.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
-        Some(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-            "the server's certificate is not signed by a trusted authority (set `tls.ca_file` to trust its CA)"
-                .to_string()
-        }
-        Some(Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. })) => {
-            "the server's certificate has expired".to_string()
-        }
-        Some(Error::InvalidCertificate(
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-        )) => {
-            format!("the server's certificate is not valid for `{host}`")
-        }
-        Some(other) => other.to_string(),
-        None => err.to_string(),
-    };
-    StepError::new(ErrorKind::Tls, format!("TLS handshake with {host} failed: {detail}"))
-}
-
-fn protocol_error(err: &hyper::Error) -> StepError {
-    let io_kind = std::error::Error::source(err).and_then(|s| s.downcast_ref::<io::Error>()).map(io::Error::kind);
-    let message = if io_kind == Some(io::ErrorKind::ConnectionReset) {
-        "the server reset the connection".to_string()
-    } else if err.is_incomplete_message() {
-        "the server closed the connection before the response was complete".to_string()
-    } else if err.is_parse() {
-        format!("the response is not valid HTTP: {err}")
-    } else {
-        format!("HTTP error: {err}")
-    };
-    StepError::new(ErrorKind::Protocol, message)
 }
 
 fn build(request: &Outgoing, http2: bool) -> hyper::Request<Full<Bytes>> {

@@ -2,6 +2,7 @@
 //! parallel up to a limit.
 
 mod auth;
+mod connect;
 mod decode;
 mod http;
 mod request;
