@@ -38,26 +38,22 @@ impl Fixture {
         }
     }
 
-    fn render(&mut self, text: &str) -> Result<String, ResolveError> {
-        let mut scope = Scope {
+    fn scope(&mut self) -> Scope<'_> {
+        Scope {
             vars: &self.vars,
             env: &self.env,
             responses: &self.responses,
             names: &self.names,
             secrets: &mut self.secrets,
-        };
-        scope.render(&Template::parse(text).unwrap()).map(|c| c.into_owned())
+        }
+    }
+
+    fn render(&mut self, text: &str) -> Result<String, ResolveError> {
+        self.scope().render(&Template::parse(text).unwrap()).map(|c| c.into_owned())
     }
 
     fn render_json(&mut self, value: Value) -> Result<Value, ResolveError> {
-        let mut scope = Scope {
-            vars: &self.vars,
-            env: &self.env,
-            responses: &self.responses,
-            names: &self.names,
-            secrets: &mut self.secrets,
-        };
-        scope.render_json(&JsonTemplate::parse(&value).unwrap())
+        self.scope().render_json(&JsonTemplate::parse(&value).unwrap())
     }
 }
 
