@@ -1,6 +1,7 @@
 //! The HTTP client of one collection run: its own connections (reused from step to step),
 //! redirects, a capped body and a timing breakdown for every request.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -77,7 +78,8 @@ impl Connections {
         options: SendOptions<'_>,
     ) -> Result<Incoming, (StepError, Timings)> {
         let start = Instant::now();
-        let mut current = request.clone();
+        // Borrowed until a redirect needs a different request.
+        let mut current = Cow::Borrowed(request);
         let mut redirects = 0;
         loop {
             let mut incoming = self.exchange(&current, options).await.map_err(|(error, mut timings)| {
@@ -105,7 +107,7 @@ impl Connections {
                 return Err((error, incoming.timings));
             }
             redirects += 1;
-            current = redirected(current, incoming.status, next);
+            current = Cow::Owned(redirected(current.into_owned(), incoming.status, next));
         }
     }
 
