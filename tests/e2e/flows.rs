@@ -224,3 +224,29 @@ fn humantime_like(stamp: &str) -> f64 {
     let parts: Vec<f64> = time.split(':').map(|p| p.parse().unwrap()).collect();
     (parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]) * 1000.0
 }
+
+#[test]
+fn basic_and_bearer_auth_are_sent_and_masked() {
+    let files = Files::new();
+    let text = format!(
+        "name: auth\nsteps:\n  - request:\n      url: {base}/echo\n      auth: {{ basic: {{ user: '@{{{{env.API_USER}}}}', password: '@{{{{env.API_PASSWORD}}}}' }} }}\n    assert: [{{ source: body, property: headers.authorization, op: eq, value: 'Basic YWxpY2U6cGEkJHdvcmQ=' }}]\n  - request:\n      url: {base}/echo\n      auth: {{ bearer: '@{{{{env.API_TOKEN}}}}' }}\n    assert: [{{ source: body, property: headers.authorization, op: eq, value: 'Bearer t0ken-xyz' }}]\n",
+        base = server().base()
+    );
+    files.write("auth.yaml", &text);
+    let env = [("API_USER", "alice"), ("API_PASSWORD", "pa$$word"), ("API_TOKEN", "t0ken-xyz")];
+    let outcome = files.run(&["auth.yaml"], &env);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+    let sent = |step: usize| {
+        outcome.step(0, step)["request"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h[0] == "authorization")
+            .unwrap()[1]
+            .clone()
+    };
+    assert_eq!(sent(0), "Basic ***");
+    assert_eq!(sent(1), "Bearer ***");
+    let report = outcome.report.to_string();
+    assert!(!report.contains("t0ken-xyz") && !report.contains("YWxpY2U6cGEkJHdvcmQ="), "{report}");
+}

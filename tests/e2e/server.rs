@@ -25,8 +25,13 @@ pub struct TestServer {
     pub https: SocketAddr,
     /// A port where a connection is accepted and reset at once.
     pub reset: SocketAddr,
-    /// PEM of the self-signed certificate the HTTPS server presents.
+    /// PEM of the self-signed certificate the HTTPS servers present.
     pub ca_file: PathBuf,
+    /// HTTPS that requires a client certificate signed by its own CA.
+    pub mtls: SocketAddr,
+    /// A client certificate and key (PEM) the mTLS server accepts.
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
     counters: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -56,12 +61,18 @@ fn start() -> TestServer {
             let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let https = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let reset = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let (acceptor, ca_file) = tls_acceptor();
+            let mtls = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let certificates = Certificates::generate();
+            let acceptor = certificates.acceptor(false);
+            let mtls_acceptor = certificates.acceptor(true);
             let server = TestServer {
                 http: http.local_addr().unwrap(),
                 https: https.local_addr().unwrap(),
                 reset: reset.local_addr().unwrap(),
-                ca_file,
+                mtls: mtls.local_addr().unwrap(),
+                ca_file: certificates.ca_file.clone(),
+                client_cert: certificates.client_cert.clone(),
+                client_key: certificates.client_key.clone(),
                 counters: counters.clone(),
             };
             sender.send(server).unwrap();
@@ -81,6 +92,18 @@ fn start() -> TestServer {
                     #[allow(deprecated)] // a zero linger drops at once; it is what sends the RST
                     let _ = stream.set_linger(Some(Duration::ZERO));
                     drop(stream);
+                }
+            });
+            let mtls_counters = counters.clone();
+            tokio::spawn(async move {
+                loop {
+                    let (stream, _) = mtls.accept().await.unwrap();
+                    let (acceptor, counters) = (mtls_acceptor.clone(), mtls_counters.clone());
+                    tokio::spawn(async move {
+                        if let Ok(tls) = acceptor.accept(stream).await {
+                            serve(TokioIo::new(tls), counters);
+                        }
+                    });
                 }
             });
             loop {
@@ -107,22 +130,68 @@ where
     });
 }
 
-fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, PathBuf) {
-    let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-    let certified = rcgen::generate_simple_self_signed(names).unwrap();
-    let dir = std::env::temp_dir().join(format!("skopos-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ca_file = dir.join("ca.pem");
-    std::fs::File::create(&ca_file).unwrap().write_all(certified.cert.pem().as_bytes()).unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![certified.cert.der().clone()], key)
-        .unwrap();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca_file)
+/// A self-signed server certificate, and a client CA with one client certificate, all
+/// made for this run and written as PEM files.
+struct Certificates {
+    server: rcgen::CertifiedKey<rcgen::KeyPair>,
+    client_ca: rustls::pki_types::CertificateDer<'static>,
+    ca_file: PathBuf,
+    client_cert: PathBuf,
+    client_key: PathBuf,
+}
+
+impl Certificates {
+    fn generate() -> Certificates {
+        let dir = std::env::temp_dir().join(format!("skopos-e2e-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: String| {
+            let path = dir.join(name);
+            std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+            path
+        };
+        let server =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        let ca_file = write("ca.pem", server.cert.pem());
+
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Skopos Test Client CA");
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let mut client_params = rcgen::CertificateParams::new(vec!["client.test".to_string()]).unwrap();
+        client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let client_key = rcgen::KeyPair::generate().unwrap();
+        let client = client_params.signed_by(&client_key, &issuer).unwrap();
+        Certificates {
+            client_cert: write("client.pem", client.pem()),
+            client_key: write("client.key", client_key.serialize_pem()),
+            client_ca: ca_cert.der().clone(),
+            server,
+            ca_file,
+        }
+    }
+
+    fn acceptor(&self, require_client_certificate: bool) -> tokio_rustls::TlsAcceptor {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap();
+        let builder = if require_client_certificate {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(self.client_ca.clone()).unwrap();
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(self.server.signing_key.serialize_der().into());
+        let mut config = builder.with_single_cert(vec![self.server.cert.der().clone()], key).unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
 }
 
 fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
@@ -184,6 +253,19 @@ async fn route(
                 .header("content-type", "application/json")
                 .header("content-encoding", "gzip")
                 .body(Full::new(Bytes::from(encoder.finish().unwrap())).boxed())
+                .unwrap()
+        }
+        ("GET", ["br"]) => {
+            // `{"compressed": "br", "pad": "abab…"}` (200 characters of padding), made by Python's brotli.
+            const BODY: [u8; 49] = [
+                27, 230, 0, 248, 157, 7, 118, 203, 131, 33, 210, 163, 143, 249, 70, 9, 169, 69, 200, 202, 246, 118,
+                152, 24, 156, 156, 100, 209, 233, 11, 144, 150, 4, 154, 133, 38, 147, 12, 52, 128, 145, 111, 208, 99,
+                137, 35, 26, 128, 48,
+            ];
+            Response::builder()
+                .header("content-type", "application/json")
+                .header("content-encoding", "br")
+                .body(Full::new(Bytes::from_static(&BODY)).boxed())
                 .unwrap()
         }
         ("GET", ["slow", ms]) => {

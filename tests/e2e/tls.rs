@@ -56,3 +56,43 @@ fn a_plain_http_response_has_no_certificate() {
         "expected to exist, got no certificate (not a TLS connection)"
     );
 }
+
+fn mtls_collection(tls: &str, auth: &str) -> String {
+    format!(
+        "name: mtls\ndefaults: {{ tls: {tls} }}\nsteps:\n  - request: {{ url: 'https://localhost:{}/echo'{auth} }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n",
+        server().mtls.port()
+    )
+}
+
+#[test]
+fn client_certificates_open_mutual_tls() {
+    let files = Files::new();
+    std::fs::copy(&server().ca_file, files.path().join("ca.pem")).unwrap();
+    std::fs::copy(&server().client_cert, files.path().join("client.pem")).unwrap();
+    std::fs::copy(&server().client_key, files.path().join("client.key")).unwrap();
+
+    files.write("a.yaml", &mtls_collection("{ ca_file: ca.pem, client_cert: client.pem, client_key: client.key }", ""));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+
+    let auth = ", auth: { client_cert: { cert: client.pem, key: client.key } }";
+    files.write("a.yaml", &mtls_collection("{ ca_file: ca.pem }", auth));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+
+    files.write("a.yaml", &mtls_collection("{ ca_file: ca.pem }", ""));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 1);
+    let error = &outcome.step(0, 0)["error"];
+    assert_eq!(error["kind"], "tls", "{error}");
+    // Whether the server's alert is read or only its hang-up is seen depends on timing;
+    // either way the message points at the client certificate.
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("client certificate (set `tls.client_cert` and `tls.client_key`)"), "{message}");
+
+    files
+        .write("a.yaml", &mtls_collection("{ ca_file: ca.pem, client_cert: missing.pem, client_key: client.key }", ""));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.step(0, 0)["error"]["kind"], "tls");
+    assert!(outcome.step(0, 0)["error"]["message"].as_str().unwrap().starts_with("cannot read client certificate"));
+}

@@ -40,6 +40,15 @@ fn gzip_bodies_are_decoded() {
 }
 
 #[test]
+fn brotli_bodies_are_decoded() {
+    let files = Files::new();
+    let asserts = "[{ source: body, property: compressed, op: eq, value: br }, { source: body, property: pad, op: length, value: 200 }, { source: size, op: eq, value: 231 }]";
+    files.write("a.yaml", &one_step(&format!("{{ url: '{}/br' }}", server().base()), asserts));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+}
+
+#[test]
 fn a_hanging_server_times_out_on_that_step() {
     let files = Files::new();
     let text = format!(

@@ -37,6 +37,23 @@ impl Secrets {
         self.values.is_empty()
     }
 
+    /// Masks every string inside a JSON value, in place.
+    pub fn mask_value(&self, value: &mut Value) {
+        if self.values.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(masked) = self.mask(text) {
+                    *text = masked;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.mask_value(item)),
+            Value::Object(map) => map.values_mut().for_each(|item| self.mask_value(item)),
+            _ => {}
+        }
+    }
+
     /// `text` with every secret replaced by `***`.
     pub fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut masked = Cow::Borrowed(text);

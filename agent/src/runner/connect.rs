@@ -141,28 +141,66 @@ async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStream, 
 }
 
 fn tls_error(host: &str, err: &io::Error) -> StepError {
-    use rustls::{CertificateError, Error};
-    let detail = match err.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
-        Some(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-            "the server's certificate is not signed by a trusted authority (set `tls.ca_file` to trust its CA)"
-                .to_string()
-        }
-        Some(Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. })) => {
-            "the server's certificate has expired".to_string()
-        }
-        Some(Error::InvalidCertificate(
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-        )) => {
-            format!("the server's certificate is not valid for `{host}`")
-        }
-        Some(other) => other.to_string(),
+    let detail = match err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        Some(tls) => tls_detail(tls, host),
         None => err.to_string(),
     };
     StepError::new(ErrorKind::Tls, format!("TLS handshake with {host} failed: {detail}"))
 }
 
+/// A TLS failure in words, with what to change when it is a matter of configuration.
+fn tls_detail(err: &rustls::Error, host: &str) -> String {
+    use rustls::{AlertDescription, CertificateError, Error};
+    match err {
+        Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "the server's certificate is not signed by a trusted authority (set `tls.ca_file` to trust its CA)".into()
+        }
+        Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. }) => {
+            "the server's certificate has expired".into()
+        }
+        Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => {
+            format!("the server's certificate is not valid for `{host}`")
+        }
+        Error::AlertReceived(AlertDescription::CertificateRequired) => {
+            "the server requires a client certificate (CertificateRequired; set `tls.client_cert` and `tls.client_key`)"
+                .into()
+        }
+        Error::AlertReceived(alert @ (AlertDescription::BadCertificate | AlertDescription::UnknownCA)) => {
+            format!("the server rejected the client certificate ({alert:?})")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The first request on a new TLS connection failed because the server hung up: with TLS
+/// 1.3 a server that wants a client certificate says so only after the handshake, and the
+/// request usually learns no more than that the connection is gone.
+pub fn hung_up_after_handshake(err: &hyper::Error, key: &PoolKey) -> Option<StepError> {
+    let causes = std::iter::successors(std::error::Error::source(err), |cause| cause.source());
+    let io_failed = causes.filter_map(|cause| cause.downcast_ref::<io::Error>()).next().is_some();
+    let hung_up = io_failed || err.is_canceled() || err.is_incomplete_message();
+    (key.https && hung_up && key.tls.client_cert.is_none()).then(|| {
+        StepError::new(
+            ErrorKind::Tls,
+            format!(
+                "{} closed the connection right after the TLS handshake; it may require a client certificate (set `tls.client_cert` and `tls.client_key`)",
+                key.host
+            ),
+        )
+    })
+}
+
+/// An HTTP-level failure in words; a TLS error underneath (an alert after the handshake)
+/// is reported as TLS.
 pub fn protocol_error(err: &hyper::Error) -> StepError {
-    let io_kind = std::error::Error::source(err).and_then(|s| s.downcast_ref::<io::Error>()).map(io::Error::kind);
+    let causes = std::iter::successors(std::error::Error::source(err), |cause| cause.source());
+    let io_error = causes.filter_map(|cause| cause.downcast_ref::<io::Error>()).next();
+    if let Some(tls) = io_error.and_then(|e| e.get_ref()).and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        return StepError::new(ErrorKind::Tls, format!("TLS error: {}", tls_detail(tls, "the server")));
+    }
+    let io_kind = io_error.map(io::Error::kind);
     let message = if io_kind == Some(io::ErrorKind::ConnectionReset) {
         "the server reset the connection".to_string()
     } else if err.is_incomplete_message() {

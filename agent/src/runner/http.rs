@@ -11,7 +11,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use http_body_util::{BodyExt, Full, Limited};
 use url::Url;
 
-use super::connect::{Connection, PoolKey, Sender, ms, open, pool_key, protocol_error};
+use super::connect::{Connection, PoolKey, Sender, hung_up_after_handshake, ms, open, pool_key, protocol_error};
 use super::decode::decode_body;
 use super::tls::TlsConfigs;
 use crate::model::Tls;
@@ -152,7 +152,8 @@ impl Connections {
                 }
                 Err(err) => {
                     self.pool.remove(&key);
-                    return Err((protocol_error(&err), timings));
+                    let error = hung_up_after_handshake(&err, &key).unwrap_or_else(|| protocol_error(&err));
+                    return Err((error, timings));
                 }
             };
             timings.first_byte_ms = ms(sent);

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::assert::{AssertionPlugins, NoPlugins};
+use crate::assert::{AssertionPlugins, AssertionResult, NoPlugins};
 use crate::interpolate::{Scope, Secrets};
 use crate::model::{Backoff, RetryOn};
 use crate::plan::{Plan, PlannedStep};
@@ -225,14 +225,22 @@ async fn run_step(
             report.assertions =
                 step.checks.iter().map(|check| check.evaluate(&response, context.plugins.as_ref())).collect();
             for assertion in &mut report.assertions {
-                if let Some(message) = &assertion.message {
-                    assertion.message = Some(secrets.mask(message).into_owned());
-                }
+                mask_assertion(assertion, secrets);
             }
             report.status =
                 if report.assertions.iter().all(|a| a.passed) { StepStatus::Passed } else { StepStatus::Failed };
             (report, Some(response))
         }
+    }
+}
+
+/// What an assertion saw and expected can hold a secret the server echoed back.
+fn mask_assertion(assertion: &mut AssertionResult, secrets: &Secrets) {
+    if let Some(message) = &assertion.message {
+        assertion.message = Some(secrets.mask(message).into_owned());
+    }
+    for value in [&mut assertion.actual, &mut assertion.expected].into_iter().flatten() {
+        secrets.mask_value(value);
     }
 }
 

@@ -89,6 +89,8 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
             let credentials =
                 format!("{}:{}", scope.render(user).map_err(fail)?, scope.render(password).map_err(fail)?);
             let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+            // Encoded, the credentials no longer match the secrets they were made of.
+            scope.secrets.add(&encoded);
             headers.insert(header::AUTHORIZATION, header_value(&format!("Basic {encoded}"))?);
             auth_header = true;
         }
