@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::plan::{self, Plan};
@@ -64,7 +65,28 @@ pub struct Loaded {
     pub problems: Vec<Diagnostic>,
 }
 
-/// Loads and checks every file; collection names must be unique across them.
+/// What one file turned out to be.
+enum FileOutcome {
+    Collection(Box<Plan>, Document),
+    Monitor(PathBuf),
+    Problems(Vec<Diagnostic>),
+}
+
+fn load_file(file: &Path, overrides: &Map<String, Value>) -> FileOutcome {
+    let mut document = match Document::read(file) {
+        Ok(document) => document,
+        Err(problem) => return FileOutcome::Problems(vec![problem]),
+    };
+    if plan::is_monitor(&document) {
+        return FileOutcome::Monitor(file.to_path_buf());
+    }
+    match document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, overrides)) {
+        Ok(plan) => FileOutcome::Collection(Box::new(plan), document),
+        Err(problems) => FileOutcome::Problems(problems),
+    }
+}
+
+/// Loads and checks every file (on all cores); collection names must be unique across them.
 pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
     let mut loaded = Loaded::default();
     let files = match expand(paths) {
@@ -75,31 +97,20 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
         }
     };
     let overrides: Map<String, Value> = vars.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let outcomes: Vec<FileOutcome> = files.par_iter().map(|file| load_file(file, &overrides)).collect();
     let mut names: HashMap<String, PathBuf> = HashMap::new();
-    for file in files {
-        let mut document = match Document::read(&file) {
-            Ok(document) => document,
-            Err(problem) => {
-                loaded.problems.push(problem);
-                continue;
-            }
-        };
-        if plan::is_monitor(&document) {
-            loaded.monitors.push(file);
-            continue;
-        }
-        let compiled =
-            document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, &overrides));
-        match compiled {
-            Ok(plan) => {
-                if let Some(first) = names.insert(plan.name.clone(), file.clone()) {
+    for outcome in outcomes {
+        match outcome {
+            FileOutcome::Collection(plan, document) => {
+                if let Some(first) = names.insert(plan.name.clone(), plan.file.clone()) {
                     let message =
                         format!("another collection is already named `{}` (in {})", plan.name, first.display());
                     loaded.problems.push(document.problem("name", message));
                 }
-                loaded.plans.push(Arc::new(plan));
+                loaded.plans.push(Arc::from(plan));
             }
-            Err(problems) => loaded.problems.extend(problems),
+            FileOutcome::Monitor(file) => loaded.monitors.push(file),
+            FileOutcome::Problems(problems) => loaded.problems.extend(problems),
         }
     }
     loaded
