@@ -64,6 +64,11 @@ fn slow_scenario(dir: &Path, server: SocketAddr) {
 fn sequential_scenario(dir: &Path, server: SocketAddr) {
     let file = dir.join("sequential.yaml");
     std::fs::write(&file, collection("sequential", server, SEQUENTIAL_STEPS)).unwrap();
+    let floor = (0..3).map(|_| raw_client_loop(server, SEQUENTIAL_STEPS)).fold(f64::MAX, f64::min);
+    println!(
+        "sequential: floor (bare hyper client loop, no parsing or checks): {SEQUENTIAL_STEPS} requests in {floor:.3} s = {:.0} requests/s",
+        SEQUENTIAL_STEPS as f64 / floor
+    );
     let m = best_of(3, || measure(Command::new(skopos()).arg("run").arg(&file).arg("-q"), SEQUENTIAL_STEPS));
     m.print("sequential", "skopos");
     if on_path("hurl") {
@@ -235,6 +240,27 @@ fn cpu_model() -> String {
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
         })
         .unwrap_or_default()
+}
+
+/// The same requests from a bare hyper HTTP/1.1 client on one connection: what any Rust
+/// client can do against this server here. Returns seconds.
+fn raw_client_loop(server: SocketAddr, requests: usize) -> f64 {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(server).await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
+        tokio::spawn(connection);
+        let start = Instant::now();
+        for _ in 0..requests {
+            sender.ready().await.unwrap();
+            let request = Request::builder().uri("/item/1").header("host", "127.0.0.1").body(Full::new(Bytes::new())).unwrap();
+            let response = sender.send_request(request).await.unwrap();
+            let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+            assert!(!body.is_empty());
+        }
+        start.elapsed().as_secs_f64()
+    })
 }
 
 /// A keep-alive HTTP/1.1 server answering every request with a small JSON body after `delay`.
