@@ -254,7 +254,8 @@ fn raw_client_loop(server: SocketAddr, requests: usize) -> f64 {
         let start = Instant::now();
         for _ in 0..requests {
             sender.ready().await.unwrap();
-            let request = Request::builder().uri("/item/1").header("host", "127.0.0.1").body(Full::new(Bytes::new())).unwrap();
+            let request =
+                Request::builder().uri("/item/1").header("host", "127.0.0.1").body(Full::new(Bytes::new())).unwrap();
             let response = sender.send_request(request).await.unwrap();
             let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
             assert!(!body.is_empty());

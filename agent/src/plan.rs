@@ -100,7 +100,8 @@ struct Inherited<'a> {
 
 /// Where references in the step being compiled may point.
 struct RefScope<'a> {
-    position: usize,
+    /// The step being compiled; `None` in `defaults`, which apply to every step.
+    position: Option<usize>,
     names: &'a [Option<String>],
     variables: &'a Map<String, Value>,
 }
@@ -128,7 +129,7 @@ impl Compiler<'_> {
         let mut default_headers = Vec::new();
         for (name, value) in &defaults.headers {
             let path = child_key("defaults.headers", name);
-            let scope = RefScope { position: 0, names: &names, variables: &variables };
+            let scope = RefScope { position: None, names: &names, variables: &variables };
             if let Some(header) = self.header(&path, name, value, &scope) {
                 default_headers.push(header);
             }
@@ -139,7 +140,7 @@ impl Compiler<'_> {
             .into_iter()
             .enumerate()
             .map(|(index, step)| {
-                let scope = RefScope { position: index, names: &names, variables: &variables };
+                let scope = RefScope { position: Some(index), names: &names, variables: &variables };
                 self.step(index, step, &inherited, &scope)
             })
             .collect();

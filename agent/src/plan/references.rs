@@ -59,17 +59,24 @@ impl Compiler<'_> {
                     ),
                 );
             }
+            Target::Step { .. } if scope.position.is_none() => {
+                self.problem(
+                    path,
+                    format!("`@{{{{{text}}}}}`: defaults apply to every step, the first included, so they cannot refer to steps; set it on the steps that need it"),
+                );
+            }
             Target::Step { step, .. } => {
+                let position = scope.position.unwrap_or_default();
                 let target = match step {
                     StepRef::Position(n) => n.checked_sub(1).filter(|i| *i < scope.names.len()),
                     StepRef::Name(name) => scope.names.iter().position(|n| n.as_deref() == Some(name.as_str())),
                 };
                 match target {
-                    Some(index) if index < scope.position => {
+                    Some(index) if index < position => {
                         let last = &mut self.last_use[index];
-                        *last = (*last).max(Some(scope.position));
+                        *last = (*last).max(Some(position));
                     }
-                    Some(index) if index == scope.position => {
+                    Some(index) if index == position => {
                         self.problem(path, format!("`@{{{{{text}}}}}` refers to this step itself; only earlier steps can be referenced"));
                     }
                     Some(index) => self.problem(path, format!("`@{{{{{text}}}}}` refers to step {}, which runs later; only earlier steps can be referenced", index + 1)),

@@ -151,3 +151,14 @@ fn body_takes_one_kind() {
     let text = GOOD.replace("body: { json: { user: '@{{env.U}}' } }", "body: { json: {}, text: hi }");
     assert!(problems_contain(&text, "a body has at most one of `json`, `text` or `form`"));
 }
+
+#[test]
+fn defaults_cannot_refer_to_steps() {
+    let text = GOOD.replace("variables:", "defaults: { headers: { X-Id: '@{{login.body.id}}' } }\nvariables:");
+    assert_eq!(
+        problems("c.yaml", &text),
+        vec![
+            "c.yaml:2:30: defaults.headers.X-Id: `@{{login.body.id}}`: defaults apply to every step, the first included, so they cannot refer to steps; set it on the steps that need it"
+        ]
+    );
+}
