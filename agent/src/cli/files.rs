@@ -67,7 +67,8 @@ pub struct Loaded {
 
 /// What one file turned out to be.
 enum FileOutcome {
-    Collection(Box<Plan>, Document),
+    /// The document stays for locating a problem found across files (a duplicate name).
+    Collection(Box<(Plan, Document)>),
     Monitor(PathBuf),
     Problems(Vec<Diagnostic>),
 }
@@ -81,7 +82,7 @@ fn load_file(file: &Path, overrides: &Map<String, Value>) -> FileOutcome {
         return FileOutcome::Monitor(file.to_path_buf());
     }
     match document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, overrides)) {
-        Ok(plan) => FileOutcome::Collection(Box::new(plan), document),
+        Ok(plan) => FileOutcome::Collection(Box::new((plan, document))),
         Err(problems) => FileOutcome::Problems(problems),
     }
 }
@@ -101,13 +102,14 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
     let mut names: HashMap<String, PathBuf> = HashMap::new();
     for outcome in outcomes {
         match outcome {
-            FileOutcome::Collection(plan, document) => {
+            FileOutcome::Collection(loaded_file) => {
+                let (plan, document) = *loaded_file;
                 if let Some(first) = names.insert(plan.name.clone(), plan.file.clone()) {
                     let message =
                         format!("another collection is already named `{}` (in {})", plan.name, first.display());
                     loaded.problems.push(document.problem("name", message));
                 }
-                loaded.plans.push(Arc::from(plan));
+                loaded.plans.push(Arc::new(plan));
             }
             FileOutcome::Monitor(file) => loaded.monitors.push(file),
             FileOutcome::Problems(problems) => loaded.problems.extend(problems),
