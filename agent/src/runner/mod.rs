@@ -6,6 +6,7 @@ mod connect;
 mod decode;
 mod http;
 mod request;
+mod retry;
 mod tls;
 
 pub use auth::TokenCache;
@@ -18,9 +19,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::assert::{AssertionPlugins, AssertionResult, NoPlugins};
 use crate::interpolate::{Scope, Secrets};
-use crate::model::{Backoff, RetryOn};
 use crate::plan::{Plan, PlannedStep};
-use crate::report::{Attempt, CollectionReport, ErrorKind, StepError, StepReport, StepStatus, Timings};
+use crate::report::{CollectionReport, StepError, StepReport, StepStatus};
 use crate::response::Response;
 
 /// What every collection of a run shares.
@@ -162,50 +162,7 @@ async fn run_step(
 
     let options =
         SendOptions { tls: &step.tls, follow_redirects: step.follow_redirects, max_body_bytes: plan.max_body_bytes };
-    let max_attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
-    let mut attempt = 0;
-    let outcome = loop {
-        attempt += 1;
-        let outcome = match tokio::time::timeout(step.timeout, connections.send(&rendered.outgoing, options)).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                let phase = connections.abandon();
-                let message =
-                    format!("no complete response within {} ms (timed out {phase})", step.timeout.as_millis());
-                Err((
-                    StepError::new(ErrorKind::Timeout, message),
-                    Timings { total_ms: step.timeout.as_secs_f64() * 1000.0, ..Timings::default() },
-                ))
-            }
-        };
-        report.attempts.push(match &outcome {
-            Ok(incoming) => Attempt {
-                attempt,
-                status: Some(incoming.status.as_u16()),
-                error: None,
-                timings: Some(incoming.timings),
-            },
-            Err((error, timings)) => {
-                Attempt { attempt, status: None, error: Some(mask_error(error, secrets)), timings: Some(*timings) }
-            }
-        });
-        let Some(retry) = &step.retry else {
-            break outcome;
-        };
-        let retryable = match &outcome {
-            Err(_) => true,
-            Ok(incoming) => incoming.status.is_server_error() && retry.on.contains(&RetryOn::Status),
-        };
-        if !retryable || attempt >= max_attempts {
-            break outcome;
-        }
-        let factor = match retry.backoff {
-            Backoff::Constant => 1,
-            Backoff::Linear => u64::from(attempt),
-            Backoff::Exponential => 1u64 << (attempt - 1).min(16),
-        };
-        tokio::time::sleep(Duration::from_millis(retry.delay_ms.saturating_mul(factor))).await;
-    };
+    let outcome = retry::send(step, connections, &rendered.outgoing, options, secrets, &mut report.attempts).await;
     match outcome {
         Err((error, timings)) => {
             report.timings = Some(timings);
@@ -244,6 +201,6 @@ fn mask_assertion(assertion: &mut AssertionResult, secrets: &Secrets) {
     }
 }
 
-fn mask_error(error: &StepError, secrets: &Secrets) -> StepError {
+pub(crate) fn mask_error(error: &StepError, secrets: &Secrets) -> StepError {
     StepError::new(error.kind, secrets.mask(&error.message))
 }
