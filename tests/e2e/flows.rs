@@ -250,3 +250,43 @@ fn basic_and_bearer_auth_are_sent_and_masked() {
     let report = outcome.report.to_string();
     assert!(!report.contains("t0ken-xyz") && !report.contains("YWxpY2U6cGEkJHdvcmQ="), "{report}");
 }
+
+#[test]
+fn continue_on_failure_false_stops_at_the_first_failed_step() {
+    let files = Files::new();
+    let base = server().base();
+    let text = format!(
+        "name: strict\ndefaults: {{ continue_on_failure: false }}\nsteps:\n  - request: {{ url: '{base}/final' }}\n    assert: [{{ source: status, op: eq, value: 201 }}]\n  - request: {{ url: '{base}/final' }}\n"
+    );
+    files.write("strict.yaml", &text);
+    let outcome = files.run(&["strict.yaml"], &[]);
+    assert_eq!(outcome.code, 1);
+    assert_eq!(outcome.step(0, 0)["status"], "failed");
+    assert_eq!(outcome.step(0, 1)["status"], "skipped");
+}
+
+#[test]
+fn concurrency_one_runs_collections_one_after_another() {
+    let files = Files::new();
+    for n in 0..3 {
+        files.write(
+            &format!("c{n}.yaml"),
+            &format!("name: c{n}\nsteps:\n  - request: {{ url: '{}/slow/100' }}\n", server().base()),
+        );
+    }
+    let outcome = files.run(&[".", "--concurrency", "1"], &[]);
+    assert_eq!(outcome.code, 0);
+    let collections = outcome.report["collections"].as_array().unwrap();
+    let mut windows: Vec<(f64, f64)> = collections
+        .iter()
+        .map(|c| {
+            let start = humantime_like(c["started_at"].as_str().unwrap());
+            (start, start + c["duration_ms"].as_f64().unwrap())
+        })
+        .collect();
+    windows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for pair in windows.windows(2) {
+        // Started-at has millisecond resolution.
+        assert!(pair[1].0 >= pair[0].1 - 1.0, "overlapping runs: {windows:?}");
+    }
+}
