@@ -245,6 +245,9 @@ async fn route(
         ("GET", ["redirect"]) => {
             Response::builder().status(302).header("location", "/final").body(Full::new(Bytes::new()).boxed()).unwrap()
         }
+        ("GET", ["close"]) => {
+            Response::builder().header("connection", "close").body(Full::new(Bytes::from("bye")).boxed()).unwrap()
+        }
         ("GET", ["final"]) => full(StatusCode::OK, "text/plain", "you made it"),
         ("GET", ["gzip"]) => {
             let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

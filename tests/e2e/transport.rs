@@ -126,3 +126,17 @@ fn form_and_text_bodies_are_sent_with_their_content_type() {
         json!("application/x-www-form-urlencoded")
     );
 }
+
+#[test]
+fn a_connection_the_server_closed_is_replaced() {
+    let files = Files::new();
+    let base = server().base();
+    let text = format!(
+        "name: t\nsteps:\n  - request: {{ url: '{base}/close' }}\n  - request: {{ method: POST, url: '{base}/echo', body: {{ text: hi }} }}\n    assert: [{{ source: body, op: eq, value: hi }}]\n  - request: {{ url: '{base}/final' }}\n"
+    );
+    files.write("a.yaml", &text);
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+    assert_eq!(outcome.step(0, 1)["timings"]["reused_connection"], false);
+    assert_eq!(outcome.step(0, 2)["timings"]["reused_connection"], true);
+}

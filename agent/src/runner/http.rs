@@ -132,20 +132,22 @@ impl Connections {
             self.phase = "waiting for the response headers";
             let Some(connection) = self.pool.get_mut(&key) else { unreachable!("inserted above") };
             let sent = Instant::now();
-            let result = match &mut connection.sender {
+            // `written` tells whether the request may have reached the server.
+            let (result, written) = match &mut connection.sender {
                 Sender::Http1(sender) => match sender.ready().await {
-                    Ok(()) => sender.send_request(build(request, false)).await,
-                    Err(err) => Err(err),
+                    Ok(()) => (sender.send_request(build(request, false)).await, true),
+                    Err(err) => (Err(err), false),
                 },
                 Sender::Http2(sender) => match sender.ready().await {
-                    Ok(()) => sender.send_request(build(request, true)).await,
-                    Err(err) => Err(err),
+                    Ok(()) => (sender.send_request(build(request, true)).await, true),
+                    Err(err) => (Err(err), false),
                 },
             };
             let response = match result {
                 Ok(response) => response,
-                // A kept-alive connection the server has since closed: open a fresh one, once.
-                Err(_) if reused => {
+                // A kept-alive connection the server has since closed: open a fresh one, once,
+                // unless a request that must not be repeated may already have gone out.
+                Err(_) if reused && (!written || request.method.is_idempotent()) => {
                     self.pool.remove(&key);
                     reused = false;
                     continue;
