@@ -18,6 +18,9 @@ use hyper_util::server::conn::auto;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+/// Hits per key, for tests that count their own requests.
+type Counters = Arc<Mutex<HashMap<String, usize>>>;
+
 type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
 pub struct TestServer {
@@ -32,7 +35,7 @@ pub struct TestServer {
     /// A client certificate and key (PEM) the mTLS server accepts.
     pub client_cert: PathBuf,
     pub client_key: PathBuf,
-    counters: Arc<Mutex<HashMap<String, usize>>>,
+    counters: Counters,
 }
 
 impl TestServer {
@@ -94,33 +97,27 @@ fn start() -> TestServer {
                     drop(stream);
                 }
             });
-            let mtls_counters = counters.clone();
-            tokio::spawn(async move {
-                loop {
-                    let (stream, _) = mtls.accept().await.unwrap();
-                    let (acceptor, counters) = (mtls_acceptor.clone(), mtls_counters.clone());
-                    tokio::spawn(async move {
-                        if let Ok(tls) = acceptor.accept(stream).await {
-                            serve(TokioIo::new(tls), counters);
-                        }
-                    });
-                }
-            });
-            loop {
-                let (stream, _) = https.accept().await.unwrap();
-                let (acceptor, counters) = (acceptor.clone(), counters.clone());
-                tokio::spawn(async move {
-                    if let Ok(tls) = acceptor.accept(stream).await {
-                        serve(TokioIo::new(tls), counters);
-                    }
-                });
-            }
+            tokio::spawn(accept_tls(mtls, mtls_acceptor, counters.clone()));
+            accept_tls(https, acceptor, counters).await;
         });
     });
     receiver.recv().unwrap()
 }
 
-fn serve<I>(io: TokioIo<I>, counters: Arc<Mutex<HashMap<String, usize>>>)
+/// Serves every connection on `listener` over TLS.
+async fn accept_tls(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor, counters: Counters) {
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (acceptor, counters) = (acceptor.clone(), counters.clone());
+        tokio::spawn(async move {
+            if let Ok(tls) = acceptor.accept(stream).await {
+                serve(TokioIo::new(tls), counters);
+            }
+        });
+    }
+}
+
+fn serve<I>(io: TokioIo<I>, counters: Counters)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -206,10 +203,7 @@ fn json_response(status: StatusCode, value: Value) -> Response<Body> {
     full(status, "application/json", value.to_string())
 }
 
-async fn route(
-    request: Request<Incoming>,
-    counters: Arc<Mutex<HashMap<String, usize>>>,
-) -> Result<Response<Body>, Infallible> {
+async fn route(request: Request<Incoming>, counters: Counters) -> Result<Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
