@@ -25,12 +25,21 @@ pub struct Secrets {
 }
 
 impl Secrets {
+    /// Remembers a secret, also as it reads once URL-encoded (query, form) or JSON-escaped.
     pub fn add(&mut self, value: &str) {
-        if !value.is_empty() && !self.values.iter().any(|known| known == value) {
-            self.values.push(value.to_string());
-            // Longest first, so a secret containing another is masked whole.
-            self.values.sort_by_key(|known| std::cmp::Reverse(known.len()));
+        if value.is_empty() || self.values.iter().any(|known| known == value) {
+            return;
         }
+        let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let json = Value::String(value.to_string()).to_string();
+        let json = json[1..json.len() - 1].to_string();
+        for variant in [value.to_string(), form, json] {
+            if !self.values.contains(&variant) {
+                self.values.push(variant);
+            }
+        }
+        // Longest first, so a secret containing another is masked whole.
+        self.values.sort_by_key(|known| std::cmp::Reverse(known.len()));
     }
 
     pub fn is_empty(&self) -> bool {

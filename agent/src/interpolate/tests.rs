@@ -96,6 +96,9 @@ fn env_values_are_recorded_as_secrets() {
     let mut f = Fixture::new();
     assert_eq!(f.render("Bearer @{{env.TOKEN}}").unwrap(), "Bearer s3cret");
     assert_eq!(f.secrets.mask("Authorization: Bearer s3cret"), "Authorization: Bearer ***");
+    let mut secrets = Secrets::default();
+    secrets.add(r#"a b&"c""#);
+    assert_eq!(secrets.mask(r#"?q=a+b%26%22c%22 {"p":"a b&\"c\""} a b&"c""#), r#"?q=*** {"p":"***"} ***"#);
 }
 
 #[test]
