@@ -70,6 +70,14 @@ impl Response {
     }
 }
 
+/// The first `max` characters of `text`.
+pub fn prefix(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    }
+}
+
 /// The first `max` characters of `text`, marked when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {

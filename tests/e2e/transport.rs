@@ -140,3 +140,21 @@ fn a_connection_the_server_closed_is_replaced() {
     assert_eq!(outcome.step(0, 1)["timings"]["reused_connection"], false);
     assert_eq!(outcome.step(0, 2)["timings"]["reused_connection"], true);
 }
+
+#[test]
+fn reports_keep_a_glimpse_of_passing_bodies_and_more_of_failing_ones() {
+    let files = Files::new();
+    let base = server().base();
+    let text = format!(
+        "name: t\ndefaults: {{ max_body_bytes: 4194304 }}\nsteps:\n  - request: {{ url: '{base}/huge' }}\n  - request: {{ url: '{base}/huge' }}\n    assert: [{{ source: status, op: eq, value: 500 }}]\n"
+    );
+    files.write("a.yaml", &text);
+    let outcome = files.run(&["a.yaml"], &[]);
+    let (passed, failed) = (&outcome.step(0, 0)["response"], &outcome.step(0, 1)["response"]);
+    assert_eq!(passed["body"].as_str().unwrap().len(), 4 * 1024);
+    assert_eq!(failed["body"].as_str().unwrap().len(), 64 * 1024);
+    for response in [passed, failed] {
+        assert_eq!(response["body_bytes"], 3 * 1024 * 1024);
+        assert_eq!(response["body_truncated"], true);
+    }
+}

@@ -171,7 +171,7 @@ async fn run_step(
         }
         Ok(incoming) => {
             report.timings = Some(incoming.timings);
-            report.response = Some(request::received(&incoming, secrets));
+            let (version, url) = (incoming.version, incoming.url);
             let response = Response::new(
                 incoming.status.as_u16(),
                 incoming.headers,
@@ -184,8 +184,10 @@ async fn run_step(
             for assertion in &mut report.assertions {
                 mask_assertion(assertion, secrets);
             }
-            report.status =
-                if report.assertions.iter().all(|a| a.passed) { StepStatus::Passed } else { StepStatus::Failed };
+            let passed = report.assertions.iter().all(|a| a.passed);
+            report.status = if passed { StepStatus::Passed } else { StepStatus::Failed };
+            let body_chars = if passed { request::PASSED_STEP_BODY_CHARS } else { request::FAILED_STEP_BODY_CHARS };
+            report.response = Some(request::received(&response, version, &url, secrets, body_chars));
             (report, Some(response))
         }
     }

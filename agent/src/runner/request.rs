@@ -2,19 +2,23 @@
 
 use base64::Engine;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, header};
+use http::{HeaderMap, HeaderValue, Version, header};
 use url::Url;
 
 use super::decode::ACCEPT_ENCODING;
-use super::http::{Incoming, Outgoing};
+use super::http::Outgoing;
 use crate::interpolate::{ResolveError, Scope, Secrets};
 use crate::plan::{PlannedAuth, PlannedBody, PlannedStep};
 use crate::report::{ErrorKind, ReceivedResponse, SentRequest, StepError};
-use crate::response::excerpt;
+use crate::response::{Response, excerpt, prefix};
 
 const USER_AGENT: &str = concat!("skopos/", env!("CARGO_PKG_VERSION"));
-/// How much of a body reports keep.
+/// How much of a request body reports keep.
 const RECORDED_BODY_CHARS: usize = 64 * 1024;
+/// How much of a response body reports keep: all of it that matters on a failed step, a
+/// glimpse on a passing one (a long run keeps every step's report in memory).
+pub const FAILED_STEP_BODY_CHARS: usize = 64 * 1024;
+pub const PASSED_STEP_BODY_CHARS: usize = 4 * 1024;
 
 /// A rendered request, and the OAuth2 grant still to exchange for a token, if any.
 pub struct Rendered {
@@ -152,22 +156,29 @@ pub fn recorded(rendered: &Rendered, secrets: &Secrets) -> SentRequest {
     }
 }
 
-pub fn received(incoming: &Incoming, secrets: &Secrets) -> ReceivedResponse {
-    let text = String::from_utf8_lossy(&incoming.body);
-    let body_truncated = text.chars().nth(RECORDED_BODY_CHARS).is_some();
+/// The response as reports show it, with the first `body_chars` characters of its body.
+pub fn received(
+    response: &Response,
+    version: Version,
+    url: &Url,
+    secrets: &Secrets,
+    body_chars: usize,
+) -> ReceivedResponse {
+    let text = response.text();
+    let shown = prefix(&text, body_chars);
     ReceivedResponse {
-        status: incoming.status.as_u16(),
-        version: format!("{:?}", incoming.version),
-        headers: incoming
+        status: response.status,
+        version: format!("{version:?}"),
+        headers: response
             .headers
             .iter()
             .map(|(name, value)| {
                 (name.as_str().to_string(), secrets.mask(&String::from_utf8_lossy(value.as_bytes())).into_owned())
             })
             .collect(),
-        body: secrets.mask(&excerpt(&text, RECORDED_BODY_CHARS)).into_owned(),
-        body_bytes: incoming.body.len(),
-        body_truncated,
-        url: secrets.mask(incoming.url.as_str()).into_owned(),
+        body: secrets.mask(shown).into_owned(),
+        body_bytes: response.body.len(),
+        body_truncated: shown.len() < text.len(),
+        url: secrets.mask(url.as_str()).into_owned(),
     }
 }
