@@ -256,9 +256,13 @@ mod tests {
 
     #[test]
     fn yaml_scalars_keep_their_types() {
-        let text = "a: 1\nb: 1.5\nc: true\nd: ~\ne: '1'\nf: hello\n";
+        let text = "a: 1\nb: 1.5\nc: true\nd: ~\ne: '1'\nf: hello\ng: -3\nh: .5\ni: 0x1F\nj: Null\nk: tru\nl: FALSE\nm: .inf\nn: no\n";
         let doc = Document::parse(Path::new("c.yml"), text).unwrap();
-        assert_eq!(doc.value, serde_json::json!({"a":1,"b":1.5,"c":true,"d":null,"e":"1","f":"hello"}));
+        assert_eq!(
+            doc.value,
+            serde_json::json!({"a": 1, "b": 1.5, "c": true, "d": null, "e": "1", "f": "hello", "g": -3, "h": 0.5,
+                               "i": 31, "j": "Null", "k": "tru", "l": false, "m": ".inf", "n": "no"})
+        );
     }
 
     #[test]

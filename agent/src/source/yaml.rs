@@ -154,6 +154,14 @@ fn scalar(text: String, style: TScalarStyle) -> Value {
     if style != TScalarStyle::Plain {
         return Value::String(text);
     }
+    // Most plain scalars are words: resolving them through yaml-rust2 would copy each one.
+    let may_be_typed = text.is_empty()
+        || text.starts_with(|c: char| {
+            c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | '~' | 'n' | 'N' | 't' | 'T' | 'f' | 'F')
+        });
+    if !may_be_typed {
+        return Value::String(text);
+    }
     match Yaml::from_str(&text) {
         Yaml::Integer(int) => Value::Number(int.into()),
         Yaml::Real(real) => {
