@@ -158,7 +158,6 @@ impl Check {
     }
 
     pub fn evaluate(&self, response: &Response, plugins: &dyn AssertionPlugins) -> AssertionResult {
-        let subject = self.actual(response);
         if self.op == Op::Plugin {
             let plugin = self.plugin.as_deref().unwrap_or_default();
             let (passed, actual, message) = match plugins.evaluate(plugin, self.expected.as_ref(), response) {
@@ -168,6 +167,7 @@ impl Check {
             let message = if passed { None } else { message.or(Some(format!("plugin `{plugin}` did not pass"))) };
             return self.result(actual, passed, message);
         }
+        let subject = self.actual(response);
         let verdict = ops::compare(
             self.op,
             subject.value.as_ref(),
@@ -178,14 +178,12 @@ impl Check {
         );
         let message = (!verdict.passed).then(|| {
             let got = match (&subject.value, &subject.missing) {
+                (None, _) if self.op == Op::Count => "0".to_string(),
+                (Some(value), _) if self.op == Op::Count => format!("{} ({})", subject.count, show(value)),
                 (_, Some(missing)) => missing.clone(),
-                (Some(value), None) if self.op == Op::Count => {
-                    format!("{} ({})", subject.count, show(value))
-                }
                 (Some(value), None) => show(value),
                 (None, None) => "nothing".to_string(),
             };
-            let got = if self.op == Op::Count && subject.value.is_none() { "0".to_string() } else { got };
             let mut message = format!("expected {}, got {got}", self.expectation());
             if let Some(reason) = verdict.type_mismatch {
                 message.push_str(&format!(" ({reason})"));
