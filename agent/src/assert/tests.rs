@@ -61,6 +61,8 @@ fn jsonpath_count_and_filters() {
     assert_eq!(result.message.as_deref(), Some(r#"expected 3 matches, got 2 ([{"state":"ok"},{"state":"failed"}])"#));
     let check = json!({"source": "body", "property": "$.nothing[*]", "op": "count", "value": 0});
     assert!(run(check, CART).passed);
+    let check = json!({"source": "body", "property": "nothing", "op": "count", "value": 1});
+    assert_eq!(run(check, CART).message.as_deref(), Some("expected 1 matches, got 0"));
 }
 
 #[test]
