@@ -44,6 +44,9 @@ pub struct Defaults {
     /// Follow 3xx redirects (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_redirects: Option<bool>,
+    /// Send cookies that responses set back on later steps and redirects (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<bool>,
     /// Keep running later steps after a step's assertion fails (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continue_on_failure: Option<bool>,

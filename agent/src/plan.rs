@@ -23,6 +23,8 @@ pub struct Plan {
     pub names: Vec<Option<String>>,
     pub continue_on_failure: bool,
     pub max_body_bytes: u64,
+    /// Keep a cookie jar for the run (`defaults.cookies`, default true).
+    pub cookies: bool,
     /// For each step, the earlier steps whose responses no step after it refers to: the
     /// runner lets go of those once the step has run, so long collections stay small.
     pub release_after: Vec<Vec<usize>>,
@@ -151,6 +153,7 @@ impl Compiler<'_> {
             names,
             variables,
             continue_on_failure: defaults.continue_on_failure.unwrap_or(true),
+            cookies: defaults.cookies.unwrap_or(true),
             max_body_bytes: defaults.max_body_bytes.unwrap_or(model::DEFAULT_MAX_BODY_BYTES),
             release_after: references::release_after(&self.last_use),
         }

@@ -290,3 +290,26 @@ fn concurrency_one_runs_collections_one_after_another() {
         assert!(pair[1].0 >= pair[0].1 - 1.0, "overlapping runs: {windows:?}");
     }
 }
+
+fn session(cookies: &str) -> String {
+    format!(
+        "name: session\ndefaults: {{ cookies: {cookies} }}\nsteps:\n  - name: login\n    request: {{ method: POST, url: '{base}/session/s-42' }}\n    assert: [{{ source: status, op: eq, value: 200 }}, {{ source: body, property: cookies, op: eq, value: sid=s-42 }}]\n  - request: {{ url: '{base}/me' }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n",
+        base = server().base()
+    )
+}
+
+#[test]
+fn cookies_set_by_responses_are_sent_on_redirects_and_later_steps() {
+    let files = Files::new();
+    files.write("session.yaml", &session("true"));
+    let outcome = files.run(&["session.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+    // Recorded as sent; the cookie for /settings stays out of requests to /me.
+    let headers = outcome.step(0, 1)["request"]["headers"].to_string();
+    assert!(headers.contains(r#"["cookie","sid=s-42"]"#), "{headers}");
+
+    files.write("session.yaml", &session("false"));
+    let outcome = files.run(&["session.yaml"], &[]);
+    assert_eq!(outcome.code, 1);
+    assert_eq!(outcome.step(0, 0)["response"]["status"], 401);
+}

@@ -239,6 +239,17 @@ async fn route(request: Request<Incoming>, counters: Counters) -> Result<Respons
         ("GET", ["redirect"]) => {
             Response::builder().status(302).header("location", "/final").body(Full::new(Bytes::new()).boxed()).unwrap()
         }
+        ("POST", ["session", key]) => Response::builder()
+            .status(302)
+            .header("location", "/me")
+            .header("set-cookie", format!("sid={key}; Path=/; HttpOnly"))
+            .header("set-cookie", "theme=dark; Path=/settings")
+            .body(Full::new(Bytes::new()).boxed())
+            .unwrap(),
+        ("GET", ["me"]) => match parts.headers.get("cookie").and_then(|c| c.to_str().ok()) {
+            Some(cookies) if cookies.contains("sid=") => json_response(StatusCode::OK, json!({"cookies": cookies})),
+            _ => json_response(StatusCode::UNAUTHORIZED, json!({"error": "no session"})),
+        },
         ("GET", ["close"]) => {
             Response::builder().header("connection", "close").body(Full::new(Bytes::from("bye")).boxed()).unwrap()
         }

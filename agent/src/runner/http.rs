@@ -12,6 +12,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use url::Url;
 
 use super::connect::{Connection, PoolKey, Sender, hung_up_after_handshake, ms, open, pool_key, protocol_error};
+use super::cookies::CookieJar;
 use super::decode::decode_body;
 use super::tls::TlsConfigs;
 use crate::model::Tls;
@@ -53,14 +54,24 @@ pub struct SendOptions<'a> {
 pub struct Connections {
     pool: HashMap<PoolKey, Connection>,
     tls: Arc<TlsConfigs>,
+    /// `None` when the collection turned cookies off.
+    cookies: Option<CookieJar>,
     /// What the current request is doing, so a timeout can say where it stopped.
     phase: &'static str,
     in_flight: Option<PoolKey>,
 }
 
 impl Connections {
-    pub fn new(tls: Arc<TlsConfigs>) -> Connections {
-        Connections { pool: HashMap::new(), tls, phase: "starting", in_flight: None }
+    pub fn new(tls: Arc<TlsConfigs>, cookies: bool) -> Connections {
+        let cookies = cookies.then(CookieJar::default);
+        Connections { pool: HashMap::new(), tls, cookies, phase: "starting", in_flight: None }
+    }
+
+    /// Adds the jar's cookies to a step's request, unless the step set `Cookie` itself.
+    pub fn add_cookies(&self, request: &mut Outgoing) {
+        if let Some(jar) = &self.cookies {
+            jar.apply(request, true);
+        }
     }
 
     /// Where the last request was when it was cut off; forgets its half-used connection.
@@ -89,6 +100,9 @@ impl Connections {
             })?;
             incoming.timings.total_ms = ms(start);
             incoming.timings.redirects = redirects;
+            if let Some(jar) = &mut self.cookies {
+                jar.store(&incoming.headers, &current.url);
+            }
             let location = incoming.headers.get(header::LOCATION).and_then(|l| l.to_str().ok());
             let next = match location {
                 Some(location) if options.follow_redirects && incoming.status.is_redirection() => {
@@ -107,7 +121,11 @@ impl Connections {
                 return Err((error, incoming.timings));
             }
             redirects += 1;
-            current = Cow::Owned(redirected(current.into_owned(), incoming.status, next));
+            let mut next_request = redirected(current.into_owned(), incoming.status, next);
+            if let Some(jar) = &self.cookies {
+                jar.apply(&mut next_request, false);
+            }
+            current = Cow::Owned(next_request);
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod auth;
 mod connect;
+mod cookies;
 mod decode;
 mod http;
 mod request;
@@ -88,7 +89,7 @@ pub fn run_all(
 pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionReport {
     let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     let start = Instant::now();
-    let mut connections = Connections::new(context.tls.clone());
+    let mut connections = Connections::new(context.tls.clone(), plan.cookies);
     let mut secrets = Secrets::default();
     let mut responses: Vec<Option<Response>> = Vec::with_capacity(plan.steps.len());
     let mut reports = Vec::with_capacity(plan.steps.len());
@@ -158,6 +159,7 @@ async fn run_step(
             }
         }
     }
+    connections.add_cookies(&mut rendered.outgoing);
     report.request = Some(request::recorded(&rendered, secrets));
 
     let options =
