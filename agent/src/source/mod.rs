@@ -2,6 +2,7 @@
 //! node, so that any later problem (a type error, an unknown field, a bad reference) can be
 //! reported as `file:line:column`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -131,7 +132,12 @@ impl Document {
     /// without problems never pay for it. JSON is YAML, so one reader serves both; JSON that
     /// it cannot read (rare escapes) has its problems reported at the top of the file.
     pub fn positions(&self) -> &Positions {
-        self.positions.get_or_init(|| yaml::read(&self.text, true).map(|(_, p)| p).unwrap_or_default())
+        self.positions.get_or_init(|| {
+            // JSON may be indented with tabs, which YAML forbids; a space keeps every column.
+            let text =
+                if is_json(&self.file) { Cow::Owned(self.text.replace('\t', " ")) } else { Cow::Borrowed(&*self.text) };
+            yaml::read(&text, true).map(|(_, p)| p).unwrap_or_default()
+        })
     }
 
     /// Moves the content out into `T`, turning serde's error into a located diagnostic.
@@ -168,10 +174,13 @@ impl Document {
     }
 }
 
+fn is_json(file: &Path) -> bool {
+    file.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+}
+
 /// Parses `text` as JSON (a `.json` file) or YAML (anything else).
 fn yaml_or_json(file: &Path, text: &str) -> Result<Value, Diagnostic> {
-    let is_json = file.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-    let value = if is_json {
+    let value = if is_json(file) {
         serde_json::from_str(text).map_err(|err| Diagnostic {
             file: file.to_path_buf(),
             location: Location { line: err.line().max(1), column: err.column().max(1) },
@@ -279,6 +288,13 @@ mod tests {
         assert!(err.message.contains("invalid YAML"), "{err}");
         let err = Document::parse(Path::new("bad.json"), "{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
         assert_eq!(err.location, Location { line: 3, column: 7 });
+    }
+
+    #[test]
+    fn tab_indented_json_is_located() {
+        let text = "{\n\t\"name\": \"x\",\n\t\"steps\": [\n\t\t{\"url\": 1}\n\t]\n}";
+        let doc = Document::parse(Path::new("c.json"), text).unwrap();
+        assert_eq!(doc.positions().of_value("steps[0].url"), Location { line: 4, column: 11 });
     }
 
     #[test]
