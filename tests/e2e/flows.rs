@@ -104,6 +104,11 @@ fn a_failed_assertion_fails_the_step_and_later_steps_still_run() {
     let outcome = files.run(&["checkout.yaml", "--junit", "junit.xml"], &[USER, PASSWORD]);
     assert_eq!(outcome.code, 1);
     assert!(outcome.stdout.contains("✗ body items[0].qty: expected 3, got 2"), "{}", outcome.stdout);
+    assert!(
+        outcome.stdout.contains(r#"response body: {"id":7,"items":[{"sku":"A-1","qty":2}]}"#),
+        "{}",
+        outcome.stdout
+    );
     assert_eq!(outcome.step(0, 1)["status"], "failed");
     assert_eq!(outcome.step(0, 2)["status"], "passed");
     let failed = &outcome.step(0, 1)["assertions"][1];

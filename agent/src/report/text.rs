@@ -71,5 +71,12 @@ fn step(step: &StepReport, palette: &Palette) -> String {
             assertion.message.as_deref().unwrap_or("failed")
         ));
     }
+    // A failed check reads better with what the server said.
+    if let (StepStatus::Failed, Some(response)) = (step.status, &step.response)
+        && !response.body.is_empty()
+    {
+        let body = crate::response::snippet(&response.body, 160);
+        out.push_str(&format!("      {}\n", palette.dim.apply_to(format!("response body: {body}"))));
+    }
     out
 }
