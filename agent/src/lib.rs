@@ -1,5 +1,6 @@
 //! Skopos: an API monitoring agent. See `docs/ARCHITECTURE.md` for how data flows.
 
+pub mod alert;
 pub mod assert;
 pub mod cli;
 pub mod interpolate;
@@ -9,4 +10,5 @@ pub mod plan;
 pub mod report;
 pub mod response;
 pub mod runner;
+pub mod schedule;
 pub mod source;

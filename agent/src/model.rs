@@ -284,3 +284,56 @@ impl Source {
         }
     }
 }
+
+/// Runs collections on a schedule and notifies when they start failing and recover.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monitor {
+    /// Unique within an agent.
+    pub name: String,
+    pub schedule: ScheduleSpec,
+    /// Collection names, run in parallel when the schedule fires.
+    pub collections: Vec<String>,
+    /// Consecutive failed runs before notifying (default 1).
+    #[serde(default = "one")]
+    pub alert_after: u32,
+    /// Consecutive passing runs before "recovered" (default 1).
+    #[serde(default = "one")]
+    pub recover_after: u32,
+    /// Repeat the alert while still failing, e.g. `1h`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_every: Option<String>,
+    #[serde(default)]
+    pub notify: Vec<Notifier>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `{ every: 1m }` or `{ cron: "*/5 * * * *", tz: Europe/Paris }`, optionally with `jitter`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSpec {
+    /// A period such as `30s`, `1m`, `1h 30m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<String>,
+    /// 5 fields (minute precision), or 6–7 with seconds first (and years last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron: Option<String>,
+    /// IANA time zone for `cron` (default UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
+    /// Spread fire times over up to this long after each slot, the same offset every time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<String>,
+}
+
+/// A notifier plugin and its configuration (`@{{env.X}}` allowed in string values).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notifier {
+    pub plugin: String,
+    #[serde(default)]
+    pub config: Map<String, Value>,
+}

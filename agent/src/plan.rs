@@ -350,6 +350,9 @@ fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {
     }
 }
 
+mod monitor;
 mod references;
+
+pub use monitor::{MonitorPlan, compile_monitor};
 #[cfg(test)]
 mod tests;

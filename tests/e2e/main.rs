@@ -67,7 +67,10 @@ impl Files {
 
     /// `skopos run` on `args` (paths relative to the folder), with `--json` added.
     pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
-        let report_path = self.dir.path().join("report.json");
+        // In a subfolder, so that running a folder again does not read the report as input.
+        let out = self.dir.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        let report_path = out.join("report.json");
         let mut all: Vec<String> = vec!["run".into()];
         all.extend(args.iter().map(|a| a.to_string()));
         all.extend(["--json".into(), report_path.display().to_string()]);

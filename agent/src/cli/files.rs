@@ -7,8 +7,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::plan::{self, Plan};
-use crate::source::{Diagnostic, Document, Location};
+use crate::plan::{self, MonitorPlan, Plan};
+use crate::source::{Diagnostic, Document, Location, child_index, suggest};
 
 /// Expands folders into their `.yaml`, `.yml` and `.json` files (sorted, not recursive).
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
@@ -57,11 +57,11 @@ fn file_problem(path: &Path, message: String) -> Diagnostic {
     }
 }
 
-/// What loading found: the collections to run, monitor files passed over, and problems.
+/// What loading found: collections, monitors, and problems.
 #[derive(Default)]
 pub struct Loaded {
     pub plans: Vec<Arc<Plan>>,
-    pub monitors: Vec<PathBuf>,
+    pub monitors: Vec<MonitorPlan>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -69,7 +69,7 @@ pub struct Loaded {
 enum FileOutcome {
     /// The document stays for locating a problem found across files (a duplicate name).
     Collection(Box<(Plan, Document)>),
-    Monitor(PathBuf),
+    Monitor(Box<(MonitorPlan, Document)>),
     Problems(Vec<Diagnostic>),
 }
 
@@ -79,7 +79,10 @@ fn load_file(file: &Path, overrides: &Map<String, Value>) -> FileOutcome {
         Err(problem) => return FileOutcome::Problems(vec![problem]),
     };
     if plan::is_monitor(&document) {
-        return FileOutcome::Monitor(file.to_path_buf());
+        return match document.deserialize().map_err(|d| vec![d]).and_then(|m| plan::compile_monitor(&document, m)) {
+            Ok(monitor) => FileOutcome::Monitor(Box::new((monitor, document))),
+            Err(problems) => FileOutcome::Problems(problems),
+        };
     }
     match document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, overrides)) {
         Ok(plan) => FileOutcome::Collection(Box::new((plan, document))),
@@ -100,6 +103,7 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
     let overrides: Map<String, Value> = vars.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     let outcomes: Vec<FileOutcome> = files.par_iter().map(|file| load_file(file, &overrides)).collect();
     let mut names: HashMap<String, PathBuf> = HashMap::new();
+    let mut monitors = Vec::new();
     for outcome in outcomes {
         match outcome {
             FileOutcome::Collection(loaded_file) => {
@@ -111,9 +115,37 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
                 }
                 loaded.plans.push(Arc::new(plan));
             }
-            FileOutcome::Monitor(file) => loaded.monitors.push(file),
+            FileOutcome::Monitor(loaded_file) => monitors.push(*loaded_file),
             FileOutcome::Problems(problems) => loaded.problems.extend(problems),
         }
     }
+    check_monitors(&mut loaded, monitors);
     loaded
+}
+
+/// Monitor names are unique, and when collections were given too, monitors name only those.
+fn check_monitors(loaded: &mut Loaded, monitors: Vec<(MonitorPlan, Document)>) {
+    let collections: Vec<&str> = loaded.plans.iter().map(|p| p.name.as_str()).collect();
+    let mut names: HashMap<String, PathBuf> = HashMap::new();
+    let mut problems = Vec::new();
+    for (monitor, document) in &monitors {
+        if let Some(first) = names.insert(monitor.name.clone(), monitor.file.clone()) {
+            let message = format!("another monitor is already named `{}` (in {})", monitor.name, first.display());
+            problems.push(document.problem("name", message));
+        }
+        if collections.is_empty() {
+            continue;
+        }
+        for (index, name) in monitor.collections.iter().enumerate() {
+            if !collections.contains(&name.as_str()) {
+                let hint = suggest(name, collections.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let message = format!("no collection named `{name}` in the files given{hint}");
+                problems.push(document.problem(&child_index("collections", index), message));
+            }
+        }
+    }
+    loaded.problems.extend(problems);
+    loaded.monitors = monitors.into_iter().map(|(monitor, _)| monitor).collect();
 }

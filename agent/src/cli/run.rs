@@ -49,11 +49,8 @@ pub fn validate(paths: &[PathBuf], vars: &[(String, String)]) -> u8 {
         eprintln!("{} problem(s) found", loaded.problems.len());
         return EXIT_INVALID;
     }
-    for monitor in &loaded.monitors {
-        println!("{}: monitor file (checked when applied to an agent)", monitor.display());
-    }
     let steps: usize = loaded.plans.iter().map(|p| p.steps.len()).sum();
-    println!("{} collection(s), {steps} step(s): valid", loaded.plans.len());
+    println!("{} collection(s), {steps} step(s), {} monitor(s): valid", loaded.plans.len(), loaded.monitors.len());
     EXIT_OK
 }
 
@@ -67,7 +64,11 @@ pub fn run(args: RunArgs) -> u8 {
         return EXIT_INVALID;
     }
     for monitor in &loaded.monitors {
-        eprintln!("{}: a monitor file; `skopos run` runs collections, so it is passed over", monitor.display());
+        eprintln!(
+            "{}: monitor `{}` is for `skopos serve`; `skopos run` runs collections, so it is passed over",
+            monitor.file.display(),
+            monitor.name
+        );
     }
     if loaded.plans.is_empty() {
         eprintln!("no collections to run");

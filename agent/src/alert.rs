@@ -1,0 +1,157 @@
+//! Alert state per monitor and collection: consecutive failures and successes, and the
+//! transitions worth notifying (passing → failing, failing → passing, reminders), not every
+//! failed run.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A monitor's `alert_after`, `recover_after` and `remind_every`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlertPolicy {
+    pub alert_after: u32,
+    pub recover_after: u32,
+    pub remind_every: Option<TimeDelta>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// Passing, or not yet failing `alert_after` times in a row.
+    #[default]
+    Up,
+    Down,
+}
+
+/// What is remembered between runs (stored with the monitor's status).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertState {
+    pub health: Health,
+    pub consecutive_failures: u32,
+    pub consecutive_successes: u32,
+    /// When the current run of failures began (set from the first failure of the streak).
+    pub failing_since: Option<DateTime<Utc>>,
+    /// When the last alert or reminder went out.
+    pub last_alert: Option<DateTime<Utc>>,
+}
+
+/// A change to tell people about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "transition", rename_all = "snake_case")]
+pub enum Transition {
+    /// Failed `alert_after` times in a row.
+    Failing { since: DateTime<Utc> },
+    /// Still failing, `remind_every` after the last alert.
+    Reminder { since: DateTime<Utc> },
+    /// Passed `recover_after` times in a row after being down.
+    Recovered { since: DateTime<Utc>, at: DateTime<Utc> },
+}
+
+impl AlertState {
+    /// Takes a run's outcome; returns the transition to notify, if any.
+    pub fn record(&mut self, passed: bool, at: DateTime<Utc>, policy: &AlertPolicy) -> Option<Transition> {
+        if passed {
+            self.consecutive_failures = 0;
+            self.consecutive_successes = self.consecutive_successes.saturating_add(1);
+            if self.health == Health::Down && self.consecutive_successes >= policy.recover_after.max(1) {
+                let since = self.failing_since.take().unwrap_or(at);
+                self.health = Health::Up;
+                self.last_alert = None;
+                return Some(Transition::Recovered { since, at });
+            }
+            if self.health == Health::Up {
+                self.failing_since = None;
+            }
+            return None;
+        }
+        self.consecutive_successes = 0;
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        let since = *self.failing_since.get_or_insert(at);
+        match self.health {
+            Health::Up if self.consecutive_failures >= policy.alert_after.max(1) => {
+                self.health = Health::Down;
+                self.last_alert = Some(at);
+                Some(Transition::Failing { since })
+            }
+            Health::Down => {
+                let remind = policy.remind_every?;
+                let due = self.last_alert.is_none_or(|last| at - last >= remind);
+                due.then(|| {
+                    self.last_alert = Some(at);
+                    Transition::Reminder { since }
+                })
+            }
+            Health::Up => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minute(n: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + n * 60, 0).unwrap()
+    }
+
+    fn policy(alert_after: u32, recover_after: u32, remind_minutes: Option<i64>) -> AlertPolicy {
+        AlertPolicy { alert_after, recover_after, remind_every: remind_minutes.map(TimeDelta::minutes) }
+    }
+
+    /// Runs outcomes (`F` fail, `P` pass) one a minute; the transitions by minute.
+    fn replay(outcomes: &str, policy: &AlertPolicy) -> Vec<(i64, Transition)> {
+        let mut state = AlertState::default();
+        outcomes
+            .chars()
+            .enumerate()
+            .filter_map(|(n, c)| state.record(c == 'P', minute(n as i64), policy).map(|t| (n as i64, t)))
+            .collect()
+    }
+
+    #[test]
+    fn one_alert_when_failing_starts_and_one_when_it_recovers() {
+        let transitions = replay("PPFFFFPP", &policy(1, 1, None));
+        assert_eq!(
+            transitions,
+            vec![
+                (2, Transition::Failing { since: minute(2) }),
+                (6, Transition::Recovered { since: minute(2), at: minute(6) })
+            ]
+        );
+    }
+
+    #[test]
+    fn alert_after_and_recover_after_need_streaks() {
+        // A failure between passes restarts the count towards recovery.
+        let transitions = replay("FPFFPFFFPFPPP", &policy(3, 2, None));
+        assert_eq!(
+            transitions,
+            vec![
+                // The streak that reached 3 began at minute 5.
+                (7, Transition::Failing { since: minute(5) }),
+                (11, Transition::Recovered { since: minute(5), at: minute(11) })
+            ]
+        );
+    }
+
+    #[test]
+    fn reminders_repeat_while_failing() {
+        let transitions = replay("FFFFFFP", &policy(1, 1, Some(2)));
+        assert_eq!(
+            transitions,
+            vec![
+                (0, Transition::Failing { since: minute(0) }),
+                (2, Transition::Reminder { since: minute(0) }),
+                (4, Transition::Reminder { since: minute(0) }),
+                (6, Transition::Recovered { since: minute(0), at: minute(6) })
+            ]
+        );
+    }
+
+    #[test]
+    fn state_round_trips_through_json() {
+        let mut state = AlertState::default();
+        state.record(false, minute(0), &policy(1, 1, None));
+        let json = serde_json::to_string(&state).unwrap();
+        assert_eq!(serde_json::from_str::<AlertState>(&json).unwrap(), state);
+    }
+}

@@ -1,0 +1,95 @@
+//! Checking a monitor file: its schedule, alert settings and notifier configuration.
+
+use std::path::PathBuf;
+
+use chrono::TimeDelta;
+
+use crate::alert::AlertPolicy;
+use crate::interpolate::{Target, Template};
+use crate::model::{Monitor, Notifier};
+use crate::schedule::{Schedule, parse_duration};
+use crate::source::{Diagnostic, Document, child_index, child_key};
+
+/// A monitor ready for the scheduler.
+#[derive(Debug)]
+pub struct MonitorPlan {
+    pub name: String,
+    pub file: PathBuf,
+    pub schedule: Schedule,
+    /// Collection names, as written.
+    pub collections: Vec<String>,
+    pub policy: AlertPolicy,
+    pub notify: Vec<Notifier>,
+}
+
+pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorPlan, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let mut problem = |path: &str, message: String| problems.push(document.problem(path, message));
+    if monitor.name.trim().is_empty() {
+        problem("name", "a monitor needs a name".into());
+    }
+    let schedule = Schedule::parse(&monitor.schedule, &monitor.name)
+        .map_err(|err| problem(&child_key("schedule", err.field), err.message))
+        .ok();
+    if monitor.collections.is_empty() {
+        problem("collections", "a monitor needs at least one collection".into());
+    }
+    for (index, name) in monitor.collections.iter().enumerate() {
+        if monitor.collections[..index].contains(name) {
+            problem(&child_index("collections", index), format!("`{name}` is listed twice"));
+        }
+    }
+    for (field, value) in [("alert_after", monitor.alert_after), ("recover_after", monitor.recover_after)] {
+        if value == 0 {
+            problem(field, format!("`{field}` counts runs, so it is at least 1"));
+        }
+    }
+    let remind_every = match &monitor.remind_every {
+        None => None,
+        Some(text) => parse_duration(text)
+            .map_err(|message| problem("remind_every", message))
+            .ok()
+            .and_then(|d| TimeDelta::from_std(d).ok()),
+    };
+    for (index, notifier) in monitor.notify.iter().enumerate() {
+        let at = child_index("notify", index);
+        if notifier.plugin.trim().is_empty() {
+            problem(&child_key(&at, "plugin"), "a notifier names its plugin".into());
+        }
+        for (key, value) in &notifier.config {
+            let Some(text) = value.as_str() else { continue };
+            let path = child_key(&child_key(&at, "config"), key);
+            match Template::parse(text) {
+                Err(err) => problem(&path, err.to_string()),
+                Ok(template) => {
+                    for reference in template.references() {
+                        if !matches!(reference.target, Target::Env(_)) {
+                            problem(
+                                &path,
+                                format!(
+                                    "`@{{{{{}}}}}`: notifier settings can only use `@{{{{env.NAME}}}}`",
+                                    reference.text
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match schedule {
+        Some(schedule) if problems.is_empty() => Ok(MonitorPlan {
+            name: monitor.name,
+            file: document.file.clone(),
+            schedule,
+            collections: monitor.collections,
+            policy: AlertPolicy {
+                alert_after: monitor.alert_after,
+                recover_after: monitor.recover_after,
+                remind_every,
+            },
+            notify: monitor.notify,
+        }),
+        _ => Err(problems),
+    }
+}
