@@ -12,3 +12,4 @@ pub mod response;
 pub mod runner;
 pub mod schedule;
 pub mod source;
+pub mod store;

@@ -7,7 +7,7 @@ pub use ops::{TYPE_NAMES, equal, type_name};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{Assertion, Op, Source};
@@ -53,9 +53,9 @@ pub struct CheckError {
 }
 
 /// The outcome of one assertion, as reports show it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AssertionResult {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub source: Source,
     pub property: Option<String>,
@@ -64,7 +64,7 @@ pub struct AssertionResult {
     pub actual: Option<Value>,
     pub passed: bool,
     /// For a failure, what went wrong in words: `expected 2, got 1`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 

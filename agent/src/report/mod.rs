@@ -4,31 +4,31 @@
 pub mod junit;
 pub mod text;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::assert::AssertionResult;
 
 /// Everything one `skopos run` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     pub summary: Summary,
     pub collections: Vec<CollectionReport>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub collections: PassFail,
     pub steps: StepCounts,
     pub assertions: PassFail,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PassFail {
     pub passed: usize,
     pub failed: usize,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StepCounts {
     pub passed: usize,
     pub failed: usize,
@@ -78,7 +78,7 @@ impl Summary {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CollectionReport {
     pub name: String,
     pub file: String,
@@ -89,7 +89,7 @@ pub struct CollectionReport {
     pub steps: Vec<StepReport>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     Passed,
@@ -97,7 +97,7 @@ pub enum StepStatus {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepReport {
     /// 1-based position.
     pub index: usize,
@@ -138,7 +138,7 @@ impl StepReport {
 }
 
 /// A failure class, so that alerts and reports can say what kind of trouble it was.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// A `@{{...}}` reference could not be resolved.
@@ -156,7 +156,7 @@ pub enum ErrorKind {
     Auth,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StepError {
     pub kind: ErrorKind,
     pub message: String,
@@ -168,7 +168,7 @@ impl StepError {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SentRequest {
     pub method: String,
     pub url: String,
@@ -176,7 +176,7 @@ pub struct SentRequest {
     pub body: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReceivedResponse {
     pub status: u16,
     /// `HTTP/1.1` or `HTTP/2`.
@@ -191,7 +191,7 @@ pub struct ReceivedResponse {
 }
 
 /// Where the time went, in milliseconds. DNS, connect and TLS are 0 on a reused connection.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
 pub struct Timings {
     pub dns_ms: f64,
     pub connect_ms: f64,
@@ -204,7 +204,7 @@ pub struct Timings {
     pub redirects: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
     pub attempt: u32,
     pub status: Option<u16>,

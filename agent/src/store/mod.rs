@@ -1,0 +1,98 @@
+//! The agent's embedded store (sled, one data folder): collections and monitors by id and
+//! name, runs with their per-step results, and the indexes that make "latest runs of X" and
+//! "runs in a time range" range scans.
+//!
+//! Groundwork for `skopos serve`; nothing in the CLI uses it yet.
+
+mod definitions;
+mod runs;
+
+pub use definitions::{Definitions, Stored};
+pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
+
+use std::path::Path;
+
+use crate::model::{Collection, Monitor};
+
+/// The layout this build writes. Bump it, and add a step to [`migrate`], when keys or
+/// stored values change shape.
+pub const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_KEY: &[u8] = b"schema_version";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("store: a stored value cannot be read ({0}); the data folder may be damaged")]
+    Corrupt(String),
+    #[error("the data folder was written by a newer Skopos (schema {found}; this build knows up to {SCHEMA_VERSION})")]
+    TooNew { found: u32 },
+    #[error("no {kind} `{key}`")]
+    NotFound { kind: &'static str, key: String },
+    #[error("another {kind} (`{id}`) is already named `{name}`")]
+    NameTaken { kind: &'static str, name: String, id: String },
+}
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(error: sled::transaction::TransactionError<StoreError>) -> StoreError {
+        match error {
+            sled::transaction::TransactionError::Abort(error) => error,
+            sled::transaction::TransactionError::Storage(error) => StoreError::Sled(error),
+        }
+    }
+}
+
+pub struct Store {
+    db: sled::Db,
+    pub collections: Definitions<Collection>,
+    pub monitors: Definitions<Monitor>,
+    runs: runs::Runs,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, migrating an older layout.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::open(dir)?;
+        migrate(&db)?;
+        Ok(Store {
+            collections: Definitions::open(&db, "collection")?,
+            monitors: Definitions::open(&db, "monitor")?,
+            runs: runs::Runs::open(&db)?,
+            db,
+        })
+    }
+
+    /// Waits until everything written so far is on disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+fn migrate(db: &sled::Db) -> Result<(), StoreError> {
+    let found = match db.get(SCHEMA_KEY)? {
+        None => 0,
+        Some(bytes) => {
+            u32::from_be_bytes(bytes.as_ref().try_into().map_err(|_| StoreError::Corrupt("schema version".into()))?)
+        }
+    };
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { found });
+    }
+    // Version 0 is an empty folder; later versions add their upgrade steps here, in order.
+    if found < SCHEMA_VERSION {
+        db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+    }
+    Ok(())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("stored types serialize")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests;
