@@ -70,6 +70,15 @@ pub fn load(path: &Path, overrides: &Map<String, Value>) -> Result<Plan, Vec<Dia
     compile(&document, collection, overrides)
 }
 
+/// Compiles a collection that came from the API or the store rather than a file; problems
+/// are located in its pretty-printed JSON, named `NAME.json`.
+pub fn compile_stored(collection: &Collection) -> Result<Plan, Vec<Diagnostic>> {
+    let text = serde_json::to_string_pretty(collection).expect("collections serialize");
+    let mut document = Document::parse(Path::new(&format!("{}.json", collection.name)), text).map_err(|d| vec![d])?;
+    let collection = document.deserialize().map_err(|d| vec![d])?;
+    compile(&document, collection, &Map::new())
+}
+
 /// Whether a parsed document is a monitor rather than a collection.
 pub fn is_monitor(document: &Document) -> bool {
     document.value.get("schedule").is_some()

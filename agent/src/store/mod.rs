@@ -6,6 +6,7 @@
 
 mod definitions;
 mod runs;
+mod status;
 
 pub use definitions::{Definitions, Stored};
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
@@ -47,6 +48,7 @@ pub struct Store {
     pub collections: Definitions<Collection>,
     pub monitors: Definitions<Monitor>,
     runs: runs::Runs,
+    status: status::Status,
 }
 
 impl Store {
@@ -58,6 +60,7 @@ impl Store {
             collections: Definitions::open(&db, "collection")?,
             monitors: Definitions::open(&db, "monitor")?,
             runs: runs::Runs::open(&db)?,
+            status: status::Status::open(&db)?,
             db,
         })
     }

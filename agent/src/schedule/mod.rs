@@ -2,6 +2,10 @@
 //! time zone, with an optional fixed jitter. Pure time arithmetic; the scheduler loop that
 //! sleeps and fires builds on it.
 
+mod scheduler;
+
+pub use scheduler::{AlertEvent, AlertSink, ScheduledMonitor, Scheduler};
+
 use std::str::FromStr;
 use std::time::Duration;
 

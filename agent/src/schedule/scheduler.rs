@@ -1,0 +1,342 @@
+//! The scheduler loop: fires monitors when due, runs their collections in parallel, stores
+//! the runs, keeps alert state and reports transitions. A monitor still running when its next
+//! slot comes is recorded as skipped. Adding, changing or removing a monitor takes effect at
+//! once.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use crate::alert::Transition;
+use crate::plan::{MonitorPlan, Plan};
+use crate::runner::{RunContext, run_collection};
+use crate::store::{RunRecord, RunStatus, Store, StoreError};
+
+/// A transition to tell people about, with what it concerns.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertEvent {
+    pub monitor_id: String,
+    pub monitor: String,
+    pub collection_id: String,
+    pub collection: String,
+    #[serde(flatten)]
+    pub transition: Transition,
+    /// The run that caused it.
+    pub run_id: String,
+}
+
+/// Where alert events go (a log line and a webhook today; notifier plugins later).
+pub type AlertSink = Arc<dyn Fn(AlertEvent) + Send + Sync>;
+
+/// A monitor and the collections it runs, by stored id.
+pub struct ScheduledMonitor {
+    pub id: String,
+    pub monitor: MonitorPlan,
+    pub collections: Vec<(String, Arc<Plan>)>,
+}
+
+struct Entry {
+    scheduled: Arc<ScheduledMonitor>,
+    next: Option<DateTime<Utc>>,
+    running: Arc<AtomicBool>,
+}
+
+#[derive(Clone)]
+pub struct Scheduler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    context: Arc<RunContext>,
+    alerts: AlertSink,
+    monitors: Mutex<HashMap<String, Entry>>,
+    changed: Notify,
+}
+
+impl Scheduler {
+    pub fn new(store: Arc<Store>, context: Arc<RunContext>, alerts: AlertSink) -> Scheduler {
+        let inner = Inner { store, context, alerts, monitors: Mutex::default(), changed: Notify::new() };
+        Scheduler { inner: Arc::new(inner) }
+    }
+
+    /// Adds or replaces a monitor. One that missed slots (the agent was down) runs at once.
+    pub fn set(&self, scheduled: ScheduledMonitor) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let last_run = self.inner.store.last_run(&scheduled.id)?;
+        let next =
+            scheduled.monitor.schedule.fire(last_run, now).map(|fire| if fire.run_now { now } else { fire.next });
+        let mut monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        let running = monitors.get(&scheduled.id).map(|e| e.running.clone()).unwrap_or_default();
+        monitors.insert(scheduled.id.clone(), Entry { scheduled: Arc::new(scheduled), next, running });
+        drop(monitors);
+        self.inner.changed.notify_one();
+        Ok(())
+    }
+
+    pub fn remove(&self, id: &str) {
+        self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.inner.changed.notify_one();
+    }
+
+    /// When each monitor fires next.
+    pub fn next_runs(&self) -> HashMap<String, Option<DateTime<Utc>>> {
+        let monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        monitors.iter().map(|(id, entry)| (id.clone(), entry.next)).collect()
+    }
+
+    /// Fires monitors as they come due, forever.
+    pub async fn run(self) {
+        loop {
+            let now = Utc::now();
+            let mut due = Vec::new();
+            let mut earliest: Option<DateTime<Utc>> = None;
+            {
+                let mut monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
+                for entry in monitors.values_mut() {
+                    if entry.next.is_some_and(|next| next <= now) {
+                        due.push((entry.scheduled.clone(), entry.running.clone(), entry.next.unwrap_or(now)));
+                        entry.next = entry.scheduled.monitor.schedule.next_after(now);
+                    }
+                    earliest = match (earliest, entry.next) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+            for (scheduled, running, due_at) in due {
+                tokio::spawn(self.clone().fire(scheduled, running, due_at));
+            }
+            let wait = earliest
+                .map_or(std::time::Duration::from_secs(3600), |at| (at - Utc::now()).to_std().unwrap_or_default());
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.inner.changed.notified() => {}
+            }
+        }
+    }
+
+    async fn fire(self, scheduled: Arc<ScheduledMonitor>, running: Arc<AtomicBool>, due_at: DateTime<Utc>) {
+        let store = &self.inner.store;
+        if running.swap(true, Ordering::AcqRel) {
+            for (collection_id, plan) in &scheduled.collections {
+                let skipped = self.record(&scheduled, collection_id, plan, RunStatus::Skipped, due_at, None);
+                if let Err(err) = store.insert_run(skipped) {
+                    eprintln!("skopos: cannot store a skipped run of `{}`: {err}", scheduled.monitor.name);
+                }
+            }
+            return;
+        }
+        let context = &self.inner.context;
+        let runs = scheduled
+            .collections
+            .iter()
+            .map(|(id, plan)| async move { (id, plan, run_collection(plan, context).await) });
+        let results = futures_util::future::join_all(runs).await;
+        for (collection_id, plan, report) in results {
+            let status = if report.passed { RunStatus::Passed } else { RunStatus::Failed };
+            let started_at = DateTime::parse_from_rfc3339(&report.started_at).map_or(due_at, |t| t.with_timezone(&Utc));
+            let record = self.record(&scheduled, collection_id, plan, status, started_at, Some(report));
+            if let Err(err) = self.settle(&scheduled, collection_id, plan, record) {
+                eprintln!("skopos: cannot store a run of `{}`: {err}", scheduled.monitor.name);
+            }
+        }
+        if let Err(err) = store.set_last_run(&scheduled.id, due_at) {
+            eprintln!("skopos: cannot store when `{}` ran: {err}", scheduled.monitor.name);
+        }
+        running.store(false, Ordering::Release);
+    }
+
+    /// Stores a finished run, moves the alert state on, and reports a transition.
+    fn settle(
+        &self,
+        scheduled: &ScheduledMonitor,
+        collection_id: &str,
+        plan: &Plan,
+        record: RunRecord,
+    ) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        let passed = record.status == RunStatus::Passed;
+        let at = record.started_at;
+        let stored = store.insert_run(record)?;
+        let mut state = store.alert_state(&scheduled.id, collection_id)?;
+        let transition = state.record(passed, at, &scheduled.monitor.policy);
+        store.set_alert_state(&scheduled.id, collection_id, &state)?;
+        if let Some(transition) = transition {
+            (self.inner.alerts)(AlertEvent {
+                monitor_id: scheduled.id.clone(),
+                monitor: scheduled.monitor.name.clone(),
+                collection_id: collection_id.to_string(),
+                collection: plan.name.clone(),
+                transition,
+                run_id: stored.id,
+            });
+        }
+        Ok(())
+    }
+
+    /// A run record of this monitor; a skipped run has no report.
+    fn record(
+        &self,
+        scheduled: &ScheduledMonitor,
+        collection_id: &str,
+        plan: &Plan,
+        status: RunStatus,
+        started_at: DateTime<Utc>,
+        report: Option<crate::report::CollectionReport>,
+    ) -> RunRecord {
+        RunRecord {
+            id: String::new(),
+            collection_id: collection_id.to_string(),
+            collection: plan.name.clone(),
+            monitor_id: Some(scheduled.id.clone()),
+            monitor: Some(scheduled.monitor.name.clone()),
+            status,
+            started_at,
+            duration_ms: report.as_ref().map_or(0.0, |r| r.duration_ms),
+            report,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::net::SocketAddr;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    use super::*;
+    use crate::model::{Collection, Monitor};
+    use crate::plan::{compile_monitor, compile_stored};
+    use crate::source::Document;
+    use crate::store::RunQuery;
+
+    /// `/flip` fails its first two requests, then passes; `/slow` answers after 1.5 s.
+    async fn server() -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let flips = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let flips = flips.clone();
+                let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let flips = flips.clone();
+                    async move {
+                        let status = match request.uri().path() {
+                            "/flip" if flips.fetch_add(1, Ordering::SeqCst) < 2 => 500,
+                            "/slow" => {
+                                tokio::time::sleep(Duration::from_millis(1500)).await;
+                                200
+                            }
+                            _ => 200,
+                        };
+                        let response = hyper::Response::builder().status(status).body(Full::new(Bytes::from("{}")));
+                        Ok::<_, Infallible>(response.unwrap())
+                    }
+                });
+                tokio::spawn(async move {
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        });
+        address
+    }
+
+    fn scheduled(store: &Store, server: SocketAddr, path: &str) -> ScheduledMonitor {
+        let collection: Collection = serde_json::from_value(serde_json::json!({
+            "name": format!("c{path}"),
+            "steps": [{"request": {"url": format!("http://{server}{path}")},
+                       "assert": [{"source": "status", "op": "eq", "value": 200}]}]
+        }))
+        .unwrap();
+        let stored = store.collections.put(None, collection).unwrap();
+        let plan = compile_stored(&stored.spec).unwrap();
+        let text = format!("name: m{path}\nschedule: {{ every: 1s }}\ncollections: [c{path}]\n");
+        let mut document = Document::parse(std::path::Path::new("m.yaml"), text).unwrap();
+        let monitor: Monitor = document.deserialize().unwrap();
+        let monitor = compile_monitor(&document, monitor).unwrap();
+        ScheduledMonitor { id: format!("monitor{path}"), monitor, collections: vec![(stored.id, Arc::new(plan))] }
+    }
+
+    fn runs(store: &Store, monitor_id: &str) -> Vec<RunRecord> {
+        let query = RunQuery { monitor_id: Some(monitor_id.into()), limit: 100, ..RunQuery::default() };
+        let mut runs = store.runs(&query).unwrap().runs;
+        runs.reverse();
+        runs
+    }
+
+    async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+        for _ in 0..100 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    fn setup() -> (tempfile::TempDir, Arc<Store>, Arc<Mutex<Vec<AlertEvent>>>, Scheduler) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let context = Arc::new(RunContext::new(HashMap::new()));
+        let scheduler = Scheduler::new(store.clone(), context, Arc::new(move |event| sink.lock().unwrap().push(event)));
+        (dir, store, events, scheduler)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn monitors_fire_on_schedule_store_runs_and_report_transitions() {
+        let (_dir, store, events, scheduler) = setup();
+        let server = server().await;
+        scheduler.set(scheduled(&store, server, "/flip")).unwrap();
+        tokio::spawn(scheduler.clone().run());
+        wait_for("failing then recovered", || events.lock().unwrap().len() >= 2).await;
+        let events = events.lock().unwrap().clone();
+        assert!(matches!(events[0].transition, Transition::Failing { .. }), "{events:?}");
+        assert!(matches!(events[1].transition, Transition::Recovered { .. }), "{events:?}");
+        let statuses: Vec<RunStatus> = runs(&store, "monitor/flip").iter().map(|r| r.status).collect();
+        assert_eq!(statuses[..3], [RunStatus::Failed, RunStatus::Failed, RunStatus::Passed]);
+        // Once a second, on the second.
+        let runs = runs(&store, "monitor/flip");
+        let gap = runs[1].started_at - runs[0].started_at;
+        assert!(gap > chrono::TimeDelta::milliseconds(500) && gap < chrono::TimeDelta::milliseconds(1500), "{gap}");
+        assert_eq!(events[1].run_id, runs[2].id);
+        assert!(store.last_run("monitor/flip").unwrap().is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_monitor_still_running_is_skipped_and_removal_is_immediate() {
+        let (_dir, store, _events, scheduler) = setup();
+        let server = server().await;
+        scheduler.set(scheduled(&store, server, "/slow")).unwrap();
+        tokio::spawn(scheduler.clone().run());
+        wait_for("a skipped run", || runs(&store, "monitor/slow").iter().any(|r| r.status == RunStatus::Skipped)).await;
+        let skipped = runs(&store, "monitor/slow").into_iter().find(|r| r.status == RunStatus::Skipped).unwrap();
+        assert!(skipped.report.is_none());
+        scheduler.remove("monitor/slow");
+        assert!(scheduler.next_runs().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_overdue_monitor_runs_at_once_after_a_restart() {
+        let (_dir, store, _events, scheduler) = setup();
+        let server = server().await;
+        store.set_last_run("monitor/ok", Utc::now() - chrono::TimeDelta::hours(1)).unwrap();
+        let before = Utc::now();
+        scheduler.set(scheduled(&store, server, "/ok")).unwrap();
+        let next = scheduler.next_runs()["monitor/ok"].unwrap();
+        assert!(next <= Utc::now() && next >= before, "due now, not at the next slot: {next}");
+    }
+}
