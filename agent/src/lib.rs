@@ -1,6 +1,7 @@
 //! Skopos: an API monitoring agent. See `docs/ARCHITECTURE.md` for how data flows.
 
 pub mod alert;
+pub mod api;
 pub mod assert;
 pub mod cli;
 pub mod interpolate;

@@ -79,6 +79,14 @@ pub fn compile_stored(collection: &Collection) -> Result<Plan, Vec<Diagnostic>> 
     compile(&document, collection, &Map::new())
 }
 
+/// Compiles a stored monitor (see [`compile_stored`]).
+pub fn compile_stored_monitor(monitor: &crate::model::Monitor) -> Result<MonitorPlan, Vec<Diagnostic>> {
+    let text = serde_json::to_string_pretty(monitor).expect("monitors serialize");
+    let mut document = Document::parse(Path::new(&format!("{}.json", monitor.name)), text).map_err(|d| vec![d])?;
+    let monitor = document.deserialize().map_err(|d| vec![d])?;
+    compile_monitor(&document, monitor)
+}
+
 /// Whether a parsed document is a monitor rather than a collection.
 pub fn is_monitor(document: &Document) -> bool {
     document.value.get("schedule").is_some()

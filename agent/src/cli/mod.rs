@@ -2,6 +2,7 @@
 
 mod files;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Run collection files now (collections in parallel) and report per step.
     Run(run::RunArgs),
+    /// The agent: scheduler, store and JSON API (the console and notifiers are coming).
+    Serve(serve::ServeArgs),
     /// Parse and check files without running them.
     Validate {
         /// Files, or folders whose .yaml/.yml/.json files are read.
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Validate { paths, vars } => run::validate(&paths, &vars),
     };
     ExitCode::from(code)

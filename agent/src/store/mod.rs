@@ -65,6 +65,16 @@ impl Store {
         })
     }
 
+    /// A small agent-wide setting (the API token's hash, ...).
+    pub fn setting(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get(format!("setting/{key}"))?.map(|v| v.to_vec()))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.db.insert(format!("setting/{key}"), value)?;
+        Ok(())
+    }
+
     /// Waits until everything written so far is on disk.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;

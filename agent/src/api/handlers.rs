@@ -1,0 +1,232 @@
+//! Request handlers: collections, monitors, runs. Each returns a JSON reply or an
+//! [`ApiError`].
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use warp::Reply;
+use warp::http::StatusCode;
+use warp::reply::Response;
+
+use super::agent::{Agent, conflict};
+use super::error::ApiError;
+use crate::model::{Collection, Monitor};
+use crate::plan::{compile, compile_monitor};
+use crate::source::{Document, child_index};
+use crate::store::{RunQuery, RunStatus};
+
+pub type Reply_ = Result<Response, ApiError>;
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Reply_ {
+    Ok(warp::reply::with_status(warp::reply::json(value), status).into_response())
+}
+
+/// Reads and checks a request body as a collection.
+fn collection_body(body: &Bytes) -> Result<Collection, ApiError> {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let mut document = Document::parse(Path::new("request body.json"), text).map_err(|d| ApiError::invalid(vec![d]))?;
+    let collection: Collection = document.deserialize().map_err(|d| ApiError::invalid(vec![d]))?;
+    compile(&document, collection.clone(), &serde_json::Map::new()).map_err(ApiError::invalid)?;
+    Ok(collection)
+}
+
+/// Reads and checks a request body as a monitor whose collections exist.
+fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let mut document = Document::parse(Path::new("request body.json"), text).map_err(|d| ApiError::invalid(vec![d]))?;
+    let monitor: Monitor = document.deserialize().map_err(|d| ApiError::invalid(vec![d]))?;
+    compile_monitor(&document, monitor.clone()).map_err(ApiError::invalid)?;
+    let mut problems = Vec::new();
+    for (index, name) in monitor.collections.iter().enumerate() {
+        if agent.store.collections.get(name)?.is_none() {
+            problems.push(document.problem(&child_index("collections", index), format!("no collection `{name}`")));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    Ok(monitor)
+}
+
+pub fn list_collections(agent: &Agent) -> Reply_ {
+    json(StatusCode::OK, &agent.store.collections.list()?)
+}
+
+pub fn create_collection(agent: &Agent, body: &Bytes) -> Reply_ {
+    let collection = collection_body(body)?;
+    if let Some(existing) = agent.store.collections.get(&collection.name)? {
+        return Err(conflict(format!(
+            "a collection named `{}` exists (`{}`); PUT to change it",
+            collection.name, existing.id
+        )));
+    }
+    let stored = agent.store.collections.put(None, collection)?;
+    json(StatusCode::CREATED, &stored)
+}
+
+pub fn get_collection(agent: &Agent, key: &str) -> Reply_ {
+    let stored = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
+    json(StatusCode::OK, &stored)
+}
+
+pub fn put_collection(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
+    let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
+    let collection = collection_body(body)?;
+    let renamed = existing.spec.name != collection.name;
+    if renamed && let Some(monitor) = agent.monitors_using(&existing.spec.name)?.first() {
+        return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
+    }
+    let stored = agent.store.collections.put(Some(&existing.id), collection)?;
+    agent.schedule_all()?;
+    json(StatusCode::OK, &stored)
+}
+
+pub fn delete_collection(agent: &Agent, key: &str) -> Reply_ {
+    let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
+    if let Some(monitor) = agent.monitors_using(&existing.spec.name)?.first() {
+        return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
+    }
+    agent.store.collections.delete(&existing.id)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn run_collection(agent: Arc<Agent>, key: String) -> Reply_ {
+    let run = agent.run_now(&key).await?;
+    json(StatusCode::OK, &run)
+}
+
+pub fn list_monitors(agent: &Agent) -> Reply_ {
+    json(StatusCode::OK, &agent.store.monitors.list()?)
+}
+
+pub fn create_monitor(agent: &Agent, body: &Bytes) -> Reply_ {
+    let monitor = monitor_body(agent, body)?;
+    if let Some(existing) = agent.store.monitors.get(&monitor.name)? {
+        return Err(conflict(format!(
+            "a monitor named `{}` exists (`{}`); PUT to change it",
+            monitor.name, existing.id
+        )));
+    }
+    let stored = agent.store.monitors.put(None, monitor)?;
+    agent.schedule(&stored)?;
+    json(StatusCode::CREATED, &stored)
+}
+
+pub fn get_monitor(agent: &Agent, key: &str) -> Reply_ {
+    let stored = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    json(StatusCode::OK, &stored)
+}
+
+pub fn put_monitor(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
+    let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    let monitor = monitor_body(agent, body)?;
+    let stored = agent.store.monitors.put(Some(&existing.id), monitor)?;
+    agent.schedule(&stored)?;
+    json(StatusCode::OK, &stored)
+}
+
+pub fn delete_monitor(agent: &Agent, key: &str) -> Reply_ {
+    let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    agent.scheduler.remove(&existing.id);
+    agent.store.monitors.delete(&existing.id)?;
+    agent.store.clear_status(&existing.id)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize)]
+struct MonitorStatus {
+    id: String,
+    monitor: String,
+    /// `down` when any of its collections is down.
+    health: crate::alert::Health,
+    last_run: Option<DateTime<Utc>>,
+    next_run: Option<DateTime<Utc>>,
+    collections: Vec<CollectionStatus>,
+}
+
+#[derive(Serialize)]
+struct CollectionStatus {
+    collection: String,
+    #[serde(flatten)]
+    state: crate::alert::AlertState,
+}
+
+pub fn monitor_status(agent: &Agent, key: &str) -> Reply_ {
+    let stored = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    let mut collections = Vec::new();
+    for name in &stored.spec.collections {
+        let Some(collection) = agent.store.collections.get(name)? else { continue };
+        let state = agent.store.alert_state(&stored.id, &collection.id)?;
+        collections.push(CollectionStatus { collection: name.clone(), state });
+    }
+    let health = if collections.iter().any(|c| c.state.health == crate::alert::Health::Down) {
+        crate::alert::Health::Down
+    } else {
+        crate::alert::Health::Up
+    };
+    let status = MonitorStatus {
+        last_run: agent.store.last_run(&stored.id)?,
+        next_run: agent.scheduler.next_runs().get(&stored.id).copied().flatten(),
+        id: stored.id,
+        monitor: stored.spec.name,
+        health,
+        collections,
+    };
+    json(StatusCode::OK, &status)
+}
+
+/// `GET /api/v1/runs?collection=&monitor=&status=&since=&until=&limit=&cursor=`, newest first.
+pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
+    let bad = |field: &str, message: String| {
+        let mut error = ApiError::new(StatusCode::BAD_REQUEST, message);
+        error.field = Some(field.to_string());
+        error
+    };
+    let mut query = RunQuery { limit: 50, ..RunQuery::default() };
+    for (name, value) in params {
+        match name.as_str() {
+            "collection" => {
+                let found = agent.store.collections.get(value)?;
+                query.collection_id = Some(found.map_or_else(|| value.clone(), |c| c.id));
+            }
+            "monitor" => {
+                let found = agent.store.monitors.get(value)?;
+                query.monitor_id = Some(found.map_or_else(|| value.clone(), |m| m.id));
+            }
+            "status" => {
+                query.status = Some(match value.as_str() {
+                    "passed" => RunStatus::Passed,
+                    "failed" => RunStatus::Failed,
+                    "skipped" => RunStatus::Skipped,
+                    _ => return Err(bad(name, format!("`{value}` is not passed, failed or skipped"))),
+                })
+            }
+            "since" | "until" => {
+                let time = DateTime::parse_from_rfc3339(value)
+                    .map_err(|_| bad(name, format!("`{value}` is not an RFC 3339 time like 2026-11-24T10:00:00Z")))?
+                    .with_timezone(&Utc);
+                if name == "since" { query.since = Some(time) } else { query.until = Some(time) }
+            }
+            "limit" => {
+                query.limit = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| bad(name, format!("`{value}` is not a number from 1 to 1000")))?
+            }
+            "cursor" => query.cursor = Some(value.clone()),
+            other => return Err(bad(other, format!("unknown parameter `{other}`"))),
+        }
+    }
+    let page = agent.store.runs(&query)?;
+    json(StatusCode::OK, &serde_json::json!({"runs": page.runs, "next_cursor": page.next_cursor}))
+}
+
+pub fn get_run(agent: &Agent, id: &str) -> Reply_ {
+    let run = agent.store.run(id)?.ok_or_else(|| ApiError::not_found("run", id))?;
+    json(StatusCode::OK, &run)
+}

@@ -1,0 +1,75 @@
+//! `skopos serve`: the agent. Store, scheduler and JSON API in one process.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::{EXIT_FAILED, EXIT_OK};
+use crate::api::{self, Agent, Token};
+use crate::runner::RunContext;
+use crate::schedule::{AlertEvent, AlertSink, Scheduler};
+use crate::store::Store;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The data folder (created when missing).
+    #[arg(long, default_value = "./skopos-data")]
+    data: PathBuf,
+    /// Where the API listens; port 0 picks a free one (printed at start).
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    listen: SocketAddr,
+}
+
+pub fn serve(args: ServeArgs) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("skopos: cannot start: {err}");
+            return EXIT_FAILED;
+        }
+    };
+    match runtime.block_on(start(args)) {
+        Ok(()) => EXIT_OK,
+        Err(err) => {
+            eprintln!("skopos: {err}");
+            EXIT_FAILED
+        }
+    }
+}
+
+async fn start(args: ServeArgs) -> Result<(), String> {
+    let store = Arc::new(Store::open(&args.data).map_err(|e| format!("cannot open {}: {e}", args.data.display()))?);
+    let (token, new_token) = Token::load(&store, std::env::var("SKOPOS_TOKEN").ok()).map_err(|e| e.to_string())?;
+    if let Some(new_token) = new_token {
+        println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
+    }
+    let context = Arc::new(RunContext::new(std::env::vars().collect()));
+    let scheduler = Scheduler::new(store.clone(), context.clone(), log_alerts());
+    let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token });
+    agent.schedule_all().map_err(|e| e.error)?;
+    tokio::spawn(scheduler.run());
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("skopos: listening on http://{address} (data in {})", args.data.display());
+    warp::serve(api::routes(agent))
+        .incoming(listener)
+        .graceful(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .run()
+        .await;
+    Ok(())
+}
+
+/// Alert transitions as one JSON line each on standard error, until notifier plugins arrive.
+fn log_alerts() -> AlertSink {
+    Arc::new(|event: AlertEvent| {
+        let line = serde_json::json!({"event": "alert", "alert": event});
+        eprintln!("{line}");
+    })
+}
