@@ -20,6 +20,16 @@ pub struct ServeArgs {
     /// Where the API listens; port 0 picks a free one (printed at start).
     #[arg(long, default_value = "127.0.0.1:7070")]
     listen: SocketAddr,
+    /// Delete runs older than this (`30d`, `12h`, ...).
+    #[arg(long, default_value = "30d", value_parser = parse_period)]
+    retention: std::time::Duration,
+    /// Keep at most this many runs per collection.
+    #[arg(long, default_value_t = 10_000)]
+    keep_runs: usize,
+}
+
+fn parse_period(text: &str) -> Result<std::time::Duration, String> {
+    crate::schedule::parse_duration(text)
 }
 
 pub fn serve(args: ServeArgs) -> u8 {
@@ -50,6 +60,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token });
     agent.schedule_all().map_err(|e| e.error)?;
     tokio::spawn(scheduler.run());
+    tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs));
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -64,6 +75,29 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         .run()
         .await;
     Ok(())
+}
+
+/// Deletes old runs once a minute, in small batches on the blocking pool, so the scheduler
+/// and the API never wait on a large clean-up.
+async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usize) {
+    const BATCH: usize = 500;
+    loop {
+        let age = chrono::TimeDelta::from_std(retention).unwrap_or(chrono::TimeDelta::MAX);
+        let cutoff = chrono::Utc::now().checked_sub_signed(age).unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        loop {
+            let store = store.clone();
+            match tokio::task::spawn_blocking(move || store.prune(cutoff, keep_runs, BATCH)).await {
+                Ok(Ok(deleted)) if deleted == BATCH => tokio::task::yield_now().await,
+                Ok(Ok(_)) => break,
+                Ok(Err(err)) => {
+                    eprintln!("skopos: pruning old runs failed: {err}");
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
 }
 
 /// Alert transitions as one JSON line each on standard error, until notifier plugins arrive.
