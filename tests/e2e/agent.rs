@@ -147,3 +147,42 @@ fn monitors_run_on_schedule_and_survive_kill_9() {
     assert_eq!(agent.api("DELETE", "/api/v1/monitors/every%20second", None).0, 204);
     assert_eq!(agent.api("DELETE", "/api/v1/collections/ping", None).0, 204);
 }
+
+#[test]
+fn apply_upserts_files_into_the_agent_and_prunes_what_they_dropped() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    let files = crate::Files::new();
+    let text = |status: u16| {
+        format!(
+            "name: api health\nsteps:\n  - request: {{ url: '{}/final' }}\n    assert: [{{ source: status, op: eq, value: {status} }}]\n",
+            server().base()
+        )
+    };
+    files.write("health.yaml", &text(200));
+    files.write("monitor.yaml", "name: hourly\nschedule: { every: 1h }\ncollections: [api health]\n");
+    let apply = |extra: &[&str], token: &str| {
+        let mut args: Vec<String> = vec!["apply".into(), ".".into(), "--server".into(), agent.base.clone()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        files.skopos(&args, &[("SKOPOS_TOKEN", token)])
+    };
+    let outcome = apply(&[], TOKEN);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert_eq!(outcome.stdout, "created collection `api health`\ncreated monitor `hourly`\n");
+
+    files.write("health.yaml", &text(201));
+    let outcome = apply(&[], TOKEN);
+    assert_eq!(outcome.stdout, "updated collection `api health`\nupdated monitor `hourly`\n");
+    let (_, stored) = agent.api("GET", "/api/v1/collections/api%20health", None);
+    assert_eq!(stored["spec"]["steps"][0]["assert"][0]["value"], 201);
+
+    std::fs::remove_file(files.path().join("monitor.yaml")).unwrap();
+    let outcome = apply(&["--prune"], TOKEN);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(outcome.stdout.ends_with("deleted monitor `hourly`\n"), "{}", outcome.stdout);
+    assert_eq!(agent.api("GET", "/api/v1/monitors/hourly", None).0, 404);
+
+    let outcome = apply(&[], "wrong");
+    assert_eq!(outcome.code, 1);
+    assert!(outcome.stderr.contains("a bearer token is required"), "{}", outcome.stderr);
+}

@@ -62,11 +62,9 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(a.clone())
             .map(|key: String, agent: Arc<Agent>| respond(handlers::get_collection(&agent, &decode(&key)))))
         .unify()
-        .or(collection.and(warp::put()).and(a.clone()).and(body).map(
-            |key: String, agent: Arc<Agent>, body: Bytes| {
-                respond(handlers::put_collection(&agent, &decode(&key), &body))
-            },
-        ))
+        .or(collection.and(warp::put()).and(a.clone()).and(body).map(|key: String, agent: Arc<Agent>, body: Bytes| {
+            respond(handlers::put_collection(&agent, &decode(&key), &body))
+        }))
         .unify()
         .or(collection
             .and(warp::delete())
@@ -92,9 +90,9 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(a.clone())
             .map(|key: String, agent: Arc<Agent>| respond(handlers::get_monitor(&agent, &decode(&key)))))
         .unify()
-        .or(monitor.and(warp::put()).and(a.clone()).and(body).map(
-            |key: String, agent: Arc<Agent>, body: Bytes| respond(handlers::put_monitor(&agent, &decode(&key), &body)),
-        ))
+        .or(monitor.and(warp::put()).and(a.clone()).and(body).map(|key: String, agent: Arc<Agent>, body: Bytes| {
+            respond(handlers::put_monitor(&agent, &decode(&key), &body))
+        }))
         .unify()
         .or(monitor
             .and(warp::delete())

@@ -1,5 +1,6 @@
 //! The `skopos` command line.
 
+mod apply;
 mod files;
 mod run;
 mod serve;
@@ -29,6 +30,8 @@ enum Command {
     Run(run::RunArgs),
     /// The agent: scheduler, store and JSON API (the console and notifiers are coming).
     Serve(serve::ServeArgs),
+    /// Create or update collections and monitors in a running agent from files.
+    Apply(apply::ApplyArgs),
     /// Parse and check files without running them.
     Validate {
         /// Files, or folders whose .yaml/.yml/.json files are read.
@@ -45,6 +48,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Apply(args) => apply::apply(args),
         Command::Validate { paths, vars } => run::validate(&paths, &vars),
     };
     ExitCode::from(code)
