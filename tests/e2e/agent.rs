@@ -136,10 +136,14 @@ fn monitors_run_on_schedule_and_survive_kill_9() {
     assert_eq!(status["health"], "up", "{status}");
     assert!(status["next_run"].is_string() && status["last_run"].is_string(), "{status}");
     let before = runs(&agent).len();
+    // An acknowledged write is on disk, and so is everything stored before it.
+    let (_, on_demand) = agent.api("POST", "/api/v1/collections/ping/run", None);
     agent.kill_9();
 
     let agent = Agent::start(data.path());
-    assert!(runs(&agent).len() >= before, "every stored run is still there");
+    assert!(runs(&agent).len() >= before, "every run seen before the kill is still there");
+    let on_demand = on_demand["id"].as_str().unwrap();
+    assert_eq!(agent.api("GET", &format!("/api/v1/runs/{on_demand}"), None).0, 200);
     assert_eq!(agent.api("GET", "/api/v1/monitors/every%20second", None).0, 200);
     wait_until("the schedule to resume", || runs(&agent).len() >= before + 2);
 

@@ -64,7 +64,9 @@ impl Agent {
             duration_ms: report.duration_ms,
             report: Some(report),
         };
-        Ok(self.store.insert_run(record)?)
+        let stored = self.store.insert_run(record)?;
+        self.store.durable().await?;
+        Ok(stored)
     }
 
     /// The monitors that run a collection, by name.

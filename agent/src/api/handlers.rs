@@ -65,6 +65,7 @@ pub fn create_collection(agent: &Agent, body: &Bytes) -> Reply_ {
         )));
     }
     let stored = agent.store.collections.put(None, collection)?;
+    agent.store.flush()?;
     json(StatusCode::CREATED, &stored)
 }
 
@@ -81,6 +82,7 @@ pub fn put_collection(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
         return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
     }
     let stored = agent.store.collections.put(Some(&existing.id), collection)?;
+    agent.store.flush()?;
     agent.schedule_all()?;
     json(StatusCode::OK, &stored)
 }
@@ -91,6 +93,7 @@ pub fn delete_collection(agent: &Agent, key: &str) -> Reply_ {
         return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
     }
     agent.store.collections.delete(&existing.id)?;
+    agent.store.flush()?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -112,6 +115,7 @@ pub fn create_monitor(agent: &Agent, body: &Bytes) -> Reply_ {
         )));
     }
     let stored = agent.store.monitors.put(None, monitor)?;
+    agent.store.flush()?;
     agent.schedule(&stored)?;
     json(StatusCode::CREATED, &stored)
 }
@@ -125,6 +129,7 @@ pub fn put_monitor(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
     let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
     let monitor = monitor_body(agent, body)?;
     let stored = agent.store.monitors.put(Some(&existing.id), monitor)?;
+    agent.store.flush()?;
     agent.schedule(&stored)?;
     json(StatusCode::OK, &stored)
 }
@@ -134,6 +139,7 @@ pub fn delete_monitor(agent: &Agent, key: &str) -> Reply_ {
     agent.scheduler.remove(&existing.id);
     agent.store.monitors.delete(&existing.id)?;
     agent.store.clear_status(&existing.id)?;
+    agent.store.flush()?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

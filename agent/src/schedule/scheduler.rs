@@ -148,6 +148,9 @@ impl Scheduler {
         if let Err(err) = store.set_last_run(&scheduled.id, due_at) {
             eprintln!("skopos: cannot store when `{}` ran: {err}", scheduled.monitor.name);
         }
+        if let Err(err) = store.durable().await {
+            eprintln!("skopos: cannot write the runs of `{}` to disk: {err}", scheduled.monitor.name);
+        }
         running.store(false, Ordering::Release);
     }
 

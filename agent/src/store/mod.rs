@@ -80,6 +80,12 @@ impl Store {
         self.db.flush()?;
         Ok(())
     }
+
+    /// [`Store::flush`] without blocking the thread; concurrent callers share one flush.
+    pub async fn durable(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
 }
 
 fn migrate(db: &sled::Db) -> Result<(), StoreError> {
