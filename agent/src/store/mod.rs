@@ -1,8 +1,7 @@
 //! The agent's embedded store (sled, one data folder): collections and monitors by id and
 //! name, runs with their per-step results, and the indexes that make "latest runs of X" and
 //! "runs in a time range" range scans.
-//!
-//! Groundwork for `skopos serve`; nothing in the CLI uses it yet.
+
 
 mod definitions;
 mod runs;
