@@ -2,7 +2,6 @@
 //! name, runs with their per-step results, and the indexes that make "latest runs of X" and
 //! "runs in a time range" range scans.
 
-
 mod definitions;
 mod runs;
 mod status;
