@@ -73,18 +73,25 @@ pub fn load(path: &Path, overrides: &Map<String, Value>) -> Result<Plan, Vec<Dia
 /// Compiles a collection that came from the API or the store rather than a file; problems
 /// are located in its pretty-printed JSON, named `NAME.json`.
 pub fn compile_stored(collection: &Collection) -> Result<Plan, Vec<Diagnostic>> {
-    let text = serde_json::to_string_pretty(collection).expect("collections serialize");
-    let mut document = Document::parse(Path::new(&format!("{}.json", collection.name)), text).map_err(|d| vec![d])?;
-    let collection = document.deserialize().map_err(|d| vec![d])?;
+    let (document, collection) = stored_document(&collection.name, collection)?;
     compile(&document, collection, &Map::new())
 }
 
 /// Compiles a stored monitor (see [`compile_stored`]).
 pub fn compile_stored_monitor(monitor: &crate::model::Monitor) -> Result<MonitorPlan, Vec<Diagnostic>> {
-    let text = serde_json::to_string_pretty(monitor).expect("monitors serialize");
-    let mut document = Document::parse(Path::new(&format!("{}.json", monitor.name)), text).map_err(|d| vec![d])?;
-    let monitor = document.deserialize().map_err(|d| vec![d])?;
+    let (document, monitor) = stored_document(&monitor.name, monitor)?;
     compile_monitor(&document, monitor)
+}
+
+/// A stored definition as the document its problems are located in, and read back from it.
+fn stored_document<T: serde::Serialize + serde::de::DeserializeOwned>(
+    name: &str,
+    spec: &T,
+) -> Result<(Document, T), Vec<Diagnostic>> {
+    let text = serde_json::to_string_pretty(spec).expect("definitions serialize");
+    let mut document = Document::parse(Path::new(&format!("{name}.json")), text).map_err(|d| vec![d])?;
+    let spec = document.deserialize().map_err(|d| vec![d])?;
+    Ok((document, spec))
 }
 
 /// Whether a parsed document is a monitor rather than a collection.

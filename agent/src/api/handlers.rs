@@ -25,20 +25,24 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Reply_ {
     Ok(warp::reply::with_status(warp::reply::json(value), status).into_response())
 }
 
-/// Reads and checks a request body as a collection.
-fn collection_body(body: &Bytes) -> Result<Collection, ApiError> {
+/// Parses a request body, keeping the document to locate later problems in.
+fn read_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(Document, T), ApiError> {
     let text = String::from_utf8_lossy(body).into_owned();
     let mut document = Document::parse(Path::new("request body.json"), text).map_err(|d| ApiError::invalid(vec![d]))?;
-    let collection: Collection = document.deserialize().map_err(|d| ApiError::invalid(vec![d]))?;
+    let spec = document.deserialize().map_err(|d| ApiError::invalid(vec![d]))?;
+    Ok((document, spec))
+}
+
+/// Reads and checks a request body as a collection.
+fn collection_body(body: &Bytes) -> Result<Collection, ApiError> {
+    let (document, collection): (_, Collection) = read_body(body)?;
     compile(&document, collection.clone(), &serde_json::Map::new()).map_err(ApiError::invalid)?;
     Ok(collection)
 }
 
 /// Reads and checks a request body as a monitor whose collections exist.
 fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
-    let text = String::from_utf8_lossy(body).into_owned();
-    let mut document = Document::parse(Path::new("request body.json"), text).map_err(|d| ApiError::invalid(vec![d]))?;
-    let monitor: Monitor = document.deserialize().map_err(|d| ApiError::invalid(vec![d]))?;
+    let (document, monitor): (_, Monitor) = read_body(body)?;
     compile_monitor(&document, monitor.clone()).map_err(ApiError::invalid)?;
     let mut problems = Vec::new();
     for (index, name) in monitor.collections.iter().enumerate() {
