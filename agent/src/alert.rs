@@ -5,6 +5,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::assert::AssertionResult;
+use crate::report::{CollectionReport, StepError, StepStatus};
+
 /// A monitor's `alert_after`, `recover_after` and `remind_every`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AlertPolicy {
@@ -44,6 +47,76 @@ pub enum Transition {
     Reminder { since: DateTime<Utc> },
     /// Passed `recover_after` times in a row after being down.
     Recovered { since: DateTime<Utc>, at: DateTime<Utc> },
+}
+
+/// A transition to tell people about, with what it concerns and why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlertEvent {
+    pub monitor_id: String,
+    pub monitor: String,
+    pub collection_id: String,
+    pub collection: String,
+    #[serde(flatten)]
+    pub transition: Transition,
+    /// The run that caused it (`GET /api/v1/runs/{run_id}`).
+    pub run_id: String,
+    /// When the run that caused it started.
+    pub run_started_at: DateTime<Utc>,
+    /// The first failing step of that run (none for a recovery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+/// What failed: a step, with its error or its failed assertions (expected and actual).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub step: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<StepError>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<AssertionResult>,
+}
+
+impl Failure {
+    /// The first failed step of a run, if any.
+    pub fn of(report: &CollectionReport) -> Option<Failure> {
+        let step = report.steps.iter().find(|step| step.status == StepStatus::Failed)?;
+        Some(Failure {
+            step: step.label(),
+            error: step.error.clone(),
+            assertions: step.assertions.iter().filter(|a| !a.passed).cloned().collect(),
+        })
+    }
+
+    /// `step 2 'pay': status: expected 200, got 503`.
+    pub fn in_words(&self) -> String {
+        let reasons: Vec<String> = match &self.error {
+            Some(error) => vec![error.message.clone()],
+            None => self
+                .assertions
+                .iter()
+                .map(|a| format!("{}: {}", a.subject(), a.message.as_deref().unwrap_or("failed")))
+                .collect(),
+        };
+        format!("{}: {}", self.step, reasons.join("; "))
+    }
+}
+
+impl AlertEvent {
+    /// One line for people: `checkout / login flow is failing: step 1 'login': ...`.
+    pub fn summary(&self) -> String {
+        let what = match self.transition {
+            Transition::Failing { .. } => "is failing",
+            Transition::Reminder { .. } => "is still failing",
+            Transition::Recovered { .. } => "has recovered",
+        };
+        let mut line = format!("{} / {} {what}", self.monitor, self.collection);
+        if let Some(failure) = &self.failure {
+            line.push_str(": ");
+            line.push_str(&failure.in_words());
+        }
+        line
+    }
 }
 
 impl AlertState {

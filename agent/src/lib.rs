@@ -6,6 +6,7 @@ pub mod assert;
 pub mod cli;
 pub mod interpolate;
 pub mod model;
+pub mod notify;
 pub mod path;
 pub mod plan;
 pub mod report;

@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
-use crate::server;
+use crate::{server, unique};
 
 const TOKEN: &str = "test-token-123";
 
@@ -22,12 +22,21 @@ struct Agent {
 
 impl Agent {
     fn start(data: &Path) -> Agent {
+        Agent::start_with(data, &[], &[])
+    }
+
+    /// With extra `serve` flags and environment; standard error goes to `agent.log` beside
+    /// the data folder, for tests that read the agent's log.
+    fn start_with(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Agent {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path(data)).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_skopos"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(flags)
             .env("SKOPOS_TOKEN", TOKEN)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -70,6 +79,10 @@ impl Drop for Agent {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn log_path(data: &Path) -> std::path::PathBuf {
+    data.with_extension("log")
 }
 
 fn collection(name: &str, path: &str) -> Value {
@@ -189,4 +202,123 @@ fn apply_upserts_files_into_the_agent_and_prunes_what_they_dropped() {
     let outcome = apply(&[], "wrong");
     assert_eq!(outcome.code, 1);
     assert!(outcome.stderr.contains("a bearer token is required"), "{}", outcome.stderr);
+}
+
+/// Runs listed by a query string, newest first.
+fn runs(agent: &Agent, query: &str) -> Vec<Value> {
+    let (_, page) = agent.api("GET", &format!("/api/v1/runs?limit=1000&{query}"), None);
+    page["runs"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn a_failing_collection_alerts_once_through_the_webhook_and_once_when_it_recovers() {
+    const SECRET: &str = "canary-hunter2-secret";
+    let key = unique("alerts");
+    server().set_status(&key, 503);
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start_with(data.path(), &[], &[("HOOK_SECRET", SECRET)]);
+    assert_eq!(
+        agent.api("POST", "/api/v1/collections", Some(collection("orders api", &format!("/switch/{key}")))).0,
+        201
+    );
+    let monitor = json!({
+        "name": "orders", "schedule": {"every": "1s"}, "collections": ["orders api"], "alert_after": 2,
+        "notify": [{"plugin": "webhook", "config": {
+            "url": format!("{}/hook/{key}", server().base()),
+            "headers": {"Authorization": "Bearer @{{env.HOOK_SECRET}}"}}}]
+    });
+    assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
+
+    wait_until("the failing alert", || !server().received(&key).is_empty());
+    let failing = &server().received(&key)[0];
+    assert_eq!(failing.headers["authorization"], format!("Bearer {SECRET}"));
+    assert_eq!(failing.headers["content-type"], "application/json");
+    let alert = &failing.body;
+    assert_eq!((alert["transition"].as_str(), alert["monitor"].as_str()), (Some("failing"), Some("orders")), "{alert}");
+    assert_eq!(alert["collection"], "orders api");
+    assert_eq!(alert["failure"]["step"], "step 1 'get'");
+    assert_eq!(alert["failure"]["assertions"][0]["actual"], 503, "{alert}");
+    assert!(alert["summary"].as_str().unwrap().starts_with("orders / orders api is failing: step 1 'get'"), "{alert}");
+    let run = alert["run_id"].as_str().unwrap();
+    assert_eq!(agent.api("GET", &format!("/api/v1/runs/{run}"), None).1["status"], "failed");
+    // Two failures were needed, and later failures do not alert again.
+    let failed = runs(&agent, "monitor=orders&status=failed").len();
+    assert!(failed >= 2, "{failed}");
+    wait_until("two more failed runs", || runs(&agent, "monitor=orders&status=failed").len() >= failed + 2);
+    assert_eq!(server().received(&key).len(), 1);
+
+    server().set_status(&key, 200);
+    wait_until("the recovery", || server().received(&key).len() >= 2);
+    let recovered = &server().received(&key)[1].body;
+    assert_eq!(recovered["transition"], "recovered");
+    assert_eq!(recovered["since"], alert["since"]);
+    assert!(recovered.get("failure").is_none(), "{recovered}");
+
+    let (_, log) = agent.api("GET", "/api/v1/notifications?monitor=orders", None);
+    let entries = log["notifications"].as_array().unwrap();
+    let summary: Vec<(&str, &str)> =
+        entries.iter().map(|e| (e["transition"].as_str().unwrap(), e["delivery"].as_str().unwrap())).collect();
+    assert_eq!(summary, [("recovered", "delivered"), ("failing", "delivered")]);
+    assert_eq!(agent.api("GET", "/api/v1/monitors/orders/status", None).1["health"], "up");
+
+    // The secret went to the receiver and nowhere else.
+    let everything = [
+        agent.api("GET", "/api/v1/runs?monitor=orders&limit=1000", None).1,
+        agent.api("GET", "/api/v1/monitors/orders", None).1,
+        agent.api("GET", &format!("/api/v1/runs/{run}"), None).1,
+        log,
+    ];
+    for reply in everything {
+        assert!(!reply.to_string().contains(SECRET), "{reply}");
+    }
+    let logged = std::fs::read_to_string(log_path(data.path())).unwrap();
+    assert!(logged.contains("\"event\":\"alert\""), "{logged}");
+    assert!(!logged.contains(SECRET));
+}
+
+#[test]
+fn a_run_still_going_when_the_next_is_due_is_recorded_as_skipped() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection("slow", "/slow/2500"))).0, 201);
+    let monitor = json!({"name": "impatient", "schedule": {"every": "1s"}, "collections": ["slow"]});
+    assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
+    wait_until("a finished run after skips", || {
+        !runs(&agent, "monitor=impatient&status=passed").is_empty()
+            && runs(&agent, "monitor=impatient&status=skipped").len() >= 2
+    });
+    let skipped = runs(&agent, "monitor=impatient&status=skipped");
+    assert!(skipped[0]["report"].is_null(), "a skipped run sent nothing: {}", skipped[0]);
+    // One request at a time reached the server: a slot that came while one ran was skipped.
+    let all = runs(&agent, "monitor=impatient");
+    let passed: Vec<&Value> = all.iter().filter(|r| r["status"] == "passed").collect();
+    for pair in passed.windows(2) {
+        let (newer, older) = (pair[0]["started_at"].as_str().unwrap(), pair[1]["started_at"].as_str().unwrap());
+        let gap = chrono_gap(older, newer);
+        assert!(gap >= 2.4, "runs overlapped: {older} and {newer}");
+    }
+}
+
+/// Seconds from `a` to `b` (RFC 3339).
+fn chrono_gap(a: &str, b: &str) -> f64 {
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+    (parse(b) - parse(a)).num_milliseconds() as f64 / 1000.0
+}
+
+#[test]
+fn old_runs_and_runs_beyond_keep_runs_are_pruned_in_the_background() {
+    let data = tempfile::tempdir().unwrap();
+    let flags = ["--keep-runs", "2", "--retention", "4s", "--prune-every", "1s"];
+    let agent = Agent::start_with(data.path(), &flags, &[]);
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection("kept", "/final"))).0, 201);
+    let ids: Vec<String> = (0..5)
+        .map(|_| agent.api("POST", "/api/v1/collections/kept/run", None).1["id"].as_str().unwrap().to_string())
+        .collect();
+    wait_until("all but the newest two pruned", || runs(&agent, "collection=kept").len() == 2);
+    let left: Vec<String> =
+        runs(&agent, "collection=kept").iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(left, [ids[4].clone(), ids[3].clone()]);
+    assert_eq!(agent.api("GET", &format!("/api/v1/runs/{}", ids[0]), None).0, 404);
+    wait_until("the rest to age out", || runs(&agent, "collection=kept").is_empty());
+    assert_eq!(agent.api("GET", "/api/v1/collections/kept", None).0, 200, "definitions are never pruned");
 }

@@ -18,8 +18,25 @@ use hyper_util::server::conn::auto;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-/// Hits per key, for tests that count their own requests.
-type Counters = Arc<Mutex<HashMap<String, usize>>>;
+/// What the server remembers per test key: hits, webhook deliveries, chosen statuses.
+#[derive(Default)]
+struct State {
+    /// Hits per key, for tests that count their own requests.
+    counters: Mutex<HashMap<String, usize>>,
+    /// Requests POSTed to `/hook/{key}`.
+    received: Mutex<HashMap<String, Vec<Received>>>,
+    /// The status `/switch/{key}` answers with (200 until set).
+    statuses: Mutex<HashMap<String, u16>>,
+}
+
+type Shared = Arc<State>;
+
+/// A request a webhook receiver got: its headers (lower-case names) and its JSON body.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: HashMap<String, String>,
+    pub body: Value,
+}
 
 type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
@@ -35,13 +52,23 @@ pub struct TestServer {
     /// A client certificate and key (PEM) the mTLS server accepts.
     pub client_cert: PathBuf,
     pub client_key: PathBuf,
-    counters: Counters,
+    state: Shared,
 }
 
 impl TestServer {
     /// How many times `key` was hit (paths with a per-test key count their calls).
     pub fn count(&self, key: &str) -> usize {
-        self.counters.lock().unwrap().get(key).copied().unwrap_or(0)
+        self.state.counters.lock().unwrap().get(key).copied().unwrap_or(0)
+    }
+
+    /// What `/hook/{key}` received so far, oldest first.
+    pub fn received(&self, key: &str) -> Vec<Received> {
+        self.state.received.lock().unwrap().get(key).cloned().unwrap_or_default()
+    }
+
+    /// Makes `/switch/{key}` answer with `status` from now on.
+    pub fn set_status(&self, key: &str, status: u16) {
+        self.state.statuses.lock().unwrap().insert(key.to_string(), status);
     }
 
     pub fn base(&self) -> String {
@@ -60,7 +87,7 @@ fn start() -> TestServer {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         runtime.block_on(async move {
-            let counters = Arc::new(Mutex::new(HashMap::new()));
+            let state = Shared::default();
             let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let https = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let reset = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -76,10 +103,10 @@ fn start() -> TestServer {
                 ca_file: certificates.ca_file.clone(),
                 client_cert: certificates.client_cert.clone(),
                 client_key: certificates.client_key.clone(),
-                counters: counters.clone(),
+                state: state.clone(),
             };
             sender.send(server).unwrap();
-            let plain = counters.clone();
+            let plain = state.clone();
             tokio::spawn(async move {
                 loop {
                     let (stream, _) = http.accept().await.unwrap();
@@ -97,32 +124,32 @@ fn start() -> TestServer {
                     drop(stream);
                 }
             });
-            tokio::spawn(accept_tls(mtls, mtls_acceptor, counters.clone()));
-            accept_tls(https, acceptor, counters).await;
+            tokio::spawn(accept_tls(mtls, mtls_acceptor, state.clone()));
+            accept_tls(https, acceptor, state).await;
         });
     });
     receiver.recv().unwrap()
 }
 
 /// Serves every connection on `listener` over TLS.
-async fn accept_tls(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor, counters: Counters) {
+async fn accept_tls(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor, state: Shared) {
     loop {
         let (stream, _) = listener.accept().await.unwrap();
-        let (acceptor, counters) = (acceptor.clone(), counters.clone());
+        let (acceptor, state) = (acceptor.clone(), state.clone());
         tokio::spawn(async move {
             if let Ok(tls) = acceptor.accept(stream).await {
-                serve(TokioIo::new(tls), counters);
+                serve(TokioIo::new(tls), state);
             }
         });
     }
 }
 
-fn serve<I>(io: TokioIo<I>, counters: Counters)
+fn serve<I>(io: TokioIo<I>, state: Shared)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     tokio::spawn(async move {
-        let service = hyper::service::service_fn(move |request| route(request, counters.clone()));
+        let service = hyper::service::service_fn(move |request| route(request, state.clone()));
         let _ = auto::Builder::new(TokioExecutor::new()).serve_connection(io, service).await;
     });
 }
@@ -203,7 +230,7 @@ fn json_response(status: StatusCode, value: Value) -> Response<Body> {
     full(status, "application/json", value.to_string())
 }
 
-async fn route(request: Request<Incoming>, counters: Counters) -> Result<Response<Body>, Infallible> {
+async fn route(request: Request<Incoming>, state: Shared) -> Result<Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -212,7 +239,7 @@ async fn route(request: Request<Incoming>, counters: Counters) -> Result<Respons
     let bearer = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let hit = |key: String| {
-        let mut counters = counters.lock().unwrap();
+        let mut counters = state.counters.lock().unwrap();
         let count = counters.entry(key).or_insert(0);
         *count += 1;
         *count
@@ -314,6 +341,17 @@ async fn route(request: Request<Incoming>, counters: Counters) -> Result<Respons
             } else {
                 json_response(StatusCode::OK, json!({"attempt": count}))
             }
+        }
+        ("POST", ["hook", key]) => {
+            let headers =
+                parts.headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+            let received = Received { headers, body: json.clone() };
+            state.received.lock().unwrap().entry(key.to_string()).or_default().push(received);
+            json_response(StatusCode::OK, json!({"ok": true}))
+        }
+        ("GET", ["switch", key]) => {
+            let status = state.statuses.lock().unwrap().get(*key).copied().unwrap_or(200);
+            json_response(StatusCode::from_u16(status).unwrap(), json!({"status": status}))
         }
         ("GET", ["count", key]) => json_response(StatusCode::OK, json!({"n": hit(format!("count/{key}"))})),
         _ => json_response(StatusCode::NOT_FOUND, json!({"error": "not found", "path": path})),

@@ -61,6 +61,7 @@ impl Agent {
             monitor: None,
             status: if report.passed { RunStatus::Passed } else { RunStatus::Failed },
             started_at,
+            due_at: None,
             duration_ms: report.duration_ms,
             report: Some(report),
         };

@@ -13,6 +13,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 
 use super::agent::{Agent, conflict};
+use super::auth::RotateError;
 use super::error::ApiError;
 use crate::model::{Collection, Monitor};
 use crate::plan::{compile, compile_monitor};
@@ -189,13 +190,28 @@ pub fn monitor_status(agent: &Agent, key: &str) -> Reply_ {
     json(StatusCode::OK, &status)
 }
 
+/// A 400 naming the query parameter at fault.
+fn bad(field: &str, message: String) -> ApiError {
+    let mut error = ApiError::new(StatusCode::BAD_REQUEST, message);
+    error.field = Some(field.to_string());
+    error
+}
+
+fn limit(value: &str) -> Result<usize, ApiError> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=1000).contains(n))
+        .ok_or_else(|| bad("limit", format!("`{value}` is not a number from 1 to 1000")))
+}
+
+/// A monitor's id from its id or name; an unknown one is kept (it matches nothing).
+fn monitor_id(agent: &Agent, key: &str) -> Result<String, ApiError> {
+    Ok(agent.store.monitors.get(key)?.map_or_else(|| key.to_string(), |m| m.id))
+}
+
 /// `GET /api/v1/runs?collection=&monitor=&status=&since=&until=&limit=&cursor=`, newest first.
 pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
-    let bad = |field: &str, message: String| {
-        let mut error = ApiError::new(StatusCode::BAD_REQUEST, message);
-        error.field = Some(field.to_string());
-        error
-    };
     let mut query = RunQuery { limit: 50, ..RunQuery::default() };
     for (name, value) in params {
         match name.as_str() {
@@ -203,10 +219,7 @@ pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
                 let found = agent.store.collections.get(value)?;
                 query.collection_id = Some(found.map_or_else(|| value.clone(), |c| c.id));
             }
-            "monitor" => {
-                let found = agent.store.monitors.get(value)?;
-                query.monitor_id = Some(found.map_or_else(|| value.clone(), |m| m.id));
-            }
+            "monitor" => query.monitor_id = Some(monitor_id(agent, value)?),
             "status" => {
                 query.status = Some(match value.as_str() {
                     "passed" => RunStatus::Passed,
@@ -221,13 +234,7 @@ pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
                     .with_timezone(&Utc);
                 if name == "since" { query.since = Some(time) } else { query.until = Some(time) }
             }
-            "limit" => {
-                query.limit = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=1000).contains(n))
-                    .ok_or_else(|| bad(name, format!("`{value}` is not a number from 1 to 1000")))?
-            }
+            "limit" => query.limit = limit(value)?,
             "cursor" => query.cursor = Some(value.clone()),
             other => return Err(bad(other, format!("unknown parameter `{other}`"))),
         }
@@ -239,4 +246,26 @@ pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
 pub fn get_run(agent: &Agent, id: &str) -> Reply_ {
     let run = agent.store.run(id)?.ok_or_else(|| ApiError::not_found("run", id))?;
     json(StatusCode::OK, &run)
+}
+
+/// The notification log, newest first: `monitor` (id or name) and `limit` (default 50).
+pub fn list_notifications(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
+    let (mut monitor, mut count) = (None, 50);
+    for (name, value) in params {
+        match name.as_str() {
+            "monitor" => monitor = Some(monitor_id(agent, value)?),
+            "limit" => count = limit(value)?,
+            other => return Err(bad(other, format!("unknown parameter `{other}`"))),
+        }
+    }
+    json(StatusCode::OK, &serde_json::json!({"notifications": agent.store.notifications(monitor.as_deref(), count)?}))
+}
+
+/// `POST /api/v1/token`: a new token, shown once; the one used for this request stops working.
+pub fn rotate_token(agent: &Agent) -> Reply_ {
+    let token = agent.token.rotate(&agent.store).map_err(|error| match error {
+        RotateError::FromEnvironment => conflict(error.to_string()),
+        RotateError::Store(error) => error.into(),
+    })?;
+    json(StatusCode::OK, &serde_json::json!({ "token": token }))
 }

@@ -20,6 +20,9 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
+/// The API described for people and tools, served without a token at `/api/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
 /// Largest request body accepted.
 const MAX_BODY_BYTES: u64 = 1 << 20;
 
@@ -27,95 +30,157 @@ const MAX_BODY_BYTES: u64 = 1 << 20;
 struct Unauthorized;
 impl warp::reject::Reject for Unauthorized {}
 
+#[derive(Debug)]
+struct TooLarge;
+impl warp::reject::Reject for TooLarge {}
+
+#[derive(Debug)]
+struct UnreadableBody;
+impl warp::reject::Reject for UnreadableBody {}
+
+/// A request body of at most [`MAX_BODY_BYTES`], with or without `Content-Length` (chunked
+/// bodies too), read no further than the limit.
+async fn read_limited<S, B>(mut chunks: S) -> Result<Bytes, Rejection>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: bytes::Buf,
+{
+    use futures_util::StreamExt;
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = chunks.next().await {
+        let mut chunk = chunk.map_err(|_| warp::reject::custom(UnreadableBody))?;
+        if body.len() + chunk.remaining() > MAX_BODY_BYTES as usize {
+            return Err(warp::reject::custom(TooLarge));
+        }
+        while chunk.has_remaining() {
+            let piece = chunk.chunk();
+            body.extend_from_slice(piece);
+            let read = piece.len();
+            chunk.advance(read);
+        }
+    }
+    Ok(body.freeze())
+}
+
 /// Every route, ready for `warp::serve` (or `warp::test` in tests).
+///
+/// Each route is boxed before they are joined: a long chain of warp's `or` makes a type
+/// deep enough to take the compiler many minutes.
 pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
     let with_agent = warp::any().map(move || agent.clone());
-    let authorized = with_agent.clone().and(warp::header::optional::<String>("authorization")).and_then(
-        |agent: Arc<Agent>, header: Option<String>| async move {
+    let a = with_agent
+        .and(warp::header::optional::<String>("authorization"))
+        .and_then(|agent: Arc<Agent>, header: Option<String>| async move {
             if agent.token.accepts(header.as_deref()) { Ok(agent) } else { Err(warp::reject::custom(Unauthorized)) }
-        },
-    );
-    let body = warp::body::content_length_limit(MAX_BODY_BYTES).and(warp::body::bytes());
+        })
+        .boxed();
+    let body = || warp::body::stream().and_then(read_limited).boxed();
+    let collection = || warp::path!("api" / "v1" / "collections" / String).map(|key: String| decode(&key)).boxed();
+    let monitor = || warp::path!("api" / "v1" / "monitors" / String).map(|key: String| decode(&key)).boxed();
+    type Agent_ = Arc<Agent>;
 
-    let healthz = warp::path!("healthz")
-        .and(warp::get())
-        .map(|| warp::reply::json(&serde_json::json!({"status": "ok"})).into_response());
-
-    let collections = warp::path!("api" / "v1" / "collections");
-    let collection = warp::path!("api" / "v1" / "collections" / String);
-    let monitors = warp::path!("api" / "v1" / "monitors");
-    let monitor = warp::path!("api" / "v1" / "monitors" / String);
-    let a = authorized.clone();
-
-    let routes = collections
-        .and(warp::get())
-        .and(a.clone())
-        .map(|agent: Arc<Agent>| respond(handlers::list_collections(&agent)))
-        .or(collections
-            .and(warp::post())
-            .and(a.clone())
-            .and(body)
-            .map(|agent: Arc<Agent>, body: Bytes| respond(handlers::create_collection(&agent, &body))))
-        .unify()
-        .or(collection
+    let routes: Vec<BoxedFilter<(Response,)>> = vec![
+        warp::path!("healthz")
+            .and(warp::get())
+            .map(|| warp::reply::json(&serde_json::json!({"status": "ok"})).into_response())
+            .boxed(),
+        warp::path!("api" / "v1" / "openapi.json")
+            .and(warp::get())
+            .map(|| warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response())
+            .boxed(),
+        warp::path!("api" / "v1" / "collections")
             .and(warp::get())
             .and(a.clone())
-            .map(|key: String, agent: Arc<Agent>| respond(handlers::get_collection(&agent, &decode(&key)))))
-        .unify()
-        .or(collection.and(warp::put()).and(a.clone()).and(body).map(|key: String, agent: Arc<Agent>, body: Bytes| {
-            respond(handlers::put_collection(&agent, &decode(&key), &body))
-        }))
-        .unify()
-        .or(collection
+            .map(|agent: Agent_| respond(handlers::list_collections(&agent)))
+            .boxed(),
+        warp::path!("api" / "v1" / "collections")
+            .and(warp::post())
+            .and(a.clone())
+            .and(body())
+            .map(|agent: Agent_, body: Bytes| respond(handlers::create_collection(&agent, &body)))
+            .boxed(),
+        collection()
+            .and(warp::get())
+            .and(a.clone())
+            .map(|key: String, agent: Agent_| respond(handlers::get_collection(&agent, &key)))
+            .boxed(),
+        collection()
+            .and(warp::put())
+            .and(a.clone())
+            .and(body())
+            .map(|key: String, agent: Agent_, body: Bytes| respond(handlers::put_collection(&agent, &key, &body)))
+            .boxed(),
+        collection()
             .and(warp::delete())
             .and(a.clone())
-            .map(|key: String, agent: Arc<Agent>| respond(handlers::delete_collection(&agent, &decode(&key)))))
-        .unify()
-        .or(warp::path!("api" / "v1" / "collections" / String / "run").and(warp::post()).and(a.clone()).and_then(
-            |key: String, agent: Arc<Agent>| async move {
+            .map(|key: String, agent: Agent_| respond(handlers::delete_collection(&agent, &key)))
+            .boxed(),
+        warp::path!("api" / "v1" / "collections" / String / "run")
+            .and(warp::post())
+            .and(a.clone())
+            .and_then(|key: String, agent: Agent_| async move {
                 Ok::<_, Infallible>(respond(handlers::run_collection(agent, decode(&key)).await))
-            },
-        ))
-        .unify()
-        .or(monitors.and(warp::get()).and(a.clone()).map(|agent: Arc<Agent>| respond(handlers::list_monitors(&agent))))
-        .unify()
-        .or(monitors
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "monitors")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| respond(handlers::list_monitors(&agent)))
+            .boxed(),
+        warp::path!("api" / "v1" / "monitors")
             .and(warp::post())
             .and(a.clone())
-            .and(body)
-            .map(|agent: Arc<Agent>, body: Bytes| respond(handlers::create_monitor(&agent, &body))))
-        .unify()
-        .or(monitor
+            .and(body())
+            .map(|agent: Agent_, body: Bytes| respond(handlers::create_monitor(&agent, &body)))
+            .boxed(),
+        monitor()
             .and(warp::get())
             .and(a.clone())
-            .map(|key: String, agent: Arc<Agent>| respond(handlers::get_monitor(&agent, &decode(&key)))))
-        .unify()
-        .or(monitor.and(warp::put()).and(a.clone()).and(body).map(|key: String, agent: Arc<Agent>, body: Bytes| {
-            respond(handlers::put_monitor(&agent, &decode(&key), &body))
-        }))
-        .unify()
-        .or(monitor
+            .map(|key: String, agent: Agent_| respond(handlers::get_monitor(&agent, &key)))
+            .boxed(),
+        monitor()
+            .and(warp::put())
+            .and(a.clone())
+            .and(body())
+            .map(|key: String, agent: Agent_, body: Bytes| respond(handlers::put_monitor(&agent, &key, &body)))
+            .boxed(),
+        monitor()
             .and(warp::delete())
             .and(a.clone())
-            .map(|key: String, agent: Arc<Agent>| respond(handlers::delete_monitor(&agent, &decode(&key)))))
-        .unify()
-        .or(warp::path!("api" / "v1" / "monitors" / String / "status")
+            .map(|key: String, agent: Agent_| respond(handlers::delete_monitor(&agent, &key)))
+            .boxed(),
+        warp::path!("api" / "v1" / "monitors" / String / "status")
             .and(warp::get())
             .and(a.clone())
-            .map(|key: String, agent: Arc<Agent>| respond(handlers::monitor_status(&agent, &decode(&key)))))
-        .unify()
-        .or(warp::path!("api" / "v1" / "runs")
+            .map(|key: String, agent: Agent_| respond(handlers::monitor_status(&agent, &decode(&key))))
+            .boxed(),
+        warp::path!("api" / "v1" / "runs")
             .and(warp::get())
             .and(a.clone())
             .and(warp::query::<HashMap<String, String>>())
-            .map(|agent: Arc<Agent>, params: HashMap<String, String>| respond(handlers::list_runs(&agent, &params))))
-        .unify()
-        .or(warp::path!("api" / "v1" / "runs" / String)
+            .map(|agent: Agent_, params: HashMap<String, String>| respond(handlers::list_runs(&agent, &params)))
+            .boxed(),
+        warp::path!("api" / "v1" / "runs" / String)
             .and(warp::get())
+            .and(a.clone())
+            .map(|id: String, agent: Agent_| respond(handlers::get_run(&agent, &id)))
+            .boxed(),
+        warp::path!("api" / "v1" / "notifications")
+            .and(warp::get())
+            .and(a.clone())
+            .and(warp::query::<HashMap<String, String>>())
+            .map(|agent: Agent_, params: HashMap<String, String>| {
+                respond(handlers::list_notifications(&agent, &params))
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "token")
+            .and(warp::post())
             .and(a)
-            .map(|id: String, agent: Arc<Agent>| respond(handlers::get_run(&agent, &id))))
-        .unify();
-    healthz.or(routes).unify().recover(rejection).unify().boxed()
+            .map(|agent: Agent_| respond(handlers::rotate_token(&agent)))
+            .boxed(),
+    ];
+    let joined = routes.into_iter().reduce(|all, route| all.or(route).unify().boxed()).expect("there are routes");
+    joined.recover(rejection).unify().boxed()
 }
 
 fn respond(result: Result<Response, ApiError>) -> Response {
@@ -130,14 +195,19 @@ fn decode(segment: &str) -> String {
 async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
     let (status, message) = if rejection.find::<Unauthorized>().is_some() {
         (StatusCode::UNAUTHORIZED, "a bearer token is required (Authorization: Bearer $SKOPOS_TOKEN)".to_string())
+    } else if rejection.find::<TooLarge>().is_some() {
+        (StatusCode::PAYLOAD_TOO_LARGE, format!("request bodies are limited to {MAX_BODY_BYTES} bytes"))
+    } else if rejection.find::<UnreadableBody>().is_some() {
+        (StatusCode::BAD_REQUEST, "the request body could not be read".to_string())
     } else if rejection.is_not_found() {
         (StatusCode::NOT_FOUND, "no such route".to_string())
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         (StatusCode::METHOD_NOT_ALLOWED, "method not allowed here".to_string())
-    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-        (StatusCode::PAYLOAD_TOO_LARGE, format!("request bodies are limited to {MAX_BODY_BYTES} bytes"))
     } else {
         (StatusCode::BAD_REQUEST, format!("bad request: {rejection:?}"))
     };
     Ok(ApiError::new(status, message).into_response())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,9 +1,12 @@
 //! The `skopos` command line.
 
 mod apply;
+mod client;
+mod export;
 mod files;
 mod run;
 mod serve;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,10 +31,14 @@ struct Cli {
 enum Command {
     /// Run collection files now (collections in parallel) and report per step.
     Run(run::RunArgs),
-    /// The agent: scheduler, store and JSON API (the console and notifiers are coming).
+    /// The agent: scheduler, store, alerts and JSON API (the console and plugins are coming).
     Serve(serve::ServeArgs),
     /// Create or update collections and monitors in a running agent from files.
     Apply(apply::ApplyArgs),
+    /// Write a running agent's collections and monitors to a folder as files.
+    Export(export::ExportArgs),
+    /// Replace the agent's API token with a new one, printed once.
+    Token(token::TokenArgs),
     /// Parse and check files without running them.
     Validate {
         /// Files, or folders whose .yaml/.yml/.json files are read.
@@ -49,6 +56,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::serve(args),
         Command::Apply(args) => apply::apply(args),
+        Command::Export(args) => export::export(args),
+        Command::Token(args) => token::token(args),
         Command::Validate { paths, vars } => run::validate(&paths, &vars),
     };
     ExitCode::from(code)

@@ -8,8 +8,9 @@ use clap::Args;
 
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::api::{self, Agent, Token};
+use crate::notify::Notifications;
 use crate::runner::RunContext;
-use crate::schedule::{AlertEvent, AlertSink, Scheduler};
+use crate::schedule::Scheduler;
 use crate::store::Store;
 
 #[derive(Args)]
@@ -26,6 +27,9 @@ pub struct ServeArgs {
     /// Keep at most this many runs per collection.
     #[arg(long, default_value_t = 10_000)]
     keep_runs: usize,
+    /// How often old runs are looked for and deleted.
+    #[arg(long, default_value = "1m", value_parser = parse_period)]
+    prune_every: std::time::Duration,
 }
 
 fn parse_period(text: &str) -> Result<std::time::Duration, String> {
@@ -56,11 +60,12 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let context = Arc::new(RunContext::new(std::env::vars().collect()));
-    let scheduler = Scheduler::new(store.clone(), context.clone(), log_alerts());
+    let notifications = Arc::new(Notifications::new(store.clone(), context.env.clone()));
+    let scheduler = Scheduler::new(store.clone(), context.clone(), notifications.sink());
     let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token });
     agent.schedule_all().map_err(|e| e.error)?;
     tokio::spawn(scheduler.run());
-    tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs));
+    tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs, args.prune_every));
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -77,9 +82,9 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Deletes old runs once a minute, in small batches on the blocking pool, so the scheduler
+/// Deletes old runs (and notification log entries) every `--prune-every`, in small batches on the blocking pool, so the scheduler
 /// and the API never wait on a large clean-up.
-async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usize) {
+async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usize, every: std::time::Duration) {
     const BATCH: usize = 500;
     loop {
         let age = chrono::TimeDelta::from_std(retention).unwrap_or(chrono::TimeDelta::MAX);
@@ -96,14 +101,10 @@ async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usi
                 Err(_) => break,
             }
         }
-        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        let store = store.clone();
+        if let Ok(Err(err)) = tokio::task::spawn_blocking(move || store.prune_notifications(cutoff)).await {
+            eprintln!("skopos: pruning the notification log failed: {err}");
+        }
+        tokio::time::sleep(every).await;
     }
-}
-
-/// Alert transitions as one JSON line each on standard error, until notifier plugins arrive.
-fn log_alerts() -> AlertSink {
-    Arc::new(|event: AlertEvent| {
-        let line = serde_json::json!({"event": "alert", "alert": event});
-        eprintln!("{line}");
-    })
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::TimeDelta;
+use serde_json::Value;
 
 use crate::alert::AlertPolicy;
 use crate::interpolate::{Target, Template};
@@ -56,25 +57,17 @@ pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorP
         if notifier.plugin.trim().is_empty() {
             problem(&child_key(&at, "plugin"), "a notifier names its plugin".into());
         }
-        for (key, value) in &notifier.config {
-            let Some(text) = value.as_str() else { continue };
-            let path = child_key(&child_key(&at, "config"), key);
-            match Template::parse(text) {
-                Err(err) => problem(&path, err.to_string()),
-                Ok(template) => {
-                    for reference in template.references() {
-                        if !matches!(reference.target, Target::Env(_)) {
-                            problem(
-                                &path,
-                                format!(
-                                    "`@{{{{{}}}}}`: notifier settings can only use `@{{{{env.NAME}}}}`",
-                                    reference.text
-                                ),
-                            );
-                        }
-                    }
-                }
+        if notifier.plugin == "webhook" {
+            if !notifier.config.get("url").is_some_and(Value::is_string) {
+                problem(&child_key(&at, "config"), "a webhook needs `url`, the address to POST alerts to".into());
             }
+            for key in notifier.config.keys().filter(|key| !["url", "headers"].contains(&key.as_str())) {
+                let path = child_key(&child_key(&at, "config"), key);
+                problem(&path, format!("unknown webhook setting `{key}` (expected `url` or `headers`)"));
+            }
+        }
+        for (key, value) in &notifier.config {
+            check_setting(&child_key(&child_key(&at, "config"), key), value, &mut problem);
         }
     }
     match schedule {
@@ -91,5 +84,32 @@ pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorP
             notify: monitor.notify,
         }),
         _ => Err(problems),
+    }
+}
+
+/// Notifier settings may use `@{{env.NAME}}` in any string, however deep, and nothing else:
+/// they are resolved when an alert is sent, with no run to refer to.
+fn check_setting(path: &str, value: &Value, problem: &mut impl FnMut(&str, String)) {
+    match value {
+        Value::String(text) => match Template::parse(text) {
+            Err(err) => problem(path, err.to_string()),
+            Ok(template) => {
+                for reference in template.references().filter(|r| !matches!(r.target, Target::Env(_))) {
+                    let text = &reference.text;
+                    problem(path, format!("`@{{{{{text}}}}}`: notifier settings can only use `@{{{{env.NAME}}}}`"));
+                }
+            }
+        },
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                check_setting(&child_index(path, index), item, problem);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                check_setting(&child_key(path, key), item, problem);
+            }
+        }
+        _ => {}
     }
 }

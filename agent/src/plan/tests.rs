@@ -162,3 +162,43 @@ fn defaults_cannot_refer_to_steps() {
         ]
     );
 }
+
+fn monitor_problems(text: &str) -> Vec<String> {
+    let mut document = Document::parse(Path::new("m.yaml"), text).unwrap();
+    let monitor: crate::model::Monitor = document.deserialize().unwrap();
+    match compile_monitor(&document, monitor) {
+        Ok(_) => vec![],
+        Err(problems) => problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn notifier_settings_use_env_only_at_any_depth_and_webhooks_need_a_url() {
+    let text = "\
+name: m
+schedule: { every: 1m }
+collections: [a]
+notify:
+  - plugin: webhook
+    config:
+      url: '@{{env.HOOK}}'
+      headers: { Authorization: 'Bearer @{{login.body.token}}' }
+  - plugin: webhook
+    config: { headers: {}, retries: 3 }
+";
+    assert_eq!(
+        monitor_problems(text),
+        [
+            "m.yaml:8:33: notify[0].config.headers.Authorization: `@{{login.body.token}}`: notifier settings can only use `@{{env.NAME}}`",
+            "m.yaml:10:5: notify[1].config: a webhook needs `url`, the address to POST alerts to",
+            "m.yaml:10:37: notify[1].config.retries: unknown webhook setting `retries` (expected `url` or `headers`)",
+        ]
+    );
+    assert_eq!(
+        monitor_problems(
+            &text[..text.find("  - plugin: webhook\n    config: { headers").unwrap()]
+                .replace("login.body.token", "env.T")
+        ),
+        Vec::<String>::new()
+    );
+}

@@ -4,7 +4,7 @@
 
 mod scheduler;
 
-pub use scheduler::{AlertEvent, AlertSink, ScheduledMonitor, Scheduler};
+pub use scheduler::{AlertSink, ScheduledMonitor, Scheduler};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -8,29 +8,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use tokio::sync::Notify;
 
-use crate::alert::Transition;
+use crate::alert::{AlertEvent, Failure};
+use crate::model::Notifier;
 use crate::plan::{MonitorPlan, Plan};
 use crate::runner::{RunContext, run_collection};
 use crate::store::{RunRecord, RunStatus, Store, StoreError};
 
-/// A transition to tell people about, with what it concerns.
-#[derive(Debug, Clone, Serialize)]
-pub struct AlertEvent {
-    pub monitor_id: String,
-    pub monitor: String,
-    pub collection_id: String,
-    pub collection: String,
-    #[serde(flatten)]
-    pub transition: Transition,
-    /// The run that caused it.
-    pub run_id: String,
-}
-
-/// Where alert events go (a log line and a webhook today; notifier plugins later).
-pub type AlertSink = Arc<dyn Fn(AlertEvent) + Send + Sync>;
+/// Where alert events go, with the monitor's notifiers (see `notify`).
+pub type AlertSink = Arc<dyn Fn(AlertEvent, &[Notifier]) + Send + Sync>;
 
 /// A monitor and the collections it runs, by stored id.
 pub struct ScheduledMonitor {
@@ -124,7 +111,7 @@ impl Scheduler {
         let store = &self.inner.store;
         if running.swap(true, Ordering::AcqRel) {
             for (collection_id, plan) in &scheduled.collections {
-                let skipped = self.record(&scheduled, collection_id, plan, RunStatus::Skipped, due_at, None);
+                let skipped = self.record(&scheduled, collection_id, plan, RunStatus::Skipped, (due_at, due_at), None);
                 if let Err(err) = store.insert_run(skipped) {
                     eprintln!("skopos: cannot store a skipped run of `{}`: {err}", scheduled.monitor.name);
                 }
@@ -140,7 +127,7 @@ impl Scheduler {
         for (collection_id, plan, report) in results {
             let status = if report.passed { RunStatus::Passed } else { RunStatus::Failed };
             let started_at = DateTime::parse_from_rfc3339(&report.started_at).map_or(due_at, |t| t.with_timezone(&Utc));
-            let record = self.record(&scheduled, collection_id, plan, status, started_at, Some(report));
+            let record = self.record(&scheduled, collection_id, plan, status, (due_at, started_at), Some(report));
             if let Err(err) = self.settle(&scheduled, collection_id, plan, record) {
                 eprintln!("skopos: cannot store a run of `{}`: {err}", scheduled.monitor.name);
             }
@@ -170,14 +157,17 @@ impl Scheduler {
         let transition = state.record(passed, at, &scheduled.monitor.policy);
         store.set_alert_state(&scheduled.id, collection_id, &state)?;
         if let Some(transition) = transition {
-            (self.inner.alerts)(AlertEvent {
+            let event = AlertEvent {
                 monitor_id: scheduled.id.clone(),
                 monitor: scheduled.monitor.name.clone(),
                 collection_id: collection_id.to_string(),
                 collection: plan.name.clone(),
                 transition,
                 run_id: stored.id,
-            });
+                run_started_at: at,
+                failure: stored.report.as_ref().and_then(Failure::of),
+            };
+            (self.inner.alerts)(event, &scheduled.monitor.notify);
         }
         Ok(())
     }
@@ -189,7 +179,7 @@ impl Scheduler {
         collection_id: &str,
         plan: &Plan,
         status: RunStatus,
-        started_at: DateTime<Utc>,
+        (due_at, started_at): (DateTime<Utc>, DateTime<Utc>),
         report: Option<crate::report::CollectionReport>,
     ) -> RunRecord {
         RunRecord {
@@ -200,6 +190,7 @@ impl Scheduler {
             monitor: Some(scheduled.monitor.name.clone()),
             status,
             started_at,
+            due_at: Some(due_at),
             duration_ms: report.as_ref().map_or(0.0, |r| r.duration_ms),
             report,
         }
@@ -218,6 +209,7 @@ mod tests {
     use hyper_util::rt::{TokioExecutor, TokioIo};
 
     use super::*;
+    use crate::alert::Transition;
     use crate::model::{Collection, Monitor};
     use crate::plan::{compile_monitor, compile_stored};
     use crate::source::Document;
@@ -295,7 +287,11 @@ mod tests {
         let events = Arc::new(Mutex::new(Vec::new()));
         let sink = events.clone();
         let context = Arc::new(RunContext::new(HashMap::new()));
-        let scheduler = Scheduler::new(store.clone(), context, Arc::new(move |event| sink.lock().unwrap().push(event)));
+        let scheduler = Scheduler::new(
+            store.clone(),
+            context,
+            Arc::new(move |event, _: &[Notifier]| sink.lock().unwrap().push(event)),
+        );
         (dir, store, events, scheduler)
     }
 

@@ -14,6 +14,8 @@ use serde_json::Value;
 
 mod yaml;
 
+pub use yaml::write as write_yaml;
+
 /// A 1-based line and column in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
@@ -261,6 +263,18 @@ mod tests {
         // An unknown path falls back to its nearest known parent.
         assert_eq!(doc.positions().of_value("steps[0].request.nope"), Location { line: 3, column: 5 });
         assert_eq!(doc.positions().of_value("steps[0]"), Location { line: 3, column: 5 });
+    }
+
+    #[test]
+    fn written_yaml_reads_back_as_the_same_value() {
+        let value = serde_json::json!({
+            "name": "checkout: flow #1", "n": 200, "x": 0.25, "big": 1e300, "yes": "yes", "null": "Null", "empty": "",
+            "template": "@{{login.body.token}}", "number_text": "200", "lines": "one\ntwo\n", "tab": "a\tb",
+            "unicode": "café ✓", "list": [], "map": {}, "nested": [{"a": [1, "-1", true, null]}], "spaced": " x ",
+        });
+        let text = write_yaml(&value);
+        let doc = Document::parse(Path::new("export.yaml"), text.clone()).unwrap();
+        assert_eq!(doc.value, value, "{text}");
     }
 
     #[test]

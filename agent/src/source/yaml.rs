@@ -172,3 +172,29 @@ fn scalar(text: String, style: TScalarStyle) -> Value {
         _ => Value::String(text),
     }
 }
+
+/// A JSON value as YAML text (for `skopos export`): block style, strings quoted wherever
+/// YAML would otherwise read them as something else, so [`read`] gives the value back.
+pub fn write(value: &Value) -> String {
+    let mut text = String::new();
+    let mut emitter = yaml_rust2::YamlEmitter::new(&mut text);
+    emitter.multiline_strings(true);
+    emitter.dump(&to_yaml(value)).expect("writing to a String cannot fail");
+    // The emitter starts documents with `---` and ends without a newline.
+    let body = text.strip_prefix("---\n").unwrap_or(&text);
+    format!("{body}\n")
+}
+
+fn to_yaml(value: &Value) -> Yaml {
+    match value {
+        Value::Null => Yaml::Null,
+        Value::Bool(b) => Yaml::Boolean(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Yaml::Integer(i),
+            None => Yaml::Real(n.to_string()),
+        },
+        Value::String(s) => Yaml::String(s.clone()),
+        Value::Array(items) => Yaml::Array(items.iter().map(to_yaml).collect()),
+        Value::Object(map) => Yaml::Hash(map.iter().map(|(k, v)| (Yaml::String(k.clone()), to_yaml(v))).collect()),
+    }
+}

@@ -1,12 +1,14 @@
 //! The agent's embedded store (sled, one data folder): collections and monitors by id and
-//! name, runs with their per-step results, and the indexes that make "latest runs of X" and
+//! name, runs with their per-step results, the notification log, and the indexes that make "latest runs of X" and
 //! "runs in a time range" range scans.
 
 mod definitions;
+mod notifications;
 mod runs;
 mod status;
 
 pub use definitions::{Definitions, Stored};
+pub use notifications::{Delivery, NotificationRecord};
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
 
 use std::path::Path;
@@ -47,6 +49,7 @@ pub struct Store {
     pub monitors: Definitions<Monitor>,
     runs: runs::Runs,
     status: status::Status,
+    notifications: sled::Tree,
 }
 
 impl Store {
@@ -59,6 +62,7 @@ impl Store {
             monitors: Definitions::open(&db, "monitor")?,
             runs: runs::Runs::open(&db)?,
             status: status::Status::open(&db)?,
+            notifications: db.open_tree("notifications")?,
             db,
         })
     }

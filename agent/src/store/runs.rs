@@ -30,6 +30,9 @@ pub struct RunRecord {
     pub monitor: Option<String>,
     pub status: RunStatus,
     pub started_at: DateTime<Utc>,
+    /// For a monitor's run, the slot it was due at: `started_at - due_at` is the scheduler's lag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
     pub duration_ms: f64,
     /// Every step's result; absent for a skipped run.
     pub report: Option<CollectionReport>,

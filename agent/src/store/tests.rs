@@ -21,6 +21,7 @@ fn run(collection_id: &str, monitor_id: Option<&str>, at: DateTime<Utc>, status:
         monitor: monitor_id.map(str::to_string),
         status,
         started_at: at,
+        due_at: monitor_id.map(|_| at),
         duration_ms: 1.0,
         report: None,
     }

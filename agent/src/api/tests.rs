@@ -1,0 +1,101 @@
+//! The routes against the OpenAPI document, and token rotation, through `warp::test` on a
+//! real store in a temporary folder.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::*;
+use crate::runner::RunContext;
+use crate::schedule::Scheduler;
+use crate::store::Store;
+
+fn agent(env_token: Option<&str>) -> (tempfile::TempDir, Arc<Agent>, Option<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let (token, made) = Token::load(&store, env_token.map(str::to_string)).unwrap();
+    let context = Arc::new(RunContext::new(HashMap::new()));
+    let scheduler = Scheduler::new(store.clone(), context.clone(), Arc::new(|_, _: &[crate::model::Notifier]| {}));
+    (dir, Arc::new(Agent { store, scheduler, context, token }), made)
+}
+
+async fn call(agent: &Arc<Agent>, method: &str, path: &str, token: &str) -> (u16, Value) {
+    let reply = warp::test::request()
+        .method(method)
+        .path(path)
+        .header("authorization", format!("Bearer {token}"))
+        .reply(&routes(agent.clone()))
+        .await;
+    (reply.status().as_u16(), serde_json::from_slice(reply.body()).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_operation_in_the_openapi_document_is_served() {
+    let (_dir, agent, _) = agent(Some("t"));
+    let document: Value = serde_json::from_str(OPENAPI).unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 12, "{}", paths.len());
+    for (path, operations) in paths {
+        let concrete = path.replace("{key}", "nothing-here").replace("{id}", "nothing-here");
+        for method in operations.as_object().unwrap().keys().filter(|m| *m != "parameters") {
+            if method == "post" && path == "/api/v1/token" {
+                continue; // rotating is tested below
+            }
+            let (status, reply) = call(&agent, &method.to_uppercase(), &concrete, "t").await;
+            let documented = operations[method]["responses"].as_object().unwrap();
+            assert!(
+                documented.contains_key(&status.to_string()),
+                "{method} {path}: {status} is not documented: {reply}"
+            );
+            assert_ne!(reply["error"], "no such route", "{method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn rotating_the_token_retires_the_old_one_at_once() {
+    let (_dir, agent, made) = agent(None);
+    let old = made.expect("a first start makes a token");
+    assert_eq!(call(&agent, "GET", "/api/v1/monitors", &old).await.0, 200);
+    let (status, reply) = call(&agent, "POST", "/api/v1/token", &old).await;
+    assert_eq!(status, 200, "{reply}");
+    let new = reply["token"].as_str().unwrap();
+    assert_eq!(call(&agent, "GET", "/api/v1/monitors", &old).await.0, 401);
+    assert_eq!(call(&agent, "GET", "/api/v1/monitors", new).await.0, 200);
+    // A restart reads the new token's hash from the store.
+    let (again, made) = Token::load(&agent.store, None).unwrap();
+    assert!(made.is_none() && again.accepts(Some(&format!("Bearer {new}"))));
+}
+
+#[tokio::test]
+async fn a_token_from_the_environment_is_not_rotated_by_the_agent() {
+    let (_dir, agent, _) = agent(Some("from-env"));
+    let (status, reply) = call(&agent, "POST", "/api/v1/token", "from-env").await;
+    assert_eq!(status, 409);
+    assert!(reply["error"].as_str().unwrap().contains("SKOPOS_TOKEN"), "{reply}");
+    assert_eq!(call(&agent, "GET", "/api/v1/monitors", "from-env").await.0, 200);
+}
+
+#[tokio::test]
+async fn bodies_over_a_mebibyte_are_refused_and_bad_ones_name_the_field() {
+    let (_dir, agent, _) = agent(Some("t"));
+    let huge = format!("{{\"name\": \"{}\", \"steps\": []}}", "x".repeat(2 << 20));
+    let reply = warp::test::request()
+        .method("POST")
+        .path("/api/v1/collections")
+        .header("authorization", "Bearer t")
+        .body(huge)
+        .reply(&routes(agent.clone()))
+        .await;
+    assert_eq!(reply.status(), 413);
+    let reply = warp::test::request()
+        .method("POST")
+        .path("/api/v1/monitors")
+        .header("authorization", "Bearer t")
+        .body(r#"{"name": "m", "schedule": {"every": "soon"}, "collections": []}"#)
+        .reply(&routes(agent.clone()))
+        .await;
+    let error: Value = serde_json::from_slice(reply.body()).unwrap();
+    assert_eq!((reply.status().as_u16(), error["field"].as_str()), (422, Some("schedule.every")), "{error}");
+}

@@ -1,0 +1,90 @@
+//! A client of a running agent's JSON API, for `apply`, `export` and `token`. The token comes
+//! from `SKOPOS_TOKEN`, as for every other client.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, header};
+use serde_json::Value;
+use url::Url;
+
+use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use crate::runner::{Connections, Outgoing, SendOptions, TlsConfigs};
+
+/// The agent's address when `--server` is not given.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7070";
+
+pub struct Client {
+    server: Url,
+    token: String,
+    connections: Connections,
+}
+
+impl Client {
+    /// A client of `server` with the token from `SKOPOS_TOKEN`; `None` when it is unset.
+    pub fn from_env(server: Url) -> Option<Client> {
+        let token = std::env::var("SKOPOS_TOKEN").ok().filter(|t| !t.is_empty())?;
+        Some(Client { server, token, connections: Connections::new(Arc::new(TlsConfigs::default()), false) })
+    }
+
+    /// One request to `path` (relative to the server, as `api/v1/...`): the status and the JSON reply.
+    pub async fn call(&mut self, method: Method, path: &str, body: Option<&Value>) -> Result<(u16, Value), String> {
+        let url = self.server.join(path).map_err(|e| format!("bad server URL: {e}"))?;
+        let mut headers = HeaderMap::new();
+        let bearer =
+            HeaderValue::from_str(&format!("Bearer {}", self.token)).map_err(|_| "the token is not a valid header")?;
+        headers.insert(header::AUTHORIZATION, bearer);
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
+        let request = Outgoing { method, url, headers, body };
+        let options =
+            SendOptions { tls: &Default::default(), follow_redirects: false, max_body_bytes: 256 * 1024 * 1024 };
+        let response = self.connections.send(&request, options).await.map_err(|(e, _)| e.message)?;
+        let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        Ok((response.status.as_u16(), json))
+    }
+
+    /// Every stored collection or monitor (`plural` is `collections` or `monitors`).
+    pub async fn list(&mut self, plural: &str) -> Result<Vec<Value>, String> {
+        let (status, list) = self.call(Method::GET, &format!("api/v1/{plural}"), None).await?;
+        if status != 200 {
+            return Err(format!("listing {plural}: {}", refusal(status, &list)));
+        }
+        Ok(list.as_array().cloned().unwrap_or_default())
+    }
+}
+
+/// `message (status)` from an API error reply.
+pub fn refusal(status: u16, reply: &Value) -> String {
+    format!("{} ({status})", reply["error"].as_str().unwrap_or("failed"))
+}
+
+/// A path segment for a name (`checkout flow` → `checkout%20flow`).
+pub fn encode(segment: &str) -> String {
+    percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Runs a one-shot command against the agent at `server`: exit 0 when it succeeds, 1 when it
+/// fails (the error printed as `skopos COMMAND: ...`), 2 without a token.
+pub fn with_client<F, Fut>(command: &str, server: Url, work: F) -> u8
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    let Some(client) = Client::from_env(server) else {
+        eprintln!("skopos {command}: set SKOPOS_TOKEN to the agent's API token");
+        return EXIT_INVALID;
+    };
+    let result = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(work(client)),
+        Err(err) => Err(err.to_string()),
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(err) => {
+            eprintln!("skopos {command}: {err}");
+            EXIT_FAILED
+        }
+    }
+}
