@@ -20,7 +20,7 @@ pub struct Collection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Referenced as `@{{vars.NAME}}`; `--var K=V` overrides.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub variables: Map<String, Value>,
     #[serde(default)]
     pub defaults: Defaults,
@@ -34,9 +34,9 @@ pub struct Defaults {
     /// Whole request, connection to last body byte (default 30000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub headers: Map<String, Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Tls::is_default")]
     pub tls: Tls,
     /// Largest response body accepted, after decompression (default 10 MiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,13 +60,19 @@ pub struct Tls {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
     /// Accept any server certificate (testing only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure: bool,
     /// PEM client certificate chain for mutual TLS, with `client_key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_cert: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key: Option<PathBuf>,
+}
+
+impl Tls {
+    pub fn is_default(&self) -> bool {
+        *self == Tls::default()
+    }
 }
 
 /// One HTTP exchange and the checks on its response.
@@ -94,9 +100,9 @@ pub struct Request {
     pub method: String,
     pub url: String,
     /// Appended to the URL, URL-encoded. A list value repeats the parameter.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub query: Map<String, Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub headers: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Body>,
@@ -303,7 +309,7 @@ pub struct Monitor {
     /// Repeat the alert while still failing, e.g. `1h`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remind_every: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<Notifier>,
 }
 
@@ -334,6 +340,6 @@ pub struct ScheduleSpec {
 #[serde(deny_unknown_fields)]
 pub struct Notifier {
     pub plugin: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub config: Map<String, Value>,
 }

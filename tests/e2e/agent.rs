@@ -18,6 +18,8 @@ const TOKEN: &str = "test-token-123";
 struct Agent {
     child: Child,
     base: String,
+    /// The token a first start without `SKOPOS_TOKEN` printed.
+    printed_token: Option<String>,
 }
 
 impl Agent {
@@ -39,10 +41,17 @@ impl Agent {
             .stderr(log)
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect(&line).to_string();
-        Agent { child, base }
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut printed_token = None;
+        loop {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the agent stopped before listening");
+            if line.contains("API token") {
+                printed_token = line.split_whitespace().last().map(str::to_string);
+            } else if let Some(base) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+                return Agent { child, base: base.to_string(), printed_token };
+            }
+        }
     }
 
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
@@ -321,4 +330,112 @@ fn old_runs_and_runs_beyond_keep_runs_are_pruned_in_the_background() {
     assert_eq!(agent.api("GET", &format!("/api/v1/runs/{}", ids[0]), None).0, 404);
     wait_until("the rest to age out", || runs(&agent, "collection=kept").is_empty());
     assert_eq!(agent.api("GET", "/api/v1/collections/kept", None).0, 200, "definitions are never pruned");
+}
+
+#[test]
+fn export_writes_files_that_apply_reads_back_without_loss() {
+    let files = crate::Files::new();
+    let base = server().base();
+    files.write(
+        "shop.yaml",
+        &format!(
+            r#"name: "shop: checkout #1"
+description: |
+  Logs in, then reads the cart.
+  Two lines.
+variables: {{ base: "{base}", retries: 2, ratio: 0.5, flag: "yes" }}
+defaults: {{ timeout_ms: 5000, headers: {{ Accept: application/json }}, cookies: true }}
+steps:
+  - name: login
+    request:
+      method: POST
+      url: "@{{{{vars.base}}}}/login/export"
+      body: {{ json: {{ user: "@{{{{env.SHOP_USER}}}}", password: open-sesame, tags: [a, "1", null] }} }}
+    retry: {{ attempts: 2, delay_ms: 10, backoff: exponential, on: [error, status] }}
+    assert:
+      - {{ source: status, op: in, value: [200, 201] }}
+      - {{ name: a token, source: body, property: token, op: matches, value: "^tok-[0-9]+$" }}
+  - request:
+      url: "@{{{{vars.base}}}}/cart/7"
+      headers: {{ Authorization: "Bearer @{{{{login.body.token}}}}" }}
+    assert: [{{ source: header, property: content-type, op: contains, value: json }}]
+"#
+        ),
+    );
+    files.write(
+        "watch.yaml",
+        "name: watch shop\nschedule: { cron: '*/5 * * * *', tz: Europe/Paris, jitter: 10s }\ncollections: ['shop: checkout #1']\nalert_after: 3\nremind_every: 1h\nnotify:\n  - plugin: webhook\n    config: { url: '@{{env.HOOK}}', headers: { X-Team: checkout } }\n",
+    );
+    let (first_data, second_data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (first, second) = (Agent::start(first_data.path()), Agent::start(second_data.path()));
+    let skopos = |args: &[&str], agent: &Agent| {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.extend(["--server".into(), agent.base.clone()]);
+        files.skopos(&all, &[("SKOPOS_TOKEN", TOKEN)])
+    };
+    assert_eq!(skopos(&["apply", "shop.yaml", "watch.yaml"], &first).code, 0);
+    let outcome = skopos(&["export", "exported"], &first);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert_eq!(outcome.stdout.trim(), "wrote 1 collection(s) and 1 monitor(s) to exported");
+    let mut names: Vec<String> = std::fs::read_dir(files.path().join("exported"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["collection.shop-checkout-1.yaml", "monitor.watch-shop.yaml"]);
+    let validated = files.skopos(&["validate".into(), "exported".into()], &[]);
+    assert_eq!(validated.code, 0, "{}", validated.stderr);
+
+    let outcome = skopos(&["apply", "exported"], &second);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    for path in ["/api/v1/collections/shop%3A%20checkout%20%231", "/api/v1/monitors/watch%20shop"] {
+        let (a, b) = (first.api("GET", path, None).1, second.api("GET", path, None).1);
+        assert!(a["spec"].is_object(), "{a}");
+        assert_eq!(a["spec"], b["spec"], "{path}");
+    }
+    assert_eq!(skopos(&["export", "again"], &first).code, 0);
+    for name in &names {
+        let read = |dir: &str| std::fs::read_to_string(files.path().join(dir).join(name)).unwrap();
+        assert_eq!(read("exported"), read("again"), "exporting is stable");
+    }
+}
+
+#[test]
+fn skopos_token_rotates_through_the_agent_or_in_a_stopped_data_folder() {
+    let data = tempfile::tempdir().unwrap();
+    let files = crate::Files::new();
+    let no_env = [("SKOPOS_TOKEN", "")];
+    let agent = Agent::start_with(data.path(), &[], &no_env);
+    let first = agent.printed_token.clone().expect("a first start prints the token");
+    assert_eq!(agent.call("GET", "/api/v1/monitors", Some(&first), None).0, 200);
+
+    let token = |args: &[&str], token: &str| {
+        let mut all = vec!["token".to_string()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        files.skopos(&all, &[("SKOPOS_TOKEN", token)])
+    };
+    let rotated = token(&["--server", &agent.base], &first);
+    assert_eq!(rotated.code, 0, "{}", rotated.stderr);
+    let second = rotated.stdout.trim().to_string();
+    assert_eq!(agent.call("GET", "/api/v1/monitors", Some(&first), None).0, 401);
+    assert_eq!(agent.call("GET", "/api/v1/monitors", Some(&second), None).0, 200);
+    let refused = token(&["--server", &agent.base], &first);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("bearer token is required"), "{}", refused.stderr);
+
+    let data_dir = data.path().to_str().unwrap();
+    let busy = token(&["--data", data_dir], "");
+    assert_eq!(busy.code, 1);
+    assert!(busy.stderr.contains("use --server"), "{}", busy.stderr);
+    agent.kill_9();
+
+    let offline = token(&["--data", data_dir], "");
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    let third = offline.stdout.trim();
+    let agent = Agent::start_with(data.path(), &[], &no_env);
+    assert_eq!(agent.printed_token, None, "a token exists, so none is made");
+    assert_eq!(agent.call("GET", "/api/v1/monitors", Some(third), None).0, 200);
+    assert_eq!(agent.call("GET", "/api/v1/monitors", Some(&second), None).0, 401);
+    let missing = token(&["--data", "no-such-folder"], "");
+    assert_eq!((missing.code, missing.stderr.contains("no data folder")), (1, true), "{}", missing.stderr);
 }
