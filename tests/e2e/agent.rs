@@ -45,7 +45,11 @@ impl Agent {
         let mut printed_token = None;
         loop {
             let mut line = String::new();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "the agent stopped before listening");
+            if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the agent stopped before listening");
+            }
             if line.contains("API token") {
                 printed_token = line.split_whitespace().last().map(str::to_string);
             } else if let Some(base) = line.split_whitespace().find(|w| w.starts_with("http://")) {
