@@ -31,7 +31,7 @@ impl Agent {
     /// the data folder, for tests that read the agent's log.
     fn start_with(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Agent {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path(data)).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_skopos"))
+        let child = Command::new(env!("CARGO_BIN_EXE_skopos"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(flags)
@@ -41,19 +41,17 @@ impl Agent {
             .stderr(log)
             .spawn()
             .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut printed_token = None;
+        // Dropping the agent kills the process, should it stop before listening.
+        let mut agent = Agent { child, base: String::new(), printed_token: None };
+        let mut stdout = BufReader::new(agent.child.stdout.take().unwrap());
         loop {
             let mut line = String::new();
-            if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the agent stopped before listening");
-            }
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the agent stopped before listening");
             if line.contains("API token") {
-                printed_token = line.split_whitespace().last().map(str::to_string);
+                agent.printed_token = line.split_whitespace().last().map(str::to_string);
             } else if let Some(base) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-                return Agent { child, base: base.to_string(), printed_token };
+                agent.base = base.to_string();
+                return agent;
             }
         }
     }
