@@ -11,7 +11,6 @@
 //!
 //! Pass scenario names to run only some: `cargo bench -p skopos --bench run -- sequential`.
 
-use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,9 +19,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::{Request, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+
+mod common;
+
+use common::{machine, skopos, start_server};
 
 const SEQUENTIAL_STEPS: usize = 20_000;
 const PARALLEL_COLLECTIONS: usize = 64;
@@ -35,7 +37,7 @@ fn main() {
     let fast = start_server(Duration::ZERO);
     let slow = start_server(Duration::from_millis(200));
     let dir = tempfile::tempdir().unwrap();
-    println!("machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    println!("machine: {}", machine());
     if runs("slow") {
         slow_scenario(dir.path(), slow);
     }
@@ -223,23 +225,8 @@ fn rusage_children(usage: &mut libc::rusage) -> i32 {
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage) }
 }
 
-fn skopos() -> &'static str {
-    env!("CARGO_BIN_EXE_skopos")
-}
-
 fn on_path(tool: &str) -> bool {
     Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default()
 }
 
 /// The same requests from a bare hyper HTTP/1.1 client on one connection: what any Rust
@@ -262,36 +249,4 @@ fn raw_client_loop(server: SocketAddr, requests: usize) -> f64 {
         }
         start.elapsed().as_secs_f64()
     })
-}
-
-/// A keep-alive HTTP/1.1 server answering every request with a small JSON body after `delay`.
-fn start_server(delay: Duration) -> SocketAddr {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            sender.send(listener.local_addr().unwrap()).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |_: Request<hyper::body::Incoming>| async move {
-                        if !delay.is_zero() {
-                            tokio::time::sleep(delay).await;
-                        }
-                        Ok::<_, Infallible>(
-                            Response::builder()
-                                .header("content-type", "application/json")
-                                .body(Full::new(Bytes::from_static(br#"{"id":1,"token":"abc","items":[{"qty":2}]}"#)))
-                                .unwrap(),
-                        )
-                    });
-                    let _ =
-                        auto::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(stream), service).await;
-                });
-            }
-        });
-    });
-    receiver.recv().unwrap()
 }

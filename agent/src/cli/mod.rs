@@ -51,6 +51,9 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|command| command == "serve") {
+        serve::prefer_small_pages();
+    }
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => run::run(args),

@@ -36,6 +36,14 @@ fn parse_period(text: &str) -> Result<std::time::Duration, String> {
     crate::schedule::parse_duration(text)
 }
 
+/// The allocator asks for transparent huge pages, which suit a short `skopos run`; in a
+/// long-lived agent they hold 2 MiB for every touched 4 KiB (idle RSS 48 MiB instead of 12).
+/// Called first thing in `main`, before the allocator has touched much.
+pub fn prefer_small_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 pub fn serve(args: ServeArgs) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

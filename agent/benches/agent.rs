@@ -1,0 +1,335 @@
+//! `cargo bench -p skopos --bench agent`: the agent (`skopos serve`) against its targets.
+//!
+//! Scenarios (all on 127.0.0.1, the API under test started here):
+//! - `startup`: time from spawn to listening on an empty data folder, and idle RSS.
+//! - `history`: 1,000,000 stored runs; "latest 50 runs of a collection" from the store and
+//!   through `GET /api/v1/runs`.
+//! - `monitors`: 10,000 monitors every minute with `jitter: 1m`, each running a one-step
+//!   collection against a zero-delay server, for three minutes: lag from due time to start
+//!   (p50/p99/max), CPU share and peak RSS.
+//! - `burst`: the same without jitter, so all 10,000 fall due at the same instant.
+//!
+//! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
+//! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+use skopos::model::{Collection, Monitor};
+use skopos::store::{RunQuery, RunRecord, RunStatus, Store};
+
+use common::{machine, skopos, start_server};
+
+const TOKEN: &str = "bench-token";
+
+fn main() {
+    let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let runs = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
+    println!("machine: {}", machine());
+    let server = start_server(Duration::ZERO);
+    if runs("startup") {
+        startup();
+    }
+    if runs("history") {
+        history(server);
+    }
+    let minutes: u64 = std::env::var("SKOPOS_BENCH_MINUTES").ok().and_then(|m| m.parse().ok()).unwrap_or(3);
+    if runs("monitors") {
+        monitors(server, 10_000, Some("1m"), minutes);
+    }
+    if runs("burst") {
+        monitors(server, 10_000, None, minutes);
+    }
+}
+
+/// A running `skopos serve`, stopped with SIGINT (its graceful shutdown) when dropped.
+struct Agent {
+    child: Child,
+    address: SocketAddr,
+    /// From spawn to the "listening" line.
+    startup: Duration,
+}
+
+impl Agent {
+    fn start(data: &Path) -> Agent {
+        let start = Instant::now();
+        let mut child = Command::new(skopos())
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("SKOPOS_TOKEN", TOKEN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let startup = start.elapsed();
+        let address = line.split_whitespace().find_map(|w| w.strip_prefix("http://")).expect(&line).parse().unwrap();
+        Agent { child, address, startup }
+    }
+
+    /// `(VmRSS, VmHWM)` in MiB.
+    fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let field = |name: &str| {
+            let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+            line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// User + system CPU seconds so far.
+    fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the command name, which is in parentheses: utime and stime are 14 and 15.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split_whitespace().collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / 100.0
+    }
+
+    fn stop(mut self) {
+        signal_interrupt(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(unsafe_code)]
+fn signal_interrupt(pid: u32) {
+    // SAFETY: kill(2) with a pid we spawned and a standard signal has no memory effects.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGINT);
+    }
+}
+
+fn startup() {
+    let mut first = Vec::new();
+    let mut again = Vec::new();
+    let mut idle = Vec::new();
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let agent = Agent::start(dir.path());
+        first.push(agent.startup);
+        agent.stop();
+        let agent = Agent::start(dir.path());
+        again.push(agent.startup);
+        std::thread::sleep(Duration::from_secs(2));
+        idle.push(agent.memory().0);
+        agent.stop();
+    }
+    let ms = |d: &Vec<Duration>| {
+        let mut v: Vec<f64> = d.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        v.sort_by(f64::total_cmp);
+        format!("median {:.1} ms, max {:.1} ms", v[v.len() / 2], v[v.len() - 1])
+    };
+    idle.sort_by(f64::total_cmp);
+    println!("startup: first start (creates the store) {}; restart {}", ms(&first), ms(&again));
+    println!("startup: idle RSS, no monitors: median {:.1} MiB, max {:.1} MiB", idle[idle.len() / 2], idle[9]);
+}
+
+fn collection(name: &str, server: SocketAddr, path: &str) -> Collection {
+    serde_json::from_value(json!({
+        "name": name,
+        "steps": [{"name": "get", "request": {"url": format!("http://{server}{path}")},
+                   "assert": [{"source": "status", "op": "eq", "value": 200}]}]
+    }))
+    .unwrap()
+}
+
+fn history(server: SocketAddr) {
+    const COLLECTIONS: usize = 1_000;
+    const RUNS: usize = 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // A real report, from a real run, stored a million times over.
+    let plan = skopos::plan::compile_stored(&collection("history", server, "/item/1")).unwrap();
+    let context = skopos::runner::RunContext::new(Default::default());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let report = runtime.block_on(skopos::runner::run_collection(&plan, &context));
+    let record_bytes = serde_json::to_vec(&report).unwrap().len();
+    let start = Instant::now();
+    let first = Utc::now() - TimeDelta::days(30);
+    for n in 0..RUNS {
+        let at = first + TimeDelta::milliseconds(n as i64 * 2_592);
+        store.insert_run(record(&format!("col-{:04}", n % COLLECTIONS), at, report.clone())).unwrap();
+    }
+    store.flush().unwrap();
+    let inserting = start.elapsed().as_secs_f64();
+    println!(
+        "history: stored {RUNS} runs ({record_bytes}-byte reports) over {COLLECTIONS} collections in {inserting:.1} s ({:.0} runs/s); data folder {:.0} MiB",
+        RUNS as f64 / inserting,
+        folder_mib(dir.path())
+    );
+    let mut latencies = Vec::new();
+    for n in 0..10_000 {
+        let query = RunQuery {
+            collection_id: Some(format!("col-{:04}", (n * 7919) % COLLECTIONS)),
+            limit: 50,
+            ..Default::default()
+        };
+        let start = Instant::now();
+        let page = store.runs(&query).unwrap();
+        latencies.push(start.elapsed());
+        assert_eq!(page.runs.len(), 50);
+    }
+    println!("history: latest 50 runs of a collection, from the store: {}", percentiles(&mut latencies));
+    drop(store);
+
+    let agent = Agent::start(dir.path());
+    println!("history: agent start-up on the 1,000,000-run store: {:.1} ms", agent.startup.as_secs_f64() * 1000.0);
+    let mut latencies = runtime.block_on(api_latencies(agent.address, COLLECTIONS));
+    println!(
+        "history: GET /api/v1/runs?collection=X&limit=50 (one keep-alive connection): {}",
+        percentiles(&mut latencies)
+    );
+    agent.stop();
+}
+
+fn record(collection_id: &str, at: DateTime<Utc>, report: skopos::report::CollectionReport) -> RunRecord {
+    RunRecord {
+        id: String::new(),
+        collection_id: collection_id.to_string(),
+        collection: collection_id.to_string(),
+        monitor_id: None,
+        monitor: None,
+        status: RunStatus::Passed,
+        started_at: at,
+        due_at: None,
+        duration_ms: report.duration_ms,
+        report: Some(report),
+    }
+}
+
+async fn api_latencies(address: SocketAddr, collections: usize) -> Vec<Duration> {
+    use http_body_util::{BodyExt, Full};
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.unwrap();
+    tokio::spawn(connection);
+    let mut latencies = Vec::new();
+    for n in 0..2_000 {
+        let uri = format!("/api/v1/runs?collection=col-{:04}&limit=50", (n * 7919) % collections);
+        let request = hyper::Request::builder()
+            .uri(uri)
+            .header("host", "127.0.0.1")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(Full::new(bytes::Bytes::new()))
+            .unwrap();
+        let start = Instant::now();
+        sender.ready().await.unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        latencies.push(start.elapsed());
+        assert!(body.len() > 1000);
+    }
+    latencies
+}
+
+fn monitors(server: SocketAddr, count: usize, jitter: Option<&str>, minutes: u64) {
+    let label = if jitter.is_some() { "monitors" } else { "burst" };
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        for n in 0..count {
+            let name = format!("c{n:05}");
+            store.collections.put(None, collection(&name, server, &format!("/item/{n}"))).unwrap();
+            let mut schedule = json!({"every": "1m"});
+            if let Some(jitter) = jitter {
+                schedule["jitter"] = json!(jitter);
+            }
+            let monitor: Monitor = serde_json::from_value(
+                json!({"name": format!("m{n:05}"), "schedule": schedule, "collections": [name]}),
+            )
+            .unwrap();
+            store.monitors.put(None, monitor).unwrap();
+        }
+        store.flush().unwrap();
+    }
+    let agent = Agent::start(dir.path());
+    println!(
+        "{label}: {count} monitors every 1m (jitter {}); agent start-up {:.0} ms",
+        jitter.unwrap_or("none"),
+        agent.startup.as_secs_f64() * 1000.0
+    );
+    // The first minute fills caches and connections; measure the ones after it.
+    std::thread::sleep(Duration::from_secs(60));
+    let (window_start, cpu_start) = (Utc::now(), agent.cpu_seconds());
+    let wall = Instant::now();
+    std::thread::sleep(Duration::from_secs(60 * minutes));
+    let cpu = agent.cpu_seconds() - cpu_start;
+    let seconds = wall.elapsed().as_secs_f64();
+    let (rss, peak) = agent.memory();
+    agent.stop();
+
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let (mut lags, mut skipped, mut failed) = (Vec::new(), 0, 0);
+    let mut query = RunQuery { since: Some(window_start), limit: 1000, ..Default::default() };
+    loop {
+        let page = store.runs(&query).unwrap();
+        for run in &page.runs {
+            match run.status {
+                RunStatus::Skipped => skipped += 1,
+                RunStatus::Failed => failed += 1,
+                RunStatus::Passed => {}
+            }
+            if let Some(due) = run.due_at.filter(|due| *due >= window_start) {
+                lags.push((run.started_at - due).to_std().unwrap_or_default());
+            }
+        }
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    let expected = count as f64 * seconds / 60.0;
+    println!(
+        "{label}: {} runs in {seconds:.0} s (expected ~{expected:.0}), {failed} failed, {skipped} skipped",
+        lags.len()
+    );
+    println!("{label}: lag from due time to start: {}", percentiles(&mut lags));
+    println!(
+        "{label}: CPU {:.1} % of one core ({:.1} % of the machine); RSS at the end {rss:.0} MiB, peak {peak:.0} MiB",
+        100.0 * cpu / seconds,
+        100.0 * cpu / seconds / std::thread::available_parallelism().map_or(1, |n| n.get()) as f64
+    );
+}
+
+fn percentiles(samples: &mut [Duration]) -> String {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0;
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
+        at(0.5),
+        at(0.99),
+        samples[samples.len() - 1].as_secs_f64() * 1000.0,
+        samples.len()
+    )
+}
+
+fn folder_mib(dir: &Path) -> f64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        for entry in std::fs::read_dir(path).unwrap().flatten() {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() { stack.push(entry.path()) } else { total += meta.len() }
+        }
+    }
+    total as f64 / (1024.0 * 1024.0)
+}
