@@ -311,6 +311,9 @@ fn monitors(server: SocketAddr, count: usize, jitter: Option<&str>, minutes: u64
 }
 
 fn percentiles(samples: &mut [Duration]) -> String {
+    if samples.is_empty() {
+        return "no samples".into();
+    }
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0;
     format!(

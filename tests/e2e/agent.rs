@@ -27,8 +27,8 @@ impl Agent {
         Agent::start_with(data, &[], &[])
     }
 
-    /// With extra `serve` flags and environment; standard error goes to `agent.log` beside
-    /// the data folder, for tests that read the agent's log.
+    /// With extra `serve` flags and environment; standard error goes to `agent.log` in the
+    /// data folder, for tests that read the agent's log.
     fn start_with(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Agent {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path(data)).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_skopos"))
@@ -92,8 +92,9 @@ impl Drop for Agent {
     }
 }
 
+/// Inside the data folder, so it goes with it; sled ignores files it does not know.
 fn log_path(data: &Path) -> std::path::PathBuf {
-    data.with_extension("log")
+    data.join("agent.log")
 }
 
 fn collection(name: &str, path: &str) -> Value {

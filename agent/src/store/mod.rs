@@ -12,6 +12,7 @@ pub use notifications::{Delivery, NotificationRecord};
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::model::{Collection, Monitor};
 
@@ -28,6 +29,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the data folder was written by a newer Skopos (schema {found}; this build knows up to {SCHEMA_VERSION})")]
     TooNew { found: u32 },
+    #[error("store: a flush did not finish ({0})")]
+    FlushInterrupted(String),
     #[error("no {kind} `{key}`")]
     NotFound { kind: &'static str, key: String },
     #[error("another {kind} (`{id}`) is already named `{name}`")]
@@ -50,6 +53,16 @@ pub struct Store {
     runs: runs::Runs,
     status: status::Status,
     notifications: sled::Tree,
+    durability: Durability,
+}
+
+/// Group commit for [`Store::durable`]: one flush at a time, and a caller is done as soon as
+/// any flush that began after its call has finished.
+#[derive(Default)]
+struct Durability {
+    started: AtomicU64,
+    finished: AtomicU64,
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl Store {
@@ -63,6 +76,7 @@ impl Store {
             runs: runs::Runs::open(&db)?,
             status: status::Status::open(&db)?,
             notifications: db.open_tree("notifications")?,
+            durability: Durability::default(),
             db,
         })
     }
@@ -83,9 +97,23 @@ impl Store {
         Ok(())
     }
 
-    /// [`Store::flush`] without blocking the thread; concurrent callers share one flush.
+    /// [`Store::flush`] without blocking the thread. Many callers at once share a few flushes
+    /// (the scheduler fires thousands of monitors in the same instant). sled's own
+    /// `flush_async` deadlocks when called concurrently (sled issue 1308, fixed only in its
+    /// unreleased main branch), so this runs the blocking flush on tokio's blocking pool.
     pub async fn durable(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await?;
+        let Durability { started, finished, turn } = &self.durability;
+        let needed = started.load(Ordering::SeqCst) + 1;
+        let _turn = turn.lock().await;
+        if finished.load(Ordering::SeqCst) >= needed {
+            return Ok(());
+        }
+        let number = started.fetch_add(1, Ordering::SeqCst) + 1;
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| StoreError::FlushInterrupted(e.to_string()))??;
+        finished.store(number, Ordering::SeqCst);
         Ok(())
     }
 }

@@ -135,3 +135,32 @@ fn pruning_keeps_recent_runs_and_at_most_n_per_collection() {
         store.runs(&RunQuery { monitor_id: Some("m1".into()), limit: 100, ..RunQuery::default() }).unwrap();
     assert_eq!(by_monitor.runs.len(), 8, "the monitor index is pruned too");
 }
+
+/// sled's `flush_async` deadlocked an agent firing 10,000 monitors at once; `durable` must
+/// not, and every run written before it returns must be there after a reopen.
+#[test]
+fn thousands_of_writers_waiting_for_durability_at_once_all_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+    // On its own thread: a deadlock blocks the runtime's workers, so only a watcher outside
+    // them can notice it.
+    let (done, finished) = std::sync::mpsc::channel();
+    let writers = store.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
+        runtime.block_on(async {
+            let all = (0..2_000).map(|n| {
+                let store = writers.clone();
+                tokio::spawn(async move {
+                    store.insert_run(run(&format!("c{}", n % 10), Some("m"), minute(n), RunStatus::Passed)).unwrap();
+                    store.durable().await.unwrap();
+                })
+            });
+            futures_util::future::join_all(all).await;
+        });
+        let _ = done.send(());
+    });
+    assert!(finished.recv_timeout(std::time::Duration::from_secs(60)).is_ok(), "durable() hung");
+    let page = store.runs(&RunQuery { collection_id: Some("c3".into()), limit: 1000, ..Default::default() }).unwrap();
+    assert_eq!(page.runs.len(), 200);
+}
