@@ -43,11 +43,14 @@ struct Inner {
     alerts: AlertSink,
     monitors: Mutex<HashMap<String, Entry>>,
     changed: Notify,
+    /// Threads storing results at once (sled serializes transactions anyway).
+    writers: tokio::sync::Semaphore,
 }
 
 impl Scheduler {
     pub fn new(store: Arc<Store>, context: Arc<RunContext>, alerts: AlertSink) -> Scheduler {
-        let inner = Inner { store, context, alerts, monitors: Mutex::default(), changed: Notify::new() };
+        let writers = tokio::sync::Semaphore::new(2);
+        let inner = Inner { store, context, alerts, monitors: Mutex::default(), changed: Notify::new(), writers };
         Scheduler { inner: Arc::new(inner) }
     }
 
@@ -123,22 +126,44 @@ impl Scheduler {
             .collections
             .iter()
             .map(|(id, plan)| async move { (id, plan, run_collection(plan, context).await) });
-        let results = futures_util::future::join_all(runs).await;
-        for (collection_id, plan, report) in results {
-            let status = if report.passed { RunStatus::Passed } else { RunStatus::Failed };
-            let started_at = DateTime::parse_from_rfc3339(&report.started_at).map_or(due_at, |t| t.with_timezone(&Utc));
-            let record = self.record(&scheduled, collection_id, plan, status, (due_at, started_at), Some(report));
-            if let Err(err) = self.settle(&scheduled, collection_id, plan, record) {
-                eprintln!("skopos: cannot store a run of `{}`: {err}", scheduled.monitor.name);
-            }
-        }
-        if let Err(err) = store.set_last_run(&scheduled.id, due_at) {
-            eprintln!("skopos: cannot store when `{}` ran: {err}", scheduled.monitor.name);
+        let reports: Vec<_> = futures_util::future::join_all(runs)
+            .await
+            .into_iter()
+            .map(|(collection_id, plan, report)| (collection_id.clone(), plan.clone(), report))
+            .collect();
+        // Storing is blocking work (sled): off the async workers, which stay free to start
+        // the other runs that fell due at the same instant, on at most two threads.
+        let (this, monitor) = (self.clone(), scheduled.clone());
+        let permit = self.inner.writers.acquire().await;
+        let stored = tokio::task::spawn_blocking(move || this.store_results(&monitor, due_at, reports)).await;
+        drop(permit);
+        if let Err(err) = stored {
+            eprintln!("skopos: storing the runs of `{}` stopped: {err}", scheduled.monitor.name);
         }
         if let Err(err) = store.durable().await {
             eprintln!("skopos: cannot write the runs of `{}` to disk: {err}", scheduled.monitor.name);
         }
         running.store(false, Ordering::Release);
+    }
+
+    /// Stores a firing's runs and the monitor's last-run time.
+    fn store_results(
+        &self,
+        scheduled: &ScheduledMonitor,
+        due_at: DateTime<Utc>,
+        reports: Vec<(String, Arc<Plan>, crate::report::CollectionReport)>,
+    ) {
+        for (collection_id, plan, report) in reports {
+            let status = if report.passed { RunStatus::Passed } else { RunStatus::Failed };
+            let started_at = DateTime::parse_from_rfc3339(&report.started_at).map_or(due_at, |t| t.with_timezone(&Utc));
+            let record = self.record(scheduled, &collection_id, &plan, status, (due_at, started_at), Some(report));
+            if let Err(err) = self.settle(scheduled, &collection_id, &plan, record) {
+                eprintln!("skopos: cannot store a run of `{}`: {err}", scheduled.monitor.name);
+            }
+        }
+        if let Err(err) = self.inner.store.set_last_run(&scheduled.id, due_at) {
+            eprintln!("skopos: cannot store when `{}` ran: {err}", scheduled.monitor.name);
+        }
     }
 
     /// Stores a finished run, moves the alert state on, and reports a transition.
