@@ -9,6 +9,7 @@ pub mod model;
 pub mod notify;
 pub mod path;
 pub mod plan;
+pub mod plugins;
 pub mod report;
 pub mod response;
 pub mod runner;

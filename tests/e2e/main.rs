@@ -3,6 +3,7 @@
 mod agent;
 mod cli;
 mod flows;
+mod plugins;
 mod server;
 mod tls;
 mod transport;

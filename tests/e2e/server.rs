@@ -353,6 +353,14 @@ async fn route(request: Request<Incoming>, state: Shared) -> Result<Response<Bod
             let status = state.statuses.lock().unwrap().get(*key).copied().unwrap_or(200);
             json_response(StatusCode::from_u16(status).unwrap(), json!({"status": status}))
         }
+        ("GET", ["jwt", seconds]) => {
+            use base64::Engine;
+            let exp = chrono::Utc::now().timestamp() + seconds.parse::<i64>().unwrap_or(0);
+            let encode = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+            let token =
+                format!("{}.{}.c2ln", encode(json!({"alg": "none"})), encode(json!({"exp": exp, "iss": "e2e"})));
+            json_response(StatusCode::OK, json!({"access_token": token}))
+        }
         ("GET", ["count", key]) => json_response(StatusCode::OK, json!({"n": hit(format!("count/{key}"))})),
         _ => json_response(StatusCode::NOT_FOUND, json!({"error": "not found", "path": path})),
     };

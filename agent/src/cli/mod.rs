@@ -50,6 +50,26 @@ enum Command {
     },
 }
 
+/// Loads the plugins in `dir`, printing those that could not load; an unreadable folder is
+/// an error.
+fn load_plugins(dir: &std::path::Path) -> Result<std::sync::Arc<dyn crate::assert::AssertionPlugins>, String> {
+    use crate::plugins::{Limits, PluginHost};
+    let (host, problems) = PluginHost::load_dir(dir, Limits::default()).map_err(|e| e.to_string())?;
+    for problem in problems {
+        eprintln!("skopos: {problem} (left out)");
+    }
+    for plugin in host.plugins() {
+        eprintln!(
+            "skopos: loaded {} plugin `{}` {} from {}",
+            plugin.kind,
+            plugin.name,
+            plugin.version,
+            plugin.file.display()
+        );
+    }
+    Ok(std::sync::Arc::new(host))
+}
+
 pub fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|command| command == "serve") {
         serve::prefer_small_pages();

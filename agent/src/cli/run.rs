@@ -31,6 +31,9 @@ pub struct RunArgs {
     /// Print only failing collections and the summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Load Wasm assertion plugins (`.wasm` components) from this folder.
+    #[arg(long, value_name = "DIR")]
+    plugins: Option<PathBuf>,
 }
 
 pub fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -98,7 +101,17 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     };
-    let context = Arc::new(RunContext::new(std::env::vars().collect()));
+    let mut context = RunContext::new(std::env::vars().collect());
+    if let Some(dir) = &args.plugins {
+        match super::load_plugins(dir) {
+            Ok(plugins) => context.plugins = plugins,
+            Err(problem) => {
+                eprintln!("skopos: {problem}");
+                return EXIT_INVALID;
+            }
+        }
+    }
+    let context = Arc::new(context);
     let reports = runner::run_all(loaded.plans, context, args.concurrency, Arc::new(printer));
     if let Some(bar) = progress {
         bar.finish_and_clear();

@@ -27,6 +27,9 @@ pub struct ServeArgs {
     /// Keep at most this many runs per collection.
     #[arg(long, default_value_t = 10_000)]
     keep_runs: usize,
+    /// Load Wasm plugins (`.wasm` components) from this folder.
+    #[arg(long, value_name = "DIR")]
+    plugins: Option<PathBuf>,
     /// How often old runs are looked for and deleted.
     #[arg(long, default_value = "1m", value_parser = parse_period)]
     prune_every: std::time::Duration,
@@ -67,7 +70,11 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     if let Some(new_token) = new_token {
         println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
-    let context = Arc::new(RunContext::new(std::env::vars().collect()));
+    let mut context = RunContext::new(std::env::vars().collect());
+    if let Some(dir) = &args.plugins {
+        context.plugins = super::load_plugins(dir)?;
+    }
+    let context = Arc::new(context);
     let notifications = Arc::new(Notifications::new(store.clone(), context.env.clone()));
     let scheduler = Scheduler::new(store.clone(), context.clone(), notifications.sink());
     let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token });
