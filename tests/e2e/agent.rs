@@ -15,7 +15,7 @@ use crate::{server, unique};
 const TOKEN: &str = "test-token-123";
 
 /// A running agent, killed when dropped.
-struct Agent {
+pub struct Agent {
     child: Child,
     base: String,
     /// The token a first start without `SKOPOS_TOKEN` printed.
@@ -29,7 +29,7 @@ impl Agent {
 
     /// With extra `serve` flags and environment; standard error goes to `agent.log` in the
     /// data folder, for tests that read the agent's log.
-    fn start_with(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Agent {
+    pub fn start_with(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Agent {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path(data)).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_skopos"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
@@ -75,7 +75,7 @@ impl Agent {
         })
     }
 
-    fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         self.call(method, path, Some(TOKEN), body)
     }
 

@@ -1,6 +1,6 @@
 //! End-to-end tests: the real `skopos` binary against a real local API server.
 
-mod agent;
+pub mod agent;
 mod cli;
 mod flows;
 mod plugins;

@@ -1,5 +1,8 @@
 //! Wasm assertion plugins built from `plugins/`, loaded by `skopos run --plugins DIR`.
 
+use serde_json::json;
+
+use crate::agent::Agent;
 use crate::{Files, server};
 
 #[test]
@@ -35,4 +38,30 @@ fn a_wasm_assertion_plugin_judges_a_step() {
 
     let missing = files.run(&["token.yaml", "--plugins", "no-such-folder"], &[]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
+}
+
+#[test]
+fn the_agent_lists_its_plugins_and_runs_them() {
+    let data = tempfile::tempdir().unwrap();
+    let plugins = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        skopos::plugins::first_party_plugins().unwrap().join("jwt_expiry.wasm"),
+        plugins.path().join("jwt.wasm"),
+    )
+    .unwrap();
+    let agent = Agent::start_with(data.path(), &["--plugins", plugins.path().to_str().unwrap()], &[]);
+    let collection = json!({"name": "token", "steps": [{"request": {"url": format!("{}/jwt/30", server().base())},
+        "assert": [{"source": "body", "op": "plugin", "plugin": "jwt-expiry",
+                    "value": {"from": "body.access_token", "min_valid_seconds": 300}}]}]});
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
+    let (_, run) = agent.api("POST", "/api/v1/collections/token/run", None);
+    let assertion = &run["report"]["steps"][0]["assertions"][0];
+    assert_eq!(run["status"], "failed", "{run}");
+    assert!(assertion["message"].as_str().unwrap().contains("wanted at least 300 s"), "{assertion}");
+    let (status, listed) = agent.api("GET", "/api/v1/plugins", None);
+    assert_eq!(status, 200);
+    let plugin = &listed["plugins"][0];
+    assert_eq!((plugin["name"].as_str(), plugin["kind"].as_str()), (Some("jwt-expiry"), Some("assertion")), "{listed}");
+    assert_eq!((plugin["calls"].as_u64(), plugin["errors"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(plugin["config_schema"]["required"], json!(["from"]));
 }

@@ -18,6 +18,8 @@ pub struct Agent {
     pub scheduler: Scheduler,
     pub context: Arc<RunContext>,
     pub token: Token,
+    /// Loaded with `--plugins DIR`.
+    pub plugins: Option<Arc<crate::plugins::PluginHost>>,
 }
 
 impl Agent {

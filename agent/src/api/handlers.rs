@@ -269,3 +269,9 @@ pub fn rotate_token(agent: &Agent) -> Reply_ {
     })?;
     json(StatusCode::OK, &serde_json::json!({ "token": token }))
 }
+
+/// `GET /api/v1/plugins`: loaded plugins with their kind, version, settings schema and health.
+pub fn list_plugins(agent: &Agent) -> Reply_ {
+    let plugins = agent.plugins.as_ref().map(|host| host.status()).unwrap_or_default();
+    json(StatusCode::OK, &serde_json::json!({ "plugins": plugins }))
+}

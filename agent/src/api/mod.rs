@@ -173,6 +173,11 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
                 respond(handlers::list_notifications(&agent, &params))
             })
             .boxed(),
+        warp::path!("api" / "v1" / "plugins")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| respond(handlers::list_plugins(&agent)))
+            .boxed(),
         warp::path!("api" / "v1" / "token")
             .and(warp::post())
             .and(a)

@@ -17,7 +17,7 @@ fn agent(env_token: Option<&str>) -> (tempfile::TempDir, Arc<Agent>, Option<Stri
     let (token, made) = Token::load(&store, env_token.map(str::to_string)).unwrap();
     let context = Arc::new(RunContext::new(HashMap::new()));
     let scheduler = Scheduler::new(store.clone(), context.clone(), Arc::new(|_, _: &[crate::model::Notifier]| {}));
-    (dir, Arc::new(Agent { store, scheduler, context, token }), made)
+    (dir, Arc::new(Agent { store, scheduler, context, token, plugins: None }), made)
 }
 
 async fn call(agent: &Arc<Agent>, method: &str, path: &str, token: &str) -> (u16, Value) {

@@ -52,7 +52,7 @@ enum Command {
 
 /// Loads the plugins in `dir`, printing those that could not load; an unreadable folder is
 /// an error.
-fn load_plugins(dir: &std::path::Path) -> Result<std::sync::Arc<dyn crate::assert::AssertionPlugins>, String> {
+fn load_plugins(dir: &std::path::Path) -> Result<std::sync::Arc<crate::plugins::PluginHost>, String> {
     use crate::plugins::{Limits, PluginHost};
     let (host, problems) = PluginHost::load_dir(dir, Limits::default()).map_err(|e| e.to_string())?;
     for problem in problems {

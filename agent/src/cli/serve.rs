@@ -71,13 +71,17 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let mut context = RunContext::new(std::env::vars().collect());
-    if let Some(dir) = &args.plugins {
-        context.plugins = super::load_plugins(dir)?;
+    let plugins = match &args.plugins {
+        Some(dir) => Some(super::load_plugins(dir)?),
+        None => None,
+    };
+    if let Some(plugins) = &plugins {
+        context.plugins = plugins.clone();
     }
     let context = Arc::new(context);
     let notifications = Arc::new(Notifications::new(store.clone(), context.env.clone()));
     let scheduler = Scheduler::new(store.clone(), context.clone(), notifications.sink());
-    let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token });
+    let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token, plugins });
     agent.schedule_all().map_err(|e| e.error)?;
     tokio::spawn(scheduler.run());
     tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs, args.prune_every));

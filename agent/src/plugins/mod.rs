@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -66,6 +66,26 @@ pub struct LoadError {
 struct Assertion {
     pre: bindings::AssertionPre<Sandbox>,
     info: PluginInfo,
+    health: Mutex<Health>,
+}
+
+/// How a plugin has fared since the agent started.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Health {
+    pub calls: u64,
+    /// Calls that crashed, timed out, ran out of memory or returned an error.
+    pub errors: u64,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A plugin and how it has fared, for `GET /api/v1/plugins`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PluginStatus {
+    #[serde(flatten)]
+    pub info: PluginInfo,
+    #[serde(flatten)]
+    pub health: Health,
 }
 
 /// Every loaded plugin, by name.
@@ -126,12 +146,18 @@ impl PluginHost {
         if let Some(other) = self.assertions.get(&described.name) {
             return Err(format!("`{}` is already loaded from {}", described.name, other.info.file.display()));
         }
-        self.assertions.insert(described.name, Assertion { pre, info });
+        self.assertions.insert(described.name, Assertion { pre, info, health: Mutex::default() });
         Ok(())
     }
 
     pub fn plugins(&self) -> impl Iterator<Item = &PluginInfo> {
         self.assertions.values().map(|a| &a.info)
+    }
+
+    /// Every plugin with its health, by name.
+    pub fn status(&self) -> Vec<PluginStatus> {
+        let health = |a: &Assertion| a.health.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        self.assertions.values().map(|a| PluginStatus { info: a.info.clone(), health: health(a) }).collect()
     }
 }
 
@@ -196,12 +222,22 @@ impl AssertionPlugins for PluginHost {
         let limits = self.limits;
         // A thread of its own: WASI's blocking calls start their own Tokio runtime, which
         // cannot happen on a thread that already runs one.
-        let verdict = std::thread::scope(|scope| {
+        let outcome = std::thread::scope(|scope| {
             scope
                 .spawn(|| call(&assertion.pre, limits, |plugin, store| plugin.call_check(store, &input, &expected)))
                 .join()
                 .unwrap_or_else(|_| Err("the plugin host panicked".into()))
-        })??;
+        })
+        .and_then(|checked| checked);
+        let mut health = assertion.health.lock().unwrap_or_else(|e| e.into_inner());
+        health.calls += 1;
+        if let Err(error) = &outcome {
+            health.errors += 1;
+            health.last_error = Some(error.clone());
+            health.last_error_at = Some(chrono::Utc::now());
+        }
+        drop(health);
+        let verdict = outcome?;
         Ok(PluginVerdict {
             passed: verdict.passed,
             actual: verdict.actual.map(|text| serde_json::from_str(&text).unwrap_or(Value::String(text))),

@@ -90,6 +90,10 @@ fn a_plugin_that_loops_hoards_memory_or_panics_fails_alone() {
     // Nothing of the host is visible from inside: no environment, files or sockets.
     let seen = evaluate("env").unwrap().actual.unwrap();
     assert_eq!(seen, json!({"vars": "0", "root": "false", "etc_passwd": "false", "tcp": "false"}));
+    let status = host.status();
+    let misbehaving = status.iter().find(|s| s.info.name == "misbehaving").unwrap();
+    assert_eq!((misbehaving.health.calls, misbehaving.health.errors), (4, 3));
+    assert!(misbehaving.health.last_error.as_deref().unwrap().starts_with("crashed"));
     // And the plugin, and the others, still work.
     assert!(evaluate("fine").unwrap().passed);
     let value = json!({"from": "body.token"});
