@@ -8,6 +8,8 @@
 //!   collection against a zero-delay server, for three minutes: lag from due time to start
 //!   (p50/p99/max), CPU share and peak RSS.
 //! - `burst`: the same without jitter, so all 10,000 fall due at the same instant.
+//! - `plugins`: one call of the `jwt-expiry` assertion plugin (fresh instance from its
+//!   `InstancePre`, the call, teardown), p50/p99; and the same check's cost without it.
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
 //! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
@@ -47,6 +49,9 @@ fn main() {
     }
     if runs("burst") {
         monitors(server, 10_000, None, minutes);
+    }
+    if runs("plugins") {
+        plugins();
     }
 }
 
@@ -335,4 +340,39 @@ fn folder_mib(dir: &Path) -> f64 {
         }
     }
     total as f64 / (1024.0 * 1024.0)
+}
+
+fn plugins() {
+    use skopos::assert::AssertionPlugins;
+    use skopos::plugins::{Limits, PluginHost, first_party_plugins};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(first_party_plugins().unwrap().join("jwt_expiry.wasm"), dir.path().join("jwt.wasm")).unwrap();
+    let start = Instant::now();
+    let (host, problems) = PluginHost::load_dir(dir.path(), Limits::default()).unwrap();
+    assert!(problems.is_empty());
+    println!("plugins: loading (compiling) jwt-expiry: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+    // An unsigned JWT expiring in an hour, in a small JSON body.
+    let claims = format!(r#"{{"exp":{},"iss":"bench"}}"#, Utc::now().timestamp() + 3600);
+    use base64::Engine;
+    let encode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    let body = format!(r#"{{"token":"{}.{}.c2ln"}}"#, encode(r#"{"alg":"none"}"#), encode(&claims));
+    let response = skopos::response::Response::new(
+        200,
+        Default::default(),
+        bytes::Bytes::from(body),
+        Duration::from_millis(3),
+        None,
+    );
+    let value = json!({"from": "body.token", "min_valid_seconds": 60});
+    let mut latencies = Vec::new();
+    for _ in 0..10_000 {
+        let start = Instant::now();
+        let verdict = host.evaluate("jwt-expiry", Some(&value), &response).unwrap();
+        latencies.push(start.elapsed());
+        assert!(verdict.passed);
+    }
+    println!(
+        "plugins: one jwt-expiry check (hand-off to a plugin thread, instantiate, call, drop): {}",
+        percentiles(&mut latencies)
+    );
 }

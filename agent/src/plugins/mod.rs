@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -92,6 +92,48 @@ pub struct PluginStatus {
 pub struct PluginHost {
     assertions: BTreeMap<String, Assertion>,
     limits: Limits,
+    workers: Workers,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Long-lived threads that make the calls. Not the caller's thread: WASI's blocking calls
+/// start a Tokio runtime of their own, which cannot happen on a thread that already runs one
+/// (every runner thread does); and not a new thread per call, which costs ~90 µs.
+struct Workers {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl Workers {
+    fn start(count: usize) -> Workers {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..count {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new().name(format!("plugin-{n}")).spawn(move || {
+                loop {
+                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(job) = job else { break };
+                    // A panic in the host's own code fails that call (its sender is dropped), not the worker.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            });
+            if let Err(err) = spawned {
+                eprintln!("skopos: cannot start a plugin thread: {err}");
+            }
+        }
+        Workers { jobs: Mutex::new(jobs) }
+    }
+
+    /// Runs `work` on a worker and waits for its result.
+    fn run<R: Send + 'static>(&self, work: impl FnOnce() -> R + Send + 'static) -> Result<R, String> {
+        let (reply, result) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move || {
+            let _ = reply.send(work());
+        });
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).send(job).map_err(|_| "no plugin thread is running")?;
+        result.recv().map_err(|_| "the plugin host failed during the call".to_string())
+    }
 }
 
 /// What one call's store holds: an empty WASI context and the memory limiter.
@@ -116,7 +158,8 @@ impl PluginHost {
             entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "wasm")).collect();
         files.sort();
         let engine = engine().map_err(|e| LoadError { file: dir.into(), message: e.to_string() })?;
-        let mut host = PluginHost { assertions: BTreeMap::new(), limits };
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let mut host = PluginHost { assertions: BTreeMap::new(), limits, workers: Workers::start(threads) };
         let mut problems = Vec::new();
         for file in files {
             match host.load(&engine, &file) {
@@ -219,16 +262,12 @@ impl AssertionPlugins for PluginHost {
             latency_ms: response.latency.as_secs_f64() * 1000.0,
         };
         let expected = config.map_or_else(|| "null".to_string(), Value::to_string);
-        let limits = self.limits;
-        // A thread of its own: WASI's blocking calls start their own Tokio runtime, which
-        // cannot happen on a thread that already runs one.
-        let outcome = std::thread::scope(|scope| {
-            scope
-                .spawn(|| call(&assertion.pre, limits, |plugin, store| plugin.call_check(store, &input, &expected)))
-                .join()
-                .unwrap_or_else(|_| Err("the plugin host panicked".into()))
-        })
-        .and_then(|checked| checked);
+        let (pre, limits) = (assertion.pre.clone(), self.limits);
+        let outcome = self
+            .workers
+            .run(move || call(&pre, limits, |plugin, store| plugin.call_check(store, &input, &expected)))
+            .and_then(|called| called)
+            .and_then(|checked| checked);
         let mut health = assertion.health.lock().unwrap_or_else(|e| e.into_inner());
         health.calls += 1;
         if let Err(error) = &outcome {
