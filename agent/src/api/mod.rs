@@ -48,16 +48,11 @@ where
     use futures_util::StreamExt;
     let mut body = bytes::BytesMut::new();
     while let Some(chunk) = chunks.next().await {
-        let mut chunk = chunk.map_err(|_| warp::reject::custom(UnreadableBody))?;
+        let chunk = chunk.map_err(|_| warp::reject::custom(UnreadableBody))?;
         if body.len() + chunk.remaining() > MAX_BODY_BYTES as usize {
             return Err(warp::reject::custom(TooLarge));
         }
-        while chunk.has_remaining() {
-            let piece = chunk.chunk();
-            body.extend_from_slice(piece);
-            let read = piece.len();
-            chunk.advance(read);
-        }
+        bytes::BufMut::put(&mut body, chunk);
     }
     Ok(body.freeze())
 }

@@ -71,10 +71,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let mut context = RunContext::new(std::env::vars().collect());
-    let plugins = match &args.plugins {
-        Some(dir) => Some(super::load_plugins(dir)?),
-        None => None,
-    };
+    let plugins = args.plugins.as_deref().map(super::load_plugins).transpose()?;
     if let Some(plugins) = &plugins {
         context.plugins = plugins.clone();
     }

@@ -15,6 +15,7 @@ use crate::alert::AlertEvent;
 use crate::interpolate::{Scope, Secrets, Template};
 use crate::model::Notifier;
 use crate::schedule::AlertSink;
+use crate::source::{child_index, child_key};
 use crate::store::{Delivery, NotificationRecord, Store};
 
 pub use webhook::WebhookSettings;
@@ -46,8 +47,7 @@ impl Notifications {
     }
 
     /// Sends `event` through every notifier, one after the other, and records each outcome.
-    pub async fn deliver(&self, event: &AlertEvent, notifiers: &[Notifier]) -> Vec<NotificationRecord> {
-        let mut records = Vec::with_capacity(notifiers.len());
+    pub async fn deliver(&self, event: &AlertEvent, notifiers: &[Notifier]) {
         for (index, notifier) in notifiers.iter().enumerate() {
             let mut secrets = Secrets::default();
             let (attempts, result) = match self.settings(&notifier.config, &mut secrets) {
@@ -69,9 +69,7 @@ impl Notifications {
             if let Err(err) = self.store.insert_notification(&record) {
                 eprintln!("skopos: cannot record a notification of `{}`: {err}", event.monitor);
             }
-            records.push(record);
         }
-        records
     }
 
     /// How many attempts were made, and the outcome.
@@ -105,12 +103,12 @@ fn resolve(scope: &mut Scope, path: &str, value: &Value) -> Result<Value, String
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| resolve(scope, &format!("{path}[{i}]"), item))
+                .map(|(i, item)| resolve(scope, &child_index(path, i), item))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(key, item)| Ok((key.clone(), resolve(scope, &format!("{path}.{key}"), item)?)))
+                .map(|(key, item)| Ok((key.clone(), resolve(scope, &child_key(path, key), item)?)))
                 .collect::<Result<_, String>>()?,
         ),
         other => other.clone(),

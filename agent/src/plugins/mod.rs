@@ -101,7 +101,7 @@ type Job = Box<dyn FnOnce() + Send>;
 /// start a Tokio runtime of their own, which cannot happen on a thread that already runs one
 /// (every runner thread does); and not a new thread per call, which costs ~90 µs.
 struct Workers {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Workers {
@@ -122,7 +122,7 @@ impl Workers {
                 eprintln!("skopos: cannot start a plugin thread: {err}");
             }
         }
-        Workers { jobs: Mutex::new(jobs) }
+        Workers { jobs }
     }
 
     /// Runs `work` on a worker and waits for its result.
@@ -131,7 +131,7 @@ impl Workers {
         let job: Job = Box::new(move || {
             let _ = reply.send(work());
         });
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).send(job).map_err(|_| "no plugin thread is running")?;
+        self.jobs.send(job).map_err(|_| "no plugin thread is running")?;
         result.recv().map_err(|_| "the plugin host failed during the call".to_string())
     }
 }
@@ -284,9 +284,6 @@ impl AssertionPlugins for PluginHost {
         })
     }
 }
-
-/// Loaded plugins, shared by every run.
-pub type SharedPlugins = Arc<PluginHost>;
 
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::runs::{rand_u64, time_key, time_ordered_key};
 use super::{Store, StoreError, from_json, to_json};
 use crate::alert::AlertEvent;
 
@@ -32,18 +33,10 @@ pub struct NotificationRecord {
     pub error: Option<String>,
 }
 
-/// Keys are the time in microseconds then a random tail, so the log reads newest first by a
-/// reverse scan and prunes by a range.
-fn key(at: DateTime<Utc>) -> [u8; 16] {
-    let mut key = [0u8; 16];
-    key[..8].copy_from_slice(&at.timestamp_micros().max(0).to_be_bytes());
-    key[8..].copy_from_slice(&uuid::Uuid::new_v4().as_u64_pair().0.to_be_bytes());
-    key
-}
-
 impl Store {
     pub fn insert_notification(&self, record: &NotificationRecord) -> Result<(), StoreError> {
-        self.notifications.insert(key(record.sent_at), to_json(record))?;
+        // Time-ordered keys: the log reads newest first by a reverse scan and prunes by a range.
+        self.notifications.insert(time_ordered_key(record.sent_at, rand_u64()), to_json(record))?;
         Ok(())
     }
 
@@ -64,9 +57,8 @@ impl Store {
 
     /// Deletes entries older than `cutoff`; returns how many went.
     pub fn prune_notifications(&self, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
-        let end = (cutoff.timestamp_micros().max(0) as u64).to_be_bytes();
         let mut deleted = 0;
-        for entry in self.notifications.range(..end) {
+        for entry in self.notifications.range(..time_key(cutoff)) {
             self.notifications.remove(entry?.0)?;
             deleted += 1;
         }

@@ -66,9 +66,11 @@ pub(super) struct Runs {
 
 type RunKey = [u8; 16];
 
-fn run_key(started_at: DateTime<Utc>, unique: u64) -> RunKey {
+/// A key that sorts by time: the time in microseconds, then `unique` (the runs and the
+/// notification log both use it).
+pub(super) fn time_ordered_key(at: DateTime<Utc>, unique: u64) -> RunKey {
     let mut key = [0u8; 16];
-    key[..8].copy_from_slice(&started_at.timestamp_micros().max(0).to_be_bytes());
+    key[..8].copy_from_slice(&at.timestamp_micros().max(0).to_be_bytes());
     key[8..].copy_from_slice(&unique.to_be_bytes());
     key
 }
@@ -89,8 +91,8 @@ fn id_key(id: &str) -> Option<RunKey> {
 }
 
 /// The smallest key at or after `time`.
-fn time_key(time: DateTime<Utc>) -> RunKey {
-    run_key(time, 0)
+pub(super) fn time_key(time: DateTime<Utc>) -> RunKey {
+    time_ordered_key(time, 0)
 }
 
 fn indexed(prefix: &str, key: &[u8]) -> Vec<u8> {
@@ -110,7 +112,7 @@ impl Runs {
 impl Store {
     /// Stores a run; returns it with its id.
     pub fn insert_run(&self, mut run: RunRecord) -> Result<RunRecord, StoreError> {
-        let key = run_key(run.started_at, rand_u64());
+        let key = time_ordered_key(run.started_at, rand_u64());
         run.id = key_id(&key);
         let Runs { runs, by_collection, by_monitor } = &self.runs;
         (runs, by_collection, by_monitor).transaction(|(runs, by_collection, by_monitor)| {
@@ -224,6 +226,6 @@ impl Store {
     }
 }
 
-fn rand_u64() -> u64 {
+pub(super) fn rand_u64() -> u64 {
     uuid::Uuid::new_v4().as_u64_pair().0
 }
