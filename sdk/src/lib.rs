@@ -1,21 +1,28 @@
 //! The Skopos plugin SDK: bindings for the `skopos:plugin@0.1.0` WIT package (`wit/` in the
-//! Skopos repository), one module per world, and helpers.
+//! Skopos repository), one module per world, and helpers: [`http`] requests (allowed only to
+//! the hosts the plugin's manifest grants), [`alert_text`] for messages people read.
 //!
-//! A custom assertion is a type implementing [`assertion::Guest`], exported with
-//! `assertion::export_assertion!`, built with `cargo build --release --target wasm32-wasip2`:
+//! A custom assertion implements [`assertion::Guest`] and is exported with
+//! `export_assertion!`; a notifier implements [`notifier::Guest`] and is exported with
+//! `export_notifier!`. Build with `cargo build --release --target wasm32-wasip2`:
 //!
 //! ```ignore
-//! use skopos_sdk::assertion::{Guest, Info, Response, Verdict};
+//! use skopos_sdk::notifier::{Alert, DeliveryError, Guest, Info};
 //!
-//! struct NonEmpty;
-//! impl Guest for NonEmpty {
-//!     fn describe() -> Info { skopos_sdk::info("non-empty", "{}") }
-//!     fn check(response: Response, _expected: String) -> Result<Verdict, String> {
-//!         Ok(skopos_sdk::verdict(!response.body.is_empty(), "the body is empty", None))
+//! struct Chat;
+//! impl Guest for Chat {
+//!     fn describe() -> Info { skopos_sdk::info("chat", "{}") }
+//!     fn deliver(alert: Alert, config: String) -> Result<(), DeliveryError> {
+//!         let config = skopos_sdk::config(&config)?;
+//!         let url = skopos_sdk::setting(&config, "url")?;
+//!         skopos_sdk::http::post_json(url, &[], &serde_json::json!({"text": skopos_sdk::alert_text(&alert)}))?
+//!             .ok()
 //!     }
 //! }
-//! skopos_sdk::assertion::export_assertion!(NonEmpty);
+//! skopos_sdk::export_notifier!(Chat);
 //! ```
+
+pub mod http;
 
 #[allow(clippy::too_many_arguments)] // generated code: the lowered `check` takes a flat argument list
 pub mod assertion {
@@ -31,7 +38,27 @@ pub mod assertion {
     pub use self::skopos::plugin::types::Header;
 }
 
+#[allow(clippy::too_many_arguments)]
+pub mod notifier {
+    //! The `notifier` world: `describe` and `deliver`, with the host's `email` capability.
+    wit_bindgen::generate!({
+        world: "notifier",
+        path: "../wit",
+        pub_export_macro: true,
+        export_macro_name: "export_notifier",
+        default_bindings_module: "skopos_sdk::notifier",
+        with: { "skopos:plugin/types@0.1.0": crate::assertion::skopos::plugin::types },
+    });
+
+    pub use self::skopos::plugin::email;
+    pub use crate::assertion::skopos::plugin::types::{FailedAssertion, FailingStep, Transition};
+}
+
+pub use assertion::export_assertion;
+pub use notifier::export_notifier;
+
 use assertion::{Info, Response, Verdict};
+use notifier::{Alert, DeliveryError, Transition};
 
 /// JSON values, for `actual` and settings.
 pub use serde_json::Value as Json;
@@ -51,4 +78,57 @@ pub fn verdict(passed: bool, why: &str, actual: Option<serde_json::Value>) -> Ve
 /// A response header's value by (case-insensitive) name.
 pub fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
     response.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+}
+
+impl DeliveryError {
+    /// A problem another attempt will not fix (bad settings, a 4xx).
+    pub fn fatal(message: impl Into<String>) -> DeliveryError {
+        DeliveryError { message: message.into(), retry: false }
+    }
+
+    /// A problem worth another attempt (a 5xx, a timeout).
+    pub fn retry(message: impl Into<String>) -> DeliveryError {
+        DeliveryError { message: message.into(), retry: true }
+    }
+}
+
+/// A notifier's `config` (JSON text) as an object.
+pub fn config(config: &str) -> Result<serde_json::Map<String, Json>, DeliveryError> {
+    match serde_json::from_str(config) {
+        Ok(Json::Object(map)) => Ok(map),
+        Ok(_) => Err(DeliveryError::fatal("config: expected an object")),
+        Err(e) => Err(DeliveryError::fatal(format!("config: {e}"))),
+    }
+}
+
+/// A required string setting: `config.url: required` when it is missing.
+pub fn setting<'a>(config: &'a serde_json::Map<String, Json>, name: &str) -> Result<&'a str, DeliveryError> {
+    match config.get(name) {
+        Some(Json::String(value)) => Ok(value),
+        Some(_) => Err(DeliveryError::fatal(format!("config.{name}: expected a string"))),
+        None => Err(DeliveryError::fatal(format!("config.{name}: required"))),
+    }
+}
+
+/// `FAILING`, `STILL FAILING` or `RECOVERED`.
+pub fn state_word(alert: &Alert) -> &'static str {
+    match alert.transition {
+        Transition::Failing => "FAILING",
+        Transition::Reminder => "STILL FAILING",
+        Transition::Recovered => "RECOVERED",
+    }
+}
+
+/// A short text for people: `[FAILING] checkout / login is failing: 2 'pay': status:
+/// expected 200, got 503 (since 2026-11-25T10:00:00Z) <run link>`.
+pub fn alert_text(alert: &Alert) -> String {
+    let mut text = format!("[{}] {} (since {})", state_word(alert), alert.summary, alert.since);
+    if let Some(region) = &alert.region {
+        text.push_str(&format!(" [{region}]"));
+    }
+    if let Some(link) = &alert.run_link {
+        text.push(' ');
+        text.push_str(link);
+    }
+    text
 }

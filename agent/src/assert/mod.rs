@@ -4,6 +4,7 @@ mod ops;
 
 pub use ops::{TYPE_NAMES, equal, type_name};
 
+use std::pin::Pin;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
@@ -82,9 +83,12 @@ impl AssertionResult {
 /// Where a `plugin` assertion is handed over. The Wasm plugin host implements this; until
 /// one is configured, [`NoPlugins`] reports that the named plugin is not loaded.
 pub trait AssertionPlugins: Send + Sync {
-    /// Returns whether the plugin passed the response, with the actual value it saw.
-    fn evaluate(&self, plugin: &str, config: Option<&Value>, response: &Response) -> Result<PluginVerdict, String>;
+    /// Whether the plugin passed the response, with the actual value it saw.
+    fn evaluate<'a>(&'a self, plugin: &'a str, config: Option<&'a Value>, response: &'a Response) -> PluginFuture<'a>;
 }
+
+/// What [`AssertionPlugins::evaluate`] returns: plugins run in the async Wasm host.
+pub type PluginFuture<'a> = Pin<Box<dyn Future<Output = Result<PluginVerdict, String>> + Send + 'a>>;
 
 #[derive(Debug, Clone)]
 pub struct PluginVerdict {
@@ -96,8 +100,8 @@ pub struct PluginVerdict {
 pub struct NoPlugins;
 
 impl AssertionPlugins for NoPlugins {
-    fn evaluate(&self, plugin: &str, _: Option<&Value>, _: &Response) -> Result<PluginVerdict, String> {
-        Err(format!("no assertion plugin named `{plugin}` is loaded"))
+    fn evaluate<'a>(&'a self, plugin: &'a str, _: Option<&'a Value>, _: &'a Response) -> PluginFuture<'a> {
+        Box::pin(std::future::ready(Err(format!("no assertion plugin named `{plugin}` is loaded"))))
     }
 }
 
@@ -157,16 +161,27 @@ impl Check {
         })
     }
 
-    pub fn evaluate(&self, response: &Response, plugins: &dyn AssertionPlugins) -> AssertionResult {
-        if self.op == Op::Plugin {
-            let plugin = self.plugin.as_deref().unwrap_or_default();
-            let (passed, actual, message) = match plugins.evaluate(plugin, self.expected.as_ref(), response) {
-                Ok(verdict) => (verdict.passed, verdict.actual, verdict.message),
-                Err(error) => (false, None, Some(format!("plugin `{plugin}` failed: {error}"))),
-            };
-            let message = if passed { None } else { message.or(Some(format!("plugin `{plugin}` did not pass"))) };
-            return self.result(actual, passed, message);
+    /// Whether this is a `plugin` assertion (the Wasm host must be loaded to judge it).
+    pub fn uses_plugin(&self) -> bool {
+        self.op == Op::Plugin
+    }
+
+    /// Judges `response`; a `plugin` assertion is handed to `plugins`.
+    pub async fn evaluate(&self, response: &Response, plugins: &dyn AssertionPlugins) -> AssertionResult {
+        if self.op != Op::Plugin {
+            return self.evaluate_builtin(response);
         }
+        let plugin = self.plugin.as_deref().unwrap_or_default();
+        let (passed, actual, message) = match plugins.evaluate(plugin, self.expected.as_ref(), response).await {
+            Ok(verdict) => (verdict.passed, verdict.actual, verdict.message),
+            Err(error) => (false, None, Some(format!("plugin `{plugin}` failed: {error}"))),
+        };
+        let message = if passed { None } else { message.or(Some(format!("plugin `{plugin}` did not pass"))) };
+        self.result(actual, passed, message)
+    }
+
+    /// Judges `response` by one of the built-in operators (`plugin` assertions go through [`Check::evaluate`]).
+    pub fn evaluate_builtin(&self, response: &Response) -> AssertionResult {
         let subject = self.actual(response);
         let verdict = ops::compare(
             self.op,

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
@@ -21,7 +22,7 @@ fn response(body: &str) -> Response {
 }
 
 fn run(check: Value, body: &str) -> AssertionResult {
-    Check::compile(&assertion(check)).unwrap().evaluate(&response(body), &NoPlugins)
+    Check::compile(&assertion(check)).unwrap().evaluate(&response(body), &NoPlugins).now_or_never().unwrap()
 }
 
 const CART: &str = r#"{"items":[{"qty":1,"sku":"A-1"}],"payments":[{"state":"ok"},{"state":"failed"}]}"#;
@@ -92,7 +93,7 @@ fn certificates_are_read_from_the_connection() {
         sans: vec!["api.test".into(), "127.0.0.1".into()],
         not_after_unix: now + 30 * 86_400 + 60,
     });
-    let eval = |check: Value| Check::compile(&assertion(check)).unwrap().evaluate(&response, &NoPlugins);
+    let eval = |check: Value| Check::compile(&assertion(check)).unwrap().evaluate(&response, &NoPlugins).now_or_never().unwrap();
     assert!(eval(json!({"source": "certificate", "property": "expires_in_days", "op": "eq", "value": 30})).passed);
     assert!(eval(json!({"source": "certificate", "property": "issuer", "op": "contains", "value": "Test CA"})).passed);
     assert!(eval(json!({"source": "certificate", "property": "sans", "op": "contains", "value": "api.test"})).passed);
@@ -108,17 +109,17 @@ fn plugin_assertions_go_through_the_seam() {
 
     struct Even;
     impl AssertionPlugins for Even {
-        fn evaluate(&self, _: &str, _: Option<&Value>, response: &Response) -> Result<PluginVerdict, String> {
-            Ok(PluginVerdict {
+        fn evaluate<'a>(&'a self, _: &'a str, _: Option<&'a Value>, response: &'a Response) -> PluginFuture<'a> {
+            Box::pin(std::future::ready(Ok(PluginVerdict {
                 passed: response.body.len().is_multiple_of(2),
                 actual: Some(json!(response.body.len())),
                 message: None,
-            })
+            })))
         }
     }
     let check = Check::compile(&assertion(json!({"source": "body", "op": "plugin", "plugin": "even"}))).unwrap();
-    assert!(check.evaluate(&response("ab"), &Even).passed);
-    assert!(!check.evaluate(&response("abc"), &Even).passed);
+    assert!(check.evaluate(&response("ab"), &Even).now_or_never().unwrap().passed);
+    assert!(!check.evaluate(&response("abc"), &Even).now_or_never().unwrap().passed);
 }
 
 #[test]

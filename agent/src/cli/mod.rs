@@ -50,22 +50,41 @@ enum Command {
     },
 }
 
-/// Loads the plugins in `dir`, printing those that could not load; an unreadable folder is
-/// an error.
-fn load_plugins(dir: &std::path::Path) -> Result<std::sync::Arc<crate::plugins::PluginHost>, String> {
-    use crate::plugins::{Limits, PluginHost};
-    let (host, problems) = PluginHost::load_dir(dir, Limits::default()).map_err(|e| e.to_string())?;
-    for problem in problems {
-        eprintln!("skopos: {problem} (left out)");
+/// The built-in plugins, then those in `dir` (a plugin there replaces a built-in one of the
+/// same name). A plugin that cannot load is reported and left out; an unreadable folder is an
+/// error.
+async fn load_plugins(
+    dir: Option<&std::path::Path>,
+    options: crate::plugins::HostOptions,
+) -> Result<std::sync::Arc<crate::plugins::PluginHost>, String> {
+    use crate::plugins::{Added, PluginHost, embedded};
+    let mut host = PluginHost::new(options)?;
+    let mut sources = embedded().map_err(|e| e.to_string())?;
+    if let Some(dir) = dir {
+        let (found, problems) = PluginHost::sources_in(dir).map_err(|e| e.to_string())?;
+        for problem in problems {
+            eprintln!("skopos: {problem} (left out)");
+        }
+        sources.extend(found);
     }
-    for plugin in host.plugins() {
-        eprintln!(
-            "skopos: loaded {} plugin `{}` {} from {}",
-            plugin.kind,
-            plugin.name,
-            plugin.version,
-            plugin.file.display()
-        );
+    for outcome in host.add_all(sources).await {
+        match outcome {
+            Ok((info, _)) if info.source == "built-in" => {}
+            Ok((info, added)) => {
+                let replaced = match added {
+                    Added::Replaced(old) => format!(", replacing the one from {old}"),
+                    Added::New => String::new(),
+                };
+                eprintln!(
+                    "skopos: loaded {} plugin `{}` {} from {}{replaced}",
+                    info.kind.as_str(),
+                    info.name,
+                    info.version,
+                    info.source
+                );
+            }
+            Err(problem) => eprintln!("skopos: {problem} (left out)"),
+        }
     }
     Ok(std::sync::Arc::new(host))
 }

@@ -8,6 +8,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, files};
+use crate::assert::Check;
+use crate::plugins::{HostOptions, cache};
 use crate::report::{CollectionReport, RunReport, junit, text};
 use crate::runner::{self, RunContext};
 
@@ -31,7 +33,8 @@ pub struct RunArgs {
     /// Print only failing collections and the summary.
     #[arg(long, short)]
     quiet: bool,
-    /// Load Wasm assertion plugins (`.wasm` components) from this folder.
+    /// Load more Wasm plugins (`NAME.wasm` with its manifest `NAME.yaml`) from this folder;
+    /// the built-in ones are always there.
     #[arg(long, value_name = "DIR")]
     plugins: Option<PathBuf>,
 }
@@ -102,8 +105,15 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let mut context = RunContext::new(std::env::vars().collect());
-    if let Some(dir) = &args.plugins {
-        match super::load_plugins(dir) {
+    let uses_plugins = loaded.plans.iter().flat_map(|plan| &plan.steps).flat_map(|step| &step.checks).any(Check::uses_plugin);
+    if uses_plugins || args.plugins.is_some() {
+        let options = HostOptions { cache_dir: cache::default_dir(), ..HostOptions::default() };
+        let loading = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|runtime| runtime.block_on(super::load_plugins(args.plugins.as_deref(), options)));
+        match loading {
             Ok(plugins) => context.plugins = plugins,
             Err(problem) => {
                 eprintln!("skopos: {problem}");

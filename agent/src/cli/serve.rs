@@ -9,6 +9,7 @@ use clap::Args;
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::api::{self, Agent, Token};
 use crate::notify::Notifications;
+use crate::plugins::{HostOptions, Mailer, cache};
 use crate::runner::RunContext;
 use crate::schedule::Scheduler;
 use crate::store::Store;
@@ -27,9 +28,20 @@ pub struct ServeArgs {
     /// Keep at most this many runs per collection.
     #[arg(long, default_value_t = 10_000)]
     keep_runs: usize,
-    /// Load Wasm plugins (`.wasm` components) from this folder.
+    /// Load more Wasm plugins (`NAME.wasm` with its manifest `NAME.yaml`) from this folder;
+    /// the built-in ones are always there, and a plugin here replaces one of the same name.
     #[arg(long, value_name = "DIR")]
     plugins: Option<PathBuf>,
+    /// The SMTP server the `email` notifier sends through: `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://...:465` (TLS), `smtp://host:25` (plain, for a local relay).
+    #[arg(long, env = "SKOPOS_SMTP_URL", value_name = "URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of alert emails.
+    #[arg(long, env = "SKOPOS_SMTP_FROM", default_value = "Skopos <skopos@localhost>")]
+    smtp_from: String,
+    /// The agent's address as people reach it (`https://skopos.example.com`), for links in alerts.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     /// How often old runs are looked for and deleted.
     #[arg(long, default_value = "1m", value_parser = parse_period)]
     prune_every: std::time::Duration,
@@ -71,12 +83,19 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let mut context = RunContext::new(std::env::vars().collect());
-    let plugins = args.plugins.as_deref().map(super::load_plugins).transpose()?;
-    if let Some(plugins) = &plugins {
-        context.plugins = plugins.clone();
-    }
+    let mailer = args.smtp_url.as_deref().map(|url| Mailer::new(url, &args.smtp_from)).transpose()?;
+    let options = HostOptions {
+        cache_dir: cache::default_dir_in(&args.data),
+        mailer: mailer.map(Arc::new),
+        ..HostOptions::default()
+    };
+    let plugins = super::load_plugins(args.plugins.as_deref(), options).await?;
+    context.plugins = plugins.clone();
     let context = Arc::new(context);
-    let notifications = Arc::new(Notifications::new(store.clone(), context.env.clone()));
+    let notifications =
+        Notifications::new(store.clone(), context.env.clone(), Some(plugins.clone()), args.public_url.clone());
+    let notifications = Arc::new(notifications);
+    let plugins = Some(plugins);
     let scheduler = Scheduler::new(store.clone(), context.clone(), notifications.sink());
     let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token, plugins });
     agent.schedule_all().map_err(|e| e.error)?;

@@ -1,34 +1,43 @@
 //! Delivering alert events. Every event is written as one JSON line on standard error, then
-//! sent through each of the monitor's `notify` entries, and each delivery is recorded in the
-//! store's notification log. `webhook` is built in; the other notifiers (`slack`,
-//! `pagerduty`, `email`, ...) are plugins, and until a plugin of that name is loaded the
-//! delivery is logged as failed with that reason.
-
-mod webhook;
+//! sent through each of the monitor's `notify` entries (notifier plugins: `webhook`, `slack`,
+//! `pagerduty`, `email`, ... built in, more with `--plugins`), and each delivery is recorded
+//! in the store's notification log. A delivery the plugin says is worth retrying (a 5xx, a
+//! timeout) is tried three times in all, 1 s then 2 s apart.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use crate::alert::AlertEvent;
 use crate::interpolate::{Scope, Secrets, Template};
 use crate::model::Notifier;
+use crate::plugins::{DeliveryError, PluginHost};
 use crate::schedule::AlertSink;
 use crate::source::{child_index, child_key};
 use crate::store::{Delivery, NotificationRecord, Store};
 
-pub use webhook::WebhookSettings;
+const ATTEMPTS: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 
 pub struct Notifications {
     store: Arc<Store>,
     /// What `@{{env.NAME}}` in notifier settings reads.
     env: HashMap<String, String>,
+    plugins: Option<Arc<PluginHost>>,
+    /// The agent's address as people reach it (`--public-url`), for links to runs.
+    public_url: Option<String>,
 }
 
 impl Notifications {
-    pub fn new(store: Arc<Store>, env: HashMap<String, String>) -> Notifications {
-        Notifications { store, env }
+    pub fn new(
+        store: Arc<Store>,
+        env: HashMap<String, String>,
+        plugins: Option<Arc<PluginHost>>,
+        public_url: Option<String>,
+    ) -> Notifications {
+        Notifications { store, env, plugins, public_url }
     }
 
     /// The scheduler's alert sink: logs at once, delivers in the background.
@@ -52,7 +61,7 @@ impl Notifications {
             let mut secrets = Secrets::default();
             let (attempts, result) = match self.settings(&notifier.config, &mut secrets) {
                 Err(problem) => (0, Err(problem)),
-                Ok(config) => self.send(event, &notifier.plugin, config).await,
+                Ok(config) => self.send(event, &notifier.plugin, &config).await,
             };
             let record = NotificationRecord {
                 sent_at: chrono::Utc::now(),
@@ -73,13 +82,25 @@ impl Notifications {
     }
 
     /// How many attempts were made, and the outcome.
-    async fn send(&self, event: &AlertEvent, plugin: &str, config: Map<String, Value>) -> (u32, Result<(), String>) {
-        match plugin {
-            "webhook" => match WebhookSettings::from_config(config) {
-                Ok(settings) => webhook::deliver(&settings, event).await,
-                Err(problem) => (0, Err(problem)),
-            },
-            other => (0, Err(format!("no notifier plugin `{other}` is loaded"))),
+    async fn send(&self, event: &AlertEvent, plugin: &str, config: &Map<String, Value>) -> (u32, Result<(), String>) {
+        let Some(host) = self.plugins.as_ref().filter(|host| host.has_notifier(plugin)) else {
+            return (0, Err(format!("no notifier plugin `{plugin}` is loaded")));
+        };
+        let link = self.public_url.as_ref().map(|base| format!("{}/api/v1/runs/{}", base.trim_end_matches('/'), event.run_id));
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match host.deliver(plugin, event, config, link.clone()).await {
+                Ok(()) => return (attempt, Ok(())),
+                Err(DeliveryError { message, retry }) if !retry || attempt == ATTEMPTS => {
+                    return (attempt, Err(message));
+                }
+                Err(_) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+            }
         }
     }
 
@@ -90,6 +111,16 @@ impl Notifications {
         let mut scope = Scope { vars: &vars, env: &self.env, responses: &[], names: &[], secrets };
         config.iter().map(|(key, value)| Ok((key.clone(), resolve(&mut scope, key, value)?))).collect()
     }
+}
+
+/// The JSON document an alert is as data (what the `webhook` notifier POSTs): the event, plus
+/// a one-line `summary` for people.
+pub fn payload(event: &AlertEvent) -> Value {
+    let mut value = serde_json::to_value(event).expect("alert events serialize");
+    if let Value::Object(fields) = &mut value {
+        fields.insert("summary".into(), Value::String(event.summary()));
+    }
+    value
 }
 
 /// `value` with its templates rendered; `path` names it in errors (`config.headers.Authorization`).

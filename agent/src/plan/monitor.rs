@@ -61,9 +61,9 @@ pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorP
             if !notifier.config.get("url").is_some_and(Value::is_string) {
                 problem(&child_key(&at, "config"), "a webhook needs `url`, the address to POST alerts to".into());
             }
-            for key in notifier.config.keys().filter(|key| !["url", "headers"].contains(&key.as_str())) {
+            for key in notifier.config.keys().filter(|key| !["url", "headers", "secret"].contains(&key.as_str())) {
                 let path = child_key(&child_key(&at, "config"), key);
-                problem(&path, format!("unknown webhook setting `{key}` (expected `url` or `headers`)"));
+                problem(&path, format!("unknown webhook setting `{key}` (expected `url`, `headers` or `secret`)"));
             }
         }
         for (key, value) in &notifier.config {

@@ -191,7 +191,7 @@ notify:
         [
             "m.yaml:8:33: notify[0].config.headers.Authorization: `@{{login.body.token}}`: notifier settings can only use `@{{env.NAME}}`",
             "m.yaml:10:5: notify[1].config: a webhook needs `url`, the address to POST alerts to",
-            "m.yaml:10:37: notify[1].config.retries: unknown webhook setting `retries` (expected `url` or `headers`)",
+            "m.yaml:10:37: notify[1].config.retries: unknown webhook setting `retries` (expected `url`, `headers` or `secret`)",
         ]
     );
     assert_eq!(

@@ -1,72 +1,83 @@
-//! The Wasm plugin host (wasmtime, component model): loads plugin components and calls them
-//! in a sandbox. Each call gets a fresh instance from a pre-linked `InstancePre`, a deadline
-//! (epoch interruption) and a memory cap; a trap, a timeout or running out of memory is an
-//! error on that call, and the agent and other plugins carry on.
+//! The Wasm plugin host (wasmtime, component model, async): loads plugin components with
+//! their manifests and calls them in a sandbox. Each call gets a fresh instance from a
+//! pre-linked `InstancePre` (pooling allocator), a deadline (epoch interruption) and a memory
+//! cap; a trap, a timeout or running out of memory is an error on that call, and the agent
+//! and other plugins carry on. What a plugin may do beyond computing is what its manifest
+//! grants (see [`sandbox`]).
 //!
-//! Today: assertion plugins (`wit/plugin.wit`, world `assertion`). Their WASI is empty: no
-//! files, no environment, no sockets, no name lookups; clocks and randomness only.
+//! Worlds (`wit/plugin.wit`): `assertion` ([`assertion`]) and `notifier` ([`notifier`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::assert::{AssertionPlugins, PluginVerdict};
-use crate::response::Response;
-
+mod assertion;
 mod build;
+pub mod cache;
+mod email;
+mod embedded;
+pub mod manifest;
+pub mod notifier;
+mod sandbox;
 
-pub use build::first_party_plugins;
+pub use build::built_plugins;
+pub use email::Mailer;
+pub use embedded::embedded;
+pub use manifest::{Capabilities, Kind, Manifest};
+pub use notifier::DeliveryError;
 
-mod bindings {
-    wasmtime::component::bindgen!({ world: "assertion", path: "../wit" });
-}
-
-use bindings::skopos::plugin::types as wit;
+use sandbox::{Sandbox, TICK};
 
 /// How long a call may run, and how much memory it may use.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// For an assertion's `check` (and any plugin's `describe`).
     pub deadline: Duration,
+    /// For a notifier's `deliver`, which waits on the network.
+    pub delivery_deadline: Duration,
     pub memory_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { deadline: Duration::from_secs(2), memory_bytes: 64 << 20 }
+        Limits { deadline: Duration::from_secs(2), delivery_deadline: Duration::from_secs(10), memory_bytes: 64 << 20 }
     }
 }
 
-/// The epoch advances this often; deadlines are whole ticks.
-const TICK: Duration = Duration::from_millis(10);
+/// Instances that may be alive at once (each call has its own); beyond it a call fails.
+const POOLED_INSTANCES: u32 = 256;
 
-/// A loaded plugin, as it describes itself.
+/// A plugin to load: its component, its manifest, and where both came from.
+pub struct PluginSource {
+    /// `built-in`, or the `.wasm` file's path.
+    pub origin: String,
+    pub wasm: Vec<u8>,
+    pub manifest: Manifest,
+}
+
+/// A loaded plugin, as it describes itself and as its manifest grants.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PluginInfo {
     pub name: String,
     pub version: String,
-    pub kind: &'static str,
+    pub kind: Kind,
+    pub capabilities: Capabilities,
     /// JSON Schema of its settings, as the plugin gave it.
     pub config_schema: Value,
-    pub file: PathBuf,
+    /// `built-in`, or the file it was loaded from.
+    pub source: String,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("plugin {file}: {message}")]
+#[error("plugin {origin}: {message}")]
 pub struct LoadError {
-    pub file: PathBuf,
+    pub origin: String,
     pub message: String,
-}
-
-struct Assertion {
-    pre: bindings::AssertionPre<Sandbox>,
-    info: PluginInfo,
-    health: Mutex<Health>,
 }
 
 /// How a plugin has fared since the agent started.
@@ -88,126 +99,189 @@ pub struct PluginStatus {
     pub health: Health,
 }
 
-/// Every loaded plugin, by name.
-pub struct PluginHost {
-    assertions: BTreeMap<String, Assertion>,
-    limits: Limits,
-    workers: Workers,
+/// A plugin ready to call: pre-linked, described, with its record of calls.
+struct Loaded<Pre> {
+    pre: Pre,
+    info: PluginInfo,
+    health: Mutex<Health>,
 }
 
-type Job = Box<dyn FnOnce() + Send>;
-
-/// Long-lived threads that make the calls. Not the caller's thread: WASI's blocking calls
-/// start a Tokio runtime of their own, which cannot happen on a thread that already runs one
-/// (every runner thread does); and not a new thread per call, which costs ~90 µs.
-struct Workers {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl Workers {
-    fn start(count: usize) -> Workers {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        for n in 0..count {
-            let queue = queue.clone();
-            let spawned = std::thread::Builder::new().name(format!("plugin-{n}")).spawn(move || {
-                loop {
-                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok(job) = job else { break };
-                    // A panic in the host's own code fails that call (its sender is dropped), not the worker.
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                }
-            });
-            if let Err(err) = spawned {
-                eprintln!("skopos: cannot start a plugin thread: {err}");
-            }
+impl<Pre> Loaded<Pre> {
+    fn record<T>(&self, outcome: &Result<T, String>) {
+        let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        health.calls += 1;
+        if let Err(error) = outcome {
+            health.errors += 1;
+            health.last_error = Some(error.clone());
+            health.last_error_at = Some(chrono::Utc::now());
         }
-        Workers { jobs }
     }
 
-    /// Runs `work` on a worker and waits for its result.
-    fn run<R: Send + 'static>(&self, work: impl FnOnce() -> R + Send + 'static) -> Result<R, String> {
-        let (reply, result) = mpsc::sync_channel(1);
-        let job: Job = Box::new(move || {
-            let _ = reply.send(work());
-        });
-        self.jobs.send(job).map_err(|_| "no plugin thread is running")?;
-        result.recv().map_err(|_| "the plugin host failed during the call".to_string())
+    fn status(&self) -> PluginStatus {
+        PluginStatus { info: self.info.clone(), health: self.health.lock().unwrap_or_else(|e| e.into_inner()).clone() }
     }
 }
 
-/// What one call's store holds: an empty WASI context and the memory limiter.
-struct Sandbox {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    limits: StoreLimits,
+/// Where compiled plugins are cached and how calls are bounded.
+#[derive(Default)]
+pub struct HostOptions {
+    pub limits: Limits,
+    /// Compiled plugins are kept here (see [`cache`]); `None` compiles at every start.
+    pub cache_dir: Option<PathBuf>,
+    /// The SMTP server behind the `email` capability.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
-impl WasiView for Sandbox {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
+/// Every loaded plugin, by kind and name.
+pub struct PluginHost {
+    engine: Engine,
+    options: HostOptions,
+    assertions: BTreeMap<String, Loaded<assertion::Pre>>,
+    notifiers: BTreeMap<String, Loaded<notifier::Pre>>,
+}
+
+/// What a plugin's `describe` said.
+struct Described {
+    name: String,
+    version: String,
+    config_schema: String,
+}
+
+/// A component linked against its world.
+enum Linked {
+    Assertion(assertion::Pre),
+    Notifier(notifier::Pre),
+}
+
+/// What adding a plugin did.
+#[derive(Debug, PartialEq)]
+pub enum Added {
+    New,
+    /// It took the place of a plugin of the same name and kind loaded from there.
+    Replaced(String),
 }
 
 impl PluginHost {
-    /// Loads every `.wasm` file in `dir`. A file that is not a valid plugin is reported and
-    /// left out; the others load.
-    pub fn load_dir(dir: &Path, limits: Limits) -> Result<(PluginHost, Vec<LoadError>), LoadError> {
-        let entries = std::fs::read_dir(dir).map_err(|e| LoadError { file: dir.into(), message: e.to_string() })?;
+    pub fn new(options: HostOptions) -> Result<PluginHost, String> {
+        let engine = engine(&options.limits).map_err(|e| format!("cannot start the plugin engine: {e:#}"))?;
+        Ok(PluginHost { engine, options, assertions: BTreeMap::new(), notifiers: BTreeMap::new() })
+    }
+
+    /// Compiles (or takes from the cache) each source, in parallel, then adds them in order;
+    /// a later source replaces an earlier one of the same name. A source that is not a valid
+    /// plugin is reported and left out; the others load.
+    pub async fn add_all(&mut self, sources: Vec<PluginSource>) -> Vec<Result<(PluginInfo, Added), LoadError>> {
+        use rayon::prelude::*;
+        let cache = self.options.cache_dir.as_deref();
+        let compiled: Vec<_> = sources
+            .into_par_iter()
+            .map(|source| {
+                let component = cache::compile(&self.engine, &source.wasm, cache).map(|(component, _)| component);
+                (source.origin, source.manifest, component)
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for (origin, manifest, component) in compiled {
+            let added = match component {
+                Ok(component) => self.add(&origin, manifest, component).await,
+                Err(message) => Err(message),
+            };
+            outcomes.push(added.map_err(|message| LoadError { origin, message }));
+        }
+        outcomes
+    }
+
+    async fn add(&mut self, origin: &str, manifest: Manifest, component: Component) -> Result<(PluginInfo, Added), String> {
+        let mut linker = Linker::<Sandbox>::new(&self.engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
+        let described = match manifest.kind {
+            Kind::Assertion => assertion::link(&linker, &component, self.options.limits).await?,
+            Kind::Notifier => {
+                wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
+                notifier::link(&mut linker, &component, self.options.limits).await?
+            }
+        };
+        let (info, linked) = described;
+        if info.version != manifest.version {
+            return Err(format!("the manifest says version {}, the plugin says {}", manifest.version, info.version));
+        }
+        let config_schema = serde_json::from_str(&info.config_schema)
+            .map_err(|e| format!("`describe` gave a config schema that is not JSON: {e}"))?;
+        let info = PluginInfo {
+            name: info.name,
+            version: info.version,
+            kind: manifest.kind,
+            capabilities: manifest.capabilities,
+            config_schema,
+            source: origin.to_string(),
+        };
+        let replaced = match linked {
+            Linked::Assertion(pre) => self.assertions.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
+            Linked::Notifier(pre) => self.notifiers.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
+        };
+        Ok((info, replaced.map_or(Added::New, |old| Added::Replaced(old.source))))
+    }
+
+    /// Every `NAME.wasm` in `dir` with its manifest `NAME.yaml`; the files that cannot be
+    /// read, or lack a valid manifest, are reported.
+    pub fn sources_in(dir: &Path) -> Result<(Vec<PluginSource>, Vec<LoadError>), LoadError> {
+        let problem = |origin: &Path, message: String| LoadError { origin: origin.display().to_string(), message };
+        let entries = std::fs::read_dir(dir).map_err(|e| problem(dir, e.to_string()))?;
         let mut files: Vec<PathBuf> =
             entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "wasm")).collect();
         files.sort();
-        let engine = engine().map_err(|e| LoadError { file: dir.into(), message: e.to_string() })?;
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let mut host = PluginHost { assertions: BTreeMap::new(), limits, workers: Workers::start(threads) };
-        let mut problems = Vec::new();
+        let (mut sources, mut problems) = (Vec::new(), Vec::new());
         for file in files {
-            match host.load(&engine, &file) {
-                Ok(()) => {}
-                Err(message) => problems.push(LoadError { file, message }),
+            let manifest_file = file.with_extension("yaml");
+            let manifest = match std::fs::read_to_string(&manifest_file) {
+                Err(e) => Err(format!("no manifest {} ({e})", manifest_file.display())),
+                Ok(text) => Manifest::parse(&manifest_file, &text).map_err(|e| e.to_string()),
+            };
+            let wasm = std::fs::read(&file).map_err(|e| e.to_string());
+            match (manifest, wasm) {
+                (Ok(manifest), Ok(wasm)) => {
+                    sources.push(PluginSource { origin: file.display().to_string(), wasm, manifest })
+                }
+                (Err(message), _) | (_, Err(message)) => problems.push(problem(&file, message)),
             }
         }
-        Ok((host, problems))
-    }
-
-    fn load(&mut self, engine: &Engine, file: &Path) -> Result<(), String> {
-        let component = Component::from_file(engine, file).map_err(|e| format!("not a component: {e:#}"))?;
-        let mut linker = Linker::<Sandbox>::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| e.to_string())?;
-        let pre = linker.instantiate_pre(&component).map_err(|e| format!("cannot link: {e:#}"))?;
-        let pre = bindings::AssertionPre::new(pre).map_err(|e| format!("not an assertion plugin: {e:#}"))?;
-        let described = call(&pre, self.limits, |plugin, store| plugin.call_describe(store))?;
-        let config_schema = serde_json::from_str(&described.config_schema)
-            .map_err(|e| format!("`describe` gave a config schema that is not JSON: {e}"))?;
-        let info = PluginInfo {
-            name: described.name.clone(),
-            version: described.version,
-            kind: "assertion",
-            config_schema,
-            file: file.to_path_buf(),
-        };
-        if let Some(other) = self.assertions.get(&described.name) {
-            return Err(format!("`{}` is already loaded from {}", described.name, other.info.file.display()));
-        }
-        self.assertions.insert(described.name, Assertion { pre, info, health: Mutex::default() });
-        Ok(())
+        Ok((sources, problems))
     }
 
     pub fn plugins(&self) -> impl Iterator<Item = &PluginInfo> {
-        self.assertions.values().map(|a| &a.info)
+        self.assertions.values().map(|a| &a.info).chain(self.notifiers.values().map(|n| &n.info))
     }
 
-    /// Every plugin with its health, by name.
+    /// Every plugin with its health, assertions then notifiers, by name.
     pub fn status(&self) -> Vec<PluginStatus> {
-        let health = |a: &Assertion| a.health.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        self.assertions.values().map(|a| PluginStatus { info: a.info.clone(), health: health(a) }).collect()
+        self.assertions.values().map(Loaded::status).chain(self.notifiers.values().map(Loaded::status)).collect()
+    }
+
+    pub fn has_notifier(&self, name: &str) -> bool {
+        self.notifiers.contains_key(name)
     }
 }
 
-fn engine() -> wasmtime::Result<Engine> {
+fn loaded<Pre>(pre: Pre, info: &PluginInfo) -> Loaded<Pre> {
+    Loaded { pre, info: info.clone(), health: Mutex::default() }
+}
+
+fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
-    let engine = Engine::new(&config)?;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(POOLED_INSTANCES)
+        .total_core_instances(POOLED_INSTANCES * 4)
+        .total_memories(POOLED_INSTANCES * 2)
+        .total_tables(POOLED_INSTANCES * 4)
+        .total_stacks(POOLED_INSTANCES)
+        .max_memory_size(limits.memory_bytes);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    // Where address space is short (a tight `ulimit -v`), instances are allocated per call.
+    let engine = Engine::new(&config).or_else(|_| {
+        config.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+        Engine::new(&config)
+    })?;
     let ticker = engine.weak();
     std::thread::Builder::new().name("plugin-epochs".into()).spawn(move || {
         while let Some(engine) = ticker.upgrade() {
@@ -219,69 +293,12 @@ fn engine() -> wasmtime::Result<Engine> {
     Ok(engine)
 }
 
-/// One call on a fresh instance, under the deadline and the memory cap.
-fn call<R>(
-    pre: &bindings::AssertionPre<Sandbox>,
-    limits: Limits,
-    work: impl FnOnce(&bindings::Assertion, &mut Store<Sandbox>) -> wasmtime::Result<R>,
-) -> Result<R, String> {
-    let sandbox = Sandbox {
-        wasi: WasiCtxBuilder::new().build(),
-        table: ResourceTable::new(),
-        limits: StoreLimitsBuilder::new().memory_size(limits.memory_bytes).instances(4).build(),
-    };
-    let mut store = Store::new(pre.engine(), sandbox);
-    store.limiter(|sandbox| &mut sandbox.limits);
-    let ticks = (limits.deadline.as_millis() / TICK.as_millis()).max(1) as u64;
-    store.set_epoch_deadline(ticks);
-    let outcome = pre.instantiate(&mut store).and_then(|plugin| work(&plugin, &mut store));
-    outcome.map_err(|error| match error.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::Interrupt) => format!("did not finish within {} ms", limits.deadline.as_millis()),
+/// A failed call in words: `did not finish within 2000 ms`, `crashed (wasm trap: ...)`.
+fn call_error(error: wasmtime::Error, deadline: Duration) -> String {
+    match error.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::Interrupt) => format!("did not finish within {} ms", deadline.as_millis()),
         Some(trap) => format!("crashed ({trap})"),
         None => format!("{error:#}"),
-    })
-}
-
-impl AssertionPlugins for PluginHost {
-    fn evaluate(&self, plugin: &str, config: Option<&Value>, response: &Response) -> Result<PluginVerdict, String> {
-        let assertion = self.assertions.get(plugin).ok_or_else(|| {
-            let loaded: Vec<&str> = self.assertions.keys().map(String::as_str).collect();
-            format!("no assertion plugin named `{plugin}` is loaded (loaded: {})", loaded.join(", "))
-        })?;
-        let input = wit::Response {
-            status: response.status,
-            headers: response
-                .headers
-                .iter()
-                .map(|(name, value)| wit::Header {
-                    name: name.to_string(),
-                    value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                })
-                .collect(),
-            body: response.body.to_vec(),
-            latency_ms: response.latency.as_secs_f64() * 1000.0,
-        };
-        let expected = config.map_or_else(|| "null".to_string(), Value::to_string);
-        let (pre, limits) = (assertion.pre.clone(), self.limits);
-        let outcome = self
-            .workers
-            .run(move || call(&pre, limits, |plugin, store| plugin.call_check(store, &input, &expected)))
-            .and_then(|called| called)
-            .and_then(|checked| checked);
-        let mut health = assertion.health.lock().unwrap_or_else(|e| e.into_inner());
-        health.calls += 1;
-        if let Err(error) = &outcome {
-            health.errors += 1;
-            health.last_error = Some(error.clone());
-            health.last_error_at = Some(chrono::Utc::now());
-        }
-        drop(health);
-        let verdict = outcome?;
-        Ok(PluginVerdict {
-            passed: verdict.passed,
-            actual: verdict.actual.map(|text| serde_json::from_str(&text).unwrap_or(Value::String(text))),
-            message: verdict.message,
-        })
     }
 }
 

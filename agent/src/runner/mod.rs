@@ -181,8 +181,9 @@ async fn run_step(
                 Duration::from_secs_f64(incoming.timings.total_ms / 1000.0),
                 incoming.certificate,
             );
-            report.assertions =
-                step.checks.iter().map(|check| check.evaluate(&response, context.plugins.as_ref())).collect();
+            for check in &step.checks {
+                report.assertions.push(check.evaluate(&response, context.plugins.as_ref()).await);
+            }
             for assertion in &mut report.assertions {
                 mask_assertion(assertion, secrets);
             }

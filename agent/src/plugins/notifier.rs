@@ -1,0 +1,132 @@
+//! Notifier plugins (world `notifier`): a monitor's `notify: [{ plugin: NAME, config }]`
+//! hands each alert to the plugin's `deliver`, with the capabilities its manifest grants.
+
+use serde_json::{Map, Value};
+use wasmtime::component::{Component, HasSelf, Linker};
+
+use super::sandbox::{Grants, Sandbox};
+use super::{Described, Limits, Linked, PluginHost, call_error};
+use crate::alert::{AlertEvent, Transition};
+
+pub(super) mod bindings {
+    wasmtime::component::bindgen!({
+        world: "notifier",
+        path: "../wit",
+        imports: { default: async },
+        exports: { default: async },
+    });
+}
+
+use bindings::skopos::plugin::types as wit;
+
+pub type Pre = bindings::NotifierPre<Sandbox>;
+
+/// Why a delivery failed, and whether another attempt could help.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryError {
+    pub message: String,
+    pub retry: bool,
+}
+
+impl DeliveryError {
+    fn final_(message: String) -> DeliveryError {
+        DeliveryError { message, retry: false }
+    }
+}
+
+/// Links `component` as a notifier (with the `email` import) and asks it to describe itself.
+pub(super) async fn link(linker: &mut Linker<Sandbox>, component: &Component, limits: Limits) -> Result<(Described, Linked), String> {
+    bindings::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |sandbox| sandbox)
+        .map_err(|e| e.to_string())?;
+    let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
+    let pre = Pre::new(pre).map_err(|e| format!("not a notifier plugin: {e:#}"))?;
+    let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);
+    let info = async {
+        let plugin = pre.instantiate_async(&mut store).await?;
+        plugin.call_describe(&mut store).await
+    }
+    .await
+    .map_err(|e| format!("`describe` failed: {}", call_error(e, limits.deadline)))?;
+    let described = Described { name: info.name, version: info.version, config_schema: info.config_schema };
+    Ok((described, Linked::Notifier(pre)))
+}
+
+impl PluginHost {
+    /// One attempt to deliver `event` through the notifier `plugin` with its (resolved) settings.
+    pub async fn deliver(
+        &self,
+        plugin: &str,
+        event: &AlertEvent,
+        config: &Map<String, Value>,
+        run_link: Option<String>,
+    ) -> Result<(), DeliveryError> {
+        let notifier = self
+            .notifiers
+            .get(plugin)
+            .ok_or_else(|| DeliveryError::final_(format!("no notifier plugin `{plugin}` is loaded")))?;
+        let capabilities = &notifier.info.capabilities;
+        let grants = Grants {
+            hosts: capabilities.allowed_hosts(config),
+            mailer: capabilities.email.then(|| self.options.mailer.clone()).flatten(),
+            email: capabilities.email,
+        };
+        let limits = self.options.limits;
+        let mut store = Sandbox::store(&self.engine, grants, limits.delivery_deadline, limits.memory_bytes);
+        let alert = alert(event, run_link);
+        let config = Value::Object(config.clone()).to_string();
+        let call = async {
+            let instance = notifier.pre.instantiate_async(&mut store).await?;
+            instance.call_deliver(&mut store, &alert, &config).await
+        };
+        let outcome = match tokio::time::timeout(limits.delivery_deadline, call).await {
+            Err(_) => Err(DeliveryError {
+                message: format!("did not finish within {} ms", limits.delivery_deadline.as_millis()),
+                retry: true,
+            }),
+            Ok(Err(trap)) => Err(DeliveryError::final_(call_error(trap, limits.delivery_deadline))),
+            Ok(Ok(Err(refused))) => Err(DeliveryError { message: refused.message, retry: refused.retry }),
+            Ok(Ok(Ok(()))) => Ok(()),
+        };
+        notifier.record(&outcome.as_ref().map_err(|e| e.message.clone()));
+        outcome
+    }
+}
+
+/// The alert as the WIT record (timestamps in RFC 3339).
+fn alert(event: &AlertEvent, run_link: Option<String>) -> wit::Alert {
+    let (transition, since, recovered_at) = match event.transition {
+        Transition::Failing { since } => (wit::Transition::Failing, since, None),
+        Transition::Reminder { since } => (wit::Transition::Reminder, since, None),
+        Transition::Recovered { since, at } => (wit::Transition::Recovered, since, Some(at.to_rfc3339())),
+    };
+    let json = |value: &Option<Value>| value.as_ref().map(Value::to_string);
+    wit::Alert {
+        monitor_id: event.monitor_id.clone(),
+        monitor: event.monitor.clone(),
+        collection_id: event.collection_id.clone(),
+        collection: event.collection.clone(),
+        region: None,
+        transition,
+        since: since.to_rfc3339(),
+        recovered_at,
+        run_id: event.run_id.clone(),
+        run_started_at: event.run_started_at.to_rfc3339(),
+        run_link,
+        failure: event.failure.as_ref().map(|failure| wit::FailingStep {
+            step: failure.step.clone(),
+            error: failure.error.as_ref().map(|error| error.message.clone()),
+            assertions: failure
+                .assertions
+                .iter()
+                .map(|a| wit::FailedAssertion {
+                    subject: a.subject(),
+                    expected: json(&a.expected),
+                    actual: json(&a.actual),
+                    message: a.message.clone(),
+                })
+                .collect(),
+        }),
+        summary: event.summary(),
+        json: crate::notify::payload(event).to_string(),
+    }
+}

@@ -1,0 +1,124 @@
+//! Outgoing HTTP through `wasi:http/outgoing-handler`. The host lets a request through only to
+//! the hosts the plugin's manifest grants (and the host of its own `url` / `webhook_url`
+//! setting); any other is refused before a connection is made.
+
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasip2::io::streams::StreamError;
+
+use crate::notifier::DeliveryError;
+
+/// At most this much of a response body is read.
+const MAX_BODY: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// `Ok` for a 2xx; otherwise an error naming the status and the start of the body, worth
+    /// retrying for a 5xx, 408 or 429.
+    pub fn ok(self) -> Result<(), DeliveryError> {
+        if (200..300).contains(&self.status) {
+            return Ok(());
+        }
+        let body = String::from_utf8_lossy(&self.body[..self.body.len().min(200)]).into_owned();
+        let message = format!("the server answered {}: {}", self.status, body.trim());
+        let retry = self.status >= 500 || self.status == 408 || self.status == 429;
+        Err(DeliveryError { message, retry })
+    }
+}
+
+/// POSTs `body` as JSON.
+pub fn post_json(url: &str, headers: &[(&str, &str)], body: &serde_json::Value) -> Result<Response, DeliveryError> {
+    let mut all = vec![("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    request("POST", url, &all, body.to_string().as_bytes())
+}
+
+/// Sends one request and reads the response (up to 1 MiB of body).
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Response, DeliveryError> {
+    let (scheme, authority, path) = split(url)?;
+    let fields = Fields::new();
+    for (name, value) in headers {
+        fields
+            .append(name, value.as_bytes())
+            .map_err(|e| DeliveryError::fatal(format!("header `{name}`: {e:?}")))?;
+    }
+    let outgoing = OutgoingRequest::new(fields);
+    let method = match method {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "PATCH" => Method::Patch,
+        "DELETE" => Method::Delete,
+        other => Method::Other(other.to_string()),
+    };
+    let invalid = |what: &str| DeliveryError::fatal(format!("`{url}`: invalid {what}"));
+    outgoing.set_method(&method).map_err(|_| invalid("method"))?;
+    outgoing.set_scheme(Some(&scheme)).map_err(|_| invalid("scheme"))?;
+    outgoing.set_authority(Some(authority)).map_err(|_| invalid("host"))?;
+    outgoing.set_path_with_query(Some(path)).map_err(|_| invalid("path"))?;
+    let outgoing_body = outgoing.body().map_err(|_| DeliveryError::fatal("the request body is unavailable"))?;
+    let pending = outgoing_handler::handle(outgoing, None).map_err(|e| failure(url, e))?;
+    {
+        let stream = outgoing_body.write().map_err(|_| DeliveryError::fatal("the request body is unavailable"))?;
+        for chunk in body.chunks(4096) {
+            stream.blocking_write_and_flush(chunk).map_err(|e| DeliveryError::retry(format!("sending: {e:?}")))?;
+        }
+    }
+    OutgoingBody::finish(outgoing_body, None).map_err(|e| failure(url, e))?;
+    pending.subscribe().block();
+    let incoming = match pending.get() {
+        Some(Ok(Ok(response))) => response,
+        Some(Ok(Err(error))) => return Err(failure(url, error)),
+        Some(Err(())) | None => return Err(DeliveryError::retry(format!("{url}: no response"))),
+    };
+    let status = incoming.status();
+    let body = incoming.consume().map_err(|_| DeliveryError::retry("the response body is unavailable"))?;
+    Ok(Response { status, body: read(&body)? })
+}
+
+fn read(body: &IncomingBody) -> Result<Vec<u8>, DeliveryError> {
+    let stream = body.stream().map_err(|_| DeliveryError::retry("the response body is unavailable"))?;
+    let mut read = Vec::new();
+    while read.len() < MAX_BODY {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => read.extend_from_slice(&chunk),
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(e)) => {
+                return Err(DeliveryError::retry(format!("reading the response: {}", e.to_debug_string())));
+            }
+        }
+    }
+    Ok(read)
+}
+
+fn failure(url: &str, error: ErrorCode) -> DeliveryError {
+    match error {
+        ErrorCode::HttpRequestDenied => {
+            DeliveryError::fatal(format!("{url}: refused by the host (not a host this plugin may reach)"))
+        }
+        ErrorCode::HttpRequestUriInvalid => DeliveryError::fatal(format!("{url}: invalid URL")),
+        other => DeliveryError::retry(format!("{url}: {other:?}")),
+    }
+}
+
+/// `https://host:port/path?query` as scheme, authority and path with query.
+fn split(url: &str) -> Result<(Scheme, &str, &str), DeliveryError> {
+    let bad = || DeliveryError::fatal(format!("`{url}` is not an http(s) URL"));
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        _ => return Err(bad()),
+    };
+    let cut = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(cut);
+    if authority.is_empty() || authority.contains('@') {
+        return Err(bad());
+    }
+    Ok((scheme, authority, if path.is_empty() { "/" } else { path }))
+}
