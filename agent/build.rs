@@ -44,7 +44,9 @@ fn main() {
         })
         .collect();
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("embedded_plugins.rs");
-    let code = format!("/// (name, component, manifest) of each first-party plugin.\npub static PLUGINS: &[(&str, &[u8], &str)] = &[\n{entries}];\n");
+    let code = format!(
+        "/// (name, component, manifest) of each first-party plugin.\npub static PLUGINS: &[(&str, &[u8], &str)] = &[\n{entries}];\n"
+    );
     std::fs::write(out, code).unwrap();
 }
 
@@ -61,7 +63,9 @@ fn build(plugins: &Path) {
     if !target_installed() {
         let added = Command::new("rustup").args(["target", "add", TARGET]).status();
         if !added.is_ok_and(|status| status.success()) {
-            panic!("the {TARGET} target is missing and `rustup target add {TARGET}` failed; install it, or set SKOPOS_SKIP_PLUGINS=1 to build without plugins");
+            panic!(
+                "the {TARGET} target is missing and `rustup target add {TARGET}` failed; install it, or set SKOPOS_SKIP_PLUGINS=1 to build without plugins"
+            );
         }
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

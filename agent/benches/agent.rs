@@ -8,8 +8,6 @@
 //!   collection against a zero-delay server, for three minutes: lag from due time to start
 //!   (p50/p99/max), CPU share and peak RSS.
 //! - `burst`: the same without jitter, so all 10,000 fall due at the same instant.
-//! - `plugins`: one call of the `jwt-expiry` assertion plugin (fresh instance from its
-//!   `InstancePre`, the call, teardown), p50/p99; and the same check's cost without it.
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
 //! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
@@ -28,7 +26,7 @@ use serde_json::json;
 use skopos::model::{Collection, Monitor};
 use skopos::store::{RunQuery, RunRecord, RunStatus, Store};
 
-use common::{machine, skopos, start_server};
+use common::{machine, percentiles, skopos, start_server};
 
 const TOKEN: &str = "bench-token";
 
@@ -49,9 +47,6 @@ fn main() {
     }
     if runs("burst") {
         monitors(server, 10_000, None, minutes);
-    }
-    if runs("plugins") {
-        plugins();
     }
 }
 
@@ -315,21 +310,6 @@ fn monitors(server: SocketAddr, count: usize, jitter: Option<&str>, minutes: u64
     );
 }
 
-fn percentiles(samples: &mut [Duration]) -> String {
-    if samples.is_empty() {
-        return "no samples".into();
-    }
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0;
-    format!(
-        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
-        at(0.5),
-        at(0.99),
-        samples[samples.len() - 1].as_secs_f64() * 1000.0,
-        samples.len()
-    )
-}
-
 fn folder_mib(dir: &Path) -> f64 {
     let mut total = 0;
     let mut stack = vec![dir.to_path_buf()];
@@ -340,39 +320,4 @@ fn folder_mib(dir: &Path) -> f64 {
         }
     }
     total as f64 / (1024.0 * 1024.0)
-}
-
-fn plugins() {
-    use skopos::assert::AssertionPlugins;
-    use skopos::plugins::{Limits, PluginHost, first_party_plugins};
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(first_party_plugins().unwrap().join("jwt_expiry.wasm"), dir.path().join("jwt.wasm")).unwrap();
-    let start = Instant::now();
-    let (host, problems) = PluginHost::load_dir(dir.path(), Limits::default()).unwrap();
-    assert!(problems.is_empty());
-    println!("plugins: loading (compiling) jwt-expiry: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
-    // An unsigned JWT expiring in an hour, in a small JSON body.
-    let claims = format!(r#"{{"exp":{},"iss":"bench"}}"#, Utc::now().timestamp() + 3600);
-    use base64::Engine;
-    let encode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
-    let body = format!(r#"{{"token":"{}.{}.c2ln"}}"#, encode(r#"{"alg":"none"}"#), encode(&claims));
-    let response = skopos::response::Response::new(
-        200,
-        Default::default(),
-        bytes::Bytes::from(body),
-        Duration::from_millis(3),
-        None,
-    );
-    let value = json!({"from": "body.token", "min_valid_seconds": 60});
-    let mut latencies = Vec::new();
-    for _ in 0..10_000 {
-        let start = Instant::now();
-        let verdict = host.evaluate("jwt-expiry", Some(&value), &response).unwrap();
-        latencies.push(start.elapsed());
-        assert!(verdict.passed);
-    }
-    println!(
-        "plugins: one jwt-expiry check (hand-off to a plugin thread, instantiate, call, drop): {}",
-        percentiles(&mut latencies)
-    );
 }

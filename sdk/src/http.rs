@@ -43,9 +43,7 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -
     let (scheme, authority, path) = split(url)?;
     let fields = Fields::new();
     for (name, value) in headers {
-        fields
-            .append(name, value.as_bytes())
-            .map_err(|e| DeliveryError::fatal(format!("header `{name}`: {e:?}")))?;
+        fields.append(name, value.as_bytes()).map_err(|e| DeliveryError::fatal(format!("header `{name}`: {e:?}")))?;
     }
     let outgoing = OutgoingRequest::new(fields);
     let method = match method {
@@ -102,7 +100,18 @@ fn failure(url: &str, error: ErrorCode) -> DeliveryError {
             DeliveryError::fatal(format!("{url}: refused by the host (not a host this plugin may reach)"))
         }
         ErrorCode::HttpRequestUriInvalid => DeliveryError::fatal(format!("{url}: invalid URL")),
-        other => DeliveryError::retry(format!("{url}: {other:?}")),
+        ErrorCode::DnsError(_) | ErrorCode::DnsTimeout => {
+            DeliveryError::retry(format!("{url}: the name did not resolve"))
+        }
+        ErrorCode::ConnectionRefused => DeliveryError::retry(format!("{url}: connection refused")),
+        ErrorCode::ConnectionTimeout => DeliveryError::retry(format!("{url}: no connection (timed out)")),
+        ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
+            DeliveryError::retry(format!("{url}: no answer (timed out)"))
+        }
+        ErrorCode::TlsCertificateError => {
+            DeliveryError::retry(format!("{url}: the server's certificate is not trusted"))
+        }
+        other => DeliveryError::retry(format!("{url}: {other}")),
     }
 }
 

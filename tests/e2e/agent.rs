@@ -36,6 +36,7 @@ impl Agent {
             .arg(data)
             .args(flags)
             .env("SKOPOS_TOKEN", TOKEN)
+            .env("SKOPOS_CACHE_DIR", crate::plugin_cache())
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -56,7 +57,7 @@ impl Agent {
         }
     }
 
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let address = self.base.trim_start_matches("http://").to_string();
@@ -93,16 +94,16 @@ impl Drop for Agent {
 }
 
 /// Inside the data folder, so it goes with it; sled ignores files it does not know.
-fn log_path(data: &Path) -> std::path::PathBuf {
+pub fn log_path(data: &Path) -> std::path::PathBuf {
     data.join("agent.log")
 }
 
-fn collection(name: &str, path: &str) -> Value {
+pub fn collection(name: &str, path: &str) -> Value {
     json!({"name": name, "steps": [{"name": "get", "request": {"url": format!("{}{path}", server().base())},
                                     "assert": [{"source": "status", "op": "eq", "value": 200}]}]})
 }
 
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < Duration::from_secs(15), "timed out waiting for {what}");

@@ -85,6 +85,7 @@ impl Files {
     pub fn skopos(&self, args: &[String], env: &[(&str, &str)]) -> Outcome {
         let output = Command::new(env!("CARGO_BIN_EXE_skopos"))
             .args(args)
+            .env("SKOPOS_CACHE_DIR", plugin_cache())
             .envs(env.iter().copied())
             .current_dir(self.dir.path())
             .output()
@@ -100,6 +101,12 @@ impl Files {
 }
 
 /// A fresh key, so tests that count server hits do not see each other's.
+/// Compiled plugins, shared by every agent and run the tests start (compiling them each time
+/// would cost ~1 s of CPU per process).
+pub fn plugin_cache() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")
+}
+
 pub fn unique(name: &str) -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);

@@ -36,6 +36,8 @@ type Shared = Arc<State>;
 pub struct Received {
     pub headers: HashMap<String, String>,
     pub body: Value,
+    /// The body's bytes as sent (to check a signature over them).
+    pub raw: Bytes,
 }
 
 type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
@@ -345,7 +347,7 @@ async fn route(request: Request<Incoming>, state: Shared) -> Result<Response<Bod
         ("POST", ["hook", key]) => {
             let headers =
                 parts.headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-            let received = Received { headers, body: json.clone() };
+            let received = Received { headers, body: json.clone(), raw: body.clone() };
             state.received.lock().unwrap().entry(key.to_string()).or_default().push(received);
             json_response(StatusCode::OK, json!({"ok": true}))
         }

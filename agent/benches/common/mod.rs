@@ -63,3 +63,19 @@ pub fn start_server(delay: Duration) -> SocketAddr {
     });
     receiver.recv().unwrap()
 }
+
+/// `p50 1.23 ms, p99 ..., max ... (N samples)`.
+pub fn percentiles(samples: &mut [Duration]) -> String {
+    if samples.is_empty() {
+        return "no samples".into();
+    }
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0;
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
+        at(0.5),
+        at(0.99),
+        samples[samples.len() - 1].as_secs_f64() * 1000.0,
+        samples.len()
+    )
+}

@@ -93,7 +93,9 @@ fn certificates_are_read_from_the_connection() {
         sans: vec!["api.test".into(), "127.0.0.1".into()],
         not_after_unix: now + 30 * 86_400 + 60,
     });
-    let eval = |check: Value| Check::compile(&assertion(check)).unwrap().evaluate(&response, &NoPlugins).now_or_never().unwrap();
+    let eval = |check: Value| {
+        Check::compile(&assertion(check)).unwrap().evaluate(&response, &NoPlugins).now_or_never().unwrap()
+    };
     assert!(eval(json!({"source": "certificate", "property": "expires_in_days", "op": "eq", "value": 30})).passed);
     assert!(eval(json!({"source": "certificate", "property": "issuer", "op": "contains", "value": "Test CA"})).passed);
     assert!(eval(json!({"source": "certificate", "property": "sans", "op": "contains", "value": "api.test"})).passed);

@@ -4,6 +4,7 @@ mod apply;
 mod client;
 mod export;
 mod files;
+mod plugin;
 mod run;
 mod serve;
 mod token;
@@ -31,7 +32,7 @@ struct Cli {
 enum Command {
     /// Run collection files now (collections in parallel) and report per step.
     Run(run::RunArgs),
-    /// The agent: scheduler, store, alerts and JSON API (the console and plugins are coming).
+    /// The agent: scheduler, store, alerts and JSON API (the console is coming).
     Serve(serve::ServeArgs),
     /// Create or update collections and monitors in a running agent from files.
     Apply(apply::ApplyArgs),
@@ -39,6 +40,9 @@ enum Command {
     Export(export::ExportArgs),
     /// Replace the agent's API token with a new one, printed once.
     Token(token::TokenArgs),
+    /// List the plugins, or try one against a sample alert or response.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
     /// Parse and check files without running them.
     Validate {
         /// Files, or folders whose .yaml/.yml/.json files are read.
@@ -100,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::apply(args),
         Command::Export(args) => export::export(args),
         Command::Token(args) => token::token(args),
+        Command::Plugin(command) => plugin::plugin(command),
         Command::Validate { paths, vars } => run::validate(&paths, &vars),
     };
     ExitCode::from(code)

@@ -105,7 +105,8 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let mut context = RunContext::new(std::env::vars().collect());
-    let uses_plugins = loaded.plans.iter().flat_map(|plan| &plan.steps).flat_map(|step| &step.checks).any(Check::uses_plugin);
+    let uses_plugins =
+        loaded.plans.iter().flat_map(|plan| &plan.steps).flat_map(|step| &step.checks).any(Check::uses_plugin);
     if uses_plugins || args.plugins.is_some() {
         let options = HostOptions { cache_dir: cache::default_dir(), ..HostOptions::default() };
         let loading = tokio::runtime::Builder::new_current_thread()

@@ -86,7 +86,8 @@ impl Notifications {
         let Some(host) = self.plugins.as_ref().filter(|host| host.has_notifier(plugin)) else {
             return (0, Err(format!("no notifier plugin `{plugin}` is loaded")));
         };
-        let link = self.public_url.as_ref().map(|base| format!("{}/api/v1/runs/{}", base.trim_end_matches('/'), event.run_id));
+        let link =
+            self.public_url.as_ref().map(|base| format!("{}/api/v1/runs/{}", base.trim_end_matches('/'), event.run_id));
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0;
         loop {
@@ -104,13 +105,21 @@ impl Notifications {
         }
     }
 
-    /// The notifier's settings with `@{{env.NAME}}` resolved in every string, however deep;
-    /// the values it used become secrets, masked wherever an error might repeat them.
     fn settings(&self, config: &Map<String, Value>, secrets: &mut Secrets) -> Result<Map<String, Value>, String> {
-        let vars = Map::new();
-        let mut scope = Scope { vars: &vars, env: &self.env, responses: &[], names: &[], secrets };
-        config.iter().map(|(key, value)| Ok((key.clone(), resolve(&mut scope, key, value)?))).collect()
+        settings(config, &self.env, secrets)
     }
+}
+
+/// A notifier's settings with `@{{env.NAME}}` resolved in every string, however deep; the
+/// values it used become secrets, masked wherever an error might repeat them.
+pub fn settings(
+    config: &Map<String, Value>,
+    env: &HashMap<String, String>,
+    secrets: &mut Secrets,
+) -> Result<Map<String, Value>, String> {
+    let vars = Map::new();
+    let mut scope = Scope { vars: &vars, env, responses: &[], names: &[], secrets };
+    config.iter().map(|(key, value)| Ok((key.clone(), resolve(&mut scope, key, value)?))).collect()
 }
 
 /// The JSON document an alert is as data (what the `webhook` notifier POSTs): the event, plus

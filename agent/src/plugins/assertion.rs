@@ -22,7 +22,11 @@ use bindings::skopos::plugin::types as wit;
 pub type Pre = bindings::AssertionPre<Sandbox>;
 
 /// Links `component` as an assertion plugin and asks it to describe itself.
-pub(super) async fn link(linker: &Linker<Sandbox>, component: &Component, limits: Limits) -> Result<(Described, Linked), String> {
+pub(super) async fn link(
+    linker: &Linker<Sandbox>,
+    component: &Component,
+    limits: Limits,
+) -> Result<(Described, Linked), String> {
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
     let pre = Pre::new(pre).map_err(|e| format!("not an assertion plugin: {e:#}"))?;
     let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);

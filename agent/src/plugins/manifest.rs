@@ -116,9 +116,10 @@ mod tests {
 
     #[test]
     fn manifest_problems_are_located() {
-        let err = Manifest::parse(Path::new("slack.yaml"), "kind: notifier\nversion: 0.1.0\ncapabilities:\n  smtp: true\n")
-            .unwrap_err()
-            .to_string();
+        let err =
+            Manifest::parse(Path::new("slack.yaml"), "kind: notifier\nversion: 0.1.0\ncapabilities:\n  smtp: true\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.starts_with("slack.yaml:4:3"), "{err}");
         assert!(err.contains("smtp"), "{err}");
     }

@@ -35,7 +35,11 @@ impl DeliveryError {
 }
 
 /// Links `component` as a notifier (with the `email` import) and asks it to describe itself.
-pub(super) async fn link(linker: &mut Linker<Sandbox>, component: &Component, limits: Limits) -> Result<(Described, Linked), String> {
+pub(super) async fn link(
+    linker: &mut Linker<Sandbox>,
+    component: &Component,
+    limits: Limits,
+) -> Result<(Described, Linked), String> {
     bindings::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |sandbox| sandbox)
         .map_err(|e| e.to_string())?;
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;

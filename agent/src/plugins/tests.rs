@@ -1,7 +1,6 @@
 //! The host against real components built from `plugins/` (the first build takes a while;
 //! later ones are cached in `plugins/target`).
 
-
 use bytes::Bytes;
 use http::HeaderMap;
 use serde_json::json;
@@ -17,7 +16,11 @@ async fn host(fixtures: &[(&str, &str)], limits: Limits) -> (PluginHost, Vec<Str
     for (stem, manifest) in fixtures {
         let file = built_plugins().join(format!("{stem}.wasm"));
         let manifest = Manifest::parse(Path::new("fixture.yaml"), manifest).unwrap();
-        sources.push(PluginSource { origin: file.display().to_string(), wasm: std::fs::read(&file).unwrap(), manifest });
+        sources.push(PluginSource {
+            origin: file.display().to_string(),
+            wasm: std::fs::read(&file).unwrap(),
+            manifest,
+        });
     }
     let cache = std::env::temp_dir().join("skopos-unit-plugin-cache");
     let mut host = PluginHost::new(HostOptions { limits, cache_dir: Some(cache), mailer: None }).unwrap();
@@ -135,10 +138,12 @@ async fn json_schema_validates_the_body_or_a_part_of_it() {
     assert!(!bad.passed);
     assert_eq!(bad.message.as_deref(), Some(r#"/id: "x" is not of type "integer""#));
     let items = json!({"pointer": "/items", "schema": {"type": "array", "items": {"type": "integer"}}});
-    let found = host.evaluate("json-schema", Some(&items), &response(json!({"items": [1, "a", 3, "b"]}))).await.unwrap();
+    let found =
+        host.evaluate("json-schema", Some(&items), &response(json!({"items": [1, "a", 3, "b"]}))).await.unwrap();
     assert_eq!(found.message.as_deref(), Some(r#"/1: "a" is not of type "integer"; /3: "b" is not of type "integer""#));
     assert_eq!(found.actual, Some(json!("2 errors")));
-    let error = host.evaluate("json-schema", Some(&json!({"schema": {"type": 12}})), &response(json!({}))).await.unwrap_err();
+    let error =
+        host.evaluate("json-schema", Some(&json!({"schema": {"type": 12}})), &response(json!({}))).await.unwrap_err();
     assert!(error.starts_with("value.schema:"), "{error}");
 }
 
@@ -159,7 +164,8 @@ fn alert() -> AlertEvent {
 #[tokio::test]
 async fn a_notifier_gets_only_what_its_manifest_grants() {
     let limits = Limits { delivery_deadline: Duration::from_millis(500), ..Limits::default() };
-    let (host, problems) = host(&[("rogue_notifier", "kind: notifier\nversion: 0.1.0\ncapabilities: { http: [] }\n")], limits).await;
+    let (host, problems) =
+        host(&[("rogue_notifier", "kind: notifier\nversion: 0.1.0\ncapabilities: { http: [] }\n")], limits).await;
     assert!(problems.is_empty(), "{problems:?}");
     // A server the plugin is not allowed to reach: no connection is even attempted.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

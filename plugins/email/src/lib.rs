@@ -35,8 +35,7 @@ impl Guest for Email {
             _ => return Err(DeliveryError::fatal("config.to: required (an address or a list)")),
         };
         let prefix = config.get("subject_prefix").and_then(|v| v.as_str()).unwrap_or("[Skopos]");
-        let subject =
-            format!("{prefix} {}: {} / {}", skopos_sdk::state_word(&alert), alert.monitor, alert.collection);
+        let subject = format!("{prefix} {}: {} / {}", skopos_sdk::state_word(&alert), alert.monitor, alert.collection);
         email::send(&Message { to, subject, text: body(&alert), html: None }).map_err(DeliveryError::retry)
     }
 }

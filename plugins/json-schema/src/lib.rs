@@ -40,7 +40,12 @@ impl Guest for JsonSchema {
         };
         let errors: Vec<String> = validator
             .iter_errors(instance)
-            .map(|error| format!("{}: {error}", if error.instance_path().as_str().is_empty() { "/" } else { error.instance_path().as_str() }))
+            .map(|error| {
+                format!(
+                    "{}: {error}",
+                    if error.instance_path().as_str().is_empty() { "/" } else { error.instance_path().as_str() }
+                )
+            })
             .collect();
         if errors.is_empty() {
             return Ok(skopos_sdk::verdict(true, "", Some(json!("valid"))));
@@ -48,7 +53,11 @@ impl Guest for JsonSchema {
         let shown = errors.iter().take(SHOWN_ERRORS).cloned().collect::<Vec<_>>().join("; ");
         let more = errors.len().saturating_sub(SHOWN_ERRORS);
         let message = if more > 0 { format!("{shown} (and {more} more)") } else { shown };
-        Ok(skopos_sdk::verdict(false, &message, Some(json!(format!("{} errors", errors.len())))))
+        Ok(skopos_sdk::verdict(
+            false,
+            &message,
+            Some(json!(format!("{} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" }))),
+        ))
     }
 }
 

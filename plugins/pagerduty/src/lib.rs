@@ -53,7 +53,8 @@ fn event(alert: &Alert, routing_key: &str, severity: &str) -> Value {
         return json!({"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key(alert)});
     }
     let summary: String = alert.summary.chars().take(1024).collect();
-    let mut details = json!({"monitor": alert.monitor, "collection": alert.collection, "since": alert.since, "run_id": alert.run_id});
+    let mut details =
+        json!({"monitor": alert.monitor, "collection": alert.collection, "since": alert.since, "run_id": alert.run_id});
     if let Some(failure) = &alert.failure {
         details["step"] = json!(failure.step);
         if let Some(error) = &failure.error {

@@ -41,7 +41,8 @@ pub fn message(alert: &Alert) -> Value {
         Transition::Recovered => ":large_green_circle:",
     };
     let title = format!("{icon} {}: {} / {}", skopos_sdk::state_word(alert), alert.monitor, alert.collection);
-    let mut blocks = vec![json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&title, 150), "emoji": true}})];
+    let mut blocks =
+        vec![json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&title, 150), "emoji": true}})];
     if let Some(failure) = &alert.failure {
         let mut lines = vec![format!("*Step {}*", failure.step)];
         if let Some(error) = &failure.error {

@@ -30,7 +30,9 @@ impl Guest for Webhook {
         let config = skopos_sdk::config(&config)?;
         for key in config.keys() {
             if !["url", "secret", "headers"].contains(&key.as_str()) {
-                return Err(DeliveryError::fatal(format!("config.{key}: unknown setting (known: url, secret, headers)")));
+                return Err(DeliveryError::fatal(format!(
+                    "config.{key}: unknown setting (known: url, secret, headers)"
+                )));
             }
         }
         let url = skopos_sdk::setting(&config, "url")?;
