@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sha2::{Digest, Sha256};
+
 const TARGET: &str = "wasm32-wasip2";
 
 fn main() {
@@ -40,12 +42,18 @@ fn main() {
     let entries: String = embedded
         .iter()
         .map(|(name, wasm, manifest)| {
-            format!("    ({name:?}, include_bytes!({:?}), include_str!({:?})),\n", wasm.display(), manifest.display())
+            let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+            let digest: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+            format!(
+                "    ({name:?}, include_bytes!({:?}), include_str!({:?}), {digest:?}),\n",
+                wasm.display(),
+                manifest.display()
+            )
         })
         .collect();
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("embedded_plugins.rs");
     let code = format!(
-        "/// (name, component, manifest) of each first-party plugin.\npub static PLUGINS: &[(&str, &[u8], &str)] = &[\n{entries}];\n"
+        "/// (name, component, manifest, SHA-256 of the component) of each first-party plugin.\npub static PLUGINS: &[(&str, &[u8], &str, &str)] = &[\n{entries}];\n"
     );
     std::fs::write(out, code).unwrap();
 }

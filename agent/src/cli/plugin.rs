@@ -160,7 +160,7 @@ fn source(wasm: &Path, manifest: Option<&Path>) -> Result<PluginSource, String> 
     let text = std::fs::read_to_string(&manifest_file)
         .map_err(|e| format!("{}: {e} (a plugin needs its manifest; see docs/plugins.md)", manifest_file.display()))?;
     let manifest = Manifest::parse(&manifest_file, &text).map_err(|e| e.to_string())?;
-    Ok(PluginSource { origin: wasm.display().to_string(), wasm: read(wasm)?, manifest })
+    Ok(PluginSource::new(wasm.display().to_string(), read(wasm)?, manifest))
 }
 
 fn read(file: &Path) -> Result<Vec<u8>, String> {

@@ -5,7 +5,7 @@ use serde_json::Value;
 use wasmtime::component::{Component, Linker};
 
 use super::sandbox::{Grants, Sandbox};
-use super::{Described, Limits, Linked, PluginHost, call_error};
+use super::{Described, Limits, PluginHost, call_error};
 use crate::assert::{AssertionPlugins, PluginFuture, PluginVerdict};
 use crate::response::Response;
 
@@ -21,23 +21,18 @@ use bindings::skopos::plugin::types as wit;
 
 pub type Pre = bindings::AssertionPre<Sandbox>;
 
-/// Links `component` as an assertion plugin and asks it to describe itself.
-pub(super) async fn link(
-    linker: &Linker<Sandbox>,
-    component: &Component,
-    limits: Limits,
-) -> Result<(Described, Linked), String> {
+/// Links `component` as an assertion plugin.
+pub(super) fn link(linker: &Linker<Sandbox>, component: &Component) -> Result<Pre, String> {
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
-    let pre = Pre::new(pre).map_err(|e| format!("not an assertion plugin: {e:#}"))?;
+    Pre::new(pre).map_err(|e| format!("not an assertion plugin: {e:#}"))
+}
+
+/// Asks the plugin what it is.
+pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Described> {
     let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);
-    let info = async {
-        let plugin = pre.instantiate_async(&mut store).await?;
-        plugin.call_describe(&mut store).await
-    }
-    .await
-    .map_err(|e| format!("`describe` failed: {}", call_error(e, limits.deadline)))?;
-    let described = Described { name: info.name, version: info.version, config_schema: info.config_schema };
-    Ok((described, Linked::Assertion(pre)))
+    let plugin = pre.instantiate_async(&mut store).await?;
+    let info = plugin.call_describe(&mut store).await?;
+    Ok(Described { name: info.name, version: info.version, config_schema: info.config_schema })
 }
 
 impl AssertionPlugins for PluginHost {

@@ -1,5 +1,6 @@
 //! The first-party plugins built into the binary (see `agent/build.rs`).
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use super::{LoadError, Manifest, PluginSource};
@@ -10,11 +11,16 @@ include!(concat!(env!("OUT_DIR"), "/embedded_plugins.rs"));
 pub fn embedded() -> Result<Vec<PluginSource>, LoadError> {
     PLUGINS
         .iter()
-        .map(|(name, wasm, manifest)| {
+        .map(|(name, wasm, manifest, digest)| {
             let file = Path::new("plugins").join(name).join("plugin.yaml");
             let manifest = Manifest::parse(&file, manifest)
                 .map_err(|e| LoadError { origin: format!("built-in `{name}`"), message: e.to_string() })?;
-            Ok(PluginSource { origin: "built-in".into(), wasm: wasm.to_vec(), manifest })
+            Ok(PluginSource {
+                origin: "built-in".into(),
+                wasm: Cow::Borrowed(wasm),
+                digest: digest.to_string(),
+                manifest,
+            })
         })
         .collect()
 }

@@ -7,6 +7,7 @@
 //!
 //! Worlds (`wit/plugin.wit`): `assertion` ([`assertion`]) and `notifier` ([`notifier`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -56,8 +57,18 @@ const POOLED_INSTANCES: u32 = 256;
 pub struct PluginSource {
     /// `built-in`, or the `.wasm` file's path.
     pub origin: String,
-    pub wasm: Vec<u8>,
+    pub wasm: Cow<'static, [u8]>,
+    /// Hex SHA-256 of `wasm` (computed at build time for the built-in plugins, whose bytes
+    /// are then never read when the compiled cache holds them).
+    pub digest: String,
     pub manifest: Manifest,
+}
+
+impl PluginSource {
+    pub fn new(origin: impl Into<String>, wasm: impl Into<Cow<'static, [u8]>>, manifest: Manifest) -> PluginSource {
+        let wasm = wasm.into();
+        PluginSource { origin: origin.into(), digest: cache::digest(&wasm), wasm, manifest }
+    }
 }
 
 /// A loaded plugin, as it describes itself and as its manifest grants.
@@ -141,7 +152,8 @@ pub struct PluginHost {
 }
 
 /// What a plugin's `describe` said.
-struct Described {
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Described {
     name: String,
     version: String,
     config_schema: String,
@@ -176,14 +188,15 @@ impl PluginHost {
         let compiled: Vec<_> = sources
             .into_par_iter()
             .map(|source| {
-                let component = cache::compile(&self.engine, &source.wasm, cache).map(|(component, _)| component);
-                (source.origin, source.manifest, component)
+                let entry = cache::Entry::new(&self.engine, &source.digest, cache);
+                let component = entry.component(&self.engine, &source.wasm).map(|(component, _)| component);
+                (source.origin, source.manifest, entry, component)
             })
             .collect();
         let mut outcomes = Vec::new();
-        for (origin, manifest, component) in compiled {
+        for (origin, manifest, entry, component) in compiled {
             let added = match component {
-                Ok(component) => self.add(&origin, manifest, component).await,
+                Ok(component) => self.add(&origin, manifest, &entry, component).await,
                 Err(message) => Err(message),
             };
             outcomes.push(added.map_err(|message| LoadError { origin, message }));
@@ -195,18 +208,32 @@ impl PluginHost {
         &mut self,
         origin: &str,
         manifest: Manifest,
+        entry: &cache::Entry,
         component: Component,
     ) -> Result<(PluginInfo, Added), String> {
         let mut linker = Linker::<Sandbox>::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
-        let described = match manifest.kind {
-            Kind::Assertion => assertion::link(&linker, &component, self.options.limits).await?,
+        let linked = match manifest.kind {
+            Kind::Assertion => Linked::Assertion(assertion::link(&linker, &component)?),
             Kind::Notifier => {
                 wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
-                notifier::link(&mut linker, &component, self.options.limits).await?
+                Linked::Notifier(notifier::link(&mut linker, &component)?)
             }
         };
-        let (info, linked) = described;
+        // Described once per component: later starts read it from the cache.
+        let info = match entry.described() {
+            Some(described) => described,
+            None => {
+                let limits = self.options.limits;
+                let described = match &linked {
+                    Linked::Assertion(pre) => assertion::describe(pre, limits).await,
+                    Linked::Notifier(pre) => notifier::describe(pre, limits).await,
+                }
+                .map_err(|e| format!("`describe` failed: {}", call_error(e, limits.deadline)))?;
+                entry.remember(&described);
+                described
+            }
+        };
         if info.version != manifest.version {
             return Err(format!("the manifest says version {}, the plugin says {}", manifest.version, info.version));
         }
@@ -244,9 +271,7 @@ impl PluginHost {
             };
             let wasm = std::fs::read(&file).map_err(|e| e.to_string());
             match (manifest, wasm) {
-                (Ok(manifest), Ok(wasm)) => {
-                    sources.push(PluginSource { origin: file.display().to_string(), wasm, manifest })
-                }
+                (Ok(manifest), Ok(wasm)) => sources.push(PluginSource::new(file.display().to_string(), wasm, manifest)),
                 (Err(message), _) | (_, Err(message)) => problems.push(problem(&file, message)),
             }
         }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use wasmtime::component::{Component, HasSelf, Linker};
 
 use super::sandbox::{Grants, Sandbox};
-use super::{Described, Limits, Linked, PluginHost, call_error};
+use super::{Described, Limits, PluginHost, call_error};
 use crate::alert::{AlertEvent, Transition};
 
 pub(super) mod bindings {
@@ -34,25 +34,20 @@ impl DeliveryError {
     }
 }
 
-/// Links `component` as a notifier (with the `email` import) and asks it to describe itself.
-pub(super) async fn link(
-    linker: &mut Linker<Sandbox>,
-    component: &Component,
-    limits: Limits,
-) -> Result<(Described, Linked), String> {
+/// Links `component` as a notifier (with the `email` import).
+pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component) -> Result<Pre, String> {
     bindings::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |sandbox| sandbox)
         .map_err(|e| e.to_string())?;
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
-    let pre = Pre::new(pre).map_err(|e| format!("not a notifier plugin: {e:#}"))?;
+    Pre::new(pre).map_err(|e| format!("not a notifier plugin: {e:#}"))
+}
+
+/// Asks the plugin what it is.
+pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Described> {
     let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);
-    let info = async {
-        let plugin = pre.instantiate_async(&mut store).await?;
-        plugin.call_describe(&mut store).await
-    }
-    .await
-    .map_err(|e| format!("`describe` failed: {}", call_error(e, limits.deadline)))?;
-    let described = Described { name: info.name, version: info.version, config_schema: info.config_schema };
-    Ok((described, Linked::Notifier(pre)))
+    let plugin = pre.instantiate_async(&mut store).await?;
+    let info = plugin.call_describe(&mut store).await?;
+    Ok(Described { name: info.name, version: info.version, config_schema: info.config_schema })
 }
 
 impl PluginHost {

@@ -16,11 +16,7 @@ async fn host(fixtures: &[(&str, &str)], limits: Limits) -> (PluginHost, Vec<Str
     for (stem, manifest) in fixtures {
         let file = built_plugins().join(format!("{stem}.wasm"));
         let manifest = Manifest::parse(Path::new("fixture.yaml"), manifest).unwrap();
-        sources.push(PluginSource {
-            origin: file.display().to_string(),
-            wasm: std::fs::read(&file).unwrap(),
-            manifest,
-        });
+        sources.push(PluginSource::new(file.display().to_string(), std::fs::read(&file).unwrap(), manifest));
     }
     let cache = std::env::temp_dir().join("skopos-unit-plugin-cache");
     let mut host = PluginHost::new(HostOptions { limits, cache_dir: Some(cache), mailer: None }).unwrap();
@@ -203,11 +199,7 @@ async fn a_notifier_gets_only_what_its_manifest_grants() {
 async fn bad_plugins_and_manifests_are_left_out_with_the_reason() {
     let manifest = |text: &str| Manifest::parse(Path::new("m.yaml"), text).unwrap();
     let jwt = std::fs::read(built_plugins().join("jwt_expiry.wasm")).unwrap();
-    let source = |origin: &str, wasm: &[u8], text: &str| PluginSource {
-        origin: origin.into(),
-        wasm: wasm.to_vec(),
-        manifest: manifest(text),
-    };
+    let source = |origin: &str, wasm: &[u8], text: &str| PluginSource::new(origin, wasm.to_vec(), manifest(text));
     let mut host = PluginHost::new(HostOptions::default()).unwrap();
     let outcomes = host
         .add_all(vec![
@@ -235,22 +227,26 @@ async fn bad_plugins_and_manifests_are_left_out_with_the_reason() {
 }
 
 #[test]
-fn compiled_plugins_are_cached_by_content() {
+fn compiled_plugins_and_their_descriptions_are_cached_by_content() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::default();
     let wasm = std::fs::read(built_plugins().join("jwt_expiry.wasm")).unwrap();
-    let (_, cached) = cache::compile(&engine, &wasm, Some(dir.path())).unwrap();
-    assert!(!cached);
-    let (_, cached) = cache::compile(&engine, &wasm, Some(dir.path())).unwrap();
-    assert!(cached);
-    let entries = std::fs::read_dir(dir.path()).unwrap().count();
-    assert_eq!(entries, 1);
+    let entry = || cache::Entry::new(&engine, &cache::digest(&wasm), Some(dir.path()));
+    assert!(!entry().component(&engine, &wasm).unwrap().1);
+    assert!(entry().component(&engine, &wasm).unwrap().1);
+    assert!(entry().described().is_none());
+    entry().remember(&Described { name: "jwt-expiry".into(), version: "0.1.0".into(), config_schema: "{}".into() });
+    assert_eq!(entry().described().unwrap().name, "jwt-expiry");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     // Another component is another entry.
     let other = std::fs::read(built_plugins().join("misbehaving.wasm")).unwrap();
-    assert!(!cache::compile(&engine, &other, Some(dir.path())).unwrap().1);
+    let other_entry = cache::Entry::new(&engine, &cache::digest(&other), Some(dir.path()));
+    assert!(!other_entry.component(&engine, &other).unwrap().1);
+    assert!(other_entry.described().is_none());
     // A damaged entry is compiled again, not trusted.
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
     }
-    assert!(!cache::compile(&engine, &wasm, Some(dir.path())).unwrap().1);
+    assert!(!entry().component(&engine, &wasm).unwrap().1);
+    assert!(entry().described().is_none());
 }
