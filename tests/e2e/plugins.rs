@@ -87,6 +87,35 @@ fn the_agent_lists_its_plugins_and_a_folder_can_replace_a_built_in_one() {
     );
     assert_eq!(jwt["config_schema"]["required"], json!(["from"]));
     assert_eq!(listed["plugins"][5]["capabilities"], json!({"http": ["hooks.slack.com"], "email": false}));
+
+    // A monitor's notifier settings are checked against the plugin's config schema.
+    let monitor =
+        |notify: Value| json!({"name": "m", "schedule": {"every": "1m"}, "collections": ["token"], "notify": [notify]});
+    let (status, error) = agent.api("POST", "/api/v1/monitors", Some(monitor(json!({"plugin": "slak", "config": {}}))));
+    assert_eq!((status, error["field"].as_str()), (422, Some("notify[0].plugin")), "{error}");
+    assert!(
+        error["error"].as_str().unwrap().contains("no notifier plugin `slak` is loaded (did you mean `slack`?"),
+        "{error}"
+    );
+    let bad_slack = json!({"plugin": "slack", "config": {"channel": 5, "webhook_url": "@{{env.SLACK}}", "icon": "x"}});
+    let (status, error) = agent.api("POST", "/api/v1/monitors", Some(monitor(bad_slack)));
+    assert_eq!(status, 422, "{error}");
+    let problems: Vec<(&str, &str)> = error["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["field"].as_str().unwrap(), p["error"].as_str().unwrap()))
+        .collect();
+    assert_eq!(problems.len(), 2, "{error}");
+    assert!(problems.iter().any(|(field, e)| *field == "notify[0].config" && e.contains("icon")), "{problems:?}");
+    assert!(
+        problems.iter().any(|(field, e)| *field == "notify[0].config.channel" && e.contains("not of type \"string\"")),
+        "{problems:?}"
+    );
+    let good =
+        json!({"plugin": "pagerduty", "config": {"routing_key": "@{{env.PD}}", "severity": "@{{env.SEVERITY}}"}});
+    assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor(good))).0, 201);
+
     let logged = std::fs::read_to_string(log_path(data.path())).unwrap();
     assert!(logged.contains("replacing the one from built-in"), "{logged}");
     assert!(logged.contains("orphan.wasm: no manifest"), "{logged}");

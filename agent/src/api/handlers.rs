@@ -17,7 +17,7 @@ use super::auth::RotateError;
 use super::error::ApiError;
 use crate::model::{Collection, Monitor};
 use crate::plan::{compile, compile_monitor};
-use crate::source::{Document, child_index};
+use crate::source::{Document, child_index, child_key};
 use crate::store::{RunQuery, RunStatus};
 
 pub type Reply_ = Result<Response, ApiError>;
@@ -49,6 +49,14 @@ fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
     for (index, name) in monitor.collections.iter().enumerate() {
         if agent.store.collections.get(name)?.is_none() {
             problems.push(document.problem(&child_index("collections", index), format!("no collection `{name}`")));
+        }
+    }
+    if let Some(plugins) = &agent.plugins {
+        for (index, notifier) in monitor.notify.iter().enumerate() {
+            for (path, message) in plugins.check_notifier(&notifier.plugin, &notifier.config) {
+                let at = child_key(&child_index("notify", index), &path);
+                problems.push(document.problem(&at, format!("`{}`: {message}", notifier.plugin)));
+            }
         }
     }
     if !problems.is_empty() {

@@ -57,15 +57,6 @@ pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorP
         if notifier.plugin.trim().is_empty() {
             problem(&child_key(&at, "plugin"), "a notifier names its plugin".into());
         }
-        if notifier.plugin == "webhook" {
-            if !notifier.config.get("url").is_some_and(Value::is_string) {
-                problem(&child_key(&at, "config"), "a webhook needs `url`, the address to POST alerts to".into());
-            }
-            for key in notifier.config.keys().filter(|key| !["url", "headers", "secret"].contains(&key.as_str())) {
-                let path = child_key(&child_key(&at, "config"), key);
-                problem(&path, format!("unknown webhook setting `{key}` (expected `url`, `headers` or `secret`)"));
-            }
-        }
         for (key, value) in &notifier.config {
             check_setting(&child_key(&child_key(&at, "config"), key), value, &mut problem);
         }
