@@ -121,22 +121,28 @@ fn the_agent_lists_its_plugins_and_a_folder_can_replace_a_built_in_one() {
     assert!(logged.contains("orphan.wasm: no manifest"), "{logged}");
 }
 
-/// A real SMTP server (aiosmtpd) on loopback; every message it gets is a JSON line on its stdout.
+/// A real SMTP server (aiosmtpd) on loopback that requires STARTTLS with a self-signed
+/// certificate; every message it gets is a JSON line on its stdout.
 struct SmtpReceiver {
     child: Child,
     port: u16,
     lines: std::sync::mpsc::Receiver<Value>,
+    /// The server's certificate (PEM), for `--smtp-ca-file`.
+    certificate: tempfile::TempDir,
 }
 
 const SMTP_SERVER: &str = r#"
-import asyncio, json, sys
+import asyncio, json, ssl, sys
 from aiosmtpd.controller import Controller
 class Print:
     async def handle_DATA(self, server, session, envelope):
-        print(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos,
+        print(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos, "tls": bool(session.ssl),
                           "data": envelope.content.decode("utf-8", "replace")}), flush=True)
         return "250 OK"
-controller = Controller(Print(), hostname="127.0.0.1", port=int(sys.argv[1]))
+context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+context.load_cert_chain(sys.argv[2], sys.argv[3])
+controller = Controller(Print(), hostname="127.0.0.1", port=int(sys.argv[1]),
+                        tls_context=context, require_starttls=True)
 controller.start()
 print(json.dumps({"ready": True}), flush=True)
 sys.stdin.read()
@@ -146,8 +152,14 @@ controller.stop()
 impl SmtpReceiver {
     fn start() -> SmtpReceiver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let certificate = tempfile::tempdir().unwrap();
+        let signed = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        let (cert, key) = (certificate.path().join("smtp.pem"), certificate.path().join("smtp.key"));
+        std::fs::write(&cert, signed.cert.pem()).unwrap();
+        std::fs::write(&key, signed.signing_key.serialize_pem()).unwrap();
         let mut child = Command::new("python3")
             .args(["-c", SMTP_SERVER, &port.to_string()])
+            .args([&cert, &key])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -164,7 +176,7 @@ impl SmtpReceiver {
             ready.is_ok_and(|line| line["ready"] == true),
             "the SMTP receiver did not start (is aiosmtpd installed? python3 -m pip install aiosmtpd)"
         );
-        SmtpReceiver { child, port, lines }
+        SmtpReceiver { child, port, lines, certificate }
     }
 
     fn next(&self) -> Value {
@@ -187,9 +199,18 @@ fn notifiers_send_each_service_its_own_format_once_on_failing_and_once_on_recove
     let smtp = SmtpReceiver::start();
     server().set_status(&key, 503);
     let data = tempfile::tempdir().unwrap();
-    let smtp_url = format!("smtp://127.0.0.1:{}", smtp.port);
-    let flags =
-        ["--smtp-url", &smtp_url, "--smtp-from", "Skopos <alerts@skopos.test>", "--public-url", "https://skopos.test"];
+    let smtp_url = format!("smtp://127.0.0.1:{}?tls=required", smtp.port);
+    let ca = smtp.certificate.path().join("smtp.pem").display().to_string();
+    let flags = [
+        "--smtp-url",
+        &smtp_url,
+        "--smtp-ca-file",
+        &ca,
+        "--smtp-from",
+        "Skopos <alerts@skopos.test>",
+        "--public-url",
+        "https://skopos.test",
+    ];
     let agent = Agent::start_with(data.path(), &flags, &[("HOOK_SECRET", SECRET), ("PD_KEY", "R0UT1NG")]);
     assert_eq!(
         agent.api("POST", "/api/v1/collections", Some(collection("orders api", &format!("/switch/{key}")))).0,
@@ -260,6 +281,7 @@ fn notifiers_send_each_service_its_own_format_once_on_failing_and_once_on_recove
     assert_eq!(webhook.headers["x-skopos-signature"], format!("sha256={expected}"));
 
     assert_eq!(mail["to"], json!(["oncall@example.test"]));
+    assert_eq!(mail["tls"], true, "the mail was not sent over STARTTLS");
     assert_eq!(mail["from"], "alerts@skopos.test");
     let data_text = mail["data"].as_str().unwrap();
     assert!(data_text.contains("Subject: [Skopos] FAILING: orders / orders api"), "{data_text}");

@@ -88,7 +88,7 @@ async fn list(dir: Option<&Path>) -> Result<u8, String> {
 }
 
 async fn test(args: TestArgs) -> Result<u8, String> {
-    let mailer = args.smtp_url.as_deref().map(|url| Mailer::new(url, "Skopos <skopos@localhost>")).transpose()?;
+    let mailer = args.smtp_url.as_deref().map(|url| Mailer::new(url, "Skopos <skopos@localhost>", None)).transpose()?;
     let options =
         HostOptions { cache_dir: cache::default_dir(), mailer: mailer.map(Arc::new), ..HostOptions::default() };
     let mut host = PluginHost::new(options)?;

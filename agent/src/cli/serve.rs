@@ -36,6 +36,9 @@ pub struct ServeArgs {
     /// (STARTTLS), `smtps://...:465` (TLS), `smtp://host:25` (plain, for a local relay).
     #[arg(long, env = "SKOPOS_SMTP_URL", value_name = "URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// Trust only this CA (PEM) for the SMTP server's certificate: a relay with a private CA.
+    #[arg(long, value_name = "FILE")]
+    smtp_ca_file: Option<PathBuf>,
     /// The sender of alert emails.
     #[arg(long, env = "SKOPOS_SMTP_FROM", default_value = "Skopos <skopos@localhost>")]
     smtp_from: String,
@@ -83,7 +86,9 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let mut context = RunContext::new(std::env::vars().collect());
-    let mailer = args.smtp_url.as_deref().map(|url| Mailer::new(url, &args.smtp_from)).transpose()?;
+    let ca = args.smtp_ca_file.as_ref().map(|file| std::fs::read(file).map_err(|e| format!("{}: {e}", file.display())));
+    let ca = ca.transpose()?;
+    let mailer = args.smtp_url.as_deref().map(|url| Mailer::new(url, &args.smtp_from, ca.as_deref())).transpose()?;
     let options = HostOptions {
         cache_dir: cache::default_dir_in(&args.data),
         mailer: mailer.map(Arc::new),

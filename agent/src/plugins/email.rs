@@ -3,6 +3,7 @@
 //! implicit TLS, credentials in the URL). Plugins never see the server or its credentials.
 
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::notifier::bindings::skopos::plugin::email;
@@ -20,14 +21,18 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// `url` as lettre reads it (`smtp://user:pass@host:587?tls=required`); `from` is the sender.
-    pub fn new(url: &str, from: &str) -> Result<Mailer, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+    /// `url` as lettre reads it (`smtp://user:pass@host:587?tls=required`); `from` is the
+    /// sender; `ca_pem`, when given, is the only CA trusted for the server's certificate (a
+    /// relay with a private CA).
+    pub fn new(url: &str, from: &str, ca_pem: Option<&[u8]>) -> Result<Mailer, String> {
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("--smtp-url: {e}"))?
-            .timeout(Some(std::time::Duration::from_secs(10)))
-            .build();
+            .timeout(Some(std::time::Duration::from_secs(10)));
+        if let Some(pem) = ca_pem {
+            builder = builder.tls(private_ca_tls(url, pem)?);
+        }
         let from = from.parse().map_err(|e| format!("--smtp-from `{from}`: {e}"))?;
-        Ok(Mailer { transport, from })
+        Ok(Mailer { transport: builder.build(), from })
     }
 
     pub async fn send(&self, message: email::Message) -> Result<(), String> {
@@ -49,6 +54,25 @@ impl Mailer {
 
 /// The shared types interface has no functions; linking it needs only this.
 impl super::notifier::bindings::skopos::plugin::types::Host for Sandbox {}
+
+/// The TLS mode `url` asks for (`smtps://` wraps, `?tls=required` or `opportunistic` upgrade
+/// with STARTTLS), trusting only the CA in `pem`.
+fn private_ca_tls(url: &str, pem: &[u8]) -> Result<Tls, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("--smtp-url: {e}"))?;
+    let domain = parsed.host_str().ok_or("--smtp-url: no host")?.to_string();
+    let certificate = Certificate::from_pem(pem).map_err(|e| format!("--smtp-ca-file: {e}"))?;
+    let parameters = TlsParameters::builder(domain)
+        .add_root_certificate(certificate)
+        .build_rustls()
+        .map_err(|e| format!("--smtp-ca-file: {e}"))?;
+    let mode = parsed.query_pairs().find(|(key, _)| key == "tls").map(|(_, value)| value.into_owned());
+    match (parsed.scheme(), mode.as_deref()) {
+        ("smtps", _) => Ok(Tls::Wrapper(parameters)),
+        (_, Some("required")) => Ok(Tls::Required(parameters)),
+        (_, Some("opportunistic")) => Ok(Tls::Opportunistic(parameters)),
+        _ => Err("--smtp-ca-file: the URL asks for no TLS (use smtps:// or ?tls=required)".into()),
+    }
+}
 
 impl email::Host for Sandbox {
     async fn send(&mut self, message: email::Message) -> Result<(), String> {
