@@ -29,7 +29,7 @@ pub struct DeliveryError {
 }
 
 impl DeliveryError {
-    fn final_(message: String) -> DeliveryError {
+    fn fatal(message: String) -> DeliveryError {
         DeliveryError { message, retry: false }
     }
 }
@@ -62,7 +62,7 @@ impl PluginHost {
         let notifier = self
             .notifiers
             .get(plugin)
-            .ok_or_else(|| DeliveryError::final_(format!("no notifier plugin `{plugin}` is loaded")))?;
+            .ok_or_else(|| DeliveryError::fatal(format!("no notifier plugin `{plugin}` is loaded")))?;
         let capabilities = &notifier.info.capabilities;
         let grants = Grants {
             hosts: capabilities.allowed_hosts(config),
@@ -82,7 +82,7 @@ impl PluginHost {
                 message: format!("did not finish within {} ms", limits.delivery_deadline.as_millis()),
                 retry: true,
             }),
-            Ok(Err(trap)) => Err(DeliveryError::final_(call_error(trap, limits.delivery_deadline))),
+            Ok(Err(trap)) => Err(DeliveryError::fatal(call_error(trap, limits.delivery_deadline))),
             Ok(Ok(Err(refused))) => Err(DeliveryError { message: refused.message, retry: refused.retry }),
             Ok(Ok(Ok(()))) => Ok(()),
         };
