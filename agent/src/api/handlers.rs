@@ -15,6 +15,7 @@ use warp::reply::Response;
 use super::agent::{Agent, conflict};
 use super::auth::RotateError;
 use super::error::ApiError;
+use super::session;
 use crate::model::{Collection, Monitor};
 use crate::plan::{compile, compile_monitor};
 use crate::source::{Document, child_index, child_key};
@@ -276,6 +277,53 @@ pub fn rotate_token(agent: &Agent) -> Reply_ {
         RotateError::Store(error) => error.into(),
     })?;
     json(StatusCode::OK, &serde_json::json!({ "token": token }))
+}
+
+/// `POST /api/v1/session` with `{"token": ...}`: signs a browser in (the console), setting
+/// its session cookie; the reply carries the CSRF token changes must send.
+pub fn sign_in(agent: &Agent, body: &Bytes, secure: bool) -> Reply_ {
+    #[derive(serde::Deserialize)]
+    struct SignIn {
+        token: String,
+    }
+    let offered: SignIn = serde_json::from_slice(body).map_err(|e| {
+        let mut error =
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("expected {{\"token\": \"...\"}}: {e}"));
+        error.field = Some("token".into());
+        error
+    })?;
+    if !agent.token.is(offered.token.trim()) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "that is not the agent's token"));
+    }
+    let signed_in = agent.token.sessions.open();
+    let mut reply = json(StatusCode::OK, &serde_json::json!({ "csrf": signed_in.csrf }))?;
+    set_cookie(&mut reply, &session::set_cookie(Some(&signed_in.cookie), secure));
+    Ok(reply)
+}
+
+/// `GET /api/v1/session`: whether this browser is signed in, and its CSRF token.
+pub fn session(agent: &Agent, cookie: Option<&str>) -> Reply_ {
+    match cookie.and_then(|cookie| agent.token.sessions.csrf(cookie)) {
+        Some(csrf) => json(StatusCode::OK, &serde_json::json!({ "csrf": csrf })),
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "not signed in")),
+    }
+}
+
+/// `DELETE /api/v1/session`: signs this browser out.
+pub fn sign_out(agent: &Agent, cookie: Option<&str>) -> Reply_ {
+    if let Some(cookie) = cookie {
+        agent.token.sessions.close(cookie);
+    }
+    let mut reply =
+        warp::http::Response::builder().status(StatusCode::NO_CONTENT).body(Default::default()).unwrap_or_default();
+    set_cookie(&mut reply, &session::set_cookie(None, false));
+    Ok(reply)
+}
+
+fn set_cookie(reply: &mut Response, value: &str) {
+    if let Ok(value) = warp::http::HeaderValue::from_str(value) {
+        reply.headers_mut().append(warp::http::header::SET_COOKIE, value);
+    }
 }
 
 /// `GET /api/v1/plugins`: loaded plugins with their kind, version, settings schema and health.

@@ -5,6 +5,7 @@ mod agent;
 mod auth;
 mod error;
 mod handlers;
+mod session;
 
 pub use agent::Agent;
 pub use auth::Token;
@@ -29,6 +30,10 @@ const MAX_BODY_BYTES: u64 = 1 << 20;
 #[derive(Debug)]
 struct Unauthorized;
 impl warp::reject::Reject for Unauthorized {}
+
+#[derive(Debug)]
+struct MissingCsrf;
+impl warp::reject::Reject for MissingCsrf {}
 
 #[derive(Debug)]
 struct TooLarge;
@@ -63,12 +68,27 @@ where
 /// deep enough to take the compiler many minutes.
 pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
     let with_agent = warp::any().map(move || agent.clone());
+    // A bearer token, or a console session (with its CSRF token for changes).
     let a = with_agent
+        .clone()
         .and(warp::header::optional::<String>("authorization"))
-        .and_then(|agent: Arc<Agent>, header: Option<String>| async move {
-            if agent.token.accepts(header.as_deref()) { Ok(agent) } else { Err(warp::reject::custom(Unauthorized)) }
-        })
+        .and(warp::cookie::optional::<String>(session::COOKIE))
+        .and(warp::method())
+        .and(warp::header::optional::<String>("x-csrf-token"))
+        .and_then(
+            |agent: Arc<Agent>, bearer: Option<String>, cookie: Option<String>, method, csrf: Option<String>| async move {
+                if agent.token.accepts(bearer.as_deref()) {
+                    return Ok(agent);
+                }
+                match agent.token.sessions.admit(cookie.as_deref(), &method, csrf.as_deref()) {
+                    Ok(()) => Ok(agent),
+                    Err(session::Refusal::Csrf) => Err(warp::reject::custom(MissingCsrf)),
+                    Err(session::Refusal::Unauthorized) => Err(warp::reject::custom(Unauthorized)),
+                }
+            },
+        )
         .boxed();
+    let cookie = || warp::cookie::optional::<String>(session::COOKIE).boxed();
     let body = || warp::body::stream().and_then(read_limited).boxed();
     let collection = || warp::path!("api" / "v1" / "collections" / String).map(|key: String| decode(&key)).boxed();
     let monitor = || warp::path!("api" / "v1" / "monitors" / String).map(|key: String| decode(&key)).boxed();
@@ -173,6 +193,27 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(a.clone())
             .map(|agent: Agent_| respond(handlers::list_plugins(&agent)))
             .boxed(),
+        warp::path!("api" / "v1" / "session")
+            .and(warp::post())
+            .and(with_agent.clone())
+            .and(warp::header::optional::<String>("x-forwarded-proto"))
+            .and(body())
+            .map(|agent: Agent_, proto: Option<String>, body: Bytes| {
+                respond(handlers::sign_in(&agent, &body, proto.as_deref() == Some("https")))
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "session")
+            .and(warp::get())
+            .and(with_agent.clone())
+            .and(cookie())
+            .map(|agent: Agent_, cookie: Option<String>| respond(handlers::session(&agent, cookie.as_deref())))
+            .boxed(),
+        warp::path!("api" / "v1" / "session")
+            .and(warp::delete())
+            .and(with_agent.clone())
+            .and(cookie())
+            .map(|agent: Agent_, cookie: Option<String>| respond(handlers::sign_out(&agent, cookie.as_deref())))
+            .boxed(),
         warp::path!("api" / "v1" / "token")
             .and(warp::post())
             .and(a)
@@ -195,6 +236,9 @@ fn decode(segment: &str) -> String {
 async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
     let (status, message) = if rejection.find::<Unauthorized>().is_some() {
         (StatusCode::UNAUTHORIZED, "a bearer token is required (Authorization: Bearer $SKOPOS_TOKEN)".to_string())
+    } else if rejection.find::<MissingCsrf>().is_some() {
+        let message = "a signed-in browser must send the session's X-CSRF-Token to change anything";
+        (StatusCode::FORBIDDEN, message.to_string())
     } else if rejection.find::<TooLarge>().is_some() {
         (StatusCode::PAYLOAD_TOO_LARGE, format!("request bodies are limited to {MAX_BODY_BYTES} bytes"))
     } else if rejection.find::<UnreadableBody>().is_some() {

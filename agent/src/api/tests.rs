@@ -99,3 +99,62 @@ async fn bodies_over_a_mebibyte_are_refused_and_bad_ones_name_the_field() {
     let error: Value = serde_json::from_slice(reply.body()).unwrap();
     assert_eq!((reply.status().as_u16(), error["field"].as_str()), (422, Some("schedule.every")), "{error}");
 }
+
+/// A request as a browser makes it: the session cookie, and optionally the CSRF token.
+async fn browser(agent: &Arc<Agent>, method: &str, path: &str, cookie: &str, csrf: Option<&str>, body: Value) -> u16 {
+    let mut request =
+        warp::test::request().method(method).path(path).header("cookie", format!("skopos_session={cookie}"));
+    if let Some(csrf) = csrf {
+        request = request.header("x-csrf-token", csrf);
+    }
+    request.json(&body).reply(&routes(agent.clone())).await.status().as_u16()
+}
+
+#[tokio::test]
+async fn a_browser_signs_in_with_the_token_and_changes_things_only_with_its_csrf_token() {
+    let (_dir, agent, made) = agent(None);
+    let token = made.unwrap();
+    let sign_in = |token: &str| {
+        warp::test::request().method("POST").path("/api/v1/session").json(&serde_json::json!({ "token": token }))
+    };
+    assert_eq!(sign_in("wrong").reply(&routes(agent.clone())).await.status(), 401);
+    let reply = sign_in(&token).reply(&routes(agent.clone())).await;
+    assert_eq!(reply.status(), 200);
+    let set_cookie = reply.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    assert!(!set_cookie.contains(&token), "the token must not be the cookie");
+    let cookie = set_cookie.trim_start_matches("skopos_session=").split(';').next().unwrap().to_string();
+    let csrf = serde_json::from_slice::<Value>(reply.body()).unwrap()["csrf"].as_str().unwrap().to_string();
+
+    let collection = serde_json::json!({"name": "c", "steps": [{"request": {"url": "http://127.0.0.1:9/"}}]});
+    assert_eq!(browser(&agent, "GET", "/api/v1/collections", &cookie, None, Value::Null).await, 200);
+    assert_eq!(browser(&agent, "POST", "/api/v1/collections", &cookie, None, collection.clone()).await, 403);
+    assert_eq!(browser(&agent, "POST", "/api/v1/collections", &cookie, Some("forged"), collection.clone()).await, 403);
+    assert_eq!(browser(&agent, "POST", "/api/v1/collections", &cookie, Some(&csrf), collection).await, 201);
+    assert_eq!(browser(&agent, "GET", "/api/v1/collections", "made-up", None, Value::Null).await, 401);
+    let session = warp::test::request().path("/api/v1/session").header("cookie", format!("skopos_session={cookie}"));
+    let reply = session.reply(&routes(agent.clone())).await;
+    assert_eq!(serde_json::from_slice::<Value>(reply.body()).unwrap()["csrf"], csrf.as_str());
+
+    // Signing out ends the session; rotating the token ends every session.
+    let out = warp::test::request()
+        .method("DELETE")
+        .path("/api/v1/session")
+        .header("cookie", format!("skopos_session={cookie}"));
+    let reply = out.reply(&routes(agent.clone())).await;
+    assert_eq!(reply.status(), 204);
+    assert!(reply.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(browser(&agent, "GET", "/api/v1/collections", &cookie, None, Value::Null).await, 401);
+    let again = sign_in(&token).reply(&routes(agent.clone())).await;
+    let cookie = again.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("skopos_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(browser(&agent, "GET", "/api/v1/collections", &cookie, None, Value::Null).await, 200);
+    agent.token.rotate(&agent.store).unwrap();
+    assert_eq!(browser(&agent, "GET", "/api/v1/collections", &cookie, None, Value::Null).await, 401);
+}
