@@ -443,3 +443,47 @@ fn skopos_token_rotates_through_the_agent_or_in_a_stopped_data_folder() {
     let missing = token(&["--data", "no-such-folder"], "");
     assert_eq!((missing.code, missing.stderr.contains("no data folder")), (1, true), "{}", missing.stderr);
 }
+
+#[test]
+fn a_run_streams_each_step_as_server_sent_events() {
+    use std::io::{Read, Write};
+    let key = unique("stream");
+    server().set_status(&key, 503);
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    let mut two_steps = collection("streamed", "/slow/200");
+    let second = json!({"name": "broken", "request": {"url": format!("{}/switch/{key}", server().base())},
+                        "assert": [{"source": "status", "op": "eq", "value": 200}]});
+    two_steps["steps"].as_array_mut().unwrap().push(second);
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(two_steps)).0, 201);
+
+    let address = agent.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    let request = format!(
+        "POST /api/v1/collections/streamed/run?stream=true HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.to_ascii_lowercase().contains("content-type: text/event-stream"), "{reply}");
+    let events: Vec<(String, Value)> = reply
+        .split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event:"))?.trim().to_string();
+            let data = block.lines().find_map(|l| l.strip_prefix("data:"))?.trim();
+            Some((name, serde_json::from_str(data).unwrap()))
+        })
+        .collect();
+    let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["step", "step", "done"], "{reply}");
+    assert_eq!((events[0].1["index"].as_u64(), events[0].1["status"].as_str()), (Some(1), Some("passed")));
+    assert_eq!(events[1].1["status"], "failed");
+    assert_eq!(events[1].1["assertions"][0]["actual"], 503);
+    let run = &events[2].1;
+    assert_eq!(run["status"], "failed");
+    let stored = agent.api("GET", &format!("/api/v1/runs/{}", run["id"].as_str().unwrap()), None).1;
+    assert_eq!(stored["report"]["steps"][1]["status"], "failed");
+    let (status, missing) = agent.api("POST", "/api/v1/collections/nothing/run?stream=true", None);
+    assert_eq!((status, missing["error"].as_str().is_some()), (404, true));
+}

@@ -112,8 +112,36 @@ pub fn delete_collection(agent: &Agent, key: &str) -> Reply_ {
 }
 
 pub async fn run_collection(agent: Arc<Agent>, key: String) -> Reply_ {
-    let run = agent.run_now(&key).await?;
+    let run = agent.run_now(&key, &mut |_| {}).await?;
     json(StatusCode::OK, &run)
+}
+
+/// `POST /api/v1/collections/{key}/run?stream=true`: the run as server-sent events while it
+/// goes: `step` with each step's report as it finishes, then `done` with the stored run (or
+/// `error` with `{error}`).
+pub fn run_collection_streamed(agent: Arc<Agent>, key: String) -> Reply_ {
+    use warp::sse::Event;
+    agent.store.collections.get(&key)?.ok_or_else(|| ApiError::not_found("collection", &key))?;
+    let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    tokio::spawn(async move {
+        let steps = events.clone();
+        let mut on_step = move |step: &crate::report::StepReport| {
+            if let Ok(event) = Event::default().event("step").json_data(step) {
+                let _ = steps.send(event);
+            }
+        };
+        let last = match agent.run_now(&key, &mut on_step).await {
+            Ok(run) => Event::default().event("done").json_data(&run),
+            Err(error) => Event::default().event("error").json_data(serde_json::json!({ "error": error.error })),
+        };
+        if let Ok(event) = last {
+            let _ = events.send(event);
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| {
+        receiver.poll_recv(cx).map(|event| event.map(Ok::<_, std::convert::Infallible>))
+    });
+    Ok(warp::sse::reply(stream).into_response())
 }
 
 pub fn list_monitors(agent: &Agent) -> Reply_ {

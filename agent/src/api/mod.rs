@@ -133,8 +133,14 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
         warp::path!("api" / "v1" / "collections" / String / "run")
             .and(warp::post())
             .and(a.clone())
-            .and_then(|key: String, agent: Agent_| async move {
-                Ok::<_, Infallible>(respond(handlers::run_collection(agent, decode(&key)).await))
+            .and(warp::query::<HashMap<String, String>>())
+            .and_then(|key: String, agent: Agent_, query: HashMap<String, String>| async move {
+                let key = decode(&key);
+                let reply = match query.get("stream").map(String::as_str) {
+                    Some("true" | "1") => handlers::run_collection_streamed(agent, key),
+                    _ => handlers::run_collection(agent, key).await,
+                };
+                Ok::<_, Infallible>(respond(reply))
             })
             .boxed(),
         warp::path!("api" / "v1" / "monitors")

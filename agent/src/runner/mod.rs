@@ -87,6 +87,16 @@ pub fn run_all(
 /// `continue_on_failure: false`) the next step still runs; a step that gets no response
 /// stops the collection and the steps after it are reported as skipped.
 pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionReport {
+    run_collection_observed(plan, context, &mut |_| {}).await
+}
+
+/// [`run_collection`], handing each step's report to `on_step` as soon as it is known
+/// (skipped steps too): what the console streams while a collection runs.
+pub async fn run_collection_observed(
+    plan: &Plan,
+    context: &RunContext,
+    on_step: &mut (dyn FnMut(&StepReport) + Send),
+) -> CollectionReport {
     let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     let start = Instant::now();
     let mut connections = Connections::new(context.tls.clone(), plan.cookies);
@@ -96,7 +106,9 @@ pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionRepo
     let mut stopped = false;
     for (index, step) in plan.steps.iter().enumerate() {
         if stopped {
-            reports.push(StepReport::skipped(index + 1, step.name.clone()));
+            let skipped = StepReport::skipped(index + 1, step.name.clone());
+            on_step(&skipped);
+            reports.push(skipped);
             continue;
         }
         let (report, response) = run_step(plan, index, step, context, &mut connections, &responses, &mut secrets).await;
@@ -114,6 +126,7 @@ pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionRepo
         if report.status == StepStatus::Failed && !plan.continue_on_failure {
             stopped = true;
         }
+        on_step(&report);
         reports.push(report);
     }
     CollectionReport {
