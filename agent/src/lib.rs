@@ -4,6 +4,7 @@ pub mod alert;
 pub mod api;
 pub mod assert;
 pub mod cli;
+pub mod console;
 pub mod interpolate;
 pub mod model;
 pub mod notify;

@@ -12,18 +12,18 @@ use serde_json::{Value, json};
 
 use crate::{server, unique};
 
-const TOKEN: &str = "test-token-123";
+pub const TOKEN: &str = "test-token-123";
 
 /// A running agent, killed when dropped.
 pub struct Agent {
     child: Child,
-    base: String,
+    pub base: String,
     /// The token a first start without `SKOPOS_TOKEN` printed.
     printed_token: Option<String>,
 }
 
 impl Agent {
-    fn start(data: &Path) -> Agent {
+    pub fn start(data: &Path) -> Agent {
         Agent::start_with(data, &[], &[])
     }
 

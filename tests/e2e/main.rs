@@ -2,6 +2,7 @@
 
 pub mod agent;
 mod cli;
+mod console;
 mod flows;
 mod plugins;
 mod server;

@@ -95,6 +95,7 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
     type Agent_ = Arc<Agent>;
 
     let routes: Vec<BoxedFilter<(Response,)>> = vec![
+        crate::console::routes(),
         warp::path!("healthz")
             .and(warp::get())
             .map(|| warp::reply::json(&serde_json::json!({"status": "ok"})).into_response())

@@ -158,3 +158,20 @@ async fn a_browser_signs_in_with_the_token_and_changes_things_only_with_its_csrf
     agent.token.rotate(&agent.store).unwrap();
     assert_eq!(browser(&agent, "GET", "/api/v1/collections", &cookie, None, Value::Null).await, 401);
 }
+
+#[tokio::test]
+async fn the_console_is_served_with_a_strict_content_security_policy() {
+    let (_dir, agent, _) = agent(Some("t"));
+    let routes = routes(agent.clone());
+    let get = |path: &'static str| warp::test::request().path(path).reply(&routes);
+    let index = get("/").await;
+    assert_eq!(index.status(), 200);
+    assert!(index.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let policy = index.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(String::from_utf8_lossy(index.body()).contains("/assets/app.js"));
+    let script = get("/assets/app.js").await;
+    assert!(script.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert_eq!(get("/assets/nothing.js").await.status(), 404);
+    assert_eq!(get("/assets/..%2FCargo.toml").await.status(), 404);
+}
