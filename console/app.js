@@ -77,9 +77,8 @@ async function signIn() {
 
 async function collections() {
   const list = await api("GET", "/api/v1/collections");
-  const rows = await Promise.all(list.map(async (stored) => {
-    const runs = await api("GET", `/api/v1/runs?collection=${encodeURIComponent(stored.id)}&limit=1`);
-    const last = runs.runs[0];
+  const rows = list.map((stored) => {
+    const last = stored.last_run;
     return el(
       "tr",
       {},
@@ -87,7 +86,7 @@ async function collections() {
       el("td", {}, last ? badge(last.status) : el("span", { class: "muted" }, "never run")),
       el("td", {}, String(stored.spec.steps.length)),
     );
-  }));
+  });
   const table = el(
     "table",
     {},

@@ -63,6 +63,8 @@ try {
   await page.setViewportSize({ width: 390, height: 800 });
   await page.goto(`${base}/#/collections`);
   await page.getByRole("link", { name: "broken" }).waitFor();
+  const brokenRow = await page.getByRole("row").filter({ hasText: "broken" }).innerText();
+  expect(brokenRow.includes("failed"), `the list to show broken's last run failed, got "${brokenRow}"`);
   await page.screenshot({ path: `${shots}/collections-phone.png` });
 
   // Signed out: the API refuses the old cookie and the console asks for the token again.

@@ -484,6 +484,13 @@ fn a_run_streams_each_step_as_server_sent_events() {
     assert_eq!(run["status"], "failed");
     let stored = agent.api("GET", &format!("/api/v1/runs/{}", run["id"].as_str().unwrap()), None).1;
     assert_eq!(stored["report"]["steps"][1]["status"], "failed");
+    let (_, listed) = agent.api("GET", "/api/v1/collections", None);
+    let last_run = &listed[0]["last_run"];
+    assert_eq!(
+        (last_run["id"].as_str(), last_run["status"].as_str()),
+        (run["id"].as_str(), Some("failed")),
+        "{listed}"
+    );
     let (status, missing) = agent.api("POST", "/api/v1/collections/nothing/run?stream=true", None);
     assert_eq!((status, missing["error"].as_str().is_some()), (404, true));
 }

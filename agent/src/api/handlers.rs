@@ -66,8 +66,22 @@ fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
     Ok(monitor)
 }
 
+/// Every collection, each with a summary of its latest run (`last_run`: id, status, start,
+/// duration; absent when it never ran), so a list needs one request.
 pub fn list_collections(agent: &Agent) -> Reply_ {
-    json(StatusCode::OK, &agent.store.collections.list()?)
+    let mut listed = Vec::new();
+    for stored in agent.store.collections.list()? {
+        let query = RunQuery { collection_id: Some(stored.id.clone()), limit: 1, ..RunQuery::default() };
+        let last = agent.store.runs(&query)?.runs.into_iter().next();
+        let mut item = serde_json::to_value(&stored)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        if let (Some(run), Some(fields)) = (last, item.as_object_mut()) {
+            let summary = serde_json::json!({"id": run.id, "status": run.status, "started_at": run.started_at, "duration_ms": run.duration_ms});
+            fields.insert("last_run".into(), summary);
+        }
+        listed.push(item);
+    }
+    json(StatusCode::OK, &listed)
 }
 
 pub fn create_collection(agent: &Agent, body: &Bytes) -> Reply_ {
