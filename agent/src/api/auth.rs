@@ -76,6 +76,7 @@ impl Token {
     }
 }
 
-fn digest(token: &str) -> Vec<u8> {
+/// SHA-256 of a secret: what is kept and compared instead of the secret itself.
+pub(super) fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
+use super::auth::digest;
 
 pub const COOKIE: &str = "skopos_session";
 const LIFETIME: Duration = Duration::from_secs(12 * 3600);
@@ -91,8 +91,4 @@ pub fn set_cookie(value: Option<&str>, secure: bool) -> String {
 
 fn random_token() -> String {
     format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
-}
-
-fn digest(text: &str) -> Vec<u8> {
-    Sha256::digest(text.as_bytes()).to_vec()
 }

@@ -181,7 +181,7 @@ impl Check {
     }
 
     /// Judges `response` by one of the built-in operators (`plugin` assertions go through [`Check::evaluate`]).
-    pub fn evaluate_builtin(&self, response: &Response) -> AssertionResult {
+    fn evaluate_builtin(&self, response: &Response) -> AssertionResult {
         let subject = self.actual(response);
         let verdict = ops::compare(
             self.op,

@@ -13,7 +13,7 @@ use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 use crate::alert::AlertEvent;
 use crate::assert::AssertionPlugins;
 use crate::interpolate::Secrets;
-use crate::plugins::{HostOptions, Kind, Mailer, Manifest, PluginHost, PluginSource, cache, embedded};
+use crate::plugins::{HostOptions, Kind, Mailer, PluginHost, PluginSource, cache, embedded};
 use crate::response::Response;
 
 #[derive(Subcommand)]
@@ -92,11 +92,16 @@ async fn test(args: TestArgs) -> Result<u8, String> {
     let options =
         HostOptions { cache_dir: cache::default_dir(), mailer: mailer.map(Arc::new), ..HostOptions::default() };
     let mut host = PluginHost::new(options)?;
-    let mut sources = embedded().map_err(|e| e.to_string())?;
+    // A file being written is tried alone: no need to load every built-in plugin beside it.
     let from_file = args.plugin.ends_with(".wasm");
-    if from_file {
-        sources.push(source(Path::new(&args.plugin), args.manifest.as_deref())?);
-    }
+    let sources = if from_file {
+        let wasm = Path::new(&args.plugin);
+        let source = PluginSource::from_file(wasm, args.manifest.as_deref())
+            .map_err(|message| format!("{}: {message}", wasm.display()))?;
+        vec![source]
+    } else {
+        embedded().map_err(|e| e.to_string())?
+    };
     let mut outcomes = host.add_all(sources).await;
     let target = if from_file {
         outcomes.pop().ok_or("nothing loaded")?.map_err(|e| e.to_string())?.0
@@ -153,14 +158,6 @@ async fn test(args: TestArgs) -> Result<u8, String> {
             }
         }
     }
-}
-
-fn source(wasm: &Path, manifest: Option<&Path>) -> Result<PluginSource, String> {
-    let manifest_file = manifest.map_or_else(|| wasm.with_extension("yaml"), Path::to_path_buf);
-    let text = std::fs::read_to_string(&manifest_file)
-        .map_err(|e| format!("{}: {e} (a plugin needs its manifest; see docs/plugins.md)", manifest_file.display()))?;
-    let manifest = Manifest::parse(&manifest_file, &text).map_err(|e| e.to_string())?;
-    Ok(PluginSource::new(wasm.display().to_string(), read(wasm)?, manifest))
 }
 
 fn read(file: &Path) -> Result<Vec<u8>, String> {

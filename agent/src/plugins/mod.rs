@@ -65,6 +65,16 @@ pub struct PluginSource {
 }
 
 impl PluginSource {
+    /// The component in `wasm` with its manifest: `manifest`, or `NAME.yaml` beside it.
+    pub fn from_file(wasm: &Path, manifest: Option<&Path>) -> Result<PluginSource, String> {
+        let manifest_file = manifest.map_or_else(|| wasm.with_extension("yaml"), Path::to_path_buf);
+        let text = std::fs::read_to_string(&manifest_file)
+            .map_err(|e| format!("no manifest {} ({e})", manifest_file.display()))?;
+        let manifest = Manifest::parse(&manifest_file, &text).map_err(|e| e.to_string())?;
+        let bytes = std::fs::read(wasm).map_err(|e| e.to_string())?;
+        Ok(PluginSource::new(wasm.display().to_string(), bytes, manifest))
+    }
+
     pub fn new(origin: impl Into<String>, wasm: impl Into<Cow<'static, [u8]>>, manifest: Manifest) -> PluginSource {
         let wasm = wasm.into();
         PluginSource { origin: origin.into(), digest: cache::digest(&wasm), wasm, manifest }
@@ -264,15 +274,9 @@ impl PluginHost {
         files.sort();
         let (mut sources, mut problems) = (Vec::new(), Vec::new());
         for file in files {
-            let manifest_file = file.with_extension("yaml");
-            let manifest = match std::fs::read_to_string(&manifest_file) {
-                Err(e) => Err(format!("no manifest {} ({e})", manifest_file.display())),
-                Ok(text) => Manifest::parse(&manifest_file, &text).map_err(|e| e.to_string()),
-            };
-            let wasm = std::fs::read(&file).map_err(|e| e.to_string());
-            match (manifest, wasm) {
-                (Ok(manifest), Ok(wasm)) => sources.push(PluginSource::new(file.display().to_string(), wasm, manifest)),
-                (Err(message), _) | (_, Err(message)) => problems.push(problem(&file, message)),
+            match PluginSource::from_file(&file, None) {
+                Ok(source) => sources.push(source),
+                Err(message) => problems.push(problem(&file, message)),
             }
         }
         Ok((sources, problems))
