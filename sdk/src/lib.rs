@@ -11,7 +11,7 @@
 //!
 //! struct Chat;
 //! impl Guest for Chat {
-//!     fn describe() -> Info { skopos_sdk::info("chat", "{}") }
+//!     fn describe() -> Info { skopos_sdk::info!("chat", "{}") }
 //!     fn deliver(alert: Alert, config: String) -> Result<(), DeliveryError> {
 //!         let config = skopos_sdk::config(&config)?;
 //!         let url = skopos_sdk::setting(&config, "url")?;
@@ -57,16 +57,23 @@ pub mod notifier {
 pub use assertion::export_assertion;
 pub use notifier::export_notifier;
 
-use assertion::{Info, Response, Verdict};
+use assertion::{Response, Verdict};
 use notifier::{Alert, DeliveryError, Transition};
 
 /// JSON values, for `actual` and settings.
 pub use serde_json::Value as Json;
 
-/// [`Info`] with this crate's version of the calling plugin (`CARGO_PKG_VERSION` of the
-/// plugin is better: pass it in `version` when it differs).
-pub fn info(name: &str, config_schema: &str) -> Info {
-    Info { name: name.into(), version: "0.1.0".into(), config_schema: config_schema.into() }
+/// The plugin's `Info` (for either world): its name, the calling crate's version
+/// (`CARGO_PKG_VERSION`, which the plugin's manifest must match) and its settings schema.
+#[macro_export]
+macro_rules! info {
+    ($name:expr, $config_schema:expr) => {
+        $crate::assertion::Info {
+            name: ::std::string::String::from($name),
+            version: ::std::string::String::from(env!("CARGO_PKG_VERSION")),
+            config_schema: ::std::string::String::from($config_schema),
+        }
+    };
 }
 
 /// A verdict: `why` becomes the message when it failed; `actual` is shown beside the

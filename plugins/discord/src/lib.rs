@@ -22,7 +22,7 @@ struct Discord;
 
 impl Guest for Discord {
     fn describe() -> Info {
-        Info { name: "discord".into(), version: env!("CARGO_PKG_VERSION").into(), config_schema: SCHEMA.into() }
+        skopos_sdk::info!("discord", SCHEMA)
     }
 
     fn deliver(alert: Alert, config: String) -> Result<(), DeliveryError> {

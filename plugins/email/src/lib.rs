@@ -20,7 +20,7 @@ struct Email;
 
 impl Guest for Email {
     fn describe() -> Info {
-        Info { name: "email".into(), version: env!("CARGO_PKG_VERSION").into(), config_schema: SCHEMA.into() }
+        skopos_sdk::info!("email", SCHEMA)
     }
 
     fn deliver(alert: Alert, config: String) -> Result<(), DeliveryError> {

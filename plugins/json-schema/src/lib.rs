@@ -23,7 +23,7 @@ struct JsonSchema;
 
 impl Guest for JsonSchema {
     fn describe() -> Info {
-        Info { name: "json-schema".into(), version: env!("CARGO_PKG_VERSION").into(), config_schema: SCHEMA.into() }
+        skopos_sdk::info!("json-schema", SCHEMA)
     }
 
     fn check(response: Response, expected: String) -> Result<Verdict, String> {

@@ -23,7 +23,7 @@ struct JwtExpiry;
 
 impl Guest for JwtExpiry {
     fn describe() -> Info {
-        Info { name: "jwt-expiry".into(), version: env!("CARGO_PKG_VERSION").into(), config_schema: SCHEMA.into() }
+        skopos_sdk::info!("jwt-expiry", SCHEMA)
     }
 
     fn check(response: Response, expected: String) -> Result<Verdict, String> {

@@ -22,7 +22,7 @@ struct PagerDuty;
 
 impl Guest for PagerDuty {
     fn describe() -> Info {
-        Info { name: "pagerduty".into(), version: env!("CARGO_PKG_VERSION").into(), config_schema: SCHEMA.into() }
+        skopos_sdk::info!("pagerduty", SCHEMA)
     }
 
     fn deliver(alert: Alert, config: String) -> Result<(), DeliveryError> {

@@ -18,7 +18,7 @@ struct Slack;
 
 impl Guest for Slack {
     fn describe() -> Info {
-        Info { name: "slack".into(), version: env!("CARGO_PKG_VERSION").into(), config_schema: SCHEMA.into() }
+        skopos_sdk::info!("slack", SCHEMA)
     }
 
     fn deliver(alert: Alert, config: String) -> Result<(), DeliveryError> {

@@ -18,7 +18,7 @@ struct Teams;
 
 impl Guest for Teams {
     fn describe() -> Info {
-        Info { name: "teams".into(), version: env!("CARGO_PKG_VERSION").into(), config_schema: SCHEMA.into() }
+        skopos_sdk::info!("teams", SCHEMA)
     }
 
     fn deliver(alert: Alert, config: String) -> Result<(), DeliveryError> {

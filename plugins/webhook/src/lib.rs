@@ -23,7 +23,7 @@ struct Webhook;
 
 impl Guest for Webhook {
     fn describe() -> Info {
-        Info { name: "webhook".into(), version: env!("CARGO_PKG_VERSION").into(), config_schema: SCHEMA.into() }
+        skopos_sdk::info!("webhook", SCHEMA)
     }
 
     fn deliver(alert: Alert, config: String) -> Result<(), DeliveryError> {
