@@ -311,6 +311,9 @@ pub struct Monitor {
     pub remind_every: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<Notifier>,
+    /// A paused monitor is kept but not run, and sends nothing, until it is resumed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 fn one() -> u32 {

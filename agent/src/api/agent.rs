@@ -24,8 +24,13 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Hands a stored monitor to the scheduler, with its collections compiled.
+    /// Hands a stored monitor to the scheduler, with its collections compiled (or takes a
+    /// paused one off it).
     pub fn schedule(&self, stored: &Stored<Monitor>) -> Result<(), ApiError> {
+        if stored.spec.paused {
+            self.scheduler.remove(&stored.id);
+            return Ok(());
+        }
         let monitor = compile_stored_monitor(&stored.spec).map_err(ApiError::invalid)?;
         let mut collections = Vec::new();
         for name in &monitor.collections {

@@ -19,7 +19,7 @@ use super::session;
 use crate::model::{Collection, Monitor};
 use crate::plan::{compile, compile_monitor};
 use crate::source::{Document, child_index, child_key};
-use crate::store::{RunQuery, RunStatus};
+use crate::store::{RunQuery, RunRecord, RunStatus, Stored};
 
 pub type Reply_ = Result<Response, ApiError>;
 
@@ -67,10 +67,13 @@ fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
 }
 
 /// Every collection, each with a summary of its latest run (`last_run`: id, status, start,
-/// duration; absent when it never ran), so a list needs one request.
+/// duration; absent when it never ran) and its recent health (`stats`), so a list needs one
+/// request.
 pub fn list_collections(agent: &Agent) -> Reply_ {
     let mut listed = Vec::new();
+    let now = Utc::now();
     for stored in agent.store.collections.list()? {
+        let stats = agent.store.collection_stats(&stored.id, now)?;
         let query = RunQuery { collection_id: Some(stored.id.clone()), limit: 1, ..RunQuery::default() };
         let last = agent.store.runs(&query)?.runs.into_iter().next();
         let mut item = serde_json::to_value(&stored)
@@ -78,6 +81,9 @@ pub fn list_collections(agent: &Agent) -> Reply_ {
         if let (Some(run), Some(fields)) = (last, item.as_object_mut()) {
             let summary = serde_json::json!({"id": run.id, "status": run.status, "started_at": run.started_at, "duration_ms": run.duration_ms});
             fields.insert("last_run".into(), summary);
+        }
+        if let Some(fields) = item.as_object_mut() {
+            fields.insert("stats".into(), serde_json::json!(stats));
         }
         listed.push(item);
     }
@@ -158,8 +164,19 @@ pub fn run_collection_streamed(agent: Arc<Agent>, key: String) -> Reply_ {
     Ok(warp::sse::reply(stream).into_response())
 }
 
+/// Every monitor, each with its `status` (as `GET /monitors/{id}/status` gives it).
 pub fn list_monitors(agent: &Agent) -> Reply_ {
-    json(StatusCode::OK, &agent.store.monitors.list()?)
+    let mut listed = Vec::new();
+    for stored in agent.store.monitors.list()? {
+        let status = status_of(agent, &stored)?;
+        let mut item = serde_json::to_value(&stored)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        if let Some(fields) = item.as_object_mut() {
+            fields.insert("status".into(), serde_json::json!(status));
+        }
+        listed.push(item);
+    }
+    json(StatusCode::OK, &listed)
 }
 
 pub fn create_monitor(agent: &Agent, body: &Bytes) -> Reply_ {
@@ -205,6 +222,9 @@ struct MonitorStatus {
     monitor: String,
     /// `down` when any of its collections is down.
     health: crate::alert::Health,
+    paused: bool,
+    /// The earliest `failing_since` of its collections that are down.
+    down_since: Option<DateTime<Utc>>,
     last_run: Option<DateTime<Utc>>,
     next_run: Option<DateTime<Utc>>,
     collections: Vec<CollectionStatus>,
@@ -219,6 +239,10 @@ struct CollectionStatus {
 
 pub fn monitor_status(agent: &Agent, key: &str) -> Reply_ {
     let stored = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    json(StatusCode::OK, &status_of(agent, &stored)?)
+}
+
+fn status_of(agent: &Agent, stored: &Stored<Monitor>) -> Result<MonitorStatus, ApiError> {
     let mut collections = Vec::new();
     for name in &stored.spec.collections {
         let Some(collection) = agent.store.collections.get(name)? else { continue };
@@ -230,15 +254,39 @@ pub fn monitor_status(agent: &Agent, key: &str) -> Reply_ {
     } else {
         crate::alert::Health::Up
     };
-    let status = MonitorStatus {
+    let down_since = collections
+        .iter()
+        .filter(|c| c.state.health == crate::alert::Health::Down)
+        .filter_map(|c| c.state.failing_since)
+        .min();
+    Ok(MonitorStatus {
         last_run: agent.store.last_run(&stored.id)?,
         next_run: agent.scheduler.next_runs().get(&stored.id).copied().flatten(),
-        id: stored.id,
-        monitor: stored.spec.name,
+        id: stored.id.clone(),
+        monitor: stored.spec.name.clone(),
         health,
+        paused: stored.spec.paused,
+        down_since,
         collections,
-    };
-    json(StatusCode::OK, &status)
+    })
+}
+
+/// `POST /api/v1/schedule/preview` with a schedule (`{every}` or `{cron, tz}`, `jitter`): its
+/// next five fire times, for forms that show them as the user types. `?monitor=NAME` applies
+/// that monitor's jitter offset.
+pub fn preview_schedule(body: &Bytes, params: &HashMap<String, String>) -> Reply_ {
+    let (document, spec): (_, crate::model::ScheduleSpec) = read_body(body)?;
+    let key = params.get("monitor").map_or("", String::as_str);
+    let schedule = crate::schedule::Schedule::parse(&spec, key)
+        .map_err(|err| ApiError::invalid(vec![document.problem(err.field, err.message)]))?;
+    let mut next = Vec::new();
+    let mut after = Utc::now();
+    while next.len() < 5 {
+        let Some(at) = schedule.next_after(after) else { break };
+        next.push(at);
+        after = at;
+    }
+    json(StatusCode::OK, &serde_json::json!({ "next": next }))
 }
 
 /// A 400 naming the query parameter at fault.
@@ -264,6 +312,7 @@ fn monitor_id(agent: &Agent, key: &str) -> Result<String, ApiError> {
 /// `GET /api/v1/runs?collection=&monitor=&status=&since=&until=&limit=&cursor=`, newest first.
 pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
     let mut query = RunQuery { limit: 50, ..RunQuery::default() };
+    let mut summaries = false;
     for (name, value) in params {
         match name.as_str() {
             "collection" => {
@@ -287,11 +336,38 @@ pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
             }
             "limit" => query.limit = limit(value)?,
             "cursor" => query.cursor = Some(value.clone()),
+            "summary" => summaries = value == "true" || value == "1",
             other => return Err(bad(other, format!("unknown parameter `{other}`"))),
         }
     }
     let page = agent.store.runs(&query)?;
+    if summaries {
+        let runs: Vec<_> = page.runs.into_iter().map(run_summary).collect();
+        return json(StatusCode::OK, &serde_json::json!({"runs": runs, "next_cursor": page.next_cursor}));
+    }
     json(StatusCode::OK, &serde_json::json!({"runs": page.runs, "next_cursor": page.next_cursor}))
+}
+
+/// A run without its report, plus `failure`: the first step that failed (`index`, `name`,
+/// `message`), for lists of many runs.
+fn run_summary(mut run: RunRecord) -> serde_json::Value {
+    let failed_step = run
+        .report
+        .take()
+        .and_then(|report| report.steps.into_iter().find(|step| step.status == crate::report::StepStatus::Failed));
+    let failure = failed_step.map(|step| {
+        let message = match &step.error {
+            Some(error) => error.message.clone(),
+            None => step.assertions.iter().find(|a| !a.passed).and_then(|a| a.message.clone()).unwrap_or_default(),
+        };
+        serde_json::json!({"index": step.index, "name": step.name, "message": message})
+    });
+    let mut value = serde_json::json!(run);
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("report");
+        fields.insert("failure".into(), failure.unwrap_or(serde_json::Value::Null));
+    }
+    value
 }
 
 pub fn get_run(agent: &Agent, id: &str) -> Reply_ {

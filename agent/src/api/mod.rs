@@ -176,6 +176,15 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(a.clone())
             .map(|key: String, agent: Agent_| respond(handlers::monitor_status(&agent, &decode(&key))))
             .boxed(),
+        warp::path!("api" / "v1" / "schedule" / "preview")
+            .and(warp::post())
+            .and(a.clone())
+            .and(body())
+            .and(warp::query::<HashMap<String, String>>())
+            .map(|_agent: Agent_, body: Bytes, params: HashMap<String, String>| {
+                respond(handlers::preview_schedule(&body, &params))
+            })
+            .boxed(),
         warp::path!("api" / "v1" / "runs")
             .and(warp::get())
             .and(a.clone())

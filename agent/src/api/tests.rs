@@ -175,3 +175,66 @@ async fn the_console_is_served_with_a_strict_content_security_policy() {
     assert_eq!(get("/assets/nothing.js").await.status(), 404);
     assert_eq!(get("/assets/..%2FCargo.toml").await.status(), 404);
 }
+
+async fn send(agent: &Arc<Agent>, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let reply = warp::test::request()
+        .method(method)
+        .path(path)
+        .header("authorization", "Bearer t")
+        .json(&body)
+        .reply(&routes(agent.clone()))
+        .await;
+    (reply.status().as_u16(), serde_json::from_slice(reply.body()).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn schedules_preview_their_next_five_fire_times_and_name_the_bad_field() {
+    let (_dir, agent, _) = agent(Some("t"));
+    let (status, reply) = send(&agent, "POST", "/api/v1/schedule/preview", serde_json::json!({"every": "1h"})).await;
+    assert_eq!(status, 200, "{reply}");
+    let times: Vec<chrono::DateTime<chrono::Utc>> = serde_json::from_value(reply["next"].clone()).unwrap();
+    assert_eq!(times.len(), 5);
+    assert!(times.windows(2).all(|w| w[1] - w[0] == chrono::TimeDelta::hours(1)), "{times:?}");
+    assert!(times.iter().all(|t| t.timestamp() % 3600 == 0), "aligned to the hour: {times:?}");
+    let cron = serde_json::json!({"cron": "30 9 * * 1-5", "tz": "Europe/Paris"});
+    let (status, reply) = send(&agent, "POST", "/api/v1/schedule/preview", cron).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["next"].as_array().unwrap().len(), 5);
+    let (status, reply) =
+        send(&agent, "POST", "/api/v1/schedule/preview", serde_json::json!({"cron": "61 * * * *"})).await;
+    assert_eq!((status, reply["field"].as_str()), (422, Some("cron")), "{reply}");
+}
+
+#[tokio::test]
+async fn a_paused_monitor_is_kept_off_the_scheduler_until_resumed_and_lists_show_status_and_stats() {
+    let (_dir, agent, _) = agent(Some("t"));
+    let collection = serde_json::json!({"name": "c", "steps": [{"request": {"url": "http://127.0.0.1:9/"}}]});
+    assert_eq!(send(&agent, "POST", "/api/v1/collections", collection).await.0, 201);
+    let monitor = |paused: bool| serde_json::json!({"name": "m", "schedule": {"every": "1h"}, "collections": ["c"], "paused": paused});
+    let (status, created) = send(&agent, "POST", "/api/v1/monitors", monitor(true)).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    assert!(!agent.scheduler.next_runs().contains_key(&id), "paused: not scheduled");
+    let (_, listed) = call(&agent, "GET", "/api/v1/monitors", "t").await;
+    assert_eq!(listed[0]["status"]["paused"], true, "{listed}");
+    assert_eq!(listed[0]["status"]["next_run"], Value::Null, "{listed}");
+
+    assert_eq!(send(&agent, "PUT", "/api/v1/monitors/m", monitor(false)).await.0, 200);
+    assert!(agent.scheduler.next_runs().get(&id).copied().flatten().is_some(), "resumed: scheduled");
+    let (_, listed) = call(&agent, "GET", "/api/v1/monitors", "t").await;
+    assert_eq!(listed[0]["status"]["paused"], false, "{listed}");
+    assert_eq!(listed[0]["spec"].get("paused"), None, "not paused is the default, left out: {listed}");
+
+    // A run (the port refuses): the collections list counts it, the runs summary names the step.
+    let (status, run) = send(&agent, "POST", "/api/v1/collections/c/run", Value::Null).await;
+    assert_eq!((status, run["status"].as_str()), (200, Some("failed")), "{run}");
+    let (_, listed) = call(&agent, "GET", "/api/v1/collections", "t").await;
+    let stats = &listed[0]["stats"];
+    assert_eq!((stats["runs_24h"].as_u64(), stats["uptime_24h"].as_f64()), (Some(1), Some(0.0)), "{stats}");
+    assert_eq!(stats["latency_24h_ms"].as_array().unwrap().len(), 24);
+    let (_, page) = call(&agent, "GET", "/api/v1/runs?collection=c&summary=true", "t").await;
+    let summary = &page["runs"][0];
+    assert_eq!(summary.get("report"), None, "{summary}");
+    assert_eq!(summary["failure"]["index"], 1, "{summary}");
+    assert!(summary["failure"]["message"].as_str().unwrap().contains("127.0.0.1:9"), "{summary}");
+}

@@ -5,11 +5,13 @@
 mod definitions;
 mod notifications;
 mod runs;
+mod stats;
 mod status;
 
 pub use definitions::{Definitions, Stored};
 pub use notifications::{Delivery, NotificationRecord};
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
+pub use stats::CollectionStats;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +53,7 @@ pub struct Store {
     pub collections: Definitions<Collection>,
     pub monitors: Definitions<Monitor>,
     runs: runs::Runs,
+    stats: stats::Stats,
     status: status::Status,
     notifications: sled::Tree,
     durability: Durability,
@@ -70,15 +73,18 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let db = sled::open(dir)?;
         migrate(&db)?;
-        Ok(Store {
+        let store = Store {
             collections: Definitions::open(&db, "collection")?,
             monitors: Definitions::open(&db, "monitor")?,
             runs: runs::Runs::open(&db)?,
+            stats: stats::Stats::open(&db)?,
             status: status::Status::open(&db)?,
             notifications: db.open_tree("notifications")?,
             durability: Durability::default(),
             db,
-        })
+        };
+        store.count_stored_runs()?;
+        Ok(store)
     }
 
     /// A small agent-wide setting (the API token's hash, ...).

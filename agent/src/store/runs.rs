@@ -123,6 +123,7 @@ impl Store {
             }
             Ok::<_, ConflictableTransactionError<StoreError>>(())
         })?;
+        self.stats.count(&run)?;
         Ok(run)
     }
 
@@ -207,6 +208,7 @@ impl Store {
         for key in &doomed {
             self.delete_run(key)?;
         }
+        self.prune_stats(cutoff)?;
         Ok(doomed.len())
     }
 

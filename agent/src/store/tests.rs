@@ -164,3 +164,64 @@ fn thousands_of_writers_waiting_for_durability_at_once_all_finish() {
     let page = store.runs(&RunQuery { collection_id: Some("c3".into()), limit: 1000, ..Default::default() }).unwrap();
     assert_eq!(page.runs.len(), 200);
 }
+
+#[test]
+fn collection_stats_give_uptime_and_hourly_latency_and_survive_pruning_of_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let now = minute(30);
+    let hours_ago = |h: i64| now - chrono::TimeDelta::hours(h);
+    let with_duration = |mut run: RunRecord, ms: f64| {
+        run.duration_ms = ms;
+        run
+    };
+    // This hour: two passed (10 ms, 30 ms); 3 h ago one failed (50 ms); 3 days ago one passed;
+    // 9 days ago one failed (outside every window); a skipped run counts nowhere.
+    for (at, status, ms) in [
+        (now, RunStatus::Passed, 10.0),
+        (now - chrono::TimeDelta::minutes(1), RunStatus::Passed, 30.0),
+        (hours_ago(3), RunStatus::Failed, 50.0),
+        (hours_ago(72), RunStatus::Passed, 5.0),
+        (hours_ago(24 * 9), RunStatus::Failed, 5.0),
+        (now, RunStatus::Skipped, 0.0),
+    ] {
+        store.insert_run(with_duration(run("c1", None, at, status), ms)).unwrap();
+    }
+    store.insert_run(run("c2", None, now, RunStatus::Failed)).unwrap();
+    let stats = store.collection_stats("c1", now).unwrap();
+    assert_eq!((stats.runs_24h, stats.runs_7d), (3, 4));
+    assert_eq!(stats.uptime_24h, Some(2.0 / 3.0));
+    assert_eq!(stats.uptime_7d, Some(3.0 / 4.0));
+    assert_eq!(stats.latency_24h_ms.len(), 24);
+    assert_eq!(stats.latency_24h_ms[23], Some(20.0));
+    assert_eq!(stats.latency_24h_ms[20], Some(50.0));
+    assert_eq!(stats.latency_24h_ms.iter().flatten().count(), 2);
+    assert_eq!(store.collection_stats("c2", now).unwrap().uptime_24h, Some(0.0));
+    assert_eq!(store.collection_stats("none", now).unwrap().uptime_7d, None);
+
+    // Pruning runs by count keeps the tallies; pruning by age drops the old hours.
+    store.prune(hours_ago(24 * 30), 1, 1000).unwrap();
+    assert_eq!(store.collection_stats("c1", now).unwrap().runs_7d, 4);
+    store.prune(hours_ago(2), 1, 1000).unwrap();
+    let pruned = store.collection_stats("c1", now).unwrap();
+    assert_eq!((pruned.runs_24h, pruned.runs_7d), (2, 2));
+}
+
+#[test]
+fn a_store_written_before_tallies_counts_its_last_week_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.insert_run(run("c1", None, now, RunStatus::Passed)).unwrap();
+        // As an older build left it: runs, but no tallies and no marker.
+        store.stats_tree_for_tests().clear().unwrap();
+        store.db.remove("setting/run_stats_counted").unwrap();
+        store.flush().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.collection_stats("c1", now).unwrap().runs_24h, 1);
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.collection_stats("c1", now).unwrap().runs_24h, 1, "counted once");
+}
