@@ -1,54 +1,16 @@
-// The Skopos console: plain ES modules, no build step. It talks to the agent's JSON API
-// with the session cookie set at sign-in, and sends the session's CSRF token with changes.
-// Everything from the API is put into the page as text (never as HTML).
+// The Skopos console: plain ES modules, no build step. It talks to the agent's JSON API with
+// the session cookie set at sign-in, and sends the session's CSRF token with changes.
+// Everything from the API is put into the page as text (never as HTML). Pages are chosen by
+// the location's hash: #/collections, #/collections/NAME[/history], #/new-collection, #/runs/ID,
+// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/plugins, #/sign-in.
 
-const main = document.getElementById("main");
+import { api, el, session, show } from "./api.js";
+import { collectionPage, collectionsPage, newCollectionPage } from "./collections.js";
+import { historyPage, runPage } from "./history.js";
+import { monitorPage, monitorsPage } from "./monitors.js";
+import { pluginsPage } from "./plugins.js";
+
 const nav = document.getElementById("nav");
-let csrf = null;
-
-/** A JSON API call; a 401 sends the browser to the sign-in page. */
-async function api(method, path, body) {
-  const headers = { accept: "application/json" };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (method !== "GET" && csrf) headers["x-csrf-token"] = csrf;
-  const response = await fetch(path, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (response.status === 401 && path !== "/api/v1/session") {
-    csrf = null;
-    location.hash = "#/sign-in";
-    throw new Error("signed out");
-  }
-  if (!response.ok) throw new Error(data?.error ?? `HTTP ${response.status}`);
-  return data;
-}
-
-/** `el("p", {class: "muted"}, "text", child)`: an element with attributes and children. */
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else if (value !== false && value != null) node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child != null) node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
-
-function show(title, ...content) {
-  document.title = `${title} · Skopos`;
-  main.replaceChildren(el("h1", {}, title), ...content);
-  main.focus();
-}
-
-function badge(status) {
-  return el("span", { class: `badge ${status}` }, status);
-}
 
 async function signIn() {
   nav.hidden = true;
@@ -56,10 +18,10 @@ async function signIn() {
   const token = el("input", { id: "token", type: "password", autocomplete: "current-password", required: true });
   const form = el(
     "form",
-    { class: "card", onsubmit: async (event) => {
+    { class: "card sign-in", onsubmit: async (event) => {
       event.preventDefault();
       try {
-        csrf = (await api("POST", "/api/v1/session", { token: token.value })).csrf;
+        session.csrf = (await api("POST", "/api/v1/session", { token: token.value })).csrf;
         location.hash = "#/collections";
       } catch (error) {
         message.textContent = error.message;
@@ -75,119 +37,36 @@ async function signIn() {
   token.focus();
 }
 
-async function collections() {
-  const list = await api("GET", "/api/v1/collections");
-  const rows = list.map((stored) => {
-    const last = stored.last_run;
-    return el(
-      "tr",
-      {},
-      el("td", {}, el("a", { href: `#/collections/${encodeURIComponent(stored.spec.name)}` }, stored.spec.name)),
-      el("td", {}, last ? badge(last.status) : el("span", { class: "muted" }, "never run")),
-      el("td", {}, String(stored.spec.steps.length)),
-    );
-  });
-  const table = el(
-    "table",
-    {},
-    el("thead", {}, el("tr", {}, el("th", {}, "Collection"), el("th", {}, "Last run"), el("th", {}, "Steps"))),
-    el("tbody", {}, rows),
-  );
-  show("Collections", list.length ? table : el("p", { class: "muted" }, "No collections yet."));
-}
-
-async function collection(name) {
-  const stored = await api("GET", `/api/v1/collections/${encodeURIComponent(name)}`);
-  const results = el("ol", { class: "steps", "aria-live": "polite" });
-  const summary = el("p", { role: "status" });
-  const run = el("button", { type: "button", onclick: () => runCollection(name, run, results, summary) }, "Run collection");
-  const steps = el("ol", { class: "steps" }, stored.spec.steps.map((step, index) => el(
-    "li",
-    {},
-    el("div", { class: "step-head" },
-      el("strong", {}, step.name ?? `step ${index + 1}`),
-      el("code", {}, `${step.request.method ?? "GET"} ${step.request.url}`)),
-    el("span", { class: "muted" }, `${(step.assert ?? []).length} assertions`),
-  )));
-  show(stored.spec.name,
-    el("section", { class: "card" }, el("h2", {}, "Steps"), steps),
-    el("div", { class: "toolbar" }, run, summary),
-    el("section", { class: "card", "aria-label": "Results" }, el("h2", {}, "Results"), results));
-}
-
-/** Runs the collection, drawing each step as the agent streams it (server-sent events). */
-async function runCollection(name, button, results, summary) {
-  button.disabled = true;
-  results.replaceChildren();
-  summary.textContent = "Running…";
-  try {
-    const response = await fetch(`/api/v1/collections/${encodeURIComponent(name)}/run?stream=true`, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "x-csrf-token": csrf ?? "", accept: "text/event-stream" },
-    });
-    if (!response.ok) throw new Error((await response.json().catch(() => null))?.error ?? `HTTP ${response.status}`);
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffered = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffered += value;
-      let end;
-      while ((end = buffered.indexOf("\n\n")) >= 0) {
-        const block = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const event = /^event:(.*)$/m.exec(block)?.[1]?.trim();
-        const data = /^data:(.*)$/m.exec(block)?.[1];
-        if (!event || data === undefined) continue;
-        const payload = JSON.parse(data);
-        if (event === "step") results.append(stepResult(payload));
-        if (event === "done") summary.replaceChildren("Run ", badge(payload.status), ` in ${Math.round(payload.duration_ms)} ms`);
-        if (event === "error") summary.textContent = payload.error;
-      }
-    }
-  } catch (error) {
-    summary.textContent = error.message;
-  } finally {
-    button.disabled = false;
-  }
-}
-
-function stepResult(step) {
-  const request = step.request ? `${step.request.method} ${step.request.url}` : "";
-  const response = step.response ? `→ ${step.response.status}` : "";
-  const timing = step.timings ? `${Math.round(step.timings.total_ms)} ms` : "";
-  return el(
-    "li",
-    { class: "step-result", "data-status": step.status },
-    el("div", { class: "step-head" }, badge(step.status), el("strong", {}, step.name ?? `step ${step.index}`),
-      el("code", {}, request), el("span", {}, response), el("span", { class: "muted" }, timing)),
-    step.error ? el("p", { class: "error" }, step.error.message) : null,
-    el("ul", { class: "assertions" }, (step.assertions ?? []).map((a) => el(
-      "li",
-      { class: a.passed ? "passed" : "failed" },
-      `${a.passed ? "✓" : "✗"} ${a.name ?? [a.source, a.property].filter(Boolean).join(" ")} ${a.op} `,
-      el("code", {}, JSON.stringify(a.expected ?? null)),
-      a.passed ? "" : el("span", {}, " got ", el("code", {}, JSON.stringify(a.actual ?? null))),
-    ))),
-  );
+/** `#/a/b?x=1` → `["a", "b"]` (decoded) and the query. */
+function location_() {
+  const [route, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  return { parts: route.split("/").filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query) };
 }
 
 async function route() {
-  const [, page, ...rest] = location.hash.split("/");
+  const { parts: [page, name, sub], params } = location_();
   try {
-    if (page !== "sign-in" && !csrf) {
-      const session = await api("GET", "/api/v1/session").catch(() => null);
-      if (!session) {
+    if (page !== "sign-in" && !session.csrf) {
+      const signedIn = await api("GET", "/api/v1/session").catch(() => null);
+      if (!signedIn) {
         location.hash = "#/sign-in";
         return;
       }
-      csrf = session.csrf;
+      session.csrf = signedIn.csrf;
     }
     if (page === "sign-in") return await signIn();
     nav.hidden = false;
-    if (page === "collections" && rest.length) return await collection(decodeURIComponent(rest.join("/")));
-    return await collections();
+    for (const a of nav.querySelectorAll("a")) a.toggleAttribute("aria-current", a.hash.slice(2) === page);
+    if (page === "new-collection") return await newCollectionPage();
+    if (page === "collections" && name && sub === "history") return await historyPage("collection", name, params);
+    if (page === "collections" && name) return await collectionPage(name);
+    if (page === "runs" && name) return await runPage(name);
+    if (page === "new-monitor") return await monitorPage(null);
+    if (page === "monitors" && name && sub === "history") return await historyPage("monitor", name, params);
+    if (page === "monitors" && name) return await monitorPage(name);
+    if (page === "monitors") return await monitorsPage();
+    if (page === "plugins") return await pluginsPage();
+    return await collectionsPage();
   } catch (error) {
     if (error.message !== "signed out") show("Something went wrong", el("p", { class: "error" }, error.message));
   }
@@ -195,7 +74,7 @@ async function route() {
 
 document.getElementById("sign-out").addEventListener("click", async () => {
   await api("DELETE", "/api/v1/session").catch(() => {});
-  csrf = null;
+  session.csrf = null;
   location.hash = "#/sign-in";
 });
 window.addEventListener("hashchange", route);

@@ -1,7 +1,8 @@
 //! The web console in a real headless Chromium (Debian's `chromium`, driven by
-//! `playwright-core` from `tests/console`): sign in, list, run with streamed results, a
-//! failure with expected against actual, phone width, sign out. Screenshots land in
-//! `target/tmp/console-screenshots`.
+//! `playwright-core` from `tests/console`), against a real agent and the local API server:
+//! sign in, build a two-step collection through the forms, run it, break an assertion, make a
+//! monitor that fills its history and alerts through the webhook plugin, pause it, sign out.
+//! Screenshots of every page land in `target/tmp/console-screenshots`.
 
 use std::process::Command;
 
@@ -11,20 +12,17 @@ use crate::agent::Agent;
 use crate::{server, unique};
 
 #[test]
-fn the_console_signs_in_lists_runs_and_signs_out_in_a_real_browser() {
+fn the_console_builds_runs_and_monitors_a_collection_through_its_forms_in_a_real_browser() {
     let key = unique("console");
     server().set_status(&key, 503);
     let data = tempfile::tempdir().unwrap();
     let agent = Agent::start(data.path());
     let step = |name: &str, path: &str| {
         json!({"name": name, "request": {"url": format!("{}{path}", server().base())},
-               "assert": [{"source": "status", "op": "eq", "value": 200}, {"source": "latency", "op": "lt", "value": 5000}]})
+               "assert": [{"source": "status", "op": "eq", "value": 200}]})
     };
-    let checkout = json!({"name": "checkout", "steps": [step("home", "/slow/50"), step("again", "/slow/50")]});
     let broken = json!({"name": "broken", "steps": [step("home", "/slow/10"), step("pay", &format!("/switch/{key}"))]});
-    for collection in [checkout, broken] {
-        assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
-    }
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(broken)).0, 201);
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
@@ -34,13 +32,36 @@ fn the_console_signs_in_lists_runs_and_signs_out_in_a_real_browser() {
     );
     let output = Command::new("node")
         .arg(folder.join("console.mjs"))
-        .args([&agent.base, crate::agent::TOKEN, shots.to_str().unwrap()])
+        .args([&agent.base, crate::agent::TOKEN, &server().base(), &key, shots.to_str().unwrap()])
         .output()
         .expect("node runs");
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("\"ok\":true"), "{stdout}");
-    for page in ["sign-in", "collections", "run-passed", "run-failed", "collections-phone"] {
+    let pages = [
+        "sign-in",
+        "step-form",
+        "step-form-error",
+        "run-passed",
+        "run-failed",
+        "monitor-form",
+        "monitor-history",
+        "run-detail",
+        "monitors",
+        "collections",
+        "plugins",
+        "collection-phone",
+    ];
+    for page in pages {
         assert!(shots.join(format!("{page}.png")).is_file(), "no screenshot of {page}");
     }
+    // The monitor made in the browser alerted once, through the webhook plugin it configured.
+    let alerts = server().received(&key);
+    assert_eq!(alerts.len(), 1, "one alert for the failing collection");
+    let alert = &alerts[0].body;
+    assert_eq!(
+        (alert["monitor"].as_str(), alert["transition"].as_str()),
+        (Some("shop-watch"), Some("failing")),
+        "{alert}"
+    );
 }

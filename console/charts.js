@@ -1,0 +1,61 @@
+// Small SVG charts drawn from data: a latency sparkline, latency over time with each run's
+// status, and a step's timing bar.
+
+import { el, ms } from "./api.js";
+
+/** Hourly means (nulls for hours without runs) as a line, oldest on the left. */
+export function sparkline(values, label) {
+  const width = 120, height = 28;
+  const known = values.filter((v) => v != null);
+  const top = Math.max(1, ...known);
+  const step = width / Math.max(1, values.length - 1);
+  const points = values
+    .map((value, i) => (value == null ? null : `${(i * step).toFixed(1)},${(height - 2 - (value / top) * (height - 4)).toFixed(1)}`))
+    .filter(Boolean)
+    .join(" ");
+  return el("svg", { class: "sparkline", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label },
+    el("title", {}, label),
+    known.length ? el("polyline", { points, fill: "none", stroke: "currentColor", "stroke-width": 1.5 }) : null);
+}
+
+/** Each run as a dot: time across, duration up, coloured by status. */
+export function latencyChart(runs) {
+  const width = 640, height = 160, pad = 28;
+  const timed = runs.filter((run) => run.status !== "skipped");
+  if (!timed.length) return el("p", { class: "muted" }, "No runs to chart.");
+  const times = timed.map((run) => Date.parse(run.started_at));
+  const [first, last] = [Math.min(...times), Math.max(...times)];
+  const top = Math.max(1, ...timed.map((run) => run.duration_ms));
+  const x = (t) => pad + ((t - first) / Math.max(1, last - first)) * (width - 2 * pad);
+  const y = (v) => height - pad - (v / top) * (height - 2 * pad);
+  const dots = timed.map((run, i) => el("circle", { class: run.status, cx: x(times[i]).toFixed(1), cy: y(run.duration_ms).toFixed(1), r: 3, fill: "currentColor" },
+    el("title", {}, `${new Date(times[i]).toLocaleString()}: ${run.status}, ${ms(run.duration_ms)}`)));
+  const line = timed.map((run, i) => `${x(times[i]).toFixed(1)},${y(run.duration_ms).toFixed(1)}`).reverse().join(" ");
+  return el("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `Latency of the last ${timed.length} runs, up to ${ms(top)}` },
+    el("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, stroke: "#d9dde3" }),
+    el("polyline", { points: line, fill: "none", stroke: "#93b4f5", "stroke-width": 1 }),
+    dots,
+    el("text", { x: 2, y: pad - 8 }, ms(top)),
+  );
+}
+
+const PHASES = [["dns_ms", "DNS"], ["connect_ms", "connect"], ["tls_ms", "TLS"], ["first_byte_ms", "first byte"]];
+
+/** DNS, connect, TLS and first byte as segments of the step's total time. */
+export function timingBar(timings) {
+  const total = Math.max(timings.total_ms, 0.001);
+  const parts = PHASES.map(([key, name]) => [name, timings[key] ?? 0]);
+  const spent = parts.reduce((sum, [, value]) => sum + value, 0);
+  parts.push(["rest", Math.max(0, total - spent)]);
+  let at = 0;
+  const segments = parts.map(([name, value]) => {
+    const rect = el("rect", { class: `phase ${name.replace(" ", "-")}`, x: `${(at / total) * 100}%`, y: 0, width: `${(value / total) * 100}%`, height: 10 },
+      el("title", {}, `${name}: ${ms(value)}`));
+    at += value;
+    return rect;
+  });
+  const legend = parts.filter(([, value]) => value > 0).map(([name, value]) => el("span", { class: `legend ${name.replace(" ", "-")}` }, `${name} ${ms(value)}`));
+  return el("div", { class: "timing" },
+    el("svg", { class: "timing-bar", width: "100%", height: 10, role: "img", "aria-label": `total ${ms(total)}` }, segments),
+    el("div", { class: "legend-row" }, legend, el("span", {}, `total ${ms(timings.total_ms)}`)));
+}

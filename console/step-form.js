@@ -1,0 +1,195 @@
+// The step form: name, method and URL, then tabs for Params, Headers, Body and Assertions,
+// the assertion rows being exactly the file format's model (source, property, op, value).
+// Fields the form does not show (retry, auth, timeouts) are kept as they were.
+
+import { el, showProblems } from "./api.js";
+import { completeReferences, referencesFor } from "./complete.js";
+
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const SOURCES = ["status", "latency", "header", "body", "size", "certificate"];
+const OPS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "not_contains", "matches", "exists", "not_exists", "type", "length", "count", "plugin"];
+const WITH_PROPERTY = new Set(["header", "body", "certificate"]);
+let formCount = 0;
+
+/** Text typed as a value: JSON when it reads as JSON (200, true, [1,2]), else the string. */
+export function parseValue(text) {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const valueText = (value) => (value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value));
+
+/**
+ * A form editing step `index` of `spec` (a new step when `index === spec.steps.length`).
+ * `save(step)` stores it and throws the API's error when refused.
+ */
+export function stepForm({ spec, index, envNames, save, cancel, extraFields = [] }) {
+  const original = structuredClone(spec.steps[index] ?? { request: { method: "GET", url: "" }, assert: [{ source: "status", op: "eq", value: 200 }] });
+  const at = `steps[${index}]`;
+  const id = `step-form-${++formCount}`;
+  const complete = (input) => completeReferences(input, () => referencesFor(spec, index, envNames));
+  const textInput = (field, value, label, extra = {}) => el("input", { type: "text", value: value ?? "", "data-field": field, "aria-label": label, ...extra });
+
+  const name = el("input", { type: "text", id: `${id}-name`, value: original.name ?? "", "data-field": `${at}.name`, placeholder: `step${index + 1}` });
+  const method = el("select", { id: `${id}-method`, "data-field": `${at}.request.method` },
+    METHODS.map((m) => el("option", { value: m, selected: (original.request.method ?? "GET").toUpperCase() === m }, m)));
+  const url = textInput(`${at}.request.url`, original.request.url, "URL", { id: `${id}-url`, required: true, placeholder: "https://api.example.com/health or @{{vars.base}}/..." });
+
+  const params = pairs(`${at}.request.query`, original.request.query, "parameter", complete);
+  const headers = pairs(`${at}.request.headers`, original.request.headers, "header", complete);
+  const body = bodyEditor(`${at}.request.body`, original.request.body, complete);
+  const assertions = assertionRows(`${at}.assert`, original.assert ?? []);
+
+  const panels = { Params: params.node, Headers: headers.node, Body: body.node, Assertions: assertions.node };
+  const tabs = tabbed(id, panels, "Assertions");
+  const message = el("div", { class: "form-problems" });
+
+  const read = () => {
+    const step = structuredClone(original);
+    step.name = name.value.trim() || undefined;
+    step.request = { ...step.request, method: method.value, url: url.value.trim(), query: params.read(), headers: headers.read(), body: body.read() };
+    for (const key of ["query", "headers", "body"]) if (step.request[key] === undefined) delete step.request[key];
+    step.assert = assertions.read();
+    if (!step.name) delete step.name;
+    return step;
+  };
+  const form = el("form", { class: "step-form", "aria-label": index < spec.steps.length ? `Edit step ${index + 1}` : "New step", novalidate: true,
+    onsubmit: async (event) => {
+      event.preventDefault();
+      if (!url.value.trim()) {
+        return showProblems(form, message, { problems: [{ field: `${at}.request.url`, error: "a step needs a URL" }] });
+      }
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        await save(read());
+      } catch (error) {
+        if (error.message !== "signed out") showProblems(form, message, error);
+      } finally {
+        button.disabled = false;
+      }
+    } },
+    extraFields,
+    el("div", { class: "row" },
+      el("label", { for: `${id}-name` }, "Step name"), name),
+    el("div", { class: "row request-line" },
+      el("label", { for: `${id}-method` }, "Method"), method, complete(url)),
+    tabs,
+    message,
+    el("div", { class: "toolbar" },
+      el("button", { type: "submit" }, "Save step"),
+      cancel ? el("button", { type: "button", class: "secondary", onclick: cancel }, "Cancel") : null),
+  );
+  return form;
+}
+
+/** Tabs over `panels` ({label: node}), switched with clicks or the arrow keys. */
+function tabbed(id, panels, first) {
+  const labels = Object.keys(panels);
+  const buttons = labels.map((label) => el("button", { type: "button", role: "tab", id: `${id}-tab-${label}`, "aria-controls": `${id}-panel-${label}`, class: "tab" }, label));
+  const bodies = labels.map((label) => el("div", { role: "tabpanel", id: `${id}-panel-${label}`, "aria-labelledby": `${id}-tab-${label}` }, panels[label]));
+  const select = (index, focus) => buttons.forEach((button, i) => {
+    button.setAttribute("aria-selected", String(i === index));
+    button.tabIndex = i === index ? 0 : -1;
+    bodies[i].hidden = i !== index;
+    if (focus && i === index) button.focus();
+  });
+  buttons.forEach((button, i) => {
+    button.addEventListener("click", () => select(i, false));
+    button.addEventListener("keydown", (event) => {
+      const move = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (move) select((i + move + labels.length) % labels.length, true);
+    });
+  });
+  select(labels.indexOf(first), false);
+  return el("div", { class: "tabs" }, el("div", { role: "tablist" }, buttons), bodies);
+}
+
+/** Name/value rows for query parameters or headers. */
+function pairs(field, initial, noun, complete) {
+  const rows = el("div", { class: "pairs", "data-field": field });
+  const add = (key = "", value = "") => {
+    const name = el("input", { type: "text", value: key, "aria-label": `${noun} name`, "data-field": `${field}.${key}` });
+    const text = el("input", { type: "text", value: valueText(value), "aria-label": `${noun} value` });
+    const row = el("div", { class: "pair" }, name, complete(text),
+      el("button", { type: "button", class: "secondary small", "aria-label": `Remove ${noun}`, onclick: () => row.remove() }, "×"));
+    rows.append(row);
+    return name;
+  };
+  for (const [key, value] of Object.entries(initial ?? {})) add(key, value);
+  const node = el("div", {}, rows, el("button", { type: "button", class: "secondary small", onclick: () => add().focus() }, `Add ${noun}`));
+  const read = () => {
+    const found = {};
+    for (const row of rows.children) {
+      const [name, value] = row.querySelectorAll("input");
+      if (name.value.trim()) found[name.value.trim()] = value.value;
+    }
+    return Object.keys(found).length ? found : undefined;
+  };
+  return { node, read };
+}
+
+/** The body as JSON, text or form fields. */
+function bodyEditor(field, initial, complete) {
+  const kind = initial?.json !== undefined ? "json" : initial?.text !== undefined ? "text" : initial?.form ? "form" : "none";
+  const text = initial?.json !== undefined ? JSON.stringify(initial.json, null, 2) : initial?.text ?? (initial?.form ? JSON.stringify(initial.form, null, 2) : "");
+  const choice = el("select", { "aria-label": "Body kind", "data-field": field },
+    [["none", "No body"], ["json", "JSON"], ["text", "Text"], ["form", "Form fields (JSON object)"]].map(([value, label]) => el("option", { value, selected: value === kind }, label)));
+  const area = el("textarea", { rows: 6, "aria-label": "Request body", "data-field": `${field}.${kind}`, value: text });
+  const node = el("div", { class: "body-editor" }, choice, complete(area));
+  const read = () => {
+    if (choice.value === "none" || !area.value.trim()) return undefined;
+    if (choice.value === "text") return { text: area.value };
+    try {
+      return { [choice.value]: JSON.parse(area.value) };
+    } catch (error) {
+      throw Object.assign(new Error("bad body"), { problems: [{ field: `${field}.${kind}`, error: `not JSON: ${error.message}` }] });
+    }
+  };
+  choice.addEventListener("change", () => area.setAttribute("data-field", `${field}.${choice.value}`));
+  return { node, read };
+}
+
+/** One row per assertion: source, property, op, value. */
+function assertionRows(field, initial) {
+  const rows = el("div", { class: "assertion-rows" });
+  const renumber = () => [...rows.children].forEach((row, i) => {
+    row.dataset.field = `${field}[${i}]`;
+    for (const input of row.querySelectorAll("[data-part]")) input.dataset.field = `${field}[${i}].${input.dataset.part}`;
+  });
+  const add = (assertion = { source: "status", op: "eq" }) => {
+    const source = el("select", { "aria-label": "Source", "data-part": "source" }, SOURCES.map((s) => el("option", { value: s, selected: s === assertion.source }, s)));
+    const property = el("input", { type: "text", value: assertion.property ?? "", "aria-label": "Property", "data-part": "property", placeholder: "path or header" });
+    const op = el("select", { "aria-label": "Operator", "data-part": "op" }, OPS.map((o) => el("option", { value: o, selected: o === assertion.op }, o)));
+    const value = el("input", { type: "text", value: valueText(assertion.value), "aria-label": "Expected value", "data-part": "value", placeholder: "200, \"text\", [1, 2]" });
+    const sync = () => {
+      property.hidden = !WITH_PROPERTY.has(source.value);
+      value.disabled = op.value === "exists" || op.value === "not_exists";
+    };
+    source.addEventListener("change", sync);
+    op.addEventListener("change", sync);
+    const row = el("div", { class: "assertion-row", "data-name": assertion.name ?? "", "data-plugin": assertion.plugin ?? "" }, source, property, op, value,
+      el("button", { type: "button", class: "secondary small", "aria-label": "Remove assertion", onclick: () => { row.remove(); renumber(); } }, "×"));
+    rows.append(row);
+    sync();
+    renumber();
+    return source;
+  };
+  initial.forEach((assertion) => add(assertion));
+  const node = el("div", {}, rows, el("button", { type: "button", class: "secondary small", onclick: () => add().focus() }, "Add assertion"));
+  const read = () => [...rows.children].map((row) => {
+    const [source, property, op, value] = row.querySelectorAll("[data-part]");
+    const assertion = { source: source.value, op: op.value };
+    if (row.dataset.name) assertion.name = row.dataset.name;
+    if (row.dataset.plugin) assertion.plugin = row.dataset.plugin;
+    if (!property.hidden && property.value.trim()) assertion.property = property.value.trim();
+    const parsed = value.disabled ? undefined : parseValue(value.value);
+    if (parsed !== undefined) assertion.value = parsed;
+    return assertion;
+  });
+  return { node, read };
+}
