@@ -8,6 +8,9 @@
 //!   collection against a zero-delay server, for three minutes: lag from due time to start
 //!   (p50/p99/max), CPU share and peak RSS.
 //! - `burst`: the same without jitter, so all 10,000 fall due at the same instant.
+//! - `console`: 500 collections and 100,000 stored runs (half of them one collection's); the
+//!   web console's collections list and that collection's history, rendered in headless
+//!   Chromium (`tests/console/perf.mjs`; needs `npm ci --prefix tests/console`).
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
 //! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
@@ -41,6 +44,9 @@ fn main() {
     if runs("history") {
         history(server);
     }
+    if runs("console") {
+        console(server);
+    }
     let minutes: u64 = std::env::var("SKOPOS_BENCH_MINUTES").ok().and_then(|m| m.parse().ok()).unwrap_or(3);
     if runs("monitors") {
         monitors(server, 10_000, Some("1m"), minutes);
@@ -60,10 +66,15 @@ struct Agent {
 
 impl Agent {
     fn start(data: &Path) -> Agent {
+        Agent::start_with(data, &[])
+    }
+
+    fn start_with(data: &Path, args: &[&str]) -> Agent {
         let start = Instant::now();
         let mut child = Command::new(skopos())
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(args)
             .env("SKOPOS_TOKEN", TOKEN)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -196,6 +207,70 @@ fn history(server: SocketAddr) {
         "history: GET /api/v1/runs?collection=X&limit=50 (one keep-alive connection): {}",
         percentiles(&mut latencies)
     );
+    agent.stop();
+}
+
+fn console(server: SocketAddr) {
+    const COLLECTIONS: usize = 500;
+    const RUNS: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let plan = skopos::plan::compile_stored(&collection("console", server, "/item/1")).unwrap();
+    let context = skopos::runner::RunContext::new(Default::default());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let report = runtime.block_on(skopos::runner::run_collection(&plan, &context));
+    let ids: Vec<String> = (0..COLLECTIONS)
+        .map(|n| {
+            let name = format!("col-{n:04}");
+            store.collections.put(None, collection(&name, server, "/item/1")).unwrap().id
+        })
+        .collect();
+    // Half the runs are col-0000's (the history measured), the rest spread over the others,
+    // over the last week, one in ten failed.
+    let week = TimeDelta::days(7).num_milliseconds();
+    let start = Instant::now();
+    for n in 0..RUNS {
+        let collection = if n % 2 == 0 { 0 } else { 1 + (n / 2) % (COLLECTIONS - 1) };
+        let at = Utc::now() - TimeDelta::milliseconds(week * n as i64 / RUNS as i64);
+        let mut run = record(&ids[collection], at, report.clone());
+        run.collection = format!("col-{collection:04}");
+        if n % 10 == 0 {
+            run.status = RunStatus::Failed;
+        }
+        store.insert_run(run).unwrap();
+    }
+    store.flush().unwrap();
+    println!("console: stored {RUNS} runs over {COLLECTIONS} collections in {:.1} s", start.elapsed().as_secs_f64());
+    // What the list costs the store: each collection's stats and latest run (after a warm-up).
+    let mut costs = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..2 {
+        let timer = Instant::now();
+        for id in &ids {
+            store.collection_stats(id, Utc::now()).unwrap();
+        }
+        costs.0 = timer.elapsed();
+        let timer = Instant::now();
+        for id in &ids {
+            store.runs(&RunQuery { collection_id: Some(id.clone()), limit: 1, ..Default::default() }).unwrap();
+        }
+        costs.1 = timer.elapsed();
+    }
+    println!(
+        "console: from the store, stats of all {COLLECTIONS} collections {:?}, the latest run of each {:?}",
+        costs.0, costs.1
+    );
+    drop(store);
+    // Keeping every run: pruning col-0000 down to the default 10,000 would run meanwhile.
+    let agent = Agent::start_with(dir.path(), &["--keep-runs", "100000"]);
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
+    assert!(folder.join("node_modules/playwright-core").is_dir(), "run `npm ci --prefix tests/console` first");
+    let output = Command::new("node")
+        .arg(folder.join("perf.mjs"))
+        .args([&format!("http://{}", agent.address), TOKEN, "col-0000"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    println!("console: {}", String::from_utf8_lossy(&output.stdout).trim());
     agent.stop();
 }
 
