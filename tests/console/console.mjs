@@ -65,7 +65,12 @@ try {
   await page.getByRole("button", { name: "Add header" }).click();
   await page.getByLabel("header name").fill("authorization");
   await page.getByLabel("header value").pressSequentially("Bearer @{{lo");
-  await page.getByRole("option", { name: "login.body." }).click();
+  await page.getByRole("option", { name: "login.body.", exact: true }).waitFor();
+  await shot("completion", false);
+  await page.getByLabel("header value").pressSequentially("gin.b");
+  // Offered: login.body, login.body. — the keyboard picks the second.
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Enter");
   await page.getByLabel("header value").pressSequentially("token}}");
   const header = await page.getByLabel("header value").inputValue();
   expect(header === "Bearer @{{login.body.token}}", `the completed reference, got "${header}"`);
@@ -181,6 +186,21 @@ try {
   await page.getByRole("link", { name: "Plugins" }).click();
   await page.getByRole("row").filter({ hasText: "json-schema" }).waitFor();
   await shot("plugins");
+
+  // Rename and delete a collection; one a monitor runs cannot be deleted, and says why.
+  await page.goto(`${base}/#/collections/broken`);
+  await page.getByLabel("Collection name").fill("retired");
+  await page.getByRole("button", { name: "Rename" }).click();
+  await page.getByRole("heading", { name: "retired" }).waitFor();
+  await page.getByRole("button", { name: "Delete collection" }).click();
+  await page.getByRole("button", { name: "Really delete retired?" }).click();
+  await page.getByRole("heading", { name: "Collections" }).waitFor();
+  await page.getByRole("link", { name: "shop", exact: true }).waitFor();
+  expect((await page.getByRole("link", { name: "retired" }).count()) === 0, "retired deleted");
+  await page.goto(`${base}/#/collections/shop`);
+  await page.getByRole("button", { name: "Delete collection" }).click();
+  await page.getByRole("button", { name: "Really delete shop?" }).click();
+  await page.getByRole("alert").filter({ hasText: "shop-watch" }).waitFor();
 
   // Phone width: the pages still work.
   await page.setViewportSize({ width: 390, height: 800 });
