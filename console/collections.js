@@ -6,7 +6,7 @@ import { api, badge, el, link, path, percent, show, showProblems } from "./api.j
 import { sparkline } from "./charts.js";
 import { envNamesIn } from "./complete.js";
 import { runPanel } from "./run.js";
-import { stepForm } from "./step-form.js";
+import { pairs, parseValue, stepForm } from "./step-form.js";
 
 /** `env` names used across collections, offered by `@{{` completion (never their values). */
 let knownEnvNames = [];
@@ -117,7 +117,7 @@ export async function collectionPage(name) {
     el("div", { class: "toolbar" }, run, link(`#/collections/${path(stored.spec.name)}/history`, "History"), summary),
     el("section", { class: "card" }, el("h2", {}, "Steps"), steps, problems, addStep),
     el("section", { class: "card", "aria-label": "Results" }, el("h2", {}, "Results"), results),
-    settings(stored));
+    settings(() => stored));
 }
 
 /** `NAME-copy`, or `NAME-copy-2`...: step names are unique (they are `@{{NAME...}}`). */
@@ -129,14 +129,16 @@ function copyName(name, steps) {
   }
 }
 
-/** Renaming and deleting, at the foot of the page. */
-function settings(stored) {
+/** Renaming, variables and deleting, at the foot of the page; `current()` is the collection
+ * as last saved (steps may have changed since the page was drawn). */
+function settings(current) {
+  const stored = current();
   const name = el("input", { type: "text", id: "rename", value: stored.spec.name, "data-field": "name" });
   const message = el("div", { class: "form-problems" });
   const rename = el("form", { class: "inline", onsubmit: async (event) => {
     event.preventDefault();
     try {
-      const renamed = await api("PUT", `/api/v1/collections/${stored.id}`, { ...stored.spec, name: name.value.trim() });
+      const renamed = await api("PUT", `/api/v1/collections/${stored.id}`, { ...current().spec, name: name.value.trim() });
       location.hash = `#/collections/${path(renamed.spec.name)}`;
     } catch (error) {
       showProblems(rename, message, error);
@@ -155,6 +157,21 @@ function settings(stored) {
       message.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
     }
   } }, "Delete collection");
-  return el("section", { class: "card" }, el("h2", {}, "Settings"), rename, el("div", { class: "toolbar" }, remove), message,
+  const variables = pairs("variables", stored.spec.variables, "variable");
+  const saveVariables = el("button", { type: "button", class: "secondary", onclick: async () => {
+    const read = variables.read() ?? {};
+    const parsed = Object.fromEntries(Object.entries(read).map(([name, value]) => [name, parseValue(value) ?? ""]));
+    try {
+      const saved = await api("PUT", `/api/v1/collections/${stored.id}`, { ...current().spec, variables: parsed });
+      await collectionPage(saved.spec.name);
+    } catch (error) {
+      showProblems(section, message, error);
+    }
+  } }, "Save variables");
+  const section = el("section", { class: "card" }, el("h2", {}, "Settings"), rename,
+    el("h3", {}, "Variables"), el("p", { class: "muted" }, "Used as @{{vars.NAME}}; values that read as JSON (numbers, true) keep their type."),
+    variables.node, saveVariables,
+    el("div", { class: "toolbar" }, remove), message,
     el("p", { class: "muted" }, `Last changed ${new Date(stored.updated_at).toLocaleString()}`));
+  return section;
 }

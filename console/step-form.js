@@ -109,8 +109,8 @@ function tabbed(id, panels, first) {
   return el("div", { class: "tabs" }, el("div", { role: "tablist" }, buttons), bodies);
 }
 
-/** Name/value rows for query parameters or headers. */
-function pairs(field, initial, noun, complete) {
+/** Name/value rows for query parameters, headers or variables. */
+export function pairs(field, initial, noun, complete = (input) => input) {
   const rows = el("div", { class: "pairs", "data-field": field });
   const add = (key = "", value = "") => {
     const name = el("input", { type: "text", value: key, "aria-label": `${noun} name`, "data-field": `${field}.${key}` });

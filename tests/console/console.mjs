@@ -56,6 +56,14 @@ try {
   await page.getByRole("button", { name: "Save step" }).click();
   await page.getByRole("heading", { name: "shop" }).waitFor();
 
+  // A variable, typed: `2` is a number.
+  await page.getByRole("button", { name: "Add variable" }).click();
+  await page.getByLabel("variable name").fill("qty");
+  await page.getByLabel("variable value").fill("2");
+  await page.getByRole("button", { name: "Save variables" }).click();
+  await page.getByRole("button", { name: "Save variables" }).waitFor();
+  expect((await page.getByLabel("variable value").inputValue()) === "2", "the variable saved");
+
   // Step 2 uses step 1's token, offered by completion after `@{{`.
   await page.getByRole("button", { name: "Add step" }).click();
   await page.getByLabel("Step name").fill("cart");
@@ -76,7 +84,7 @@ try {
   expect(header === "Bearer @{{login.body.token}}", `the completed reference, got "${header}"`);
   await page.getByRole("tab", { name: "Body" }).click();
   await page.getByLabel("Body kind").selectOption("json");
-  await page.getByLabel("Request body").fill('{"sku": "A1", "qty": 2}');
+  await page.getByLabel("Request body").fill('{"sku": "A1", "qty": "@{{vars.qty}}"}');
   await page.getByRole("tab", { name: "Assertions" }).click();
   await page.locator(".assertion-row").first().getByLabel("Expected value").fill("201");
   await page.getByRole("button", { name: "Add assertion" }).click();
