@@ -17,3 +17,4 @@ pub mod runner;
 pub mod schedule;
 pub mod source;
 pub mod store;
+pub mod telemetry;

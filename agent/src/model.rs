@@ -50,6 +50,10 @@ pub struct Defaults {
     /// Keep running later steps after a step's assertion fails (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continue_on_failure: Option<bool>,
+    /// Send a W3C `traceparent` header with each step when the agent exports traces, so the
+    /// API under test joins the check's trace (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<bool>,
 }
 
 /// TLS options; file paths are relative to the collection file.

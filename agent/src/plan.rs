@@ -25,6 +25,8 @@ pub struct Plan {
     pub max_body_bytes: u64,
     /// Keep a cookie jar for the run (`defaults.cookies`, default true).
     pub cookies: bool,
+    /// Send `traceparent` when the run is traced (`defaults.traceparent`, default true).
+    pub traceparent: bool,
     /// For each step, the earlier steps whose responses no step after it refers to: the
     /// runner lets go of those once the step has run, so long collections stay small.
     pub release_after: Vec<Vec<usize>>,
@@ -178,6 +180,7 @@ impl Compiler<'_> {
             variables,
             continue_on_failure: defaults.continue_on_failure.unwrap_or(true),
             cookies: defaults.cookies.unwrap_or(true),
+            traceparent: defaults.traceparent.unwrap_or(true),
             max_body_bytes: defaults.max_body_bytes.unwrap_or(model::DEFAULT_MAX_BODY_BYTES),
             release_after: references::release_after(&self.last_use),
         }

@@ -6,6 +6,7 @@ mod console;
 mod flows;
 mod plugins;
 mod server;
+mod telemetry;
 mod tls;
 mod transport;
 

@@ -8,7 +8,6 @@ use super::auth::Token;
 use super::error::ApiError;
 use crate::model::Monitor;
 use crate::plan::{compile_stored, compile_stored_monitor};
-use crate::report::StepReport;
 use crate::runner::RunContext;
 use crate::schedule::{ScheduledMonitor, Scheduler};
 use crate::store::{RunRecord, RunStatus, Store, Stored};
@@ -55,17 +54,17 @@ impl Agent {
         Ok(())
     }
 
-    /// Runs a stored collection now and stores the run; `on_step` sees each step's report as
+    /// Runs a stored collection now and stores the run; `observer` sees each step's report as
     /// soon as it is known.
     pub async fn run_now(
         &self,
         key: &str,
-        on_step: &mut (dyn FnMut(&StepReport) + Send),
+        observer: &mut dyn crate::runner::StepObserver,
     ) -> Result<RunRecord, ApiError> {
         let stored = self.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
         let plan = compile_stored(&stored.spec).map_err(ApiError::invalid)?;
         let started_at = Utc::now();
-        let report = crate::runner::run_collection_observed(&plan, &self.context, on_step).await;
+        let report = crate::runner::run_collection_observed(&plan, &self.context, None, observer).await;
         let record = RunRecord {
             id: String::new(),
             collection_id: stored.id,

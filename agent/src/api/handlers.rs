@@ -132,7 +132,7 @@ pub fn delete_collection(agent: &Agent, key: &str) -> Reply_ {
 }
 
 pub async fn run_collection(agent: Arc<Agent>, key: String) -> Reply_ {
-    let run = agent.run_now(&key, &mut |_| {}).await?;
+    let run = agent.run_now(&key, &mut crate::runner::OnStep(|_: &crate::report::StepReport| {})).await?;
     json(StatusCode::OK, &run)
 }
 
@@ -150,7 +150,7 @@ pub fn run_collection_streamed(agent: Arc<Agent>, key: String) -> Reply_ {
                 let _ = steps.send(event);
             }
         };
-        let last = match agent.run_now(&key, &mut on_step).await {
+        let last = match agent.run_now(&key, &mut crate::runner::OnStep(&mut on_step)).await {
             Ok(run) => Event::default().event("done").json_data(&run),
             Err(error) => Event::default().event("error").json_data(serde_json::json!({ "error": error.error })),
         };

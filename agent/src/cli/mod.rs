@@ -93,6 +93,36 @@ async fn load_plugins(
     Ok(std::sync::Arc::new(host))
 }
 
+/// Telemetry flags shared by `run` and `serve`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TelemetryArgs {
+    /// Export traces and metrics over OTLP/HTTP to this receiver (`http://collector:4318`).
+    /// Without it, the standard `OTEL_EXPORTER_OTLP_ENDPOINT` (and per-signal) variables apply;
+    /// with neither, nothing is exported.
+    #[arg(long, value_name = "URL")]
+    otlp_endpoint: Option<String>,
+    /// The region this agent runs in: `skopos.region` on every span and metric.
+    #[arg(long, env = "SKOPOS_REGION")]
+    region: Option<String>,
+}
+
+impl TelemetryArgs {
+    /// Starts export when configured.
+    fn start(&self) -> Result<Option<std::sync::Arc<crate::telemetry::Telemetry>>, String> {
+        let interval = std::env::var("OTEL_METRIC_EXPORT_INTERVAL")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map(std::time::Duration::from_millis);
+        let options = crate::telemetry::TelemetryOptions {
+            endpoint: self.otlp_endpoint.clone(),
+            metrics_interval: interval,
+            region: self.region.clone(),
+        };
+        let telemetry = crate::telemetry::Telemetry::start(&options).map_err(|e| e.to_string())?;
+        Ok(telemetry.map(std::sync::Arc::new))
+    }
+}
+
 pub fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|command| command == "serve") {
         serve::prefer_small_pages();

@@ -37,6 +37,8 @@ pub struct RunArgs {
     /// the built-in ones are always there.
     #[arg(long, value_name = "DIR")]
     plugins: Option<PathBuf>,
+    #[command(flatten)]
+    telemetry: super::TelemetryArgs,
 }
 
 pub fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -122,8 +124,19 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     }
+    context.telemetry = match args.telemetry.start() {
+        Ok(telemetry) => telemetry,
+        Err(problem) => {
+            eprintln!("skopos: {problem}");
+            return EXIT_INVALID;
+        }
+    };
+    let telemetry = context.telemetry.clone();
     let context = Arc::new(context);
     let reports = runner::run_all(loaded.plans, context, args.concurrency, Arc::new(printer));
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown();
+    }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -48,6 +48,8 @@ pub struct ServeArgs {
     /// How often old runs are looked for and deleted.
     #[arg(long, default_value = "1m", value_parser = parse_period)]
     prune_every: std::time::Duration,
+    #[command(flatten)]
+    telemetry: super::TelemetryArgs,
 }
 
 fn parse_period(text: &str) -> Result<std::time::Duration, String> {
@@ -86,6 +88,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let mut context = RunContext::new(std::env::vars().collect());
+    context.telemetry = args.telemetry.start()?;
     let ca = args.smtp_ca_file.as_ref().map(|file| std::fs::read(file).map_err(|e| format!("{}: {e}", file.display())));
     let ca = ca.transpose()?;
     let mailer = args.smtp_url.as_deref().map(|url| Mailer::new(url, &args.smtp_from, ca.as_deref())).transpose()?;
@@ -107,6 +110,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     tokio::spawn(scheduler.run());
     tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs, args.prune_every));
 
+    let telemetry = agent.context.telemetry.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -119,6 +123,9 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         })
         .run()
         .await;
+    if let Some(telemetry) = telemetry {
+        let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    }
     Ok(())
 }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::assert::{AssertionPlugins, AssertionResult, NoPlugins};
 use crate::interpolate::{Scope, Secrets};
-use crate::plan::{Plan, PlannedStep};
+use crate::plan::Plan;
 use crate::report::{CollectionReport, StepError, StepReport, StepStatus};
 use crate::response::Response;
 
@@ -31,11 +31,19 @@ pub struct RunContext {
     pub tls: Arc<TlsConfigs>,
     pub tokens: TokenCache,
     pub plugins: Arc<dyn AssertionPlugins>,
+    /// Where runs are traced and measured, when export is on.
+    pub telemetry: Option<Arc<crate::telemetry::Telemetry>>,
 }
 
 impl RunContext {
     pub fn new(env: HashMap<String, String>) -> RunContext {
-        RunContext { env, tls: Arc::default(), tokens: TokenCache::default(), plugins: Arc::new(NoPlugins) }
+        RunContext {
+            env,
+            tls: Arc::default(),
+            tokens: TokenCache::default(),
+            plugins: Arc::new(NoPlugins),
+            telemetry: None,
+        }
     }
 }
 
@@ -83,20 +91,52 @@ pub fn run_all(
     reports.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
+/// Sees a collection's steps as they run: the console streams them, telemetry traces them.
+pub trait StepObserver: Send {
+    /// Step `index` (0-based) is about to be sent; a value returned is sent as its W3C
+    /// `traceparent` header (when the collection allows it).
+    fn step_starting(&mut self, _index: usize) -> Option<String> {
+        None
+    }
+
+    /// A step's report, as soon as it is known (skipped steps too).
+    fn step_finished(&mut self, report: &StepReport);
+}
+
+/// An observer that only wants each step's report.
+pub struct OnStep<F>(pub F);
+
+impl<F: FnMut(&StepReport) + Send> StepObserver for OnStep<F> {
+    fn step_finished(&mut self, report: &StepReport) {
+        (self.0)(report)
+    }
+}
+
 /// Runs one collection's steps in order. A failed assertion fails its step and (unless
 /// `continue_on_failure: false`) the next step still runs; a step that gets no response
 /// stops the collection and the steps after it are reported as skipped.
 pub async fn run_collection(plan: &Plan, context: &RunContext) -> CollectionReport {
-    run_collection_observed(plan, context, &mut |_| {}).await
+    run_collection_observed(plan, context, None, &mut OnStep(|_: &StepReport| {})).await
 }
 
-/// [`run_collection`], handing each step's report to `on_step` as soon as it is known
-/// (skipped steps too): what the console streams while a collection runs.
+/// [`run_collection`] for `monitor` (when a monitor runs it), telling `observer` about each
+/// step as it starts and finishes, and traced when the context exports telemetry.
 pub async fn run_collection_observed(
     plan: &Plan,
     context: &RunContext,
-    on_step: &mut (dyn FnMut(&StepReport) + Send),
+    monitor: Option<&str>,
+    observer: &mut dyn StepObserver,
 ) -> CollectionReport {
+    let Some(telemetry) = &context.telemetry else {
+        return run_steps(plan, context, observer).await;
+    };
+    let mut traced = crate::telemetry::Traced { span: telemetry.run_span(&plan.name, monitor), inner: observer };
+    let report = run_steps(plan, context, &mut traced).await;
+    traced.span.finish(&report);
+    report
+}
+
+async fn run_steps(plan: &Plan, context: &RunContext, observer: &mut dyn StepObserver) -> CollectionReport {
     let started_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     let start = Instant::now();
     let mut connections = Connections::new(context.tls.clone(), plan.cookies);
@@ -107,11 +147,13 @@ pub async fn run_collection_observed(
     for (index, step) in plan.steps.iter().enumerate() {
         if stopped {
             let skipped = StepReport::skipped(index + 1, step.name.clone());
-            on_step(&skipped);
+            observer.step_finished(&skipped);
             reports.push(skipped);
             continue;
         }
-        let (report, response) = run_step(plan, index, step, context, &mut connections, &responses, &mut secrets).await;
+        let traceparent = observer.step_starting(index).filter(|_| plan.traceparent);
+        let (report, response) =
+            run_step(plan, index, context, &mut connections, &responses, &mut secrets, traceparent).await;
         match response {
             Some(response) => responses.push(Some(response)),
             None => stopped = true,
@@ -126,7 +168,7 @@ pub async fn run_collection_observed(
         if report.status == StepStatus::Failed && !plan.continue_on_failure {
             stopped = true;
         }
-        on_step(&report);
+        observer.step_finished(&report);
         reports.push(report);
     }
     CollectionReport {
@@ -142,12 +184,13 @@ pub async fn run_collection_observed(
 async fn run_step(
     plan: &Plan,
     index: usize,
-    step: &PlannedStep,
     context: &RunContext,
     connections: &mut Connections,
     responses: &[Option<Response>],
     secrets: &mut Secrets,
+    traceparent: Option<String>,
 ) -> (StepReport, Option<Response>) {
+    let step = &plan.steps[index];
     let mut report = StepReport::skipped(index + 1, step.name.clone());
     report.status = StepStatus::Failed;
     let mut scope = Scope { vars: &plan.variables, env: &context.env, responses, names: &plan.names, secrets };
@@ -173,6 +216,9 @@ async fn run_step(
         }
     }
     connections.add_cookies(&mut rendered.outgoing);
+    if let Some(value) = traceparent.and_then(|v| ::http::HeaderValue::from_str(&v).ok()) {
+        rendered.outgoing.headers.insert("traceparent", value);
+    }
     report.request = Some(request::recorded(&rendered, secrets));
 
     let options =

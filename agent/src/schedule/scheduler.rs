@@ -13,7 +13,8 @@ use tokio::sync::Notify;
 use crate::alert::{AlertEvent, Failure};
 use crate::model::Notifier;
 use crate::plan::{MonitorPlan, Plan};
-use crate::runner::{RunContext, run_collection};
+use crate::report::StepReport;
+use crate::runner::{OnStep, RunContext, run_collection_observed};
 use crate::store::{RunRecord, RunStatus, Store, StoreError};
 
 /// Where alert events go, with the monitor's notifiers (see `notify`).
@@ -121,11 +122,11 @@ impl Scheduler {
             }
             return;
         }
-        let context = &self.inner.context;
-        let runs = scheduled
-            .collections
-            .iter()
-            .map(|(id, plan)| async move { (id, plan, run_collection(plan, context).await) });
+        let (context, name) = (&self.inner.context, Some(scheduled.monitor.name.as_str()));
+        let runs = scheduled.collections.iter().map(|(id, plan)| async move {
+            let report = run_collection_observed(plan, context, name, &mut OnStep(|_: &StepReport| {})).await;
+            (id, plan, report)
+        });
         let reports: Vec<_> = futures_util::future::join_all(runs)
             .await
             .into_iter()

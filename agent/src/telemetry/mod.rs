@@ -1,0 +1,201 @@
+//! OTLP export of what the agent does: a trace per collection run (a span per step, the
+//! step's W3C `traceparent` sent to the API under test) and metrics on runs and steps. Off
+//! unless an endpoint is configured, by `--otlp-endpoint` or the standard
+//! `OTEL_EXPORTER_OTLP_*` variables. Export runs on a small runtime of its own, so neither the
+//! scheduler nor `skopos run`'s threads ever wait on a collector.
+
+mod trace;
+
+pub use trace::{RunSpan, Traced};
+
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Counter, Gauge, Histogram, MeterProvider};
+use opentelemetry::trace::TracerProvider;
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+
+/// Where to export, and what the agent is.
+#[derive(Debug, Clone, Default)]
+pub struct TelemetryOptions {
+    /// Base URL of an OTLP/HTTP receiver (`http://collector:4318`); `/v1/traces` and
+    /// `/v1/metrics` are appended. Without it, the `OTEL_EXPORTER_OTLP_*` variables decide.
+    pub endpoint: Option<String>,
+    /// How often metrics are sent (default 60 s, or `OTEL_METRIC_EXPORT_INTERVAL`).
+    pub metrics_interval: Option<Duration>,
+    /// `skopos.region` on every span and metric.
+    pub region: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    #[error("telemetry: OTLP over {0} is not built in; use http/protobuf (port 4318)")]
+    Protocol(String),
+    #[error("telemetry: {0}")]
+    Exporter(String),
+}
+
+/// The export pipeline and the instruments the runner records into.
+pub struct Telemetry {
+    tracer_provider: SdkTracerProvider,
+    meter_provider: SdkMeterProvider,
+    tracer: opentelemetry_sdk::trace::Tracer,
+    pub(crate) instruments: Instruments,
+    pub(crate) region: Option<String>,
+    /// Drives the exporters; dropped last.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+pub(crate) struct Instruments {
+    pub run_duration: Histogram<f64>,
+    pub step_duration: Histogram<f64>,
+    pub runs: Counter<u64>,
+    pub up: Gauge<i64>,
+}
+
+fn configured(options: &TelemetryOptions) -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    if std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.eq_ignore_ascii_case("true")) {
+        return false;
+    }
+    options.endpoint.is_some()
+        || ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]
+            .iter()
+            .any(|name| set(name))
+}
+
+impl Telemetry {
+    /// Starts exporting when configured; `Ok(None)` when telemetry is off.
+    pub fn start(options: &TelemetryOptions) -> Result<Option<Telemetry>, TelemetryError> {
+        if !configured(options) {
+            return Ok(None);
+        }
+        if let Ok(protocol) = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL")
+            && protocol != "http/protobuf"
+        {
+            return Err(TelemetryError::Protocol(protocol));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("skopos-telemetry")
+            .enable_all()
+            .build()
+            .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
+        let _entered = runtime.enter();
+        let resource = resource(options.region.as_deref());
+        let endpoint =
+            |signal: &str| options.endpoint.as_ref().map(|base| format!("{}/v1/{signal}", base.trim_end_matches('/')));
+        let failed = |e: opentelemetry_otlp::ExporterBuildError| TelemetryError::Exporter(e.to_string());
+
+        let mut spans = opentelemetry_otlp::SpanExporter::builder().with_http();
+        if let Some(url) = endpoint("traces") {
+            spans = spans.with_endpoint(url);
+        }
+        let spans = spans.with_timeout(Duration::from_secs(10)).build().map_err(failed)?;
+        let processor = opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor::builder(
+            spans,
+            opentelemetry_sdk::runtime::Tokio,
+        )
+        .build();
+        let tracer_provider =
+            SdkTracerProvider::builder().with_resource(resource.clone()).with_span_processor(processor).build();
+
+        let mut metrics = opentelemetry_otlp::MetricExporter::builder().with_http();
+        if let Some(url) = endpoint("metrics") {
+            metrics = metrics.with_endpoint(url);
+        }
+        let metrics = metrics.with_timeout(Duration::from_secs(10)).build().map_err(failed)?;
+        let mut reader = opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader::builder(
+            metrics,
+            opentelemetry_sdk::runtime::Tokio,
+        );
+        if let Some(interval) = options.metrics_interval {
+            reader = reader.with_interval(interval);
+        }
+        let meter_provider = SdkMeterProvider::builder().with_resource(resource).with_reader(reader.build()).build();
+
+        let meter = meter_provider.meter("skopos");
+        let instruments = Instruments {
+            run_duration: meter
+                .f64_histogram("skopos.collection.duration")
+                .with_unit("s")
+                .with_description("Duration of a collection run")
+                .build(),
+            step_duration: meter
+                .f64_histogram("skopos.step.duration")
+                .with_unit("s")
+                .with_description("Duration of a step: request sent to last body byte")
+                .build(),
+            runs: meter.u64_counter("skopos.runs").with_description("Collection runs by outcome").build(),
+            up: meter
+                .i64_gauge("skopos.up")
+                .with_description("1 when a collection's last run passed, 0 when it failed")
+                .build(),
+        };
+        Ok(Some(Telemetry {
+            tracer: tracer_provider.tracer("skopos"),
+            tracer_provider,
+            meter_provider,
+            instruments,
+            region: options.region.clone(),
+            runtime: Some(runtime),
+        }))
+    }
+
+    /// Starts the trace of one collection run.
+    pub fn run_span(&self, collection: &str, monitor: Option<&str>) -> RunSpan<'_> {
+        RunSpan::start(self, collection, monitor)
+    }
+
+    /// The attributes every metric point of a collection carries.
+    pub(crate) fn labels(&self, collection: &str, monitor: Option<&str>) -> Vec<KeyValue> {
+        let mut labels = vec![KeyValue::new("skopos.collection", collection.to_string())];
+        if let Some(monitor) = monitor {
+            labels.push(KeyValue::new("skopos.monitor", monitor.to_string()));
+        }
+        if let Some(region) = &self.region {
+            labels.push(KeyValue::new("skopos.region", region.clone()));
+        }
+        labels
+    }
+
+    /// Sends what is still buffered and stops the exporters (at shutdown, and at the end of
+    /// `skopos run`). Blocks: call it outside async tasks (or through `spawn_blocking`).
+    pub fn shutdown(&self) {
+        if let Err(error) = self.tracer_provider.force_flush() {
+            eprintln!("skopos: telemetry: traces not all sent: {error}");
+        }
+        if let Err(error) = self.meter_provider.force_flush() {
+            eprintln!("skopos: telemetry: metrics not all sent: {error}");
+        }
+        let _ = self.tracer_provider.shutdown();
+        let _ = self.meter_provider.shutdown();
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        // The last holder may be an async task: a runtime may only be stopped in the background there.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+fn resource(region: Option<&str>) -> Resource {
+    let mut attributes = vec![KeyValue::new("service.version", env!("CARGO_PKG_VERSION"))];
+    if let Some(region) = region {
+        attributes.push(KeyValue::new("skopos.region", region.to_string()));
+    }
+    if let Ok(host) = hostname() {
+        attributes.push(KeyValue::new("host.name", host));
+    }
+    Resource::builder().with_service_name("skopos-agent").with_attributes(attributes).build()
+}
+
+fn hostname() -> std::io::Result<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_string())
+}

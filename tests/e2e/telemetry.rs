@@ -1,0 +1,218 @@
+//! OTLP export, checked by a real OTLP/HTTP receiver that decodes the protobuf payloads with
+//! the OpenTelemetry proto types: the run's trace (root and step spans, parent links, HTTP
+//! attributes, failed assertions as events), the `traceparent` the API under test received,
+//! the resource, and the run metrics.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+
+use crate::{Files, server, unique};
+
+/// What an OTLP/HTTP receiver got, decoded.
+#[derive(Default)]
+struct Received {
+    traces: Vec<ExportTraceServiceRequest>,
+    metrics: Vec<ExportMetricsServiceRequest>,
+    /// Requests that were not protobuf on the OTLP paths (the test fails on any).
+    wrong: Vec<String>,
+}
+
+fn receiver() -> (SocketAddr, Arc<Mutex<Received>>) {
+    let received = Arc::new(Mutex::new(Received::default()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let address = listener.local_addr().unwrap();
+    let state = received.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let state = state.clone();
+                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let state = state.clone();
+                    async move {
+                        let path = request.uri().path().to_string();
+                        let kind = request.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_string());
+                        let body = request.into_body().collect().await.unwrap().to_bytes();
+                        let mut state = state.lock().unwrap();
+                        match (path.as_str(), kind.as_deref()) {
+                            ("/v1/traces", Some("application/x-protobuf")) => {
+                                state.traces.push(ExportTraceServiceRequest::decode(body).unwrap())
+                            }
+                            ("/v1/metrics", Some("application/x-protobuf")) => {
+                                state.metrics.push(ExportMetricsServiceRequest::decode(body).unwrap())
+                            }
+                            _ => state.wrong.push(format!("{path} {kind:?}")),
+                        }
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::new())))
+                    }
+                });
+                tokio::spawn(async move {
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+    });
+    (address, received)
+}
+
+fn text(value: &Option<AnyValue>) -> String {
+    match value.as_ref().and_then(|v| v.value.as_ref()) {
+        Some(any_value::Value::StringValue(s)) => s.clone(),
+        Some(any_value::Value::IntValue(n)) => n.to_string(),
+        Some(any_value::Value::DoubleValue(n)) => n.to_string(),
+        Some(any_value::Value::BoolValue(b)) => b.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn attributes(list: &[KeyValue]) -> HashMap<String, String> {
+    list.iter().map(|kv| (kv.key.clone(), text(&kv.value))).collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_run_exports_its_trace_and_metrics_over_otlp_and_the_api_joins_the_trace() {
+    let (otlp, received) = receiver();
+    let key = unique("otlp");
+    let base = server().base();
+    let files = Files::new();
+    files.write(
+        "traced.yaml",
+        &format!(
+            r#"name: traced
+steps:
+  - name: hook
+    request: {{ method: POST, url: "{base}/hook/{key}", body: {{ json: {{ n: 1 }} }} }}
+    assert: [{{ source: status, op: eq, value: 200 }}]
+  - name: home
+    request: {{ url: "{base}/slow/1" }}
+    assert: [{{ source: status, op: eq, value: 201 }}]
+"#
+        ),
+    );
+    let endpoint = format!("http://{otlp}");
+    let outcome = files.run(&["traced.yaml", "--otlp-endpoint", &endpoint, "--region", "eu-west"], &[]);
+    assert_eq!(outcome.code, 1, "step 2 fails: {}{}", outcome.stdout, outcome.stderr);
+
+    let received = received.lock().unwrap();
+    assert!(received.wrong.is_empty(), "{:?}", received.wrong);
+    let resources: Vec<_> = received.traces.iter().flat_map(|r| &r.resource_spans).collect();
+    let resource = attributes(&resources[0].resource.as_ref().unwrap().attributes);
+    assert_eq!(resource["service.name"], "skopos-agent", "{resource:?}");
+    assert_eq!(resource["skopos.region"], "eu-west");
+    assert!(resource.contains_key("service.version"));
+    let spans: Vec<&Span> = resources.iter().flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans).collect();
+    assert_eq!(spans.len(), 3, "{spans:#?}");
+    let root = spans.iter().find(|s| s.name == "collection traced").expect("a root span");
+    assert!(root.parent_span_id.is_empty());
+    assert_eq!(attributes(&root.attributes)["skopos.result"], "failed");
+    let steps: Vec<&&Span> = spans.iter().filter(|s| s.parent_span_id == root.span_id).collect();
+    assert_eq!(steps.len(), 2, "both steps are children of the run");
+    assert!(steps.iter().all(|s| s.trace_id == root.trace_id));
+    let hook = steps.iter().find(|s| s.name == "POST").expect("the POST step's span");
+    let hook_attributes = attributes(&hook.attributes);
+    assert_eq!(hook_attributes["http.request.method"], "POST");
+    assert_eq!(hook_attributes["http.response.status_code"], "200");
+    assert_eq!(hook_attributes["url.full"], format!("{base}/hook/{key}"));
+
+    // The API under test received the step span's context.
+    let traceparent = &server().received(&key)[0].headers["traceparent"];
+    assert_eq!(*traceparent, format!("00-{}-{}-01", hex(&root.trace_id), hex(&hook.span_id)));
+
+    // The failed assertion is an event with expected and actual.
+    let home = steps.iter().find(|s| s.name == "GET").expect("the GET step's span");
+    let event = home.events.iter().find(|e| e.name == "assertion failed").expect("a failed assertion event");
+    let event = attributes(&event.attributes);
+    assert_eq!(
+        (event["skopos.assertion.expected"].as_str(), event["skopos.assertion.actual"].as_str()),
+        ("201", "200")
+    );
+
+    // Metrics: one failed run of `traced` from region eu-west.
+    let metrics: Vec<_> = received
+        .metrics
+        .iter()
+        .flat_map(|r| &r.resource_metrics)
+        .flat_map(|r| &r.scope_metrics)
+        .flat_map(|s| &s.metrics)
+        .collect();
+    let runs = metrics.iter().find(|m| m.name == "skopos.runs").expect("the runs counter");
+    let Some(opentelemetry_proto::tonic::metrics::v1::metric::Data::Sum(sum)) = &runs.data else {
+        panic!("skopos.runs is a sum: {runs:?}")
+    };
+    let point = &sum.data_points[0];
+    let labels = attributes(&point.attributes);
+    assert_eq!((labels["skopos.collection"].as_str(), labels["skopos.outcome"].as_str()), ("traced", "failed"));
+    assert_eq!(labels["skopos.region"], "eu-west");
+    let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+    for name in ["skopos.collection.duration", "skopos.step.duration", "skopos.up"] {
+        assert!(names.contains(&name), "{name} among {names:?}");
+    }
+}
+
+#[test]
+fn a_collection_can_keep_traceparent_out_of_its_requests() {
+    let (otlp, received) = receiver();
+    let key = unique("no-traceparent");
+    let base = server().base();
+    let files = Files::new();
+    files.write(
+        "quiet.yaml",
+        &format!(
+            "name: quiet\ndefaults: {{ traceparent: false }}\nsteps:\n  - request: {{ method: POST, url: \"{base}/hook/{key}\" }}\n"
+        ),
+    );
+    let outcome = files.run(&["quiet.yaml", "--otlp-endpoint", &format!("http://{otlp}")], &[]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    assert!(!server().received(&key)[0].headers.contains_key("traceparent"));
+    assert_eq!(received.lock().unwrap().traces.iter().map(|t| t.resource_spans.len()).sum::<usize>(), 1);
+}
+
+#[test]
+fn the_agent_exports_its_monitors_runs_with_the_standard_environment_variables() {
+    let (otlp, received) = receiver();
+    let data = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://{otlp}");
+    let agent = crate::agent::Agent::start_with(
+        data.path(),
+        &["--region", "us-east"],
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_BSP_SCHEDULE_DELAY", "100")],
+    );
+    let collection =
+        serde_json::json!({"name": "watched", "steps": [{"request": {"url": format!("{}/slow/1", server().base())}}]});
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
+    let monitor = serde_json::json!({"name": "every-second", "schedule": {"every": "1s"}, "collections": ["watched"]});
+    assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
+    crate::agent::wait_until("a monitor's run span at the receiver", || {
+        let received = received.lock().unwrap();
+        received.traces.iter().flat_map(|r| &r.resource_spans).flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans).any(
+            |span| {
+                span.name == "collection watched"
+                    && attributes(&span.attributes).get("skopos.monitor").map(String::as_str) == Some("every-second")
+            },
+        )
+    });
+    let received = received.lock().unwrap();
+    let resource = attributes(&received.traces[0].resource_spans[0].resource.as_ref().unwrap().attributes);
+    assert_eq!(resource["skopos.region"], "us-east");
+    assert!(received.wrong.is_empty(), "{:?}", received.wrong);
+}
