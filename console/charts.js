@@ -8,14 +8,16 @@ export function sparkline(values, label) {
   const width = 120, height = 28;
   const known = values.filter((v) => v != null);
   const top = Math.max(1, ...known);
-  const step = width / Math.max(1, values.length - 1);
-  const points = values
-    .map((value, i) => (value == null ? null : `${(i * step).toFixed(1)},${(height - 2 - (value / top) * (height - 4)).toFixed(1)}`))
-    .filter(Boolean)
-    .join(" ");
+  const step = (width - 4) / Math.max(1, values.length - 1);
+  const xy = values
+    .map((value, i) => (value == null ? null : [2 + i * step, height - 2 - (value / top) * (height - 4)]))
+    .filter(Boolean);
+  const points = xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
+  const [lastX, lastY] = xy[xy.length - 1] ?? [];
   return el("svg", { class: "sparkline", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label },
     el("title", {}, label),
-    known.length ? el("polyline", { points, fill: "none", stroke: "currentColor", "stroke-width": 1.5 }) : null);
+    known.length > 1 ? el("polyline", { points, fill: "none", stroke: "currentColor", "stroke-width": 1.5 }) : null,
+    known.length ? el("circle", { cx: lastX.toFixed(1), cy: lastY.toFixed(1), r: 2, fill: "currentColor" }) : null);
 }
 
 /** Each run as a dot: time across, duration up, coloured by status. */
