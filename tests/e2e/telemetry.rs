@@ -195,7 +195,11 @@ fn the_agent_exports_its_monitors_runs_with_the_standard_environment_variables()
     let agent = crate::agent::Agent::start_with(
         data.path(),
         &["--region", "us-east"],
-        &[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_BSP_SCHEDULE_DELAY", "100")],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "200"),
+        ],
     );
     let collection =
         serde_json::json!({"name": "watched", "steps": [{"request": {"url": format!("{}/slow/1", server().base())}}]});
@@ -210,6 +214,11 @@ fn the_agent_exports_its_monitors_runs_with_the_standard_environment_variables()
                     && attributes(&span.attributes).get("skopos.monitor").map(String::as_str) == Some("every-second")
             },
         )
+    });
+    crate::agent::wait_until("the scheduler's lag at the receiver", || {
+        let received = received.lock().unwrap();
+        let mut metrics = received.metrics.iter().flat_map(|r| &r.resource_metrics).flat_map(|r| &r.scope_metrics);
+        metrics.any(|s| s.metrics.iter().any(|m| m.name == "skopos.scheduler.lag"))
     });
     let received = received.lock().unwrap();
     let resource = attributes(&received.traces[0].resource_spans[0].resource.as_ref().unwrap().attributes);

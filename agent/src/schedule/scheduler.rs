@@ -113,6 +113,9 @@ impl Scheduler {
 
     async fn fire(self, scheduled: Arc<ScheduledMonitor>, running: Arc<AtomicBool>, due_at: DateTime<Utc>) {
         let store = &self.inner.store;
+        if let Some(telemetry) = &self.inner.context.telemetry {
+            telemetry.scheduler_lag(&scheduled.monitor.name, Utc::now() - due_at);
+        }
         if running.swap(true, Ordering::AcqRel) {
             for (collection_id, plan) in &scheduled.collections {
                 let skipped = self.record(&scheduled, collection_id, plan, RunStatus::Skipped, (due_at, due_at), None);

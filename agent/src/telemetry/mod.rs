@@ -54,6 +54,7 @@ pub(crate) struct Instruments {
     pub step_duration: Histogram<f64>,
     pub runs: Counter<u64>,
     pub up: Gauge<i64>,
+    pub scheduler_lag: Histogram<f64>,
 }
 
 fn configured(options: &TelemetryOptions) -> bool {
@@ -134,6 +135,11 @@ impl Telemetry {
                 .i64_gauge("skopos.up")
                 .with_description("1 when a collection's last run passed, 0 when it failed")
                 .build(),
+            scheduler_lag: meter
+                .f64_histogram("skopos.scheduler.lag")
+                .with_unit("s")
+                .with_description("From the time a monitor was due to the time it fired")
+                .build(),
         };
         Ok(Some(Telemetry {
             tracer: tracer_provider.tracer("skopos"),
@@ -148,6 +154,16 @@ impl Telemetry {
     /// Starts the trace of one collection run.
     pub fn run_span(&self, collection: &str, monitor: Option<&str>) -> RunSpan<'_> {
         RunSpan::start(self, collection, monitor)
+    }
+
+    /// A monitor fired `lag` after it was due.
+    pub fn scheduler_lag(&self, monitor: &str, lag: chrono::TimeDelta) {
+        let mut labels = vec![KeyValue::new("skopos.monitor", monitor.to_string())];
+        if let Some(region) = &self.region {
+            labels.push(KeyValue::new("skopos.region", region.clone()));
+        }
+        let seconds = lag.num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6;
+        self.instruments.scheduler_lag.record(seconds.max(0.0), &labels);
     }
 
     /// The attributes every metric point of a collection carries.
