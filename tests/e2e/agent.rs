@@ -58,6 +58,17 @@ impl Agent {
     }
 
     pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let (status, bytes) = self.request(method, path, token, body);
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    /// A GET whose reply is text (`/metrics`).
+    pub fn text(&self, path: &str, token: Option<&str>) -> (u16, String) {
+        let (status, bytes) = self.request("GET", path, token, None);
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Bytes) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let address = self.base.trim_start_matches("http://").to_string();
@@ -71,8 +82,7 @@ impl Agent {
             let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
             let response = sender.send_request(request.body(Full::new(body)).unwrap()).await.unwrap();
             let status = response.status().as_u16();
-            let bytes = response.into_body().collect().await.unwrap().to_bytes();
-            (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+            (status, response.into_body().collect().await.unwrap().to_bytes())
         })
     }
 

@@ -225,3 +225,37 @@ fn the_agent_exports_its_monitors_runs_with_the_standard_environment_variables()
     assert_eq!(resource["skopos.region"], "us-east");
     assert!(received.wrong.is_empty(), "{:?}", received.wrong);
 }
+
+#[test]
+fn the_agent_serves_its_metrics_in_prometheus_text_format_to_token_holders() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = crate::agent::Agent::start_with(data.path(), &["--region", "ap-south"], &[]);
+    let collection = serde_json::json!({"name": "scraped", "steps": [
+        {"name": "home", "request": {"url": format!("{}/slow/1", server().base())},
+         "assert": [{"source": "status", "op": "eq", "value": 200}]}]});
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
+    for _ in 0..2 {
+        assert_eq!(agent.api("POST", "/api/v1/collections/scraped/run", None).0, 200);
+    }
+    assert_eq!(agent.text("/metrics", None).0, 401);
+    let (status, text) = agent.text("/metrics", Some(crate::agent::TOKEN));
+    assert_eq!(status, 200);
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let runs = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "skopos_runs_total" && s.labels.get("skopos_collection") == Some("scraped"))
+        .unwrap_or_else(|| panic!("skopos_runs_total for scraped in:\n{text}"));
+    assert_eq!(runs.value, prometheus_parse::Value::Counter(2.0), "{text}");
+    assert_eq!(runs.labels.get("skopos_outcome"), Some("passed"));
+    assert_eq!(runs.labels.get("skopos_region"), Some("ap-south"));
+    let steps = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "skopos_step_duration_seconds")
+        .unwrap_or_else(|| panic!("the step histogram in:\n{text}"));
+    let prometheus_parse::Value::Histogram(buckets) = &steps.value else { panic!("{steps:?}") };
+    assert_eq!(buckets.last().map(|b| b.count), Some(2.0), "two steps counted in the +Inf bucket: {text}");
+    let up = scrape.samples.iter().find(|s| s.metric == "skopos_up").expect("skopos_up");
+    assert_eq!(up.value, prometheus_parse::Value::Gauge(1.0));
+}

@@ -100,6 +100,14 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(warp::get())
             .map(|| warp::reply::json(&serde_json::json!({"status": "ok"})).into_response())
             .boxed(),
+        warp::path!("metrics")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| {
+                let text = agent.context.telemetry.as_ref().and_then(|t| t.prometheus_text()).unwrap_or_default();
+                warp::reply::with_header(text, "content-type", "text/plain; version=0.0.4").into_response()
+            })
+            .boxed(),
         warp::path!("api" / "v1" / "openapi.json")
             .and(warp::get())
             .map(|| warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response())

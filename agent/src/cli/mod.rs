@@ -107,8 +107,8 @@ pub struct TelemetryArgs {
 }
 
 impl TelemetryArgs {
-    /// Starts export when configured.
-    fn start(&self) -> Result<Option<std::sync::Arc<crate::telemetry::Telemetry>>, String> {
+    /// Starts export when configured; `prometheus` keeps metrics for `GET /metrics` too.
+    fn start(&self, prometheus: bool) -> Result<Option<std::sync::Arc<crate::telemetry::Telemetry>>, String> {
         let interval = std::env::var("OTEL_METRIC_EXPORT_INTERVAL")
             .ok()
             .and_then(|ms| ms.parse().ok())
@@ -117,6 +117,7 @@ impl TelemetryArgs {
             endpoint: self.otlp_endpoint.clone(),
             metrics_interval: interval,
             region: self.region.clone(),
+            prometheus,
         };
         let telemetry = crate::telemetry::Telemetry::start(&options).map_err(|e| e.to_string())?;
         Ok(telemetry.map(std::sync::Arc::new))

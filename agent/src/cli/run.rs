@@ -124,7 +124,7 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     }
-    context.telemetry = match args.telemetry.start() {
+    context.telemetry = match args.telemetry.start(false) {
         Ok(telemetry) => telemetry,
         Err(problem) => {
             eprintln!("skopos: {problem}");

@@ -88,7 +88,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let mut context = RunContext::new(std::env::vars().collect());
-    context.telemetry = args.telemetry.start()?;
+    context.telemetry = args.telemetry.start(true)?;
     let ca = args.smtp_ca_file.as_ref().map(|file| std::fs::read(file).map_err(|e| format!("{}: {e}", file.display())));
     let ca = ca.transpose()?;
     let mailer = args.smtp_url.as_deref().map(|url| Mailer::new(url, &args.smtp_from, ca.as_deref())).transpose()?;

@@ -1,8 +1,9 @@
-//! OTLP export of what the agent does: a trace per collection run (a span per step, the
-//! step's W3C `traceparent` sent to the API under test) and metrics on runs and steps. Off
-//! unless an endpoint is configured, by `--otlp-endpoint` or the standard
-//! `OTEL_EXPORTER_OTLP_*` variables. Export runs on a small runtime of its own, so neither the
-//! scheduler nor `skopos run`'s threads ever wait on a collector.
+//! What the agent does, for the observability stack users already have: a trace per
+//! collection run (a span per step, the step's W3C `traceparent` sent to the API under test)
+//! and metrics on runs, steps and the scheduler. OTLP export is off unless an endpoint is
+//! configured (`--otlp-endpoint` or the standard `OTEL_EXPORTER_OTLP_*` variables) and runs on
+//! a small runtime of its own, so neither the scheduler nor `skopos run`'s threads ever wait on
+//! a collector. The agent also keeps the metrics for `GET /metrics` (Prometheus text).
 
 mod trace;
 
@@ -28,6 +29,8 @@ pub struct TelemetryOptions {
     pub metrics_interval: Option<Duration>,
     /// `skopos.region` on every span and metric.
     pub region: Option<String>,
+    /// Keep metrics for a Prometheus scrape (`skopos serve`), export or not.
+    pub prometheus: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +41,10 @@ pub enum TelemetryError {
     Exporter(String),
 }
 
+fn exporter_error(error: impl std::fmt::Display) -> TelemetryError {
+    TelemetryError::Exporter(error.to_string())
+}
+
 /// The export pipeline and the instruments the runner records into.
 pub struct Telemetry {
     tracer_provider: SdkTracerProvider,
@@ -45,6 +52,9 @@ pub struct Telemetry {
     tracer: opentelemetry_sdk::trace::Tracer,
     pub(crate) instruments: Instruments,
     pub(crate) region: Option<String>,
+    /// Spans are exported (and steps send `traceparent`).
+    pub(crate) exports_traces: bool,
+    registry: Option<prometheus::Registry>,
     /// Drives the exporters; dropped last.
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -69,55 +79,53 @@ fn configured(options: &TelemetryOptions) -> bool {
 }
 
 impl Telemetry {
-    /// Starts exporting when configured; `Ok(None)` when telemetry is off.
+    /// Starts what `options` ask for; `Ok(None)` when that is nothing.
     pub fn start(options: &TelemetryOptions) -> Result<Option<Telemetry>, TelemetryError> {
-        if !configured(options) {
+        let otlp = configured(options);
+        if !otlp && !options.prometheus {
             return Ok(None);
         }
-        if let Ok(protocol) = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL")
+        if otlp
+            && let Ok(protocol) = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL")
             && protocol != "http/protobuf"
         {
             return Err(TelemetryError::Protocol(protocol));
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("skopos-telemetry")
-            .enable_all()
-            .build()
-            .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
-        let _entered = runtime.enter();
         let resource = resource(options.region.as_deref());
-        let endpoint =
-            |signal: &str| options.endpoint.as_ref().map(|base| format!("{}/v1/{signal}", base.trim_end_matches('/')));
-        let failed = |e: opentelemetry_otlp::ExporterBuildError| TelemetryError::Exporter(e.to_string());
-
-        let mut spans = opentelemetry_otlp::SpanExporter::builder().with_http();
-        if let Some(url) = endpoint("traces") {
-            spans = spans.with_endpoint(url);
+        let mut tracer_provider = SdkTracerProvider::builder().with_resource(resource.clone());
+        let mut meter_provider = SdkMeterProvider::builder().with_resource(resource);
+        let registry = options.prometheus.then(prometheus::Registry::new);
+        if let Some(registry) = &registry {
+            let reader = opentelemetry_prometheus::exporter()
+                .with_registry(registry.clone())
+                .without_target_info()
+                .build()
+                .map_err(exporter_error)?;
+            meter_provider = meter_provider.with_reader(reader);
         }
-        let spans = spans.with_timeout(Duration::from_secs(10)).build().map_err(failed)?;
-        let processor = opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor::builder(
-            spans,
-            opentelemetry_sdk::runtime::Tokio,
-        )
-        .build();
-        let tracer_provider =
-            SdkTracerProvider::builder().with_resource(resource.clone()).with_span_processor(processor).build();
-
-        let mut metrics = opentelemetry_otlp::MetricExporter::builder().with_http();
-        if let Some(url) = endpoint("metrics") {
-            metrics = metrics.with_endpoint(url);
+        let runtime = match otlp {
+            true => Some(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("skopos-telemetry")
+                    .enable_all()
+                    .build()
+                    .map_err(exporter_error)?,
+            ),
+            false => None,
+        };
+        // The exporters start their tasks on the telemetry runtime as they are built.
+        let entered = runtime.as_ref().map(|runtime| runtime.enter());
+        if otlp {
+            let (processor, reader) = otlp_pipeline(options)?;
+            tracer_provider = tracer_provider.with_span_processor(processor);
+            meter_provider = meter_provider.with_reader(reader);
+        } else {
+            // Metrics only: spans are not even recorded.
+            tracer_provider = tracer_provider.with_sampler(opentelemetry_sdk::trace::Sampler::AlwaysOff);
         }
-        let metrics = metrics.with_timeout(Duration::from_secs(10)).build().map_err(failed)?;
-        let mut reader = opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader::builder(
-            metrics,
-            opentelemetry_sdk::runtime::Tokio,
-        );
-        if let Some(interval) = options.metrics_interval {
-            reader = reader.with_interval(interval);
-        }
-        let meter_provider = SdkMeterProvider::builder().with_resource(resource).with_reader(reader.build()).build();
-
+        let (tracer_provider, meter_provider) = (tracer_provider.build(), meter_provider.build());
+        drop(entered);
         let meter = meter_provider.meter("skopos");
         let instruments = Instruments {
             run_duration: meter
@@ -147,8 +155,19 @@ impl Telemetry {
             meter_provider,
             instruments,
             region: options.region.clone(),
-            runtime: Some(runtime),
+            exports_traces: otlp,
+            registry,
+            runtime,
         }))
+    }
+
+    /// The metrics in Prometheus' text format, when kept for scraping.
+    pub fn prometheus_text(&self) -> Option<String> {
+        use prometheus::Encoder;
+        let registry = self.registry.as_ref()?;
+        let mut text = Vec::new();
+        prometheus::TextEncoder::new().encode(&registry.gather(), &mut text).ok()?;
+        String::from_utf8(text).ok()
     }
 
     /// Starts the trace of one collection run.
@@ -199,6 +218,40 @@ impl Drop for Telemetry {
             runtime.shutdown_background();
         }
     }
+}
+
+type OtlpPipeline = (
+    opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor<opentelemetry_sdk::runtime::Tokio>,
+    opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader<opentelemetry_otlp::MetricExporter>,
+);
+
+/// The OTLP/HTTP span and metric exporters; call inside the telemetry runtime.
+fn otlp_pipeline(options: &TelemetryOptions) -> Result<OtlpPipeline, TelemetryError> {
+    let endpoint =
+        |signal: &str| options.endpoint.as_ref().map(|base| format!("{}/v1/{signal}", base.trim_end_matches('/')));
+    let mut spans = opentelemetry_otlp::SpanExporter::builder().with_http();
+    if let Some(url) = endpoint("traces") {
+        spans = spans.with_endpoint(url);
+    }
+    let spans = spans.with_timeout(Duration::from_secs(10)).build().map_err(exporter_error)?;
+    let processor = opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor::builder(
+        spans,
+        opentelemetry_sdk::runtime::Tokio,
+    )
+    .build();
+    let mut metrics = opentelemetry_otlp::MetricExporter::builder().with_http();
+    if let Some(url) = endpoint("metrics") {
+        metrics = metrics.with_endpoint(url);
+    }
+    let metrics = metrics.with_timeout(Duration::from_secs(10)).build().map_err(exporter_error)?;
+    let mut reader = opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader::builder(
+        metrics,
+        opentelemetry_sdk::runtime::Tokio,
+    );
+    if let Some(interval) = options.metrics_interval {
+        reader = reader.with_interval(interval);
+    }
+    Ok((processor, reader.build()))
 }
 
 fn resource(region: Option<&str>) -> Resource {

@@ -30,7 +30,7 @@ impl StepObserver for Traced<'_, '_> {
     fn step_starting(&mut self, index: usize) -> Option<String> {
         let header = self.span.step_starting(index);
         self.inner.step_starting(index);
-        Some(header)
+        self.span.telemetry.exports_traces.then_some(header)
     }
 
     fn step_finished(&mut self, report: &StepReport) {
