@@ -231,12 +231,19 @@ fn the_agent_serves_its_metrics_in_prometheus_text_format_to_token_holders() {
     let data = tempfile::tempdir().unwrap();
     let agent = crate::agent::Agent::start_with(data.path(), &["--region", "ap-south"], &[]);
     let collection = serde_json::json!({"name": "scraped", "steps": [
-        {"name": "home", "request": {"url": format!("{}/slow/1", server().base())},
-         "assert": [{"source": "status", "op": "eq", "value": 200}]}]});
+        {"name": "home", "request": {"url": format!("{}/count/{}", server().base(), unique("scraped"))},
+         "assert": [{"source": "status", "op": "eq", "value": 200},
+                    {"source": "body", "op": "plugin", "plugin": "json-schema", "value": {"schema": {"required": ["n"]}}}]}]});
     assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
     for _ in 0..2 {
         assert_eq!(agent.api("POST", "/api/v1/collections/scraped/run", None).0, 200);
     }
+    // A plugin call that errs (its value has no `schema`).
+    let erring = serde_json::json!({"name": "erring", "steps": [
+        {"request": {"url": format!("{}/count/{}", server().base(), unique("erring"))},
+         "assert": [{"source": "body", "op": "plugin", "plugin": "json-schema", "value": {}}]}]});
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(erring)).0, 201);
+    assert_eq!(agent.api("POST", "/api/v1/collections/erring/run", None).0, 200);
     assert_eq!(agent.text("/metrics", None).0, 401);
     let (status, text) = agent.text("/metrics", Some(crate::agent::TOKEN));
     assert_eq!(status, 200);
@@ -252,10 +259,28 @@ fn the_agent_serves_its_metrics_in_prometheus_text_format_to_token_holders() {
     let steps = scrape
         .samples
         .iter()
-        .find(|s| s.metric == "skopos_step_duration_seconds")
+        .find(|s| s.metric == "skopos_step_duration_seconds" && s.labels.get("skopos_collection") == Some("scraped"))
         .unwrap_or_else(|| panic!("the step histogram in:\n{text}"));
     let prometheus_parse::Value::Histogram(buckets) = &steps.value else { panic!("{steps:?}") };
     assert_eq!(buckets.last().map(|b| b.count), Some(2.0), "two steps counted in the +Inf bucket: {text}");
-    let up = scrape.samples.iter().find(|s| s.metric == "skopos_up").expect("skopos_up");
-    assert_eq!(up.value, prometheus_parse::Value::Gauge(1.0));
+    let up = |collection: &str| {
+        let sample = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == "skopos_up" && s.labels.get("skopos_collection") == Some(collection));
+        sample.map(|s| s.value.clone())
+    };
+    assert_eq!(
+        (up("scraped"), up("erring")),
+        (Some(prometheus_parse::Value::Gauge(1.0)), Some(prometheus_parse::Value::Gauge(0.0)))
+    );
+    let plugin = |metric: &str| {
+        let sample =
+            scrape.samples.iter().find(|s| s.metric == metric && s.labels.get("skopos_plugin") == Some("json-schema"));
+        sample.unwrap_or_else(|| panic!("{metric} for json-schema in:\n{text}")).value.clone()
+    };
+    let prometheus_parse::Value::Histogram(calls) = plugin("skopos_plugin_duration_seconds") else { panic!() };
+    assert_eq!(calls.last().map(|b| b.count), Some(3.0), "three plugin calls: {text}");
+    assert_eq!(plugin("skopos_plugin_errors_total"), prometheus_parse::Value::Counter(1.0));
+    assert!(text.contains("le=\"0.01\""), "buckets in seconds, not the SDK's millisecond ones: {text}");
 }

@@ -95,6 +95,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     let options = HostOptions {
         cache_dir: cache::default_dir_in(&args.data),
         mailer: mailer.map(Arc::new),
+        telemetry: context.telemetry.clone(),
         ..HostOptions::default()
     };
     let plugins = super::load_plugins(args.plugins.as_deref(), options).await?;

@@ -58,6 +58,7 @@ impl AssertionPlugins for PluginHost {
             let expected = config.map_or_else(|| "null".to_string(), Value::to_string);
             let limits = self.options.limits;
             let mut store = Sandbox::store(&self.engine, Grants::default(), limits.deadline, limits.memory_bytes);
+            let started = std::time::Instant::now();
             let outcome = async {
                 let instance = assertion.pre.instantiate_async(&mut store).await?;
                 instance.call_check(&mut store, &input, &expected).await
@@ -65,7 +66,7 @@ impl AssertionPlugins for PluginHost {
             .await
             .map_err(|e| call_error(e, limits.deadline))
             .and_then(|checked| checked);
-            assertion.record(&outcome);
+            self.record_call(assertion, &outcome, started);
             let verdict = outcome?;
             Ok(PluginVerdict {
                 passed: verdict.passed,

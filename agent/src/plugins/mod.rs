@@ -151,6 +151,8 @@ pub struct HostOptions {
     pub cache_dir: Option<PathBuf>,
     /// The SMTP server behind the `email` capability.
     pub mailer: Option<Arc<Mailer>>,
+    /// Where each call's duration and outcome are measured.
+    pub telemetry: Option<Arc<crate::telemetry::Telemetry>>,
 }
 
 /// Every loaded plugin, by kind and name.
@@ -184,6 +186,14 @@ pub enum Added {
 }
 
 impl PluginHost {
+    /// Records a call's outcome in the plugin's health and, when kept, in the metrics.
+    fn record_call<Pre, T>(&self, plugin: &Loaded<Pre>, outcome: &Result<T, String>, started: std::time::Instant) {
+        plugin.record(outcome);
+        if let Some(telemetry) = &self.options.telemetry {
+            telemetry.plugin_call(&plugin.info.name, plugin.info.kind.as_str(), started.elapsed(), outcome.is_ok());
+        }
+    }
+
     pub fn new(options: HostOptions) -> Result<PluginHost, String> {
         let engine = engine(&options.limits).map_err(|e| format!("cannot start the plugin engine: {e:#}"))?;
         Ok(PluginHost { engine, options, assertions: BTreeMap::new(), notifiers: BTreeMap::new() })

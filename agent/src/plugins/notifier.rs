@@ -73,6 +73,7 @@ impl PluginHost {
         let mut store = Sandbox::store(&self.engine, grants, limits.delivery_deadline, limits.memory_bytes);
         let alert = alert(event, run_link);
         let config = Value::Object(config.clone()).to_string();
+        let started = std::time::Instant::now();
         let call = async {
             let instance = notifier.pre.instantiate_async(&mut store).await?;
             instance.call_deliver(&mut store, &alert, &config).await
@@ -86,7 +87,7 @@ impl PluginHost {
             Ok(Ok(Err(refused))) => Err(DeliveryError { message: refused.message, retry: refused.retry }),
             Ok(Ok(Ok(()))) => Ok(()),
         };
-        notifier.record(&outcome.as_ref().map_err(|e| e.message.clone()));
+        self.record_call(notifier, &outcome.as_ref().map_err(|e| e.message.clone()), started);
         outcome
     }
 }

@@ -19,7 +19,8 @@ async fn host(fixtures: &[(&str, &str)], limits: Limits) -> (PluginHost, Vec<Str
         sources.push(PluginSource::new(file.display().to_string(), std::fs::read(&file).unwrap(), manifest));
     }
     let cache = std::env::temp_dir().join("skopos-unit-plugin-cache");
-    let mut host = PluginHost::new(HostOptions { limits, cache_dir: Some(cache), mailer: None }).unwrap();
+    let mut host =
+        PluginHost::new(HostOptions { limits, cache_dir: Some(cache), mailer: None, telemetry: None }).unwrap();
     let problems = host.add_all(sources).await.into_iter().filter_map(Result::err).map(|e| e.to_string()).collect();
     (host, problems)
 }

@@ -65,7 +65,12 @@ pub(crate) struct Instruments {
     pub runs: Counter<u64>,
     pub up: Gauge<i64>,
     pub scheduler_lag: Histogram<f64>,
+    pub plugin_duration: Histogram<f64>,
+    pub plugin_errors: Counter<u64>,
 }
+
+/// Histogram buckets for durations in seconds (the SDK's defaults suit milliseconds).
+const SECONDS: [f64; 14] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
 fn configured(options: &TelemetryOptions) -> bool {
     let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
@@ -131,11 +136,13 @@ impl Telemetry {
             run_duration: meter
                 .f64_histogram("skopos.collection.duration")
                 .with_unit("s")
+                .with_boundaries(SECONDS.to_vec())
                 .with_description("Duration of a collection run")
                 .build(),
             step_duration: meter
                 .f64_histogram("skopos.step.duration")
                 .with_unit("s")
+                .with_boundaries(SECONDS.to_vec())
                 .with_description("Duration of a step: request sent to last body byte")
                 .build(),
             runs: meter.u64_counter("skopos.runs").with_description("Collection runs by outcome").build(),
@@ -146,7 +153,18 @@ impl Telemetry {
             scheduler_lag: meter
                 .f64_histogram("skopos.scheduler.lag")
                 .with_unit("s")
+                .with_boundaries(SECONDS.to_vec())
                 .with_description("From the time a monitor was due to the time it fired")
+                .build(),
+            plugin_duration: meter
+                .f64_histogram("skopos.plugin.duration")
+                .with_unit("s")
+                .with_boundaries(SECONDS.to_vec())
+                .with_description("A Wasm plugin call, instantiation included")
+                .build(),
+            plugin_errors: meter
+                .u64_counter("skopos.plugin.errors")
+                .with_description("Plugin calls that trapped, timed out, ran out of memory or returned an error")
                 .build(),
         };
         Ok(Some(Telemetry {
@@ -173,6 +191,21 @@ impl Telemetry {
     /// Starts the trace of one collection run.
     pub fn run_span(&self, collection: &str, monitor: Option<&str>) -> RunSpan<'_> {
         RunSpan::start(self, collection, monitor)
+    }
+
+    /// A plugin call took `took` and succeeded or not.
+    pub fn plugin_call(&self, plugin: &str, kind: &str, took: Duration, succeeded: bool) {
+        let mut labels = vec![
+            KeyValue::new("skopos.plugin", plugin.to_string()),
+            KeyValue::new("skopos.plugin.kind", kind.to_string()),
+        ];
+        if let Some(region) = &self.region {
+            labels.push(KeyValue::new("skopos.region", region.clone()));
+        }
+        self.instruments.plugin_duration.record(took.as_secs_f64(), &labels);
+        if !succeeded {
+            self.instruments.plugin_errors.add(1, &labels);
+        }
     }
 
     /// A monitor fired `lag` after it was due.
