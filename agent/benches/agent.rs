@@ -284,6 +284,7 @@ fn record(collection_id: &str, at: DateTime<Utc>, report: skopos::report::Collec
         status: RunStatus::Passed,
         started_at: at,
         due_at: None,
+        region: None,
         duration_ms: report.duration_ms,
         report: Some(report),
     }

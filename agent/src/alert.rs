@@ -56,6 +56,9 @@ pub struct AlertEvent {
     pub monitor: String,
     pub collection_id: String,
     pub collection: String,
+    /// The region of the agent that ran it (`serve --region`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     #[serde(flatten)]
     pub transition: Transition,
     /// The run that caused it (`GET /api/v1/runs/{run_id}`).

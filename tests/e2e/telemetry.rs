@@ -244,6 +244,13 @@ fn the_agent_serves_its_metrics_in_prometheus_text_format_to_token_holders() {
          "assert": [{"source": "body", "op": "plugin", "plugin": "json-schema", "value": {}}]}]});
     assert_eq!(agent.api("POST", "/api/v1/collections", Some(erring)).0, 201);
     assert_eq!(agent.api("POST", "/api/v1/collections/erring/run", None).0, 200);
+    // Runs carry the agent's region, and can be listed by it.
+    let (_, runs) = agent.api("GET", "/api/v1/runs?collection=scraped&region=ap-south", None);
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 2, "{runs}");
+    assert_eq!(runs["runs"][0]["region"], "ap-south");
+    let (_, elsewhere) = agent.api("GET", "/api/v1/runs?collection=scraped&region=eu", None);
+    assert_eq!(elsewhere["runs"].as_array().unwrap().len(), 0, "{elsewhere}");
+
     assert_eq!(agent.text("/metrics", None).0, 401);
     let (status, text) = agent.text("/metrics", Some(crate::agent::TOKEN));
     assert_eq!(status, 200);

@@ -74,6 +74,7 @@ impl Agent {
             status: if report.passed { RunStatus::Passed } else { RunStatus::Failed },
             started_at,
             due_at: None,
+            region: self.context.region.clone(),
             duration_ms: report.duration_ms,
             report: Some(report),
         };

@@ -336,6 +336,7 @@ pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
             }
             "limit" => query.limit = limit(value)?,
             "cursor" => query.cursor = Some(value.clone()),
+            "region" => query.region = Some(value.clone()),
             "summary" => summaries = value == "true" || value == "1",
             other => return Err(bad(other, format!("unknown parameter `{other}`"))),
         }

@@ -101,12 +101,16 @@ pub struct TelemetryArgs {
     /// with neither, nothing is exported.
     #[arg(long, value_name = "URL")]
     otlp_endpoint: Option<String>,
-    /// The region this agent runs in: `skopos.region` on every span and metric.
+    /// The region this agent runs in: on stored runs, alerts, and every span and metric.
     #[arg(long, env = "SKOPOS_REGION")]
     region: Option<String>,
 }
 
 impl TelemetryArgs {
+    pub fn region(&self) -> Option<String> {
+        self.region.clone()
+    }
+
     /// Starts export when configured; `prometheus` keeps metrics for `GET /metrics` too.
     fn start(&self, prometheus: bool) -> Result<Option<std::sync::Arc<crate::telemetry::Telemetry>>, String> {
         let interval = std::env::var("OTEL_METRIC_EXPORT_INTERVAL")

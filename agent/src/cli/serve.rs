@@ -89,6 +89,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     }
     let mut context = RunContext::new(std::env::vars().collect());
     context.telemetry = args.telemetry.start(true)?;
+    context.region = args.telemetry.region();
     let ca = args.smtp_ca_file.as_ref().map(|file| std::fs::read(file).map_err(|e| format!("{}: {e}", file.display())));
     let ca = ca.transpose()?;
     let mailer = args.smtp_url.as_deref().map(|url| Mailer::new(url, &args.smtp_from, ca.as_deref())).transpose()?;

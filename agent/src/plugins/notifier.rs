@@ -152,7 +152,7 @@ fn alert(event: &AlertEvent, run_link: Option<String>) -> wit::Alert {
         monitor: event.monitor.clone(),
         collection_id: event.collection_id.clone(),
         collection: event.collection.clone(),
-        region: None,
+        region: event.region.clone(),
         transition,
         since: since.to_rfc3339(),
         recovered_at,

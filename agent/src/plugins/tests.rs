@@ -150,6 +150,7 @@ fn alert() -> AlertEvent {
         monitor_id: "m1".into(),
         monitor: "shop".into(),
         collection_id: "c1".into(),
+        region: Some("eu".into()),
         collection: "checkout".into(),
         transition: Transition::Failing { since: chrono::Utc::now() },
         run_id: "r1".into(),

@@ -33,6 +33,8 @@ pub struct RunContext {
     pub plugins: Arc<dyn AssertionPlugins>,
     /// Where runs are traced and measured, when export is on.
     pub telemetry: Option<Arc<crate::telemetry::Telemetry>>,
+    /// The region of this agent (`--region`): on stored runs and alerts.
+    pub region: Option<String>,
 }
 
 impl RunContext {
@@ -43,6 +45,7 @@ impl RunContext {
             tokens: TokenCache::default(),
             plugins: Arc::new(NoPlugins),
             telemetry: None,
+            region: None,
         }
     }
 }

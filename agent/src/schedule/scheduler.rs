@@ -191,6 +191,7 @@ impl Scheduler {
                 monitor: scheduled.monitor.name.clone(),
                 collection_id: collection_id.to_string(),
                 collection: plan.name.clone(),
+                region: self.inner.context.region.clone(),
                 transition,
                 run_id: stored.id,
                 run_started_at: at,
@@ -220,6 +221,7 @@ impl Scheduler {
             status,
             started_at,
             due_at: Some(due_at),
+            region: self.inner.context.region.clone(),
             duration_ms: report.as_ref().map_or(0.0, |r| r.duration_ms),
             report,
         }

@@ -33,6 +33,9 @@ pub struct RunRecord {
     /// For a monitor's run, the slot it was due at: `started_at - due_at` is the scheduler's lag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
+    /// The region of the agent that ran it (`serve --region`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub duration_ms: f64,
     /// Every step's result; absent for a skipped run.
     pub report: Option<CollectionReport>,
@@ -46,6 +49,8 @@ pub struct RunQuery {
     pub status: Option<RunStatus>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// Only runs from this region.
+    pub region: Option<String>,
     pub limit: usize,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -162,6 +167,7 @@ impl Store {
                 }
             };
             let wanted = query.status.is_none_or(|status| run.status == status)
+                && query.region.as_ref().is_none_or(|region| run.region.as_ref() == Some(region))
                 && query.monitor_id.as_ref().is_none_or(|monitor| run.monitor_id.as_ref() == Some(monitor));
             if !wanted {
                 continue;

@@ -22,6 +22,7 @@ fn run(collection_id: &str, monitor_id: Option<&str>, at: DateTime<Utc>, status:
         status,
         started_at: at,
         due_at: monitor_id.map(|_| at),
+        region: None,
         duration_ms: 1.0,
         report: None,
     }
