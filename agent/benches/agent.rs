@@ -11,6 +11,7 @@
 //! - `console`: 500 collections and 100,000 stored runs (half of them one collection's); the
 //!   web console's collections list and that collection's history, rendered in headless
 //!   Chromium (`tests/console/perf.mjs`; needs `npm ci --prefix tests/console`).
+//! - `telemetry`: `monitors` twice, without and with OTLP export (CPU overhead).
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
 //! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
@@ -53,6 +54,13 @@ fn main() {
     }
     if runs("burst") {
         monitors(server, 10_000, None, minutes);
+    }
+    if runs("telemetry") {
+        // The same monitors exporting every run's trace and metrics over OTLP/HTTP (to the
+        // local server, which answers 200 to anything), against the plain run just before.
+        monitors_with(server, 10_000, Some("1m"), minutes, "telemetry off", &[]);
+        let endpoint = format!("http://{server}");
+        monitors_with(server, 10_000, Some("1m"), minutes, "telemetry on", &["--otlp-endpoint", &endpoint]);
     }
 }
 
@@ -319,6 +327,11 @@ async fn api_latencies(address: SocketAddr, collections: usize) -> Vec<Duration>
 
 fn monitors(server: SocketAddr, count: usize, jitter: Option<&str>, minutes: u64) {
     let label = if jitter.is_some() { "monitors" } else { "burst" };
+    monitors_with(server, count, jitter, minutes, label, &[]);
+}
+
+/// `monitors` with extra `serve` flags, reported under `label`.
+fn monitors_with(server: SocketAddr, count: usize, jitter: Option<&str>, minutes: u64, label: &str, flags: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path()).unwrap();
@@ -337,7 +350,7 @@ fn monitors(server: SocketAddr, count: usize, jitter: Option<&str>, minutes: u64
         }
         store.flush().unwrap();
     }
-    let agent = Agent::start(dir.path());
+    let agent = Agent::start_with(dir.path(), flags);
     println!(
         "{label}: {count} monitors every 1m (jitter {}); agent start-up {:.0} ms",
         jitter.unwrap_or("none"),
