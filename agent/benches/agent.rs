@@ -285,6 +285,7 @@ fn console(server: SocketAddr) {
 fn record(collection_id: &str, at: DateTime<Utc>, report: skopos::report::CollectionReport) -> RunRecord {
     RunRecord {
         id: String::new(),
+        received_at: None,
         collection_id: collection_id.to_string(),
         collection: collection_id.to_string(),
         monitor_id: None,

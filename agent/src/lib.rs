@@ -11,6 +11,7 @@ pub mod notify;
 pub mod path;
 pub mod plan;
 pub mod plugins;
+pub mod region;
 pub mod report;
 pub mod response;
 pub mod runner;

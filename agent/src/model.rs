@@ -313,6 +313,10 @@ pub struct Monitor {
     /// Repeat the alert while still failing, e.g. `1h`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remind_every: Option<String>,
+    /// With agents in several regions (followers of one primary): how many regions must be
+    /// failing, each `alert_after` times in a row, before notifying (default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub alert_regions: u32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<Notifier>,
     /// A paused monitor is kept but not run, and sends nothing, until it is resumed.
@@ -322,6 +326,10 @@ pub struct Monitor {
 
 fn one() -> u32 {
     1
+}
+
+fn is_one(value: &u32) -> bool {
+    *value == 1
 }
 
 /// `{ every: 1m }` or `{ cron: "*/5 * * * *", tz: Europe/Paris }`, optionally with `jitter`.

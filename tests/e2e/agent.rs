@@ -30,9 +30,14 @@ impl Agent {
     /// With extra `serve` flags and environment; standard error goes to `agent.log` in the
     /// data folder, for tests that read the agent's log.
     pub fn start_with(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Agent {
+        Agent::start_at(data, "127.0.0.1:0", flags, env)
+    }
+
+    /// Listening on `listen` (an agent restarted where others expect it).
+    pub fn start_at(data: &Path, listen: &str, flags: &[&str], env: &[(&str, &str)]) -> Agent {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path(data)).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_skopos"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--listen", listen, "--data"])
             .arg(data)
             .args(flags)
             .env("SKOPOS_TOKEN", TOKEN)
@@ -50,7 +55,11 @@ impl Agent {
             assert!(stdout.read_line(&mut line).unwrap() > 0, "the agent stopped before listening");
             if line.contains("API token") {
                 agent.printed_token = line.split_whitespace().last().map(str::to_string);
-            } else if let Some(base) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            } else if let Some(base) = line
+                .contains("listening on")
+                .then(|| line.split_whitespace().find(|w| w.starts_with("http://")))
+                .flatten()
+            {
                 agent.base = base.to_string();
                 return agent;
             }
@@ -90,7 +99,7 @@ impl Agent {
         self.call(method, path, Some(TOKEN), body)
     }
 
-    fn kill_9(mut self) {
+    pub fn kill_9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
@@ -228,7 +237,7 @@ fn apply_upserts_files_into_the_agent_and_prunes_what_they_dropped() {
 }
 
 /// Runs listed by a query string, newest first.
-fn runs(agent: &Agent, query: &str) -> Vec<Value> {
+pub fn runs(agent: &Agent, query: &str) -> Vec<Value> {
     let (_, page) = agent.api("GET", &format!("/api/v1/runs?limit=1000&{query}"), None);
     page["runs"].as_array().cloned().unwrap_or_default()
 }

@@ -5,6 +5,7 @@ mod cli;
 mod console;
 mod flows;
 mod plugins;
+mod regions;
 mod server;
 mod telemetry;
 mod tls;

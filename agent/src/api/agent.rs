@@ -20,6 +20,8 @@ pub struct Agent {
     pub token: Token,
     /// Loaded with `--plugins DIR`.
     pub plugins: Option<Arc<crate::plugins::PluginHost>>,
+    /// The primary this agent follows (`--primary`): its definitions come from there.
+    pub primary: Option<url::Url>,
 }
 
 impl Agent {
@@ -67,6 +69,7 @@ impl Agent {
         let report = crate::runner::run_collection_observed(&plan, &self.context, None, observer).await;
         let record = RunRecord {
             id: String::new(),
+            received_at: None,
             collection_id: stored.id,
             collection: stored.spec.name,
             monitor_id: None,
@@ -81,6 +84,16 @@ impl Agent {
         let stored = self.store.insert_run(record)?;
         self.store.durable().await?;
         Ok(stored)
+    }
+
+    /// A follower's definitions are its primary's: changes are made there (409 here).
+    pub fn writable(&self) -> Result<(), ApiError> {
+        match &self.primary {
+            Some(primary) => Err(conflict(format!(
+                "this agent follows {primary} and mirrors its collections and monitors; change them there"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// The monitors that run a collection, by name.

@@ -91,6 +91,7 @@ pub fn list_collections(agent: &Agent) -> Reply_ {
 }
 
 pub fn create_collection(agent: &Agent, body: &Bytes) -> Reply_ {
+    agent.writable()?;
     let collection = collection_body(body)?;
     if let Some(existing) = agent.store.collections.get(&collection.name)? {
         return Err(conflict(format!(
@@ -109,6 +110,7 @@ pub fn get_collection(agent: &Agent, key: &str) -> Reply_ {
 }
 
 pub fn put_collection(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
+    agent.writable()?;
     let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
     let collection = collection_body(body)?;
     let renamed = existing.spec.name != collection.name;
@@ -122,6 +124,7 @@ pub fn put_collection(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
 }
 
 pub fn delete_collection(agent: &Agent, key: &str) -> Reply_ {
+    agent.writable()?;
     let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
     if let Some(monitor) = agent.monitors_using(&existing.spec.name)?.first() {
         return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
@@ -180,6 +183,7 @@ pub fn list_monitors(agent: &Agent) -> Reply_ {
 }
 
 pub fn create_monitor(agent: &Agent, body: &Bytes) -> Reply_ {
+    agent.writable()?;
     let monitor = monitor_body(agent, body)?;
     if let Some(existing) = agent.store.monitors.get(&monitor.name)? {
         return Err(conflict(format!(
@@ -199,6 +203,7 @@ pub fn get_monitor(agent: &Agent, key: &str) -> Reply_ {
 }
 
 pub fn put_monitor(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
+    agent.writable()?;
     let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
     let monitor = monitor_body(agent, body)?;
     let stored = agent.store.monitors.put(Some(&existing.id), monitor)?;
@@ -208,6 +213,7 @@ pub fn put_monitor(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
 }
 
 pub fn delete_monitor(agent: &Agent, key: &str) -> Reply_ {
+    agent.writable()?;
     let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
     agent.scheduler.remove(&existing.id);
     agent.store.monitors.delete(&existing.id)?;
@@ -234,7 +240,7 @@ struct MonitorStatus {
 struct CollectionStatus {
     collection: String,
     #[serde(flatten)]
-    state: crate::alert::AlertState,
+    state: crate::alert::CollectionAlert,
 }
 
 pub fn monitor_status(agent: &Agent, key: &str) -> Reply_ {
@@ -249,15 +255,15 @@ fn status_of(agent: &Agent, stored: &Stored<Monitor>) -> Result<MonitorStatus, A
         let state = agent.store.alert_state(&stored.id, &collection.id)?;
         collections.push(CollectionStatus { collection: name.clone(), state });
     }
-    let health = if collections.iter().any(|c| c.state.health == crate::alert::Health::Down) {
+    let health = if collections.iter().any(|c| c.state.overall.health == crate::alert::Health::Down) {
         crate::alert::Health::Down
     } else {
         crate::alert::Health::Up
     };
     let down_since = collections
         .iter()
-        .filter(|c| c.state.health == crate::alert::Health::Down)
-        .filter_map(|c| c.state.failing_since)
+        .filter(|c| c.state.overall.health == crate::alert::Health::Down)
+        .filter_map(|c| c.state.overall.failing_since)
         .min();
     Ok(MonitorStatus {
         last_run: agent.store.last_run(&stored.id)?,

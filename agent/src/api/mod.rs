@@ -5,6 +5,7 @@ mod agent;
 mod auth;
 mod error;
 mod handlers;
+mod regions;
 mod session;
 
 pub use agent::Agent;
@@ -26,6 +27,8 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// Largest request body accepted.
 const MAX_BODY_BYTES: u64 = 1 << 20;
+/// Largest batch of runs a follower may send at once.
+const MAX_RUNS_BODY_BYTES: u64 = 64 << 20;
 
 #[derive(Debug)]
 struct Unauthorized;
@@ -36,16 +39,16 @@ struct MissingCsrf;
 impl warp::reject::Reject for MissingCsrf {}
 
 #[derive(Debug)]
-struct TooLarge;
+struct TooLarge(u64);
 impl warp::reject::Reject for TooLarge {}
 
 #[derive(Debug)]
 struct UnreadableBody;
 impl warp::reject::Reject for UnreadableBody {}
 
-/// A request body of at most [`MAX_BODY_BYTES`], with or without `Content-Length` (chunked
+/// A request body of at most `limit` bytes, with or without `Content-Length` (chunked
 /// bodies too), read no further than the limit.
-async fn read_limited<S, B>(mut chunks: S) -> Result<Bytes, Rejection>
+async fn read_limited<S, B>(mut chunks: S, limit: u64) -> Result<Bytes, Rejection>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>> + Unpin,
     B: bytes::Buf,
@@ -54,8 +57,8 @@ where
     let mut body = bytes::BytesMut::new();
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|_| warp::reject::custom(UnreadableBody))?;
-        if body.len() + chunk.remaining() > MAX_BODY_BYTES as usize {
-            return Err(warp::reject::custom(TooLarge));
+        if body.len() + chunk.remaining() > limit as usize {
+            return Err(warp::reject::custom(TooLarge(limit)));
         }
         bytes::BufMut::put(&mut body, chunk);
     }
@@ -89,7 +92,7 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
         )
         .boxed();
     let cookie = || warp::cookie::optional::<String>(session::COOKIE).boxed();
-    let body = || warp::body::stream().and_then(read_limited).boxed();
+    let body = || warp::body::stream().and_then(|chunks| read_limited(chunks, MAX_BODY_BYTES)).boxed();
     let collection = || warp::path!("api" / "v1" / "collections" / String).map(|key: String| decode(&key)).boxed();
     let monitor = || warp::path!("api" / "v1" / "monitors" / String).map(|key: String| decode(&key)).boxed();
     type Agent_ = Arc<Agent>;
@@ -238,6 +241,32 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(cookie())
             .map(|agent: Agent_, cookie: Option<String>| respond(handlers::sign_out(&agent, cookie.as_deref())))
             .boxed(),
+        warp::path!("api" / "v1" / "definitions")
+            .and(warp::get())
+            .and(a.clone())
+            .and(warp::header::optional::<String>("if-none-match"))
+            .map(|agent: Agent_, etag: Option<String>| respond(regions::definitions(&agent, etag.as_deref())))
+            .boxed(),
+        warp::path!("api" / "v1" / "regions")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| respond(regions::matrix(&agent)))
+            .boxed(),
+        warp::path!("api" / "v1" / "regions" / String / "runs")
+            .and(warp::post())
+            .and(a.clone())
+            .and(warp::body::stream().and_then(|chunks| read_limited(chunks, MAX_RUNS_BODY_BYTES)))
+            .and_then(|region: String, agent: Agent_, body: Bytes| async move {
+                // Hundreds of runs are stored and flushed: blocking work, off the async workers.
+                let stored = tokio::task::spawn_blocking(move || {
+                    respond(regions::receive_runs(&agent, &decode(&region), &body))
+                });
+                let reply = stored.await.unwrap_or_else(|_| {
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storing the runs stopped").into_response()
+                });
+                Ok::<_, Infallible>(reply)
+            })
+            .boxed(),
         warp::path!("api" / "v1" / "token")
             .and(warp::post())
             .and(a)
@@ -263,8 +292,8 @@ async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
     } else if rejection.find::<MissingCsrf>().is_some() {
         let message = "a signed-in browser must send the session's X-CSRF-Token to change anything";
         (StatusCode::FORBIDDEN, message.to_string())
-    } else if rejection.find::<TooLarge>().is_some() {
-        (StatusCode::PAYLOAD_TOO_LARGE, format!("request bodies are limited to {MAX_BODY_BYTES} bytes"))
+    } else if let Some(TooLarge(limit)) = rejection.find::<TooLarge>() {
+        (StatusCode::PAYLOAD_TOO_LARGE, format!("request bodies are limited to {limit} bytes"))
     } else if rejection.find::<UnreadableBody>().is_some() {
         (StatusCode::BAD_REQUEST, "the request body could not be read".to_string())
     } else if rejection.is_not_found() {

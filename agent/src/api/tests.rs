@@ -17,7 +17,7 @@ fn agent(env_token: Option<&str>) -> (tempfile::TempDir, Arc<Agent>, Option<Stri
     let (token, made) = Token::load(&store, env_token.map(str::to_string)).unwrap();
     let context = Arc::new(RunContext::new(HashMap::new()));
     let scheduler = Scheduler::new(store.clone(), context.clone(), Arc::new(|_, _: &[crate::model::Notifier]| {}));
-    (dir, Arc::new(Agent { store, scheduler, context, token, plugins: None }), made)
+    (dir, Arc::new(Agent { store, scheduler, context, token, plugins: None, primary: None }), made)
 }
 
 async fn call(agent: &Arc<Agent>, method: &str, path: &str, token: &str) -> (u16, Value) {
@@ -37,7 +37,8 @@ async fn every_operation_in_the_openapi_document_is_served() {
     let paths = document["paths"].as_object().unwrap();
     assert!(paths.len() >= 12, "{}", paths.len());
     for (path, operations) in paths {
-        let concrete = path.replace("{key}", "nothing-here").replace("{id}", "nothing-here");
+        let concrete =
+            path.replace("{key}", "nothing-here").replace("{id}", "nothing-here").replace("{region}", "nowhere");
         for method in operations.as_object().unwrap().keys().filter(|m| *m != "parameters") {
             if method == "post" && path == "/api/v1/token" {
                 continue; // rotating is tested below

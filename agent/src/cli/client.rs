@@ -10,7 +10,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
-use crate::runner::{Connections, Outgoing, SendOptions, TlsConfigs};
+use crate::runner::{Connections, Incoming, Outgoing, SendOptions, TlsConfigs};
 
 /// The agent's address when `--server` is not given.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7070";
@@ -25,24 +25,38 @@ impl Client {
     /// A client of `server` with the token from `SKOPOS_TOKEN`; `None` when it is unset.
     pub fn from_env(server: Url) -> Option<Client> {
         let token = std::env::var("SKOPOS_TOKEN").ok().filter(|t| !t.is_empty())?;
-        Some(Client { server, token, connections: Connections::new(Arc::new(TlsConfigs::default()), false) })
+        Some(Client::new(server, token))
+    }
+
+    pub fn new(server: Url, token: String) -> Client {
+        Client { server, token, connections: Connections::new(Arc::new(TlsConfigs::default()), false) }
     }
 
     /// One request to `path` (relative to the server, as `api/v1/...`): the status and the JSON reply.
     pub async fn call(&mut self, method: Method, path: &str, body: Option<&Value>) -> Result<(u16, Value), String> {
+        let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
+        let response = self.send(method, path, HeaderMap::new(), body).await?;
+        let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        Ok((response.status.as_u16(), json))
+    }
+
+    /// One request with a JSON body (already encoded) and more headers; the whole response.
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        mut headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Incoming, String> {
         let url = self.server.join(path).map_err(|e| format!("bad server URL: {e}"))?;
-        let mut headers = HeaderMap::new();
         let bearer =
             HeaderValue::from_str(&format!("Bearer {}", self.token)).map_err(|_| "the token is not a valid header")?;
         headers.insert(header::AUTHORIZATION, bearer);
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
         let request = Outgoing { method, url, headers, body };
         let options =
             SendOptions { tls: &Default::default(), follow_redirects: false, max_body_bytes: 256 * 1024 * 1024 };
-        let response = self.connections.send(&request, options).await.map_err(|(e, _)| e.message)?;
-        let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        Ok((response.status.as_u16(), json))
+        self.connections.send(&request, options).await.map_err(|(e, _)| e.message)
     }
 
     /// Every stored collection or monitor (`plural` is `collections` or `monitors`).

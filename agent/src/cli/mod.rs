@@ -1,7 +1,7 @@
 //! The `skopos` command line.
 
 mod apply;
-mod client;
+pub(crate) mod client;
 mod export;
 mod files;
 mod plugin;
@@ -32,8 +32,8 @@ struct Cli {
 enum Command {
     /// Run collection files now (collections in parallel) and report per step.
     Run(run::RunArgs),
-    /// The agent: scheduler, store, alerts and JSON API (the console is coming).
-    Serve(serve::ServeArgs),
+    /// The agent: scheduler, store, alerts, JSON API and web console; or a follower of a primary.
+    Serve(Box<serve::ServeArgs>),
     /// Create or update collections and monitors in a running agent from files.
     Apply(apply::ApplyArgs),
     /// Write a running agent's collections and monitors to a folder as files.
@@ -135,7 +135,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => run::run(args),
-        Command::Serve(args) => serve::serve(args),
+        Command::Serve(args) => serve::serve(*args),
         Command::Apply(args) => apply::apply(args),
         Command::Export(args) => export::export(args),
         Command::Token(args) => token::token(args),

@@ -10,6 +10,7 @@ use super::{EXIT_FAILED, EXIT_OK};
 use crate::api::{self, Agent, Token};
 use crate::notify::Notifications;
 use crate::plugins::{HostOptions, Mailer, cache};
+use crate::region::FollowOptions;
 use crate::runner::RunContext;
 use crate::schedule::Scheduler;
 use crate::store::Store;
@@ -48,6 +49,16 @@ pub struct ServeArgs {
     /// How often old runs are looked for and deleted.
     #[arg(long, default_value = "1m", value_parser = parse_period)]
     prune_every: std::time::Duration,
+    /// Follow a primary agent (`https://skopos.example.com`): mirror its collections and
+    /// monitors, run them here, and send every run there. Needs `--region` and `--primary-token`.
+    #[arg(long, env = "SKOPOS_PRIMARY", value_name = "URL")]
+    primary: Option<url::Url>,
+    /// The primary's API token.
+    #[arg(long, env = "SKOPOS_PRIMARY_TOKEN", value_name = "TOKEN", hide_env_values = true, requires = "primary")]
+    primary_token: Option<String>,
+    /// How often a follower reads the primary's definitions.
+    #[arg(long, default_value = "5s", value_parser = parse_period, requires = "primary")]
+    sync_every: std::time::Duration,
     #[command(flatten)]
     telemetry: super::TelemetryArgs,
 }
@@ -81,7 +92,20 @@ pub fn serve(args: ServeArgs) -> u8 {
     }
 }
 
+/// How to follow the primary, when `--primary` is given.
+fn follow_options(args: &ServeArgs) -> Result<Option<FollowOptions>, String> {
+    let Some(primary) = args.primary.clone() else { return Ok(None) };
+    let region = args.telemetry.region().ok_or("a follower needs its --region (or SKOPOS_REGION)")?;
+    crate::region::check_region_name(&region)?;
+    let token = args
+        .primary_token
+        .clone()
+        .ok_or("a follower needs the primary's token: --primary-token or SKOPOS_PRIMARY_TOKEN")?;
+    Ok(Some(FollowOptions { primary, token, region, sync_every: args.sync_every }))
+}
+
 async fn start(args: ServeArgs) -> Result<(), String> {
+    let following = follow_options(&args)?;
     let store = Arc::new(Store::open(&args.data).map_err(|e| format!("cannot open {}: {e}", args.data.display()))?);
     let (token, new_token) = Token::load(&store, std::env::var("SKOPOS_TOKEN").ok()).map_err(|e| e.to_string())?;
     if let Some(new_token) = new_token {
@@ -106,10 +130,18 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         Notifications::new(store.clone(), context.env.clone(), Some(plugins.clone()), args.public_url.clone());
     let notifications = Arc::new(notifications);
     let plugins = Some(plugins);
-    let scheduler = Scheduler::new(store.clone(), context.clone(), notifications.sink());
-    let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token, plugins });
+    // A follower's runs alert at its primary, which sees every region.
+    let alerts: crate::schedule::AlertSink =
+        if following.is_some() { Arc::new(|_, _| {}) } else { notifications.sink() };
+    let scheduler = Scheduler::new(store.clone(), context.clone(), alerts);
+    let primary = following.as_ref().map(|f| f.primary.clone());
+    let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token, plugins, primary });
     agent.schedule_all().map_err(|e| e.error)?;
     tokio::spawn(scheduler.run());
+    if let Some(options) = following {
+        println!("skopos: following {} as region `{}`", options.primary, options.region);
+        crate::region::follow(agent.clone(), options);
+    }
     tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs, args.prune_every));
 
     let telemetry = agent.context.telemetry.clone();

@@ -45,6 +45,9 @@ pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorP
             problem(field, format!("`{field}` counts runs, so it is at least 1"));
         }
     }
+    if monitor.alert_regions == 0 {
+        problem("alert_regions", "`alert_regions` counts regions, so it is at least 1".into());
+    }
     let remind_every = match &monitor.remind_every {
         None => None,
         Some(text) => parse_duration(text)
@@ -65,17 +68,30 @@ pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorP
         Some(schedule) if problems.is_empty() => Ok(MonitorPlan {
             name: monitor.name,
             file: document.file.clone(),
-            schedule,
-            collections: monitor.collections,
             policy: AlertPolicy {
                 alert_after: monitor.alert_after,
                 recover_after: monitor.recover_after,
                 remind_every,
+                alert_regions: monitor.alert_regions,
+                stale_after: Some(stale_after(&schedule)),
             },
+            schedule,
+            collections: monitor.collections,
             notify: monitor.notify,
         }),
         _ => Err(problems),
     }
+}
+
+/// A region silent for three periods of the schedule (and at least two minutes) has stopped
+/// running the monitor, and no longer counts towards `alert_regions`.
+fn stale_after(schedule: &Schedule) -> TimeDelta {
+    let now = chrono::Utc::now();
+    let period = schedule
+        .next_after(now)
+        .and_then(|first| Some(schedule.next_after(first)? - first))
+        .unwrap_or(TimeDelta::hours(1));
+    (period * 3).max(TimeDelta::minutes(2))
 }
 
 /// Notifier settings may use `@{{env.NAME}}` in any string, however deep, and nothing else:

@@ -151,6 +151,7 @@ fn alert() -> AlertEvent {
         monitor: "shop".into(),
         collection_id: "c1".into(),
         region: Some("eu".into()),
+        failing_regions: Vec::new(),
         collection: "checkout".into(),
         transition: Transition::Failing { since: chrono::Utc::now() },
         run_id: "r1".into(),

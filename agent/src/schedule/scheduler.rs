@@ -46,12 +46,23 @@ struct Inner {
     changed: Notify,
     /// Threads storing results at once (sled serializes transactions anyway).
     writers: tokio::sync::Semaphore,
+    /// Held while an alert state is read, moved on and written back: runs from this agent
+    /// and from its followers can settle the same monitor at once.
+    alerting: Mutex<()>,
 }
 
 impl Scheduler {
     pub fn new(store: Arc<Store>, context: Arc<RunContext>, alerts: AlertSink) -> Scheduler {
         let writers = tokio::sync::Semaphore::new(2);
-        let inner = Inner { store, context, alerts, monitors: Mutex::default(), changed: Notify::new(), writers };
+        let inner = Inner {
+            store,
+            context,
+            alerts,
+            monitors: Mutex::default(),
+            changed: Notify::new(),
+            writers,
+            alerting: Mutex::default(),
+        };
         Scheduler { inner: Arc::new(inner) }
     }
 
@@ -161,7 +172,7 @@ impl Scheduler {
             let status = if report.passed { RunStatus::Passed } else { RunStatus::Failed };
             let started_at = DateTime::parse_from_rfc3339(&report.started_at).map_or(due_at, |t| t.with_timezone(&Utc));
             let record = self.record(scheduled, &collection_id, &plan, status, (due_at, started_at), Some(report));
-            if let Err(err) = self.settle(scheduled, &collection_id, &plan, record) {
+            if let Err(err) = self.settle(scheduled, record) {
                 eprintln!("skopos: cannot store a run of `{}`: {err}", scheduled.monitor.name);
             }
         }
@@ -171,31 +182,53 @@ impl Scheduler {
     }
 
     /// Stores a finished run, moves the alert state on, and reports a transition.
-    fn settle(
-        &self,
-        scheduled: &ScheduledMonitor,
-        collection_id: &str,
-        plan: &Plan,
-        record: RunRecord,
-    ) -> Result<(), StoreError> {
-        let store = &self.inner.store;
-        let passed = record.status == RunStatus::Passed;
-        let at = record.started_at;
-        let stored = store.insert_run(record)?;
-        let mut state = store.alert_state(&scheduled.id, collection_id)?;
-        let transition = state.record(passed, at, &scheduled.monitor.policy);
-        store.set_alert_state(&scheduled.id, collection_id, &state)?;
+    fn settle(&self, scheduled: &ScheduledMonitor, record: RunRecord) -> Result<(), StoreError> {
+        let stored = self.inner.store.insert_run(record)?;
+        self.alert(scheduled, &stored)
+    }
+
+    /// Stores a run that a follower sent (once, however often it is sent) and moves its
+    /// monitor's alert state on with it, in the follower's region. `false` when it was
+    /// already stored.
+    pub fn receive(&self, mut run: RunRecord) -> Result<bool, StoreError> {
+        run.received_at = Some(Utc::now());
+        let Some(stored) = self.inner.store.receive_run(run)? else { return Ok(false) };
+        let monitor = stored.monitor_id.as_ref().and_then(|id| {
+            let monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
+            monitors.get(id).map(|entry| entry.scheduled.clone())
+        });
+        // A paused or deleted monitor alerts no more; a skipped run is no outcome.
+        if let Some(scheduled) = monitor
+            && stored.status != RunStatus::Skipped
+        {
+            self.alert(&scheduled, &stored)?;
+        }
+        Ok(true)
+    }
+
+    /// Moves the alert state of a monitor's collection on with a stored run, and reports a
+    /// transition.
+    fn alert(&self, scheduled: &ScheduledMonitor, run: &RunRecord) -> Result<(), StoreError> {
+        let (store, policy) = (&self.inner.store, &scheduled.monitor.policy);
+        let passed = run.status == RunStatus::Passed;
+        let at = run.started_at;
+        let turn = self.inner.alerting.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = store.alert_state(&scheduled.id, &run.collection_id)?;
+        let transition = state.record(run.region.as_deref().unwrap_or_default(), passed, at, policy);
+        store.set_alert_state(&scheduled.id, &run.collection_id, &state)?;
+        drop(turn);
         if let Some(transition) = transition {
             let event = AlertEvent {
                 monitor_id: scheduled.id.clone(),
                 monitor: scheduled.monitor.name.clone(),
-                collection_id: collection_id.to_string(),
-                collection: plan.name.clone(),
-                region: self.inner.context.region.clone(),
+                collection_id: run.collection_id.clone(),
+                collection: run.collection.clone(),
+                region: run.region.clone(),
+                failing_regions: state.failing_regions(at, policy),
                 transition,
-                run_id: stored.id,
+                run_id: run.id.clone(),
                 run_started_at: at,
-                failure: stored.report.as_ref().and_then(Failure::of),
+                failure: run.report.as_ref().and_then(Failure::of),
             };
             (self.inner.alerts)(event, &scheduled.monitor.notify);
         }
@@ -214,6 +247,7 @@ impl Scheduler {
     ) -> RunRecord {
         RunRecord {
             id: String::new(),
+            received_at: None,
             collection_id: collection_id.to_string(),
             collection: plan.name.clone(),
             monitor_id: Some(scheduled.id.clone()),

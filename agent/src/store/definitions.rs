@@ -126,6 +126,42 @@ impl<T: Named + Serialize + DeserializeOwned + Clone> Definitions<T> {
         Ok(true)
     }
 
+    /// Makes this kind hold exactly `wanted` (ids, timestamps and all), as a follower mirrors
+    /// its primary. Returns the ids that changed or went; empty when it already did.
+    pub fn mirror(&self, wanted: &[Stored<T>]) -> Result<Vec<String>, StoreError> {
+        let mut changed = Vec::new();
+        for stored in self.list()? {
+            if !wanted.iter().any(|w| w.id == stored.id) {
+                self.delete(&stored.id)?;
+                changed.push(stored.id);
+            }
+        }
+        for stored in wanted {
+            let bytes = to_json(stored);
+            let existing = self.by_id.get(stored.id.as_bytes())?;
+            if existing.as_deref() == Some(bytes.as_slice()) {
+                continue;
+            }
+            let existing: Option<Stored<T>> = existing.map(|bytes| from_json(&bytes)).transpose()?;
+            let name = stored.spec.name().to_string();
+            let old_name = existing.map(|e| e.spec.name().to_string());
+            (&self.by_id, &self.by_name).transaction(|(by_id, by_name)| {
+                if let Some(old) = &old_name
+                    && by_name.get(old.as_bytes())?.is_some_and(|id| id == stored.id.as_bytes())
+                {
+                    by_name.remove(old.as_bytes())?;
+                }
+                // A name another definition still holds here moves to this one; that one is
+                // renamed or removed further on, as on the primary.
+                by_id.insert(stored.id.as_bytes(), bytes.as_slice())?;
+                by_name.insert(name.as_bytes(), stored.id.as_bytes())?;
+                Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+            })?;
+            changed.push(stored.id.clone());
+        }
+        Ok(changed)
+    }
+
     fn not_found(&self, key: &str) -> StoreError {
         StoreError::NotFound { kind: self.kind, key: key.to_string() }
     }

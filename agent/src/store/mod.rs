@@ -4,12 +4,14 @@
 
 mod definitions;
 mod notifications;
+mod regions;
 mod runs;
 mod stats;
 mod status;
 
 pub use definitions::{Definitions, Stored};
 pub use notifications::{Delivery, NotificationRecord};
+pub use regions::RegionCell;
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
 pub use stats::CollectionStats;
 
@@ -53,6 +55,8 @@ pub struct Store {
     pub collections: Definitions<Collection>,
     pub monitors: Definitions<Monitor>,
     runs: runs::Runs,
+    /// The latest run per collection and region ([`RegionCell`]).
+    latest: sled::Tree,
     stats: stats::Stats,
     status: status::Status,
     notifications: sled::Tree,
@@ -77,6 +81,7 @@ impl Store {
             collections: Definitions::open(&db, "collection")?,
             monitors: Definitions::open(&db, "monitor")?,
             runs: runs::Runs::open(&db)?,
+            latest: db.open_tree("runs_latest_by_region")?,
             stats: stats::Stats::open(&db)?,
             status: status::Status::open(&db)?,
             notifications: db.open_tree("notifications")?,

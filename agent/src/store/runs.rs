@@ -36,6 +36,9 @@ pub struct RunRecord {
     /// The region of the agent that ran it (`serve --region`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// On a primary, when the run arrived from the follower that ran it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<DateTime<Utc>>,
     pub duration_ms: f64,
     /// Every step's result; absent for a skipped run.
     pub report: Option<CollectionReport>,
@@ -64,9 +67,15 @@ pub struct RunPage {
 }
 
 pub(super) struct Runs {
-    runs: sled::Tree,
+    pub(super) runs: sled::Tree,
     by_collection: sled::Tree,
     by_monitor: sled::Tree,
+    /// On a follower: keys of runs its primary has not acknowledged yet.
+    pub(super) outbox: sled::Tree,
+    /// Whether new runs go into the outbox (`serve --primary`).
+    pub(super) keep_outbox: std::sync::atomic::AtomicBool,
+    /// Told when a run goes into the outbox.
+    pub(super) outbox_filled: tokio::sync::Notify,
 }
 
 type RunKey = [u8; 16];
@@ -80,11 +89,11 @@ pub(super) fn time_ordered_key(at: DateTime<Utc>, unique: u64) -> RunKey {
     key
 }
 
-fn key_id(key: &[u8]) -> String {
+pub(super) fn key_id(key: &[u8]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn id_key(id: &str) -> Option<RunKey> {
+pub(super) fn id_key(id: &str) -> Option<RunKey> {
     if id.len() != 32 {
         return None;
     }
@@ -110,26 +119,60 @@ impl Runs {
             runs: db.open_tree("runs")?,
             by_collection: db.open_tree("runs_by_collection")?,
             by_monitor: db.open_tree("runs_by_monitor")?,
+            outbox: db.open_tree("runs_outbox")?,
+            keep_outbox: Default::default(),
+            outbox_filled: Default::default(),
         })
     }
 }
 
 impl Store {
-    /// Stores a run; returns it with its id.
+    /// Stores a run; returns it with its id. A follower also puts it in its outbox, in the
+    /// same transaction, so a run is never stored without being sent.
     pub fn insert_run(&self, mut run: RunRecord) -> Result<RunRecord, StoreError> {
         let key = time_ordered_key(run.started_at, rand_u64());
         run.id = key_id(&key);
-        let Runs { runs, by_collection, by_monitor } = &self.runs;
-        (runs, by_collection, by_monitor).transaction(|(runs, by_collection, by_monitor)| {
-            runs.insert(&key, to_json(&run))?;
-            by_collection.insert(indexed(&run.collection_id, &key), &[])?;
-            if let Some(monitor) = &run.monitor_id {
-                by_monitor.insert(indexed(monitor, &key), &[])?;
-            }
-            Ok::<_, ConflictableTransactionError<StoreError>>(())
-        })?;
-        self.stats.count(&run)?;
+        let outbox = self.runs.keep_outbox.load(std::sync::atomic::Ordering::Acquire);
+        self.write_run(&key, &run, outbox)?;
         Ok(run)
+    }
+
+    /// Stores a run that a follower sent, under the id it was given there; `None` when a run
+    /// with that id is already stored (a follower resends what it was not sure arrived).
+    pub fn receive_run(&self, run: RunRecord) -> Result<Option<RunRecord>, StoreError> {
+        let key = id_key(&run.id).ok_or_else(|| StoreError::Corrupt(format!("`{}` is not a run id", run.id)))?;
+        if self.runs.runs.contains_key(key)? {
+            return Ok(None);
+        }
+        Ok(self.write_run(&key, &run, false)?.then_some(run))
+    }
+
+    /// Writes a run and its indexes unless its key is taken; `false` when it was.
+    fn write_run(&self, key: &RunKey, run: &RunRecord, outbox: bool) -> Result<bool, StoreError> {
+        let Runs { runs, by_collection, by_monitor, outbox: pending, .. } = &self.runs;
+        let written =
+            (runs, by_collection, by_monitor, pending).transaction(|(runs, by_collection, by_monitor, pending)| {
+                if runs.get(key)?.is_some() {
+                    return Ok(false);
+                }
+                runs.insert(key, to_json(run))?;
+                by_collection.insert(indexed(&run.collection_id, key), &[])?;
+                if let Some(monitor) = &run.monitor_id {
+                    by_monitor.insert(indexed(monitor, key), &[])?;
+                }
+                if outbox {
+                    pending.insert(key, &[])?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(true)
+            })?;
+        if written {
+            self.stats.count(run)?;
+            self.note_latest(run)?;
+            if outbox {
+                self.runs.outbox_filled.notify_one();
+            }
+        }
+        Ok(written)
     }
 
     pub fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
@@ -221,7 +264,7 @@ impl Store {
     fn delete_run(&self, key: &RunKey) -> Result<(), StoreError> {
         let Some(bytes) = self.runs.runs.get(key)? else { return Ok(()) };
         let run: RunRecord = from_json(&bytes)?;
-        let Runs { runs, by_collection, by_monitor } = &self.runs;
+        let Runs { runs, by_collection, by_monitor, .. } = &self.runs;
         (runs, by_collection, by_monitor).transaction(|(runs, by_collection, by_monitor)| {
             runs.remove(key)?;
             by_collection.remove(indexed(&run.collection_id, key))?;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, from_json, to_json};
-use crate::alert::AlertState;
+use crate::alert::CollectionAlert;
 
 pub(super) struct Status {
     last_run: sled::Tree,
@@ -31,14 +31,19 @@ impl Store {
         Ok(())
     }
 
-    pub fn alert_state(&self, monitor_id: &str, collection_id: &str) -> Result<AlertState, StoreError> {
+    pub fn alert_state(&self, monitor_id: &str, collection_id: &str) -> Result<CollectionAlert, StoreError> {
         match self.status.alerts.get(alert_key(monitor_id, collection_id))? {
             Some(bytes) => from_json(&bytes),
-            None => Ok(AlertState::default()),
+            None => Ok(CollectionAlert::default()),
         }
     }
 
-    pub fn set_alert_state(&self, monitor_id: &str, collection_id: &str, state: &AlertState) -> Result<(), StoreError> {
+    pub fn set_alert_state(
+        &self,
+        monitor_id: &str,
+        collection_id: &str,
+        state: &CollectionAlert,
+    ) -> Result<(), StoreError> {
         self.status.alerts.insert(alert_key(monitor_id, collection_id), to_json(state))?;
         Ok(())
     }

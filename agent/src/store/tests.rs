@@ -15,6 +15,7 @@ fn minute(n: i64) -> DateTime<Utc> {
 fn run(collection_id: &str, monitor_id: Option<&str>, at: DateTime<Utc>, status: RunStatus) -> RunRecord {
     RunRecord {
         id: String::new(),
+        received_at: None,
         collection_id: collection_id.to_string(),
         collection: "c".into(),
         monitor_id: monitor_id.map(str::to_string),

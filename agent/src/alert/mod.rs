@@ -1,6 +1,11 @@
 //! Alert state per monitor and collection: consecutive failures and successes, and the
 //! transitions worth notifying (passing → failing, failing → passing, reminders), not every
-//! failed run.
+//! failed run. With several regions, each keeps its own streaks and the monitor alerts when
+//! enough of them fail (`regions.rs`).
+
+mod regions;
+
+pub use regions::{CollectionAlert, RegionAlert};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,12 +13,24 @@ use serde::{Deserialize, Serialize};
 use crate::assert::AssertionResult;
 use crate::report::{CollectionReport, StepError, StepStatus};
 
-/// A monitor's `alert_after`, `recover_after` and `remind_every`.
+/// A monitor's `alert_after`, `recover_after`, `remind_every` and `alert_regions`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AlertPolicy {
     pub alert_after: u32,
     pub recover_after: u32,
     pub remind_every: Option<TimeDelta>,
+    /// How many regions must be failing (each `alert_after` times in a row) to alert.
+    pub alert_regions: u32,
+    /// A region that has sent no run for this long no longer counts as failing (a follower
+    /// that was shut down must not hold an alert open forever).
+    pub stale_after: Option<TimeDelta>,
+}
+
+impl AlertPolicy {
+    /// One region, no reminders.
+    pub fn after(alert_after: u32, recover_after: u32) -> AlertPolicy {
+        AlertPolicy { alert_after, recover_after, remind_every: None, alert_regions: 1, stale_after: None }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +76,9 @@ pub struct AlertEvent {
     /// The region of the agent that ran it (`serve --region`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The regions failing when it was sent (for a monitor run in more than one region).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failing_regions: Vec<String>,
     #[serde(flatten)]
     pub transition: Transition,
     /// The run that caused it (`GET /api/v1/runs/{run_id}`).
@@ -114,6 +134,9 @@ impl AlertEvent {
             Transition::Recovered { .. } => "has recovered",
         };
         let mut line = format!("{} / {} {what}", self.monitor, self.collection);
+        if self.failing_regions.len() > 1 {
+            line.push_str(&format!(" in {} regions ({})", self.failing_regions.len(), self.failing_regions.join(", ")));
+        }
         if let Some(failure) = &self.failure {
             line.push_str(": ");
             line.push_str(&failure.in_words());
@@ -170,7 +193,10 @@ mod tests {
     }
 
     fn policy(alert_after: u32, recover_after: u32, remind_minutes: Option<i64>) -> AlertPolicy {
-        AlertPolicy { alert_after, recover_after, remind_every: remind_minutes.map(TimeDelta::minutes) }
+        AlertPolicy {
+            remind_every: remind_minutes.map(TimeDelta::minutes),
+            ..AlertPolicy::after(alert_after, recover_after)
+        }
     }
 
     /// Runs outcomes (`F` fail, `P` pass) one a minute; the transitions by minute.
