@@ -2,13 +2,14 @@
 // the session cookie set at sign-in, and sends the session's CSRF token with changes.
 // Everything from the API is put into the page as text (never as HTML). Pages are chosen by
 // the location's hash: #/collections, #/collections/NAME[/history], #/new-collection, #/runs/ID,
-// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/plugins, #/sign-in.
+// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/regions, #/plugins, #/sign-in.
 
 import { api, el, session, show } from "./api.js";
 import { collectionPage, collectionsPage, newCollectionPage } from "./collections.js";
 import { historyPage, runPage } from "./history.js";
 import { monitorPage, monitorsPage } from "./monitors.js";
 import { pluginsPage } from "./plugins.js";
+import { regionsPage } from "./regions.js";
 
 const nav = document.getElementById("nav");
 
@@ -66,6 +67,7 @@ async function route() {
     if (page === "monitors" && name) return await monitorPage(name);
     if (page === "monitors") return await monitorsPage();
     if (page === "plugins") return await pluginsPage();
+    if (page === "regions") return await regionsPage();
     return await collectionsPage();
   } catch (error) {
     if (error.message !== "signed out") show("Something went wrong", el("p", { class: "error" }, error.message));

@@ -51,7 +51,7 @@ export async function historyPage(kind, name, params) {
     page.runs.length
       ? el("table", { class: "runs" },
         el("thead", {}, el("tr", {}, el("th", {}, "Started"), el("th", {}, "Result"), el("th", {}, "Duration"),
-          el("th", {}, kind === "collection" ? "Monitor" : "Collection"), el("th", {}, "Failing step"))),
+          el("th", {}, kind === "collection" ? "Monitor" : "Collection"), el("th", {}, "Region"), el("th", {}, "Failing step"))),
         body)
       : el("p", { class: "muted" }, "No runs match."),
     more);
@@ -66,6 +66,7 @@ function runRow(run, kind) {
     el("td", {}, badge(run.status)),
     el("td", { class: "num" }, run.status === "skipped" ? "–" : ms(run.duration_ms)),
     el("td", {}, kind === "collection" ? run.monitor ?? "on demand" : run.collection),
+    el("td", {}, run.region ?? ""),
     el("td", {}, failure));
 }
 
@@ -84,6 +85,7 @@ export async function runPage(id) {
       el("dt", {}, "Result"), el("dd", {}, badge(run.status)),
       el("dt", {}, "Started"), el("dd", {}, when(run.started_at)),
       el("dt", {}, "Duration"), el("dd", {}, ms(run.duration_ms)),
+      ...(run.region ? [el("dt", {}, "Region"), el("dd", {}, run.region)] : []),
       el("dt", {}, "Monitor"), el("dd", {}, run.monitor ? link(`#/monitors/${path(run.monitor)}/history`, run.monitor) : "on demand"),
       el("dt", {}, "Collection"), el("dd", {}, link(`#/collections/${path(run.collection)}/history`, run.collection))),
     steps.length ? el("ol", { class: "steps" }, steps.map(stepResult)) : el("p", { class: "muted" }, "Skipped: the monitor's previous run was still going."));

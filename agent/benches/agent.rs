@@ -12,11 +12,14 @@
 //!   web console's collections list and that collection's history, rendered in headless
 //!   Chromium (`tests/console/perf.mjs`; needs `npm ci --prefix tests/console`).
 //! - `telemetry`: `monitors` twice, without and with OTLP export (CPU overhead).
+//! - `regions`: a primary and a follower running the same monitors every second: delay from
+//!   a follower's run to its arrival at the primary (`regions.rs`).
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
 //! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
 
 mod common;
+mod regions;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -55,6 +58,10 @@ fn main() {
     if runs("burst") {
         monitors(server, 10_000, None, minutes);
     }
+    if runs("regions") {
+        regions::regions(server, 10, 120);
+        regions::regions(server, 200, 120);
+    }
     if runs("telemetry") {
         // The same monitors exporting every run's trace and metrics over OTLP/HTTP (to the
         // local server, which answers 200 to anything), against the plain run just before.
@@ -67,7 +74,7 @@ fn main() {
 /// A running `skopos serve`, stopped with SIGINT (its graceful shutdown) when dropped.
 struct Agent {
     child: Child,
-    address: SocketAddr,
+    pub address: SocketAddr,
     /// From spawn to the "listening" line.
     startup: Duration,
 }
@@ -88,8 +95,13 @@ impl Agent {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        // A follower says whom it follows first.
+        while !line.contains("listening on") {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the agent stopped before listening");
+        }
         let startup = start.elapsed();
         let address = line.split_whitespace().find_map(|w| w.strip_prefix("http://")).expect(&line).parse().unwrap();
         Agent { child, address, startup }

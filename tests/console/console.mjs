@@ -191,6 +191,13 @@ try {
   expect((await page.locator(".sparkline circle").count()) >= 1, "a latency sparkline (one hour of runs: its last point)");
   await shot("collections");
 
+  // The region × collection matrix: this agent (hq) and its follower (eu) both ran shop.
+  await page.getByRole("link", { name: "Regions" }).click();
+  await page.getByRole("columnheader", { name: /^eu/ }).waitFor();
+  const shopCells = page.getByRole("row").filter({ has: page.getByRole("link", { name: "shop", exact: true }) }).locator("td:not([data-status=none])");
+  expect((await shopCells.count()) === 2, `shop's latest run in hq and in eu, got ${await shopCells.count()} cells`);
+  await shot("regions");
+
   await page.getByRole("link", { name: "Plugins" }).click();
   await page.getByRole("row").filter({ hasText: "json-schema" }).waitFor();
   await shot("plugins");

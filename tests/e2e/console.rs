@@ -1,7 +1,8 @@
 //! The web console in a real headless Chromium (Debian's `chromium`, driven by
 //! `playwright-core` from `tests/console`), against a real agent and the local API server:
 //! sign in, build a two-step collection through the forms, run it, break an assertion, make a
-//! monitor that fills its history and alerts through the webhook plugin, pause it, sign out.
+//! monitor that fills its history and alerts through the webhook plugin, see it run in this
+//! agent's region and in a follower's on the regions page, pause it, sign out.
 //! Screenshots of every page land in `target/tmp/console-screenshots`.
 
 use std::process::Command;
@@ -16,7 +17,11 @@ fn the_console_builds_runs_and_monitors_a_collection_through_its_forms_in_a_real
     let key = unique("console");
     server().set_status(&key, 503);
     let data = tempfile::tempdir().unwrap();
-    let agent = Agent::start(data.path());
+    let agent = Agent::start_with(data.path(), &["--region", "hq"], &[]);
+    let follower_data = tempfile::tempdir().unwrap();
+    let follower_flags =
+        ["--region", "eu", "--primary", &agent.base, "--primary-token", crate::agent::TOKEN, "--sync-every", "200ms"];
+    let _follower = Agent::start_with(follower_data.path(), &follower_flags, &[]);
     let step = |name: &str, path: &str| {
         json!({"name": name, "request": {"url": format!("{}{path}", server().base())},
                "assert": [{"source": "status", "op": "eq", "value": 200}]})
@@ -49,6 +54,7 @@ fn the_console_builds_runs_and_monitors_a_collection_through_its_forms_in_a_real
         "run-detail",
         "monitors",
         "collections",
+        "regions",
         "plugins",
         "collection-phone",
     ];

@@ -3,6 +3,7 @@
 pub mod agent;
 mod cli;
 mod console;
+mod deploy;
 mod flows;
 mod plugins;
 mod regions;

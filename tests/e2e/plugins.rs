@@ -13,7 +13,7 @@ use crate::agent::{Agent, collection, log_path, wait_until};
 use crate::{Files, server, unique};
 
 /// A folder with the test fixture `stem` from `plugins/fixtures` and its manifest.
-fn fixture(dir: &Path, stem: &str, manifest: &str) {
+pub fn fixture(dir: &Path, stem: &str, manifest: &str) {
     std::fs::copy(skopos::plugins::built_plugins().join(format!("{stem}.wasm")), dir.join(format!("{stem}.wasm")))
         .unwrap();
     std::fs::write(dir.join(format!("{stem}.yaml")), manifest).unwrap();

@@ -20,6 +20,14 @@ fn follower(data: &Path, region: &str, primary: &str, env: &[(&str, &str)]) -> A
     Agent::start_with(data, &flags, env)
 }
 
+/// A one-step collection whose second assertion is the `misbehaving` plugin, told to pass.
+fn ping(key: &str) -> Value {
+    let mut ping = collection("ping", &format!("/switch/{key}"));
+    let check = json!({"source": "body", "op": "plugin", "plugin": "misbehaving", "value": "fine"});
+    ping["steps"][0]["assert"].as_array_mut().unwrap().push(check);
+    ping
+}
+
 fn ids(runs: &[Value]) -> Vec<String> {
     runs.iter().map(|run| run["id"].as_str().unwrap().to_string()).collect()
 }
@@ -30,9 +38,14 @@ fn followers_mirror_the_primary_and_every_run_arrives_once_across_an_outage() {
     let (primary_data, eu_data, us_data) =
         (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let address = free_address();
-    let primary = Agent::start_at(primary_data.path(), &address, &["--region", "hq"], &[]);
-    let (status, created) =
-        primary.api("POST", "/api/v1/collections", Some(collection("ping", &format!("/switch/{key}"))));
+    // An assertion plugin added on the primary only: followers take it from there.
+    let plugins = primary_data.path().join("plugins");
+    std::fs::create_dir(&plugins).unwrap();
+    crate::plugins::fixture(&plugins, "misbehaving", "kind: assertion\nversion: 0.1.0\n");
+    let plugins = plugins.to_str().unwrap();
+    let primary_flags = ["--region", "hq", "--plugins", plugins];
+    let primary = Agent::start_at(primary_data.path(), &address, &primary_flags, &[]);
+    let (status, created) = primary.api("POST", "/api/v1/collections", Some(ping(&key)));
     assert_eq!(status, 201, "{created}");
     let monitor = json!({"name": "watch ping", "schedule": {"every": "1s"}, "collections": ["ping"]});
     assert_eq!(primary.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
@@ -50,7 +63,7 @@ fn followers_mirror_the_primary_and_every_run_arrives_once_across_an_outage() {
     });
 
     // A change on the primary reaches the followers.
-    let mut renamed = collection("ping", &format!("/switch/{key}"));
+    let mut renamed = ping(&key);
     renamed["variables"] = json!({"changed": "yes"});
     assert_eq!(primary.api("PUT", "/api/v1/collections/ping", Some(renamed)).0, 200);
     wait_until("the change at us", || {
@@ -61,7 +74,7 @@ fn followers_mirror_the_primary_and_every_run_arrives_once_across_an_outage() {
     primary.kill_9();
     let before = ids(&runs(&eu, "monitor=watch%20ping"));
     wait_until("eu to run on without its primary", || runs(&eu, "monitor=watch%20ping").len() >= before.len() + 3);
-    let primary = Agent::start_at(primary_data.path(), &address, &["--region", "hq"], &[]);
+    let primary = Agent::start_at(primary_data.path(), &address, &primary_flags, &[]);
     let eu_runs = ids(&runs(&eu, "monitor=watch%20ping"));
     let us_runs = ids(&runs(&us, "monitor=watch%20ping"));
     wait_until("every run from eu and us at the primary", || {
@@ -77,6 +90,8 @@ fn followers_mirror_the_primary_and_every_run_arrives_once_across_an_outage() {
     let run = primary.api("GET", &format!("/api/v1/runs/{}", eu_runs[0]), None).1;
     assert_eq!((run["region"].as_str(), run["status"].as_str()), (Some("eu"), Some("passed")), "{run}");
     assert_eq!(run["report"]["steps"][0]["response"]["status"], 200, "{run}");
+    let plugin_check = &run["report"]["steps"][0]["assertions"][1];
+    assert_eq!((plugin_check["op"].as_str(), plugin_check["passed"].as_bool()), (Some("plugin"), Some(true)), "{run}");
     assert!(run["received_at"].is_string(), "{run}");
 
     // The region × collection matrix.

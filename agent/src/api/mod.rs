@@ -241,6 +241,11 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(cookie())
             .map(|agent: Agent_, cookie: Option<String>| respond(handlers::sign_out(&agent, cookie.as_deref())))
             .boxed(),
+        warp::path!("api" / "v1" / "plugins" / String / "files")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|name: String, agent: Agent_| respond(regions::plugin_files(&agent, &decode(&name))))
+            .boxed(),
         warp::path!("api" / "v1" / "definitions")
             .and(warp::get())
             .and(a.clone())

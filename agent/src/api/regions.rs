@@ -14,7 +14,7 @@ use warp::http::StatusCode;
 use super::agent::{Agent, conflict};
 use super::error::ApiError;
 use super::handlers::Reply_;
-use crate::region::{Receipt, RunBatch, Snapshot, check_region_name};
+use crate::region::{PluginFiles, Receipt, RunBatch, Snapshot, check_region_name};
 use crate::store::RegionCell;
 
 /// Every collection and monitor with its id, for followers to mirror. The `ETag` is a hash
@@ -99,6 +99,25 @@ pub fn matrix(agent: &Agent) -> Reply_ {
     }
     let regions = names.into_iter().map(|(name, last_seen)| RegionSummary { name, last_seen }).collect();
     Ok(warp::reply::json(&Matrix { regions, collections }).into_response())
+}
+
+/// An added plugin's component and manifest, for followers to load the same plugin. Built-in
+/// plugins are in every agent's binary and are not served.
+pub fn plugin_files(agent: &Agent, name: &str) -> Reply_ {
+    let info = agent.plugins.iter().flat_map(|host| host.plugins()).find(|plugin| plugin.name == name);
+    let info = info.ok_or_else(|| ApiError::not_found("plugin", name))?;
+    if info.source == "built-in" {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, format!("`{name}` is built in: every agent has it")));
+    }
+    let wasm_path = std::path::Path::new(&info.source);
+    let unreadable = |path: &std::path::Path, error: std::io::Error| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("{}: {error}", path.display()))
+    };
+    let wasm = std::fs::read(wasm_path).map_err(|e| unreadable(wasm_path, e))?;
+    let manifest_path = wasm_path.with_extension("yaml");
+    let manifest = std::fs::read_to_string(&manifest_path).map_err(|e| unreadable(&manifest_path, e))?;
+    let wasm = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, wasm);
+    Ok(warp::reply::json(&PluginFiles { name: name.to_string(), manifest, wasm }).into_response())
 }
 
 fn field_error(status: StatusCode, field: &str, message: String) -> ApiError {

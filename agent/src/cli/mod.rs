@@ -54,17 +54,17 @@ enum Command {
     },
 }
 
-/// The built-in plugins, then those in `dir` (a plugin there replaces a built-in one of the
-/// same name). A plugin that cannot load is reported and left out; an unreadable folder is an
-/// error.
+/// The built-in plugins, then those in each of `dirs` in order (a plugin there replaces one
+/// of the same name before it). A plugin that cannot load is reported and left out; an
+/// unreadable folder is an error.
 async fn load_plugins(
-    dir: Option<&std::path::Path>,
+    dirs: &[&std::path::Path],
     options: crate::plugins::HostOptions,
 ) -> Result<std::sync::Arc<crate::plugins::PluginHost>, String> {
     use crate::plugins::{Added, PluginHost, embedded};
     let mut host = PluginHost::new(options)?;
     let mut sources = embedded().map_err(|e| e.to_string())?;
-    if let Some(dir) = dir {
+    for dir in dirs {
         let (found, problems) = PluginHost::sources_in(dir).map_err(|e| e.to_string())?;
         for problem in problems {
             eprintln!("skopos: {problem} (left out)");

@@ -73,7 +73,7 @@ pub fn plugin(command: PluginCommand) -> u8 {
 
 async fn list(dir: Option<&Path>) -> Result<u8, String> {
     let options = HostOptions { cache_dir: cache::default_dir(), ..HostOptions::default() };
-    let host = super::load_plugins(dir, options).await?;
+    let host = super::load_plugins(dir.as_slice(), options).await?;
     for plugin in host.plugins() {
         let capabilities = serde_json::to_string(&plugin.capabilities).unwrap_or_default();
         println!(

@@ -115,7 +115,7 @@ pub fn run(args: RunArgs) -> u8 {
             .enable_all()
             .build()
             .map_err(|e| e.to_string())
-            .and_then(|runtime| runtime.block_on(super::load_plugins(args.plugins.as_deref(), options)));
+            .and_then(|runtime| runtime.block_on(super::load_plugins(args.plugins.as_deref().as_slice(), options)));
         match loading {
             Ok(plugins) => context.plugins = plugins,
             Err(problem) => {

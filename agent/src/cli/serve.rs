@@ -123,7 +123,19 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         telemetry: context.telemetry.clone(),
         ..HostOptions::default()
     };
-    let plugins = super::load_plugins(args.plugins.as_deref(), options).await?;
+    let pulled = args.data.join("plugins-from-primary");
+    if let Some(following) = &following {
+        match crate::region::pull_plugins(following, &pulled).await {
+            Ok(count) => eprintln!("skopos: {count} added plugin(s) from the primary"),
+            Err(error) => eprintln!("skopos: cannot take the primary's plugins ({error}); using those taken before"),
+        }
+    }
+    let mut plugin_dirs: Vec<&std::path::Path> = Vec::new();
+    if following.is_some() && pulled.is_dir() {
+        plugin_dirs.push(&pulled);
+    }
+    plugin_dirs.extend(args.plugins.as_deref());
+    let plugins = super::load_plugins(&plugin_dirs, options).await?;
     context.plugins = plugins.clone();
     let context = Arc::new(context);
     let notifications =

@@ -2,11 +2,13 @@
 //! primary's collections and monitors into its own store, runs them on its own schedule (on
 //! through any outage of the primary), and sends every run to the primary, which stores each
 //! one once, shows them per region, and alerts on them (`alert::regions`). The follower sends
-//! no alerts of its own.
+//! no alerts of its own. At start it takes the primary's added plugins (`plugins.rs`).
 
 mod follow;
+mod plugins;
 
 pub use follow::{FollowOptions, follow};
+pub use plugins::{PluginFiles, pull_plugins};
 
 use serde::{Deserialize, Serialize};
 
