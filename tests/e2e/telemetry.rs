@@ -1,7 +1,8 @@
-//! OTLP export, checked by a real OTLP/HTTP receiver that decodes the protobuf payloads with
-//! the OpenTelemetry proto types: the run's trace (root and step spans, parent links, HTTP
-//! attributes, failed assertions as events), the `traceparent` the API under test received,
-//! the resource, and the run metrics.
+//! OTLP export, checked by a real OTLP receiver (OTLP/HTTP, and gRPC over HTTP/2 with its
+//! message framing and trailers) that decodes the protobuf payloads with the OpenTelemetry
+//! proto types: the run's trace (root and step spans, parent links, HTTP attributes, failed
+//! assertions as events), the `traceparent` the API under test received, the resource, and
+//! the run metrics.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -24,8 +25,37 @@ use crate::{Files, server, unique};
 struct Received {
     traces: Vec<ExportTraceServiceRequest>,
     metrics: Vec<ExportMetricsServiceRequest>,
+    /// Export requests that came over gRPC.
+    grpc: usize,
     /// Requests that were not protobuf on the OTLP paths (the test fails on any).
     wrong: Vec<String>,
+}
+
+const GRPC_TRACES: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+const GRPC_METRICS: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+
+/// The protobuf in a gRPC request body: one uncompressed message, a 0 flag and its length
+/// (4 bytes, big-endian) first.
+fn grpc_message(body: &[u8]) -> Option<Bytes> {
+    let (&compressed, rest) = body.split_first()?;
+    let length = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    (compressed == 0 && rest.len() == 4 + length).then(|| Bytes::copy_from_slice(&rest[4..]))
+}
+
+type ReplyBody = http_body_util::combinators::WithTrailers<
+    Full<Bytes>,
+    std::future::Ready<Option<Result<hyper::HeaderMap, std::convert::Infallible>>>,
+>;
+
+/// An OTLP/HTTP answer, or a gRPC one: an empty `Export*ServiceResponse` and `grpc-status: 0`.
+fn reply(grpc: bool) -> hyper::Response<ReplyBody> {
+    if !grpc {
+        return hyper::Response::new(Full::new(Bytes::new()).with_trailers(std::future::ready(None)));
+    }
+    let mut trailers = hyper::HeaderMap::new();
+    trailers.insert("grpc-status", "0".parse().unwrap());
+    let body = Full::new(Bytes::from_static(&[0, 0, 0, 0, 0])).with_trailers(std::future::ready(Some(Ok(trailers))));
+    hyper::Response::builder().header("content-type", "application/grpc").body(body).unwrap()
 }
 
 fn receiver() -> (SocketAddr, Arc<Mutex<Received>>) {
@@ -48,16 +78,26 @@ fn receiver() -> (SocketAddr, Arc<Mutex<Received>>) {
                         let kind = request.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_string());
                         let body = request.into_body().collect().await.unwrap().to_bytes();
                         let mut state = state.lock().unwrap();
-                        match (path.as_str(), kind.as_deref()) {
-                            ("/v1/traces", Some("application/x-protobuf")) => {
+                        let grpc = kind.as_deref() == Some("application/grpc");
+                        let message = if grpc { grpc_message(&body) } else { Some(body) };
+                        match (path.as_str(), kind.as_deref(), message) {
+                            ("/v1/traces", Some("application/x-protobuf"), Some(body)) => {
                                 state.traces.push(ExportTraceServiceRequest::decode(body).unwrap())
                             }
-                            ("/v1/metrics", Some("application/x-protobuf")) => {
+                            ("/v1/metrics", Some("application/x-protobuf"), Some(body)) => {
+                                state.metrics.push(ExportMetricsServiceRequest::decode(body).unwrap())
+                            }
+                            (GRPC_TRACES, Some("application/grpc"), Some(body)) => {
+                                state.grpc += 1;
+                                state.traces.push(ExportTraceServiceRequest::decode(body).unwrap())
+                            }
+                            (GRPC_METRICS, Some("application/grpc"), Some(body)) => {
+                                state.grpc += 1;
                                 state.metrics.push(ExportMetricsServiceRequest::decode(body).unwrap())
                             }
                             _ => state.wrong.push(format!("{path} {kind:?}")),
                         }
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::new())))
+                        Ok::<_, std::convert::Infallible>(reply(grpc))
                     }
                 });
                 tokio::spawn(async move {
@@ -167,6 +207,40 @@ steps:
     for name in ["skopos.collection.duration", "skopos.step.duration", "skopos.up"] {
         assert!(names.contains(&name), "{name} among {names:?}");
     }
+}
+
+#[test]
+fn otlp_can_travel_over_grpc() {
+    let (otlp, received) = receiver();
+    let base = server().base();
+    let files = Files::new();
+    files.write(
+        "grpc.yaml",
+        &format!("name: over grpc\nsteps:\n  - request: {{ url: \"{base}/slow/1\" }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n"),
+    );
+    let endpoint = format!("http://{otlp}");
+    let outcome = files.run(&["grpc.yaml", "--otlp-endpoint", &endpoint], &[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    let received = received.lock().unwrap();
+    assert!(received.wrong.is_empty(), "{:?}", received.wrong);
+    assert_eq!(received.grpc, received.traces.len() + received.metrics.len(), "every export came over gRPC");
+    let spans: Vec<&Span> = received
+        .traces
+        .iter()
+        .flat_map(|r| &r.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .collect();
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"collection over grpc") && names.contains(&"GET"), "{names:?}");
+    assert!(!received.metrics.is_empty(), "the run's metrics, sent when skopos run ends");
+
+    // A protocol that is not built in is refused before anything runs.
+    let outcome =
+        files.run(&["grpc.yaml", "--otlp-endpoint", &endpoint], &[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
+    assert_ne!(outcome.code, 0);
+    assert!(outcome.stderr.contains("`http/json` is not built in"), "{}", outcome.stderr);
 }
 
 #[test]

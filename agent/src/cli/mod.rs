@@ -101,6 +101,9 @@ pub struct TelemetryArgs {
     /// with neither, nothing is exported.
     #[arg(long, value_name = "URL")]
     otlp_endpoint: Option<String>,
+    /// `http/protobuf` (port 4318, the default) or `grpc` (port 4317, plaintext).
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL", value_name = "PROTOCOL", default_value = "http/protobuf")]
+    otlp_protocol: String,
     /// The region this agent runs in: on stored runs, alerts, and every span and metric.
     #[arg(long, env = "SKOPOS_REGION")]
     region: Option<String>,
@@ -119,6 +122,7 @@ impl TelemetryArgs {
             .map(std::time::Duration::from_millis);
         let options = crate::telemetry::TelemetryOptions {
             endpoint: self.otlp_endpoint.clone(),
+            protocol: self.otlp_protocol.parse().map_err(|e: crate::telemetry::TelemetryError| e.to_string())?,
             metrics_interval: interval,
             region: self.region.clone(),
             prometheus,

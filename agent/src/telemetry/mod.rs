@@ -19,12 +19,37 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
+/// How OTLP travels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// Protobuf over HTTP POSTs (`http/protobuf`, port 4318).
+    #[default]
+    HttpProtobuf,
+    /// gRPC (`grpc`, port 4317), plaintext HTTP/2.
+    Grpc,
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = TelemetryError;
+
+    /// The values of `OTEL_EXPORTER_OTLP_PROTOCOL`; `http/json` is not built in.
+    fn from_str(text: &str) -> Result<Protocol, TelemetryError> {
+        match text {
+            "http/protobuf" => Ok(Protocol::HttpProtobuf),
+            "grpc" => Ok(Protocol::Grpc),
+            other => Err(TelemetryError::Protocol(other.to_string())),
+        }
+    }
+}
+
 /// Where to export, and what the agent is.
 #[derive(Debug, Clone, Default)]
 pub struct TelemetryOptions {
-    /// Base URL of an OTLP/HTTP receiver (`http://collector:4318`); `/v1/traces` and
-    /// `/v1/metrics` are appended. Without it, the `OTEL_EXPORTER_OTLP_*` variables decide.
+    /// Base URL of the receiver (`http://collector:4318`, or `http://collector:4317` for gRPC);
+    /// over HTTP, `/v1/traces` and `/v1/metrics` are appended. Without it, the
+    /// `OTEL_EXPORTER_OTLP_*` variables decide.
     pub endpoint: Option<String>,
+    pub protocol: Protocol,
     /// How often metrics are sent (default 60 s, or `OTEL_METRIC_EXPORT_INTERVAL`).
     pub metrics_interval: Option<Duration>,
     /// `skopos.region` on every span and metric.
@@ -35,7 +60,7 @@ pub struct TelemetryOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
-    #[error("telemetry: OTLP over {0} is not built in; use http/protobuf (port 4318)")]
+    #[error("telemetry: OTLP protocol `{0}` is not built in; use http/protobuf (port 4318) or grpc (port 4317)")]
     Protocol(String),
     #[error("telemetry: {0}")]
     Exporter(String),
@@ -89,12 +114,6 @@ impl Telemetry {
         let otlp = configured(options);
         if !otlp && !options.prometheus {
             return Ok(None);
-        }
-        if otlp
-            && let Ok(protocol) = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL")
-            && protocol != "http/protobuf"
-        {
-            return Err(TelemetryError::Protocol(protocol));
         }
         let resource = resource(options.region.as_deref());
         let mut tracer_provider = SdkTracerProvider::builder().with_resource(resource.clone());
@@ -258,27 +277,41 @@ type OtlpPipeline = (
     opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader<opentelemetry_otlp::MetricExporter>,
 );
 
-/// The OTLP/HTTP span and metric exporters; call inside the telemetry runtime.
+/// The OTLP span and metric exporters; call inside the telemetry runtime.
 fn otlp_pipeline(options: &TelemetryOptions) -> Result<OtlpPipeline, TelemetryError> {
-    let endpoint =
-        |signal: &str| options.endpoint.as_ref().map(|base| format!("{}/v1/{signal}", base.trim_end_matches('/')));
-    let mut spans = opentelemetry_otlp::SpanExporter::builder().with_http();
-    if let Some(url) = endpoint("traces") {
-        spans = spans.with_endpoint(url);
-    }
-    let spans = spans.with_timeout(Duration::from_secs(10)).build().map_err(exporter_error)?;
+    let timeout = Duration::from_secs(10);
+    let (spans, metrics) = match options.protocol {
+        Protocol::HttpProtobuf => {
+            let endpoint = |signal: &str| {
+                options.endpoint.as_ref().map(|base| format!("{}/v1/{signal}", base.trim_end_matches('/')))
+            };
+            let mut spans = opentelemetry_otlp::SpanExporter::builder().with_http().with_timeout(timeout);
+            if let Some(url) = endpoint("traces") {
+                spans = spans.with_endpoint(url);
+            }
+            let mut metrics = opentelemetry_otlp::MetricExporter::builder().with_http().with_timeout(timeout);
+            if let Some(url) = endpoint("metrics") {
+                metrics = metrics.with_endpoint(url);
+            }
+            (spans.build(), metrics.build())
+        }
+        Protocol::Grpc => {
+            let mut spans = opentelemetry_otlp::SpanExporter::builder().with_tonic().with_timeout(timeout);
+            let mut metrics = opentelemetry_otlp::MetricExporter::builder().with_tonic().with_timeout(timeout);
+            if let Some(url) = &options.endpoint {
+                spans = spans.with_endpoint(url.clone());
+                metrics = metrics.with_endpoint(url.clone());
+            }
+            (spans.build(), metrics.build())
+        }
+    };
     let processor = opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor::builder(
-        spans,
+        spans.map_err(exporter_error)?,
         opentelemetry_sdk::runtime::Tokio,
     )
     .build();
-    let mut metrics = opentelemetry_otlp::MetricExporter::builder().with_http();
-    if let Some(url) = endpoint("metrics") {
-        metrics = metrics.with_endpoint(url);
-    }
-    let metrics = metrics.with_timeout(Duration::from_secs(10)).build().map_err(exporter_error)?;
     let mut reader = opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader::builder(
-        metrics,
+        metrics.map_err(exporter_error)?,
         opentelemetry_sdk::runtime::Tokio,
     );
     if let Some(interval) = options.metrics_interval {
