@@ -5,6 +5,7 @@ pub mod api;
 pub mod assert;
 pub mod cli;
 pub mod console;
+pub mod import;
 pub mod interpolate;
 pub mod model;
 pub mod notify;

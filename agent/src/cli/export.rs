@@ -50,7 +50,7 @@ fn write(path: &Path, spec: &Value) -> Result<(), String> {
 
 /// `collection.checkout-flow.yaml`: the kind, then the name in lower case with anything but
 /// letters and digits as `-`; a number is added when two names come out the same.
-fn file_name(kind: &str, name: &str, taken: &mut HashSet<String>) -> String {
+pub(super) fn file_name(kind: &str, name: &str, taken: &mut HashSet<String>) -> String {
     let mut slug = String::new();
     for c in name.chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {

@@ -4,6 +4,7 @@ mod apply;
 pub(crate) mod client;
 mod export;
 mod files;
+mod import;
 mod plugin;
 mod run;
 mod serve;
@@ -38,6 +39,9 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Write a running agent's collections and monitors to a folder as files.
     Export(export::ExportArgs),
+    /// Make collection files from Postman collections or curl command lines.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Replace the agent's API token with a new one, printed once.
     Token(token::TokenArgs),
     /// List the plugins, or try one against a sample alert or response.
@@ -142,6 +146,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(*args),
         Command::Apply(args) => apply::apply(args),
         Command::Export(args) => export::export(args),
+        Command::Import(command) => import::import(command),
         Command::Token(args) => token::token(args),
         Command::Plugin(command) => plugin::plugin(command),
         Command::Validate { paths, vars } => run::validate(&paths, &vars),

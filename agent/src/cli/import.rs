@@ -1,0 +1,116 @@
+//! `skopos import postman|curl`: existing checks made into collection files, with every thing
+//! that could not be carried over printed and written into the file as a comment.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use crate::import::{Imported, PostmanOptions, import_curl, import_postman};
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// A Postman Collection (v2.0 or v2.1), with a Postman environment.
+    Postman {
+        file: PathBuf,
+        /// A Postman environment file: its values become collection variables.
+        #[arg(long = "env", value_name = "ENV_FILE")]
+        environment: Option<PathBuf>,
+        /// One collection per top-level folder, instead of one for the whole file.
+        #[arg(long)]
+        split: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// One or more curl command lines (as "Copy as cURL" writes them); `-` reads them from
+    /// standard input.
+    Curl {
+        #[arg(required = true)]
+        commands: Vec<String>,
+        /// The collection's name.
+        #[arg(long, default_value = "imported from curl")]
+        name: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Args)]
+pub struct Output {
+    /// The folder to write the collection files to (created when missing).
+    #[arg(short = 'o', long = "out", default_value = ".")]
+    dir: PathBuf,
+}
+
+pub fn import(command: ImportCommand) -> u8 {
+    let (source, imported, output) = match read(command) {
+        Ok(read) => read,
+        Err(error) => {
+            eprintln!("skopos import: {error}");
+            return EXIT_INVALID;
+        }
+    };
+    match write_all(&source, &imported, &output.dir) {
+        Ok(()) => EXIT_OK,
+        Err(error) => {
+            eprintln!("skopos import: {error}");
+            EXIT_FAILED
+        }
+    }
+}
+
+fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), String> {
+    match command {
+        ImportCommand::Postman { file, environment, split, output } => {
+            let collection = read_json(&file)?;
+            let environment = environment.as_deref().map(read_json).transpose()?;
+            let imported = import_postman(&collection, &PostmanOptions { split, environment })
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            Ok((file.display().to_string(), imported, output))
+        }
+        ImportCommand::Curl { commands, name, output } => {
+            let text = if commands == ["-"] {
+                std::io::read_to_string(std::io::stdin()).map_err(|e| format!("standard input: {e}"))?
+            } else {
+                commands.join("\n")
+            };
+            Ok(("curl".into(), vec![import_curl(&text, &name)?], output))
+        }
+    }
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))
+}
+
+fn write_all(source: &str, imported: &[Imported], dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut taken = std::collections::HashSet::new();
+    for collection in imported {
+        collection
+            .check()
+            .map_err(|e| format!("the imported collection `{}` does not check out: {e}", collection.name))?;
+        let file = dir.join(super::export::file_name("collection", &collection.name, &mut taken));
+        let mut text = format!("# Imported from {source} by `skopos import`.\n");
+        if !collection.notes.is_empty() {
+            text.push_str("# Not carried over (check these by hand):\n");
+            for note in &collection.notes {
+                text.push_str(&format!("#   {}\n", note.replace('\n', " ")));
+            }
+        }
+        text.push_str(&crate::source::write_yaml(&collection.spec()));
+        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        let assertions: usize = collection.steps.iter().map(|s| s["assert"].as_array().map_or(0, Vec::len)).sum();
+        println!(
+            "wrote {} ({} steps, {assertions} assertions, {} not carried over)",
+            file.display(),
+            collection.steps.len(),
+            collection.notes.len()
+        );
+        for note in &collection.notes {
+            println!("  - {note}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! `skopos import`: checks people already have, made into collections. Each importer gives
+//! [`Imported`] collections with notes on everything it could not carry over; nothing is
+//! dropped without a note. The collections are checked as any file is before they are written.
+
+mod curl;
+mod js;
+mod postman;
+mod script;
+
+pub use curl::import as import_curl;
+pub use postman::{Options as PostmanOptions, import as import_postman};
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value, json};
+
+/// One collection made by an importer.
+#[derive(Debug)]
+pub struct Imported {
+    pub name: String,
+    pub variables: Map<String, Value>,
+    /// Steps in the file format.
+    pub steps: Vec<Value>,
+    /// What was not carried over, each starting with where it was (`step 2 'login': ...`).
+    pub notes: Vec<String>,
+}
+
+impl Imported {
+    pub fn new(name: String) -> Imported {
+        Imported { name, variables: Map::new(), steps: Vec::new(), notes: Vec::new() }
+    }
+
+    pub fn note(&mut self, place: &str, message: String) {
+        self.notes.push(format!("{place}: {message}"));
+    }
+
+    /// The collection in the file format.
+    pub fn spec(&self) -> Value {
+        let mut spec = json!({"name": self.name});
+        if !self.variables.is_empty() {
+            spec["variables"] = Value::Object(self.variables.clone());
+        }
+        spec["steps"] = Value::Array(self.steps.clone());
+        spec
+    }
+
+    /// Checks the collection as `skopos validate` checks a file.
+    pub fn check(&self) -> Result<(), String> {
+        let collection: crate::model::Collection =
+            serde_json::from_value(self.spec()).map_err(|e| format!("{}: {e}", self.name))?;
+        crate::plan::compile_stored(&collection)
+            .map(|_| ())
+            .map_err(|problems| problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+    }
+}
+
+/// A step name the file format accepts (letters, digits, `_`, `-`), from a request's title:
+/// `Add to cart` → `add-to-cart`; unique among `taken`.
+pub fn step_name(title: &str, taken: &mut Vec<String>) -> String {
+    let mut name = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            name.push(c);
+        } else if !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let base = match name.trim_matches('-') {
+        "" => "step".to_string(),
+        trimmed => trimmed.to_string(),
+    };
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// Rewrites `{{name}}` placeholders into the agent's references: a variable set from an
+/// earlier response becomes a reference to that step, any other a collection variable
+/// (given an empty value, and a note, when nothing defines it), Postman's dynamic variables
+/// the agent's built-ins where there is one.
+pub struct Templates {
+    pub variables: Map<String, Value>,
+    /// Variables that look secret (a password, token, key): read from this environment
+    /// variable when the check runs, never written into the file.
+    pub secrets: HashMap<String, String>,
+    /// Variable → the reference that replaces it (`step1.body.token`), once a step set it.
+    pub captured: HashMap<String, String>,
+    /// A note per variable, once.
+    pub notes: BTreeMap<String, String>,
+}
+
+impl Templates {
+    pub fn new(variables: Map<String, Value>) -> Templates {
+        Templates { variables, secrets: HashMap::new(), captured: HashMap::new(), notes: BTreeMap::new() }
+    }
+
+    pub fn convert(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = rest.find("{{") {
+            let Some(close) = rest[open + 2..].find("}}") else { break };
+            out.push_str(&rest[..open]);
+            let name = rest[open + 2..open + 2 + close].trim();
+            out.push_str(&self.reference(name).unwrap_or_else(|| rest[open..open + 4 + close].to_string()));
+            rest = &rest[open + 4 + close..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The replacement for `{{name}}`; `None` keeps the text as it is.
+    fn reference(&mut self, name: &str) -> Option<String> {
+        if let Some(dynamic) = name.strip_prefix('$') {
+            let builtin = match dynamic {
+                "guid" | "randomUUID" => "$uuid",
+                "timestamp" => "$timestamp",
+                "isoTimestamp" => "$now",
+                _ => {
+                    let note =
+                        "Postman's dynamic variable has no equivalent here; the text is sent as it is".to_string();
+                    self.notes.entry(name.to_string()).or_insert(note);
+                    return None;
+                }
+            };
+            return Some(format!("@{{{{{builtin}}}}}"));
+        }
+        if let Some(reference) = self.captured.get(name) {
+            return Some(format!("@{{{{{reference}}}}}"));
+        }
+        if let Some(variable) = self.secrets.get(name).cloned().or_else(|| looks_secret(name).then(|| env_name(name))) {
+            let note = format!(
+                "looks secret: read from the environment variable `{variable}` when the check runs, not written here"
+            );
+            self.notes.entry(name.to_string()).or_insert(note);
+            return Some(format!("@{{{{env.{variable}}}}}"));
+        }
+        let key: String =
+            name.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+        if key.is_empty() {
+            return None;
+        }
+        if !self.variables.contains_key(&key) {
+            self.variables.insert(key.clone(), json!(""));
+            let note = format!("no value in the collection or environment: set it with `--var {key}=VALUE`");
+            self.notes.entry(name.to_string()).or_insert(note);
+        }
+        Some(format!("@{{{{vars.{key}}}}}"))
+    }
+}
+
+/// A variable name that usually holds a secret.
+pub fn looks_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase().replace(['-', '_'], "");
+    ["password", "passwd", "secret", "token", "apikey", "credential"].iter().any(|word| name.contains(word))
+}
+
+/// The environment variable a secret is read from: `apiKey` → `API_KEY`.
+pub fn env_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_references_and_secrets_stay_out_of_files() {
+        let mut templates = Templates::new(Map::from_iter([("base".to_string(), json!("http://x"))]));
+        templates.captured.insert("cartId".into(), "step2.body.id".into());
+        let converted =
+            templates.convert("{{base}}/cart/{{cartId}}?t={{apiKey}}&u={{user}}&id={{$guid}}&n={{$randomInt}}");
+        assert_eq!(
+            converted,
+            "@{{vars.base}}/cart/@{{step2.body.id}}?t=@{{env.API_KEY}}&u=@{{vars.user}}&id=@{{$uuid}}&n={{$randomInt}}"
+        );
+        assert_eq!(templates.variables["user"], "", "an undefined variable gets a value to set");
+        let notes: Vec<&String> = templates.notes.keys().collect();
+        assert_eq!(notes, ["$randomInt", "apiKey", "user"]);
+        assert_eq!((env_name("apiKey"), env_name("client-secret")), ("API_KEY".into(), "CLIENT_SECRET".into()));
+        assert!(looks_secret("DB_Password") && !looks_secret("user"));
+    }
+
+    #[test]
+    fn step_names_are_ones_references_can_use() {
+        let mut taken = Vec::new();
+        assert_eq!(step_name("Add to cart", &mut taken), "add-to-cart");
+        assert_eq!(step_name("Add to cart!", &mut taken), "add-to-cart-2");
+        assert_eq!(step_name("✓", &mut taken), "step");
+    }
+}

@@ -1,0 +1,169 @@
+//! `skopos import`: real Postman exports (v2.1 with folders, auth, chained values and the test
+//! patterns people write; v2.0 with the legacy `tests[...]` form) checked against Newman: both
+//! run against the same local API server and must agree, test name by test name, on what
+//! passed and what failed; a test the importer could not translate must be in its notes.
+//! curl command lines become a collection that runs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::{Files, server, unique};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/postman").join(name)
+}
+
+/// Newman's verdict per test name (from its JSON report).
+fn newman(collection: &Path, environment: Option<&Path>, out: &Path) -> BTreeMap<String, bool> {
+    let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console/node_modules/.bin/newman");
+    assert!(node.is_file(), "run `npm ci --prefix tests/console` first (the README's test command does)");
+    let report = out.join("newman.json");
+    let mut command = Command::new(node);
+    command.arg("run").arg(collection).args(["--env-var", &format!("base={}", server().base())]);
+    if let Some(environment) = environment {
+        command.arg("--environment").arg(environment);
+    }
+    command.args(["--reporters", "json", "--reporter-json-export"]).arg(&report);
+    let output = command.output().expect("newman runs");
+    assert!(report.is_file(), "newman wrote no report: {}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
+    let mut verdicts = BTreeMap::new();
+    for execution in report["run"]["executions"].as_array().unwrap() {
+        for assertion in execution["assertions"].as_array().into_iter().flatten() {
+            let passed = assertion.get("error").is_none_or(Value::is_null);
+            verdicts.insert(assertion["assertion"].as_str().unwrap().to_string(), passed);
+        }
+    }
+    verdicts
+}
+
+/// Skopos's verdict per assertion name: a name passes when every assertion of it did.
+fn skopos_verdicts(report: &Value) -> BTreeMap<String, bool> {
+    let mut verdicts = BTreeMap::new();
+    for collection in report["collections"].as_array().unwrap() {
+        for step in collection["steps"].as_array().unwrap() {
+            for assertion in step["assertions"].as_array().into_iter().flatten() {
+                let Some(name) = assertion["name"].as_str() else { continue };
+                let passed = assertion["passed"].as_bool().unwrap();
+                *verdicts.entry(name.to_string()).or_insert(true) &= passed;
+            }
+        }
+    }
+    verdicts
+}
+
+/// Imports `collection` (with `environment`), runs it with `base` set to the test server,
+/// and compares with Newman. Returns the import's output.
+fn conforms(collection: &str, environment: Option<&str>) -> String {
+    let files = Files::new();
+    let out = files.path().join("imported");
+    let mut args = vec!["import".to_string(), "postman".into(), fixture(collection).display().to_string()];
+    if let Some(environment) = environment {
+        args.extend(["--env".into(), fixture(environment).display().to_string()]);
+    }
+    args.extend(["-o".into(), out.display().to_string()]);
+    let imported = files.skopos(&args, &[]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    // The environment's secrets are read from the environment, not written into the file.
+    let written = std::fs::read_dir(&out).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap());
+    if environment.is_some() {
+        assert!(!written.collect::<String>().contains("open-sesame"), "the environment's password in the file");
+    }
+    let secrets = [("PASSWORD", "open-sesame"), ("API_KEY", "k-42")];
+    let run = files.run(&["imported", "--var", &format!("base={}", server().base())], &secrets);
+    assert!(run.report.is_object(), "{}{}", run.stdout, run.stderr);
+    let ours = skopos_verdicts(&run.report);
+    let theirs = newman(&fixture(collection), environment.map(fixture).as_deref(), files.path());
+    assert!(theirs.values().any(|passed| *passed) && theirs.values().any(|passed| !*passed), "{theirs:?}");
+    for (name, passed) in &theirs {
+        match ours.get(name) {
+            Some(ours) => assert_eq!(ours, passed, "`{name}`: newman says passed={passed}"),
+            None => assert!(
+                imported.stdout.contains(&format!("{name}: ")) && imported.stdout.contains("not translated"),
+                "`{name}` is neither run nor reported as not translated:\n{}",
+                imported.stdout
+            ),
+        }
+    }
+    for name in ours.keys() {
+        assert!(theirs.contains_key(name), "`{name}` is not a Newman test: {theirs:?}");
+    }
+    imported.stdout
+}
+
+#[test]
+fn a_postman_v2_1_collection_conforms_with_newman() {
+    let output = conforms("shop.postman_collection.json", Some("local.postman_environment.json"));
+    // The one test with a regular expression is reported, with its request.
+    assert!(output.contains("step 4 'Pay': test script not translated: `a pending payment: "), "{output}");
+    assert!(output.contains("regular expressions"), "{output}");
+}
+
+#[test]
+fn a_postman_v2_0_collection_with_legacy_tests_conforms_with_newman() {
+    let output = conforms("legacy.postman_collection.json", None);
+    assert!(
+        output.contains("`{{base}}`: no value in the collection or environment: set it with `--var base=VALUE`"),
+        "{output}"
+    );
+}
+
+#[test]
+fn the_imported_file_chains_steps_and_says_what_it_left_out() {
+    let files = Files::new();
+    let args: Vec<String> = ["import", "postman", "--split", "-o", "out"].iter().map(|s| s.to_string()).collect();
+    let mut args = args;
+    args.insert(2, fixture("shop.postman_collection.json").display().to_string());
+    let outcome = files.skopos(&args, &[]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    // One collection per top-level folder.
+    let mut written: Vec<String> = std::fs::read_dir(files.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    written.sort();
+    // The request outside any folder stays in a collection named after the whole file.
+    assert_eq!(
+        written,
+        ["collection.shop-postman-auth.yaml", "collection.shop-postman-cart.yaml", "collection.shop-postman.yaml"]
+    );
+    let cart = std::fs::read_to_string(files.path().join("out/collection.shop-postman-cart.yaml")).unwrap();
+    assert!(cart.starts_with("# Imported from "), "{cart}");
+    assert!(cart.contains("#   step 3 'Pay': test script not translated"), "{cart}");
+    // The token is set by a step of another collection here, so it is read from the
+    // environment (it looks secret).
+    assert!(cart.contains("@{{env.TOKEN}}"), "{cart}");
+    assert!(cart.contains("@{{step1.body.id}}"), "the cart id comes from step 1: {cart}");
+    let validate = files.skopos(&["validate".into(), "out".into()], &[]);
+    assert_eq!(validate.code, 0, "{}{}", validate.stdout, validate.stderr);
+
+    // Not a Postman collection: exit 2 with the reason.
+    files.write("not.json", "{\"openapi\": \"3.0.0\"}");
+    let outcome = files.skopos(&["import".into(), "postman".into(), "not.json".into()], &[]);
+    assert_eq!(outcome.code, 2);
+    assert!(outcome.stderr.contains("not a Postman collection"), "{}", outcome.stderr);
+}
+
+#[test]
+fn curl_command_lines_become_a_collection_that_runs() {
+    let key = unique("curl");
+    let base = server().base();
+    let files = Files::new();
+    let login = format!(
+        "curl '{base}/login/{key}' -H 'content-type: application/json' --data-raw '{{\"user\":\"c\",\"password\":\"open-sesame\"}}' --compressed"
+    );
+    let echo = format!("curl -G -d q=shoes -H 'X-Team: checkout' {base}/echo");
+    let args: Vec<String> =
+        ["import", "curl", &login, &echo, "--name", "from curl", "-o", "out"].iter().map(|s| s.to_string()).collect();
+    let outcome = files.skopos(&args, &[]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    let run = files.run(&["out"], &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(server().count(&format!("login/{key}")), 1);
+    let echo = run.step(0, 1);
+    let body: Value = serde_json::from_str(echo["response"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!((body["query"].as_str(), body["headers"]["x-team"].as_str()), (Some("q=shoes"), Some("checkout")));
+}
