@@ -167,3 +167,55 @@ fn curl_command_lines_become_a_collection_that_runs() {
     let body: Value = serde_json::from_str(echo["response"]["body"].as_str().unwrap()).unwrap();
     assert_eq!((body["query"].as_str(), body["headers"]["x-team"].as_str()), (Some("q=shoes"), Some("checkout")));
 }
+
+#[test]
+fn an_openapi_document_becomes_a_smoke_collection_that_checks_schemas() {
+    let files = Files::new();
+    let document = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/openapi/shop.yaml");
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import".to_string(), "openapi".into(), document.display().to_string()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        files.skopos(&args, &[])
+    };
+    let imported = import(&["-o", "smoke"]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    assert!(
+        imported.stdout.contains("GET /cart/{id}: left out: needs `id` (path) and the document gives no example"),
+        "{}",
+        imported.stdout
+    );
+    assert!(imported.stdout.contains("1 operation(s) that change data were left out"), "{}", imported.stdout);
+    let run = files.run(&["smoke", "--var", &format!("base={}", server().base())], &[]);
+    let steps: Vec<(String, String)> = run.report["collections"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
+        .collect();
+    let expected = [("echo", "passed"), ("sleep", "failed"), ("get-final", "passed"), ("count", "passed")];
+    let expected: Vec<(String, String)> = expected.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+    assert_eq!(steps, expected, "{}", run.stdout);
+    // The schema caught what the status could not: `slept` is a string, not an integer.
+    let sleep = run.step(0, 1);
+    let failed: Vec<&Value> = sleep["assertions"].as_array().unwrap().iter().filter(|a| a["passed"] == false).collect();
+    assert_eq!(failed.len(), 1, "{sleep}");
+    assert_eq!(
+        (failed[0]["op"].as_str(), failed[0]["name"].as_str()),
+        (Some("plugin"), Some("the body matches the documented schema"))
+    );
+    assert_eq!(failed[0]["message"], "/slept: \"1\" is not of type \"integer\"", "{sleep}");
+    assert_eq!(run.step(0, 0)["request"]["url"], format!("{}/echo?q=shoes", server().base()));
+
+    // With --unsafe, the login with its example body is in too, and passes.
+    let imported = import(&["--unsafe", "-o", "all"]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let run = files.run(&["all", "--var", &format!("base={}", server().base())], &[]);
+    let login =
+        run.report["collections"][0]["steps"].as_array().unwrap().iter().find(|s| s["name"] == "login").cloned();
+    assert_eq!(login.expect("a login step")["status"], "passed", "{}", run.stdout);
+
+    files.write("swagger.json", "{\"swagger\": \"2.0\", \"paths\": {}}");
+    let outcome = files.skopos(&["import".into(), "openapi".into(), "swagger.json".into()], &[]);
+    assert_eq!(outcome.code, 2);
+    assert!(outcome.stderr.contains("a Swagger 2 document: only OpenAPI 3.0 and 3.1 are read"), "{}", outcome.stderr);
+}

@@ -1,4 +1,4 @@
-//! `skopos import postman|curl`: existing checks made into collection files, with every thing
+//! `skopos import postman|openapi|curl`: existing checks made into collection files, with every thing
 //! that could not be carried over printed and written into the file as a comment.
 
 use std::path::{Path, PathBuf};
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
-use crate::import::{Imported, PostmanOptions, import_curl, import_postman};
+use crate::import::{Imported, PostmanOptions, import_curl, import_openapi, import_postman};
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
@@ -19,6 +19,16 @@ pub enum ImportCommand {
         /// One collection per top-level folder, instead of one for the whole file.
         #[arg(long)]
         split: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// An OpenAPI 3.0 or 3.1 document (YAML or JSON): a smoke collection with a step per
+    /// operation that can be called with what the document gives.
+    Openapi {
+        file: PathBuf,
+        /// Also operations that change data (POST, PUT, PATCH, DELETE) that have examples.
+        #[arg(long = "unsafe")]
+        include_unsafe: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -67,6 +77,12 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
             let imported = import_postman(&collection, &PostmanOptions { split, environment })
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((file.display().to_string(), imported, output))
+        }
+        ImportCommand::Openapi { file, include_unsafe, output } => {
+            let document = crate::source::Document::read(&file).map_err(|d| d.to_string())?;
+            let imported =
+                import_openapi(&document.value, include_unsafe).map_err(|e| format!("{}: {e}", file.display()))?;
+            Ok((file.display().to_string(), vec![imported], output))
         }
         ImportCommand::Curl { commands, name, output } => {
             let text = if commands == ["-"] {

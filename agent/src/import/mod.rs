@@ -4,10 +4,12 @@
 
 mod curl;
 mod js;
+mod openapi;
 mod postman;
 mod script;
 
 pub use curl::import as import_curl;
+pub use openapi::import as import_openapi;
 pub use postman::{Options as PostmanOptions, import as import_postman};
 
 use std::collections::{BTreeMap, HashMap};
