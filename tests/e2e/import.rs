@@ -219,3 +219,25 @@ fn an_openapi_document_becomes_a_smoke_collection_that_checks_schemas() {
     assert_eq!(outcome.code, 2);
     assert!(outcome.stderr.contains("a Swagger 2 document: only OpenAPI 3.0 and 3.1 are read"), "{}", outcome.stderr);
 }
+
+#[test]
+fn a_hurl_file_becomes_a_collection_with_its_captures_as_references() {
+    let files = Files::new();
+    let hurl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/hurl/shop.hurl");
+    let args = ["import".to_string(), "hurl".into(), hurl.display().to_string(), "-o".into(), "from-hurl".into()];
+    let imported = files.skopos(&args, &[]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    assert!(
+        imported.stdout.contains("`xpath \"string(//title)\" == \"Cart\"`: this kind of query is not translated"),
+        "{}",
+        imported.stdout
+    );
+    assert!(imported.stdout.contains("`{{password}}`: looks secret"), "{}", imported.stdout);
+    let written = std::fs::read_to_string(files.path().join("from-hurl/collection.shop.yaml")).unwrap();
+    assert!(written.contains("@{{step1.body.token}}") && written.contains("@{{step2.body.id}}"), "{written}");
+    let run = files.run(&["from-hurl", "--var", &format!("base={}", server().base())], &[("PASSWORD", "open-sesame")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let assertions: usize = (0..4).map(|i| run.step(0, i)["assertions"].as_array().unwrap().len()).sum();
+    // 3 status lines, a response header, and 11 of the 12 asserts (not the xpath one).
+    assert_eq!(assertions, 15, "{}", run.stdout);
+}

@@ -3,12 +3,14 @@
 //! dropped without a note. The collections are checked as any file is before they are written.
 
 mod curl;
+mod hurl;
 mod js;
 mod openapi;
 mod postman;
 mod script;
 
 pub use curl::import as import_curl;
+pub use hurl::import as import_hurl;
 pub use openapi::import as import_openapi;
 pub use postman::{Options as PostmanOptions, import as import_postman};
 
@@ -34,6 +36,22 @@ impl Imported {
 
     pub fn note(&mut self, place: &str, message: String) {
         self.notes.push(format!("{place}: {message}"));
+    }
+
+    /// Adds a step with its assertions (with none, the step has no `assert`).
+    pub fn push_step(&mut self, mut step: Value, assertions: Vec<Value>) {
+        if !assertions.is_empty() {
+            step["assert"] = Value::Array(assertions);
+        }
+        self.steps.push(step);
+    }
+
+    /// Takes the variables `templates` gathered, with a note for each it had to invent.
+    pub fn finish(&mut self, templates: Templates) {
+        self.variables = templates.variables;
+        for (name, note) in templates.notes {
+            self.note(&format!("`{{{{{name}}}}}`"), note);
+        }
     }
 
     /// The collection in the file format.

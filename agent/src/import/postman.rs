@@ -108,7 +108,7 @@ fn collection_of(
         let label = format!("step {number} '{title}'");
         let request = &item["request"];
         let request = if let Some(url) = request.as_str() { json!({"url": url}) } else { request.clone() };
-        let mut step = json!({"name": step_name, "request": convert_request(&request, found.inherited_auth, &mut templates, &mut imported, &label)});
+        let step = json!({"name": step_name, "request": convert_request(&request, found.inherited_auth, &mut templates, &mut imported, &label)});
         let mut assertions = Vec::new();
         for event in item["event"].as_array().into_iter().flatten() {
             let script = script_text(&event["script"]["exec"]);
@@ -131,15 +131,9 @@ fn collection_of(
                 None => {}
             }
         }
-        if !assertions.is_empty() {
-            step["assert"] = Value::Array(assertions);
-        }
-        imported.steps.push(step);
+        imported.push_step(step, assertions);
     }
-    imported.variables = templates.variables;
-    for (name, note) in templates.notes {
-        imported.note(&format!("`{{{{{name}}}}}`"), note);
-    }
+    imported.finish(templates);
     imported
 }
 
