@@ -241,3 +241,24 @@ fn a_hurl_file_becomes_a_collection_with_its_captures_as_references() {
     // 3 status lines, a response header, and 11 of the 12 asserts (not the xpath one).
     assert_eq!(assertions, 15, "{}", run.stdout);
 }
+
+#[test]
+fn a_browser_recording_becomes_a_chained_collection_without_its_secrets() {
+    let files = Files::new();
+    let har = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/har/shop.har");
+    let args = ["import".to_string(), "har".into(), har.display().to_string(), "-o".into(), "recorded".into()];
+    let imported = files.skopos(&args, &[]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    assert!(imported.stdout.contains("3 request(s) for pages and static files"), "{}", imported.stdout);
+    let written = std::fs::read_to_string(files.path().join("recorded/collection.shop.yaml")).unwrap();
+    // The token from the login's response is a reference in every later request.
+    assert_eq!(written.matches("Bearer @{{step1.body.token}}").count(), 3, "{written}");
+    assert!(!written.contains("open-sesame") && written.contains("@{{env.PASSWORD}}"), "{written}");
+    assert!(
+        !written.contains("tok-123") && !written.contains("Mozilla") && !written.contains("theme=dark"),
+        "{written}"
+    );
+    let run = files.run(&["recorded", "--var", &format!("base={}", server().base())], &[("PASSWORD", "open-sesame")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.report["summary"]["steps"]["passed"], 4, "{}", run.stdout);
+}

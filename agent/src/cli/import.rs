@@ -1,4 +1,4 @@
-//! `skopos import postman|openapi|hurl|curl`: existing checks made into collection files, with every thing
+//! `skopos import postman|openapi|har|hurl|curl`: existing checks made into collection files, with every thing
 //! that could not be carried over printed and written into the file as a comment.
 
 use std::path::{Path, PathBuf};
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
-use crate::import::{Imported, PostmanOptions, import_curl, import_hurl, import_openapi, import_postman};
+use crate::import::{Imported, PostmanOptions, import_curl, import_har, import_hurl, import_openapi, import_postman};
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
@@ -29,6 +29,13 @@ pub enum ImportCommand {
         /// Also operations that change data (POST, PUT, PATCH, DELETE) that have examples.
         #[arg(long = "unsafe")]
         include_unsafe: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// A browser recording (HAR): its API calls become the steps of one collection, with
+    /// values from earlier responses turned into references.
+    Har {
+        file: PathBuf,
         #[command(flatten)]
         output: Output,
     },
@@ -88,6 +95,12 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
             let document = crate::source::Document::read(&file).map_err(|d| d.to_string())?;
             let imported =
                 import_openapi(&document.value, include_unsafe).map_err(|e| format!("{}: {e}", file.display()))?;
+            Ok((file.display().to_string(), vec![imported], output))
+        }
+        ImportCommand::Har { file, output } => {
+            let har = read_json(&file)?;
+            let name = file.file_stem().map_or_else(|| "recording".into(), |stem| stem.to_string_lossy().into_owned());
+            let imported = import_har(&har, &name).map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((file.display().to_string(), vec![imported], output))
         }
         ImportCommand::Hurl { file, output } => {

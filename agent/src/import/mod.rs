@@ -3,6 +3,7 @@
 //! dropped without a note. The collections are checked as any file is before they are written.
 
 mod curl;
+mod har;
 mod hurl;
 mod js;
 mod openapi;
@@ -10,6 +11,7 @@ mod postman;
 mod script;
 
 pub use curl::import as import_curl;
+pub use har::import as import_har;
 pub use hurl::import as import_hurl;
 pub use openapi::import as import_openapi;
 pub use postman::{Options as PostmanOptions, import as import_postman};
