@@ -6,6 +6,8 @@
 //! - `sequential`: one collection of many chained steps against a fast server: steps/s and
 //!   CPU time (user+sys) per step, including interpolation and two assertions per step.
 //! - `parallel`: 64 collections of chained steps at once.
+//! - `tools`: the same checks as a Postman collection imported with `skopos import postman`,
+//!   beside Newman, Hurl and Step CI, sequentially and 50 collections at once (`tools.rs`).
 //!
 //! Hurl (`hurl --test`) and Newman run the same steps when they are on PATH.
 //!
@@ -23,6 +25,7 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 
 mod common;
+mod tools;
 
 use common::{machine, skopos, start_server};
 
@@ -46,6 +49,9 @@ fn main() {
     }
     if runs("parallel") {
         parallel_scenario(dir.path(), fast);
+    }
+    if runs("tools") {
+        tools::tools_scenario(dir.path(), fast);
     }
 }
 
