@@ -5,6 +5,7 @@ mod cli;
 mod console;
 mod deploy;
 mod flows;
+mod hostile;
 mod import;
 mod plugins;
 mod regions;

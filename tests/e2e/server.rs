@@ -364,9 +364,46 @@ async fn route(request: Request<Incoming>, state: Shared) -> Result<Response<Bod
             json_response(StatusCode::OK, json!({"access_token": token}))
         }
         ("GET", ["count", key]) => json_response(StatusCode::OK, json!({"n": hit(format!("count/{key}"))})),
+        // Hostile answers (tests/e2e/hostile.rs).
+        ("GET", ["loop"]) => {
+            Response::builder().status(302).header("location", "/loop").body(Full::new(Bytes::new()).boxed()).unwrap()
+        }
+        ("GET", ["many-headers", count]) => {
+            let mut response = Response::builder();
+            for n in 0..count.parse::<usize>().unwrap_or(0) {
+                response = response.header(format!("x-h{n}"), "v");
+            }
+            response.body(Full::new(Bytes::from_static(b"{}")).boxed()).unwrap()
+        }
+        ("GET", ["trickle"]) => {
+            let bytes = futures_util::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Some((Ok::<_, Infallible>(Frame::data(Bytes::from_static(b"x"))), ()))
+            });
+            Response::builder().header("content-type", "text/plain").body(StreamBody::new(bytes).boxed()).unwrap()
+        }
+        ("GET", ["bomb"]) => Response::builder()
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(Full::new(bomb()).boxed())
+            .unwrap(),
         _ => json_response(StatusCode::NOT_FOUND, json!({"error": "not found", "path": path})),
     };
     Ok(response)
+}
+
+/// 256 MiB of zeros, gzipped to a few hundred KiB (made once).
+fn bomb() -> Bytes {
+    static BOMB: OnceLock<Bytes> = OnceLock::new();
+    BOMB.get_or_init(|| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            encoder.write_all(&zeros).unwrap();
+        }
+        Bytes::from(encoder.finish().unwrap())
+    })
+    .clone()
 }
 
 /// An endless stream of the same chunk.
