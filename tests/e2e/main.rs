@@ -9,6 +9,7 @@ mod hostile;
 mod import;
 mod plugins;
 mod regions;
+mod security;
 mod server;
 mod telemetry;
 mod tls;

@@ -22,13 +22,24 @@ use crate::{Files, server, unique};
 
 /// What an OTLP/HTTP receiver got, decoded.
 #[derive(Default)]
-struct Received {
+pub(crate) struct Received {
     traces: Vec<ExportTraceServiceRequest>,
     metrics: Vec<ExportMetricsServiceRequest>,
     /// Export requests that came over gRPC.
     grpc: usize,
     /// Requests that were not protobuf on the OTLP paths (the test fails on any).
     wrong: Vec<String>,
+}
+
+impl Received {
+    /// Everything received, as text (to search for what must not be there).
+    pub(crate) fn all_text(&self) -> String {
+        format!("{:?}{:?}", self.traces, self.metrics)
+    }
+
+    pub(crate) fn spans(&self) -> usize {
+        self.traces.iter().flat_map(|r| &r.resource_spans).flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum()
+    }
 }
 
 const GRPC_TRACES: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -58,7 +69,7 @@ fn reply(grpc: bool) -> hyper::Response<ReplyBody> {
     hyper::Response::builder().header("content-type", "application/grpc").body(body).unwrap()
 }
 
-fn receiver() -> (SocketAddr, Arc<Mutex<Received>>) {
+pub(crate) fn receiver() -> (SocketAddr, Arc<Mutex<Received>>) {
     let received = Arc::new(Mutex::new(Received::default()));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();

@@ -1,0 +1,110 @@
+//! Secrets stay secret (issue 8, security pass, first part): a canary value from `env` is used
+//! in a collection's URL, header and body and in a notifier's settings; after runs, an alert
+//! and OTLP export it reached the API under test and the webhook receiver, and nowhere else:
+//! not the agent's log, its data folder, any API reply, `/metrics`, `skopos export`'s files,
+//! or the exported traces and metrics.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::agent::{Agent, TOKEN, log_path, wait_until};
+use crate::{Files, server, unique};
+
+const CANARY: &str = "canary-9f3b2c-never-print-me";
+
+/// Every file under `dir`, as bytes, with its path.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                found.push((path, bytes));
+            }
+        }
+    }
+    found
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
+}
+
+#[test]
+fn a_canary_secret_reaches_its_destinations_and_nothing_else() {
+    let key = unique("canary");
+    let base = server().base();
+    let (otlp, received) = crate::telemetry::receiver();
+    let endpoint = format!("http://{otlp}");
+    let data = tempfile::tempdir().unwrap();
+    let env = [
+        ("CANARY", CANARY),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "300"),
+    ];
+    let agent = Agent::start_with(data.path(), &["--region", "eu"], &env);
+    let collection = json!({"name": "secret use", "steps": [
+        {"name": "echo", "request": {"url": format!("{base}/echo?key=@{{{{env.CANARY}}}}"),
+                                     "headers": {"X-Secret": "Bearer @{{env.CANARY}}"}},
+         "assert": [{"source": "status", "op": "eq", "value": 201}]},
+        {"name": "hook", "request": {"method": "POST", "url": format!("{base}/hook/{key}-step"),
+                                     "body": {"json": {"secret": "@{{env.CANARY}}"}}}}
+    ]});
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
+    let monitor = json!({"name": "secret watch", "schedule": {"every": "1s"}, "collections": ["secret use"],
+        "notify": [{"plugin": "webhook", "config": {"url": format!("{base}/hook/{key}-alert"),
+                                                    "headers": {"X-Token": "@{{env.CANARY}}"}}}]});
+    assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
+    let (status, run) = agent.api("POST", "/api/v1/collections/secret%20use/run", None);
+    assert_eq!(status, 200, "{run}");
+
+    // It reached where it was sent.
+    wait_until("the alert", || !server().received(&format!("{key}-alert")).is_empty());
+    assert_eq!(server().received(&format!("{key}-alert"))[0].headers["x-token"], CANARY);
+    assert_eq!(server().received(&format!("{key}-step"))[0].body["secret"], CANARY);
+    wait_until("spans at the OTLP receiver", || received.lock().unwrap().spans() >= 6);
+
+    // And nowhere else.
+    let run_id = run["id"].as_str().unwrap();
+    let mut replies: Vec<(String, Value)> = Vec::new();
+    for path in [
+        "/api/v1/collections".to_string(),
+        "/api/v1/collections/secret%20use".into(),
+        "/api/v1/monitors".into(),
+        "/api/v1/monitors/secret%20watch/status".into(),
+        "/api/v1/runs?limit=1000".into(),
+        format!("/api/v1/runs/{run_id}"),
+        "/api/v1/notifications".into(),
+        "/api/v1/definitions".into(),
+        "/api/v1/regions".into(),
+    ] {
+        let (status, reply) = agent.api("GET", &path, None);
+        assert_eq!(status, 200, "{path}");
+        replies.push((path, reply));
+    }
+    for (path, reply) in &replies {
+        assert!(!reply.to_string().contains(CANARY), "{path}: {reply}");
+    }
+    // The run's report shows the values masked, the response's echo of them included.
+    assert!(replies[5].1.to_string().contains("key=***"), "{}", replies[5].1);
+    let (_, metrics) = agent.text("/metrics", Some(TOKEN));
+    assert!(!metrics.contains(CANARY), "/metrics");
+    let files = Files::new();
+    let exported = files
+        .skopos(&["export".into(), "out".into(), "--server".into(), agent.base.clone()], &[("SKOPOS_TOKEN", TOKEN)]);
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    for (path, bytes) in files_under(&files.path().join("out")) {
+        assert!(!contains(&bytes, CANARY), "export {}", path.display());
+    }
+    assert!(!received.lock().unwrap().all_text().contains(CANARY), "OTLP");
+    drop(agent);
+    for (path, bytes) in files_under(data.path()) {
+        assert!(!contains(&bytes, CANARY), "{}", path.display());
+    }
+    assert!(std::fs::read_to_string(log_path(data.path())).unwrap().contains("\"event\":\"alert\""));
+}
