@@ -108,3 +108,36 @@ fn a_canary_secret_reaches_its_destinations_and_nothing_else() {
     }
     assert!(std::fs::read_to_string(log_path(data.path())).unwrap().contains("\"event\":\"alert\""));
 }
+
+/// What the agent answers on one raw connection to `request` (read until it closes or goes quiet).
+fn raw(agent: &Agent, request: &str) -> String {
+    use std::io::{Read, Write};
+    let address = agent.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_millis(1500))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[test]
+fn path_traversal_and_request_smuggling_are_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    for path in
+        ["/assets/../../../../etc/passwd", "/assets/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2f..%2fCargo.toml"]
+    {
+        let reply = raw(&agent, &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        assert!(reply.starts_with("HTTP/1.1 4"), "{path}: {reply}");
+        assert!(!reply.contains("root:") && !reply.contains("[workspace]"), "{path}: {reply}");
+    }
+    // Content-Length and Transfer-Encoding together: one answer, a refusal, and the hidden
+    // second request is never served.
+    let smuggled = format!(
+        "POST /api/v1/collections HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nDELETE /api/v1/collections/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+    );
+    let reply = raw(&agent, &smuggled);
+    assert_eq!(reply.matches("HTTP/1.1 ").count(), 1, "{reply}");
+    assert!(reply.starts_with("HTTP/1.1 4"), "{reply}");
+}
