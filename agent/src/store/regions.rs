@@ -56,11 +56,6 @@ impl Store {
         self.runs.outbox_filled.notified().await
     }
 
-    /// How many runs wait in the outbox.
-    pub fn outbox_len(&self) -> usize {
-        self.runs.outbox.len()
-    }
-
     /// The primary has these runs: they leave the outbox.
     pub fn delivered(&self, ids: &[String]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();

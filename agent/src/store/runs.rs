@@ -141,9 +141,6 @@ impl Store {
     /// with that id is already stored (a follower resends what it was not sure arrived).
     pub fn receive_run(&self, run: RunRecord) -> Result<Option<RunRecord>, StoreError> {
         let key = id_key(&run.id).ok_or_else(|| StoreError::Corrupt(format!("`{}` is not a run id", run.id)))?;
-        if self.runs.runs.contains_key(key)? {
-            return Ok(None);
-        }
         Ok(self.write_run(&key, &run, false)?.then_some(run))
     }
 
