@@ -4,42 +4,58 @@
 
 use serde_json::Value;
 
-/// Where a character sits: inside a string or a comment, or in code at some depth.
-fn scan(text: &str, mut at_code: impl FnMut(usize, char, usize) -> bool) {
+/// What the scanner meets outside strings.
+enum Piece {
+    /// A character of code at a bracket depth: an opening bracket at the depth it opens from,
+    /// a closing one at the depth it closes into (-1 for one closing what began before `text`).
+    Code { at: usize, c: char, depth: i32 },
+    /// A `//` or `/* */` comment, as a byte range.
+    Comment { start: usize, end: usize },
+}
+
+/// Walks `text`, skipping string literals, until `visit` returns `false`.
+fn scan(text: &str, mut visit: impl FnMut(Piece) -> bool) {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let (mut depth, mut i) = (0usize, 0);
+    let byte = |i: usize| chars.get(i).map_or(text.len(), |(at, _)| *at);
+    let (mut depth, mut i) = (0i32, 0);
     while i < chars.len() {
         let (at, c) = chars[i];
         let next = chars.get(i + 1).map(|(_, c)| *c);
-        match c {
+        let (piece, after) = match c {
             '"' | '\'' | '`' => {
-                i += 1;
-                while i < chars.len() && chars[i].1 != c {
-                    i += if chars[i].1 == '\\' { 2 } else { 1 };
+                let mut j = i + 1;
+                while j < chars.len() && chars[j].1 != c {
+                    j += if chars[j].1 == '\\' { 2 } else { 1 };
                 }
-            }
-            '/' if next == Some('/') => {
-                while i < chars.len() && chars[i].1 != '\n' {
-                    i += 1;
-                }
+                i = j + 1;
                 continue;
             }
+            '/' if next == Some('/') => {
+                let j = (i..chars.len()).find(|&j| chars[j].1 == '\n').unwrap_or(chars.len());
+                (Piece::Comment { start: at, end: byte(j) }, j)
+            }
             '/' if next == Some('*') => {
-                i += 2;
-                while i + 1 < chars.len() && !(chars[i].1 == '*' && chars[i + 1].1 == '/') {
-                    i += 1;
-                }
-                i += 1;
+                let close =
+                    (i + 2..chars.len().saturating_sub(1)).find(|&j| chars[j].1 == '*' && chars[j + 1].1 == '/');
+                let j = close.map_or(chars.len(), |j| j + 2);
+                (Piece::Comment { start: at, end: byte(j) }, j)
             }
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {
-                if !at_code(at, c, depth) {
-                    return;
-                }
+            '(' | '[' | '{' => {
+                depth += 1;
+                (Piece::Code { at, c, depth: depth - 1 }, i + 1)
             }
+            ')' | ']' | '}' => {
+                depth -= 1;
+                let piece = Piece::Code { at, c, depth };
+                depth = depth.max(0);
+                (piece, i + 1)
+            }
+            _ => (Piece::Code { at, c, depth }, i + 1),
+        };
+        if !visit(piece) {
+            return;
         }
-        i += 1;
+        i = after;
     }
 }
 
@@ -47,38 +63,13 @@ fn scan(text: &str, mut at_code: impl FnMut(usize, char, usize) -> bool) {
 pub fn strip_comments(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut kept = 0;
-    let mut cuts = Vec::new();
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    let mut quote: Option<char> = None;
-    while i < chars.len() {
-        let (at, c) = chars[i];
-        let next = chars.get(i + 1).map(|(_, c)| *c);
-        match (quote, c) {
-            (Some(q), '\\') if q != '\0' => i += 1,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'' | '`') => quote = Some(c),
-            (None, '/') if next == Some('/') => {
-                let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
-                cuts.push((at, end));
-                i = chars.iter().position(|(p, _)| *p >= end).unwrap_or(chars.len());
-                continue;
-            }
-            (None, '/') if next == Some('*') => {
-                let end = text[at + 2..].find("*/").map_or(text.len(), |n| at + 2 + n + 2);
-                cuts.push((at, end));
-                i = chars.iter().position(|(p, _)| *p >= end).unwrap_or(chars.len());
-                continue;
-            }
-            _ => {}
+    scan(text, |piece| {
+        if let Piece::Comment { start, end } = piece {
+            out.push_str(&text[kept..start]);
+            kept = end;
         }
-        i += 1;
-    }
-    for (start, end) in cuts {
-        out.push_str(&text[kept..start]);
-        kept = end;
-    }
+        true
+    });
     out.push_str(&text[kept..]);
     out
 }
@@ -87,8 +78,8 @@ pub fn strip_comments(text: &str) -> String {
 /// the statement before it (chained calls written over several lines).
 pub fn statements(text: &str) -> Vec<String> {
     let mut cuts = vec![0];
-    scan(text, |at, c, depth| {
-        if depth == 0 && (c == ';' || c == '\n') {
+    scan(text, |piece| {
+        if let Piece::Code { at, c: ';' | '\n', depth: 0 } = piece {
             cuts.push(at + 1);
         }
         true
@@ -111,44 +102,22 @@ pub fn statements(text: &str) -> Vec<String> {
 /// The arguments of a call whose text starts right after its `(`, up to the matching `)`;
 /// with what follows the `)`.
 pub fn call_arguments(text: &str) -> Option<(Vec<String>, &str)> {
-    let mut commas = Vec::new();
-    let mut end = None;
-    scan(text, |at, c, depth| {
-        if depth == 0 && c == ',' {
+    let (mut commas, mut end) = (Vec::new(), None);
+    scan(text, |piece| match piece {
+        Piece::Code { at, c: ',', depth: 0 } => {
             commas.push(at);
+            true
         }
-        true
+        Piece::Code { at, c: ')', depth: -1 } => {
+            end = Some(at);
+            false
+        }
+        _ => true,
     });
-    // The matching `)` is where the depth goes below zero: find it with a second scan.
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (at, c) in text.char_indices() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' | '`' => quote = Some(c),
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' if depth > 0 => depth -= 1,
-            ')' => {
-                end = Some(at);
-                break;
-            }
-            _ => {}
-        }
-    }
     let end = end?;
     let mut args = Vec::new();
     let mut start = 0;
-    for comma in commas.into_iter().filter(|c| *c < end) {
+    for comma in commas {
         args.push(text[start..comma].trim().to_string());
         start = comma + 1;
     }
@@ -303,6 +272,7 @@ mod tests {
         assert_eq!(rest, "");
         let body = args[1].trim_start_matches("function () {").trim_end_matches('}');
         assert_eq!(statements(body), ["pm.expect(json.a).to.eql(1)"]);
+        assert_eq!(strip_comments("a /* b; c */ + 'd // e' // f\ng"), "a  + 'd // e' \ng");
     }
 
     #[test]
