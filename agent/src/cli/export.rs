@@ -51,23 +51,7 @@ fn write(path: &Path, spec: &Value) -> Result<(), String> {
 /// `collection.checkout-flow.yaml`: the kind, then the name in lower case with anything but
 /// letters and digits as `-`; a number is added when two names come out the same.
 pub(super) fn file_name(kind: &str, name: &str, taken: &mut HashSet<String>) -> String {
-    let mut slug = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_matches('-');
-    let slug = if slug.is_empty() { "unnamed" } else { slug };
-    let mut candidate = format!("{kind}.{slug}.yaml");
-    let mut n = 2;
-    while !taken.insert(candidate.clone()) {
-        candidate = format!("{kind}.{slug}-{n}.yaml");
-        n += 1;
-    }
-    candidate
+    crate::source::unique_slug(name, char::is_alphanumeric, "unnamed", |slug| format!("{kind}.{slug}.yaml"), taken)
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
     if commands.is_empty() {
         return Err("no curl command given".into());
     }
-    let mut names = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for (index, command) in commands.into_iter().enumerate() {
         let label = format!("step {}", index + 1);
         let words = shlex::split(&ansi_c_quotes(command)).ok_or_else(|| format!("{label}: unbalanced quotes"))?;

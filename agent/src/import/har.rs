@@ -44,7 +44,7 @@ pub fn import(har: &Value, name: &str) -> Result<Imported, String> {
         imported.variables.insert("base".into(), json!(base));
     }
     let mut earlier: Vec<(String, String)> = Vec::new();
-    let mut names = Vec::new();
+    let mut names = std::collections::HashSet::new();
     let mut dropped_cookies = false;
     for (index, entry) in calls.iter().enumerate() {
         let number = index + 1;

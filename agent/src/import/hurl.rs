@@ -9,7 +9,7 @@ use super::{Imported, Templates, step_name};
 pub fn import(text: &str, name: &str) -> Result<Imported, String> {
     let mut imported = Imported::new(name.to_string());
     let mut templates = Templates::new(Map::new());
-    let mut names = Vec::new();
+    let mut names = std::collections::HashSet::new();
     let entries = entries(text);
     if entries.is_empty() {
         return Err("no Hurl entry (`METHOD URL`) found".into());

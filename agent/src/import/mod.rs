@@ -16,7 +16,7 @@ pub use hurl::import as import_hurl;
 pub use openapi::import as import_openapi;
 pub use postman::{Options as PostmanOptions, import as import_postman};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
@@ -78,27 +78,9 @@ impl Imported {
 
 /// A step name the file format accepts (letters, digits, `_`, `-`), from a request's title:
 /// `Add to cart` → `add-to-cart`; unique among `taken`.
-pub fn step_name(title: &str, taken: &mut Vec<String>) -> String {
-    let mut name = String::new();
-    for c in title.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            name.push(c);
-        } else if !name.ends_with('-') {
-            name.push('-');
-        }
-    }
-    let base = match name.trim_matches('-') {
-        "" => "step".to_string(),
-        trimmed => trimmed.to_string(),
-    };
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("{base}-{n}");
-        n += 1;
-    }
-    taken.push(name.clone());
-    name
+pub fn step_name(title: &str, taken: &mut HashSet<String>) -> String {
+    let keep = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    crate::source::unique_slug(title, keep, "step", str::to_string, taken)
 }
 
 /// Rewrites `{{name}}` placeholders into the agent's references: a variable set from an
@@ -218,7 +200,7 @@ mod tests {
 
     #[test]
     fn step_names_are_ones_references_can_use() {
-        let mut taken = Vec::new();
+        let mut taken = HashSet::new();
         assert_eq!(step_name("Add to cart", &mut taken), "add-to-cart");
         assert_eq!(step_name("Add to cart!", &mut taken), "add-to-cart-2");
         assert_eq!(step_name("✓", &mut taken), "step");

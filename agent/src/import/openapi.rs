@@ -24,7 +24,7 @@ pub fn import(document: &Value, include_unsafe: bool) -> Result<Imported, String
     if document.get("security").is_some_and(|s| s.as_array().is_some_and(|a| !a.is_empty())) {
         imported.note("the document", "operations need credentials (`security`): add `auth` to the steps".into());
     }
-    let mut names = Vec::new();
+    let mut names = std::collections::HashSet::new();
     let mut left_out = 0;
     for (path, item) in document["paths"].as_object().into_iter().flatten() {
         for (method, operation) in item.as_object().into_iter().flatten() {
@@ -104,7 +104,7 @@ fn step(
     method: &str,
     item: &Value,
     operation: &Value,
-    names: &mut Vec<String>,
+    names: &mut std::collections::HashSet<String>,
 ) -> Result<Value, String> {
     let operation = resolve(document, operation, 0);
     let mut parameters: Vec<Value> = resolve(document, &item["parameters"], 0).as_array().cloned().unwrap_or_default();

@@ -99,7 +99,7 @@ fn collection_of(
     let mut templates = Templates::new(variables.clone());
     templates.secrets = secrets.clone();
     let mut imported = Imported::new(name);
-    let mut step_names: Vec<String> = Vec::new();
+    let mut step_names = std::collections::HashSet::new();
     for (index, found) in requests.iter().enumerate() {
         let number = index + 1;
         let item = found.item;

@@ -239,6 +239,38 @@ fn did_you_mean(message: &str) -> Option<String> {
     Some(format!("did you mean `{best}`?"))
 }
 
+/// A readable name from `text` that is not yet in `taken`: `text` in lower case with each run
+/// of characters that are not `keep` ones as one `-` (`fallback` when nothing is left), shaped
+/// by `shape`, with `-2`, `-3`, ... added to the slug while the shaped name is taken. The name
+/// returned is added to `taken`.
+pub fn unique_slug(
+    text: &str,
+    keep: impl Fn(char) -> bool,
+    fallback: &str,
+    shape: impl Fn(&str) -> String,
+    taken: &mut std::collections::HashSet<String>,
+) -> String {
+    let mut slug = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if keep(c) {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = match slug.trim_matches('-') {
+        "" => fallback,
+        trimmed => trimmed,
+    };
+    let mut name = shape(slug);
+    let mut n = 2;
+    while !taken.insert(name.clone()) {
+        name = shape(&format!("{slug}-{n}"));
+        n += 1;
+    }
+    name
+}
+
 /// The candidate closest to `given`, if any is close enough to be a likely typo.
 pub fn suggest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
