@@ -23,6 +23,13 @@ pub struct FollowOptions {
     pub sync_every: Duration,
 }
 
+impl FollowOptions {
+    /// A new client of the primary (made afresh after a failure, so no dead connection is kept).
+    pub fn client(&self) -> Client {
+        Client::new(self.primary.clone(), self.token.clone())
+    }
+}
+
 /// Runs per request, and JSON bytes per request beyond the first run.
 const BATCH_RUNS: usize = 500;
 const BATCH_BYTES: usize = 4 << 20;
@@ -59,7 +66,7 @@ impl Outage {
 }
 
 async fn sync_definitions(agent: Arc<Agent>, options: FollowOptions) {
-    let mut client = Client::new(options.primary.clone(), options.token.clone());
+    let mut client = options.client();
     let mut etag: Option<String> = None;
     let mut outage = Outage { what: "reading definitions from the primary", since: None };
     loop {
@@ -72,7 +79,7 @@ async fn sync_definitions(agent: Arc<Agent>, options: FollowOptions) {
             Ok(()) => outage.ok(),
             Err(error) => {
                 outage.failed(&error);
-                client = Client::new(options.primary.clone(), options.token.clone());
+                client = options.client();
             }
         }
         tokio::time::sleep(options.sync_every).await;
@@ -85,8 +92,7 @@ async fn fetch(client: &mut Client, etag: Option<&str>) -> Result<Option<(Snapsh
     if let Some(value) = etag.and_then(|tag| HeaderValue::from_str(tag).ok()) {
         headers.insert(header::IF_NONE_MATCH, value);
     }
-    let request = client.send(Method::GET, "api/v1/definitions", headers, Bytes::new());
-    let response = tokio::time::timeout(REQUEST_TIMEOUT, request).await.map_err(|_| "timed out".to_string())??;
+    let response = request(client, Method::GET, "api/v1/definitions", headers, Bytes::new()).await?;
     match response.status.as_u16() {
         304 => Ok(None),
         200 => {
@@ -117,7 +123,7 @@ fn mirror(agent: &Agent, snapshot: &Snapshot) -> Result<(), String> {
 }
 
 async fn send_runs(agent: Arc<Agent>, options: FollowOptions) {
-    let mut client = Client::new(options.primary.clone(), options.token.clone());
+    let mut client = options.client();
     let path = format!("api/v1/regions/{}/runs", crate::cli::client::encode(&options.region));
     let mut outage = Outage { what: "sending runs to the primary", since: None };
     let mut backoff = Duration::from_millis(250);
@@ -149,7 +155,7 @@ async fn send_runs(agent: Arc<Agent>, options: FollowOptions) {
             }
             Err(error) => {
                 outage.failed(&error);
-                client = Client::new(options.primary.clone(), options.token.clone());
+                client = options.client();
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
@@ -159,12 +165,23 @@ async fn send_runs(agent: Arc<Agent>, options: FollowOptions) {
 
 async fn send(client: &mut Client, path: &str, batch: RunBatch) -> Result<Receipt, String> {
     let body = Bytes::from(serde_json::to_vec(&batch).map_err(|e| e.to_string())?);
-    let request = client.send(Method::POST, path, HeaderMap::new(), body);
-    let response = tokio::time::timeout(REQUEST_TIMEOUT, request).await.map_err(|_| "timed out".to_string())??;
+    let response = request(client, Method::POST, path, HeaderMap::new(), body).await?;
     if response.status.as_u16() != 200 {
         return Err(refusal(response.status.as_u16(), &response.body));
     }
     serde_json::from_slice(&response.body).map_err(|e| format!("unreadable reply: {e}"))
+}
+
+/// One request to the primary, failed after [`REQUEST_TIMEOUT`].
+async fn request(
+    client: &mut Client,
+    method: Method,
+    path: &str,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<crate::runner::Incoming, String> {
+    let sent = client.send(method, path, headers, body);
+    tokio::time::timeout(REQUEST_TIMEOUT, sent).await.map_err(|_| "timed out".to_string())?
 }
 
 fn refusal(status: u16, body: &[u8]) -> String {

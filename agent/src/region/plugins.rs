@@ -10,7 +10,7 @@ use http::Method;
 use serde::{Deserialize, Serialize};
 
 use super::FollowOptions;
-use crate::cli::client::{Client, encode, refusal};
+use crate::cli::client::{encode, refusal};
 
 /// A plugin's files as the primary serves them (`GET /api/v1/plugins/{name}/files`).
 #[derive(Debug, Serialize, Deserialize)]
@@ -25,7 +25,7 @@ pub struct PluginFiles {
 /// Replaces the plugins in `dir` with the primary's added ones; how many there are. On
 /// failure `dir` is left as the last successful pull made it.
 pub async fn pull_plugins(options: &FollowOptions, dir: &Path) -> Result<usize, String> {
-    let mut client = Client::new(options.primary.clone(), options.token.clone());
+    let mut client = options.client();
     let pulled = tokio::time::timeout(Duration::from_secs(30), async {
         let (status, list) = client.call(Method::GET, "api/v1/plugins", None).await?;
         if status != 200 {
