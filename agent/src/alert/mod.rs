@@ -152,10 +152,7 @@ impl AlertState {
             self.consecutive_failures = 0;
             self.consecutive_successes = self.consecutive_successes.saturating_add(1);
             if self.health == Health::Down && self.consecutive_successes >= policy.recover_after.max(1) {
-                let since = self.failing_since.take().unwrap_or(at);
-                self.health = Health::Up;
-                self.last_alert = None;
-                return Some(Transition::Recovered { since, at });
+                return Some(self.recover(at));
             }
             if self.health == Health::Up {
                 self.failing_since = None;
@@ -166,21 +163,36 @@ impl AlertState {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
         let since = *self.failing_since.get_or_insert(at);
         match self.health {
-            Health::Up if self.consecutive_failures >= policy.alert_after.max(1) => {
-                self.health = Health::Down;
-                self.last_alert = Some(at);
-                Some(Transition::Failing { since })
-            }
-            Health::Down => {
-                let remind = policy.remind_every?;
-                let due = self.last_alert.is_none_or(|last| at - last >= remind);
-                due.then(|| {
-                    self.last_alert = Some(at);
-                    Transition::Reminder { since }
-                })
-            }
+            Health::Up if self.consecutive_failures >= policy.alert_after.max(1) => Some(self.go_down(since, at)),
+            Health::Down => self.remind(since, at, policy),
             Health::Up => None,
         }
+    }
+
+    /// Down since `since`, alerted at `at`.
+    fn go_down(&mut self, since: DateTime<Utc>, at: DateTime<Utc>) -> Transition {
+        self.health = Health::Down;
+        self.failing_since = Some(since);
+        self.last_alert = Some(at);
+        Transition::Failing { since }
+    }
+
+    /// Up again at `at`.
+    fn recover(&mut self, at: DateTime<Utc>) -> Transition {
+        let since = self.failing_since.take().unwrap_or(at);
+        self.health = Health::Up;
+        self.last_alert = None;
+        Transition::Recovered { since, at }
+    }
+
+    /// Still down: a reminder when `remind_every` has passed since the last alert.
+    fn remind(&mut self, since: DateTime<Utc>, at: DateTime<Utc>, policy: &AlertPolicy) -> Option<Transition> {
+        let remind = policy.remind_every?;
+        let due = self.last_alert.is_none_or(|last| at - last >= remind);
+        due.then(|| {
+            self.last_alert = Some(at);
+            Transition::Reminder { since }
+        })
     }
 }
 

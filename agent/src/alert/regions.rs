@@ -55,28 +55,9 @@ impl CollectionAlert {
         let earliest = failing.iter().filter_map(|(_, region)| region.state.failing_since).min();
         let overall = &mut self.overall;
         match (overall.health, enough) {
-            (Health::Up, true) => {
-                let since = earliest.unwrap_or(at);
-                overall.health = Health::Down;
-                overall.failing_since = Some(since);
-                overall.last_alert = Some(at);
-                Some(Transition::Failing { since })
-            }
-            (Health::Down, false) => {
-                let since = overall.failing_since.take().unwrap_or(at);
-                overall.health = Health::Up;
-                overall.last_alert = None;
-                Some(Transition::Recovered { since, at })
-            }
-            (Health::Down, true) => {
-                let remind = policy.remind_every?;
-                let since = overall.failing_since.unwrap_or(at);
-                let due = overall.last_alert.is_none_or(|last| at - last >= remind);
-                due.then(|| {
-                    overall.last_alert = Some(at);
-                    Transition::Reminder { since }
-                })
-            }
+            (Health::Up, true) => Some(overall.go_down(earliest.unwrap_or(at), at)),
+            (Health::Down, false) => Some(overall.recover(at)),
+            (Health::Down, true) => overall.remind(overall.failing_since.unwrap_or(at), at, policy),
             (Health::Up, false) => None,
         }
     }
