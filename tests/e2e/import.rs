@@ -12,8 +12,18 @@ use serde_json::Value;
 
 use crate::{Files, server, unique};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/postman").join(name)
+/// A file under `tests/fixtures`.
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(path)
+}
+
+/// `skopos import ARGS...` in `files`, which must succeed.
+fn import(files: &Files, args: &[&str]) -> crate::Outcome {
+    let mut all = vec!["import".to_string()];
+    all.extend(args.iter().map(|arg| arg.to_string()));
+    let outcome = files.skopos(&all, &[]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    outcome
 }
 
 /// Newman's verdict per test name (from its JSON report).
@@ -60,13 +70,13 @@ fn skopos_verdicts(report: &Value) -> BTreeMap<String, bool> {
 fn conforms(collection: &str, environment: Option<&str>) -> String {
     let files = Files::new();
     let out = files.path().join("imported");
-    let mut args = vec!["import".to_string(), "postman".into(), fixture(collection).display().to_string()];
-    if let Some(environment) = environment {
-        args.extend(["--env".into(), fixture(environment).display().to_string()]);
+    let (collection, environment) =
+        (fixture(&format!("postman/{collection}")), environment.map(|e| fixture(&format!("postman/{e}"))));
+    let mut args = vec![collection.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    if let Some(environment) = &environment {
+        args.extend(["--env", environment.to_str().unwrap()]);
     }
-    args.extend(["-o".into(), out.display().to_string()]);
-    let imported = files.skopos(&args, &[]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let imported = import(&files, &[&["postman"], args.as_slice()].concat());
     // The environment's secrets are read from the environment, not written into the file.
     let written = std::fs::read_dir(&out).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap());
     if environment.is_some() {
@@ -76,7 +86,7 @@ fn conforms(collection: &str, environment: Option<&str>) -> String {
     let run = files.run(&["imported", "--var", &format!("base={}", server().base())], &secrets);
     assert!(run.report.is_object(), "{}{}", run.stdout, run.stderr);
     let ours = skopos_verdicts(&run.report);
-    let theirs = newman(&fixture(collection), environment.map(fixture).as_deref(), files.path());
+    let theirs = newman(&collection, environment.as_deref(), files.path());
     assert!(theirs.values().any(|passed| *passed) && theirs.values().any(|passed| !*passed), "{theirs:?}");
     for (name, passed) in &theirs {
         match ours.get(name) {
@@ -114,11 +124,8 @@ fn a_postman_v2_0_collection_with_legacy_tests_conforms_with_newman() {
 #[test]
 fn the_imported_file_chains_steps_and_says_what_it_left_out() {
     let files = Files::new();
-    let args: Vec<String> = ["import", "postman", "--split", "-o", "out"].iter().map(|s| s.to_string()).collect();
-    let mut args = args;
-    args.insert(2, fixture("shop.postman_collection.json").display().to_string());
-    let outcome = files.skopos(&args, &[]);
-    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    let shop = fixture("postman/shop.postman_collection.json");
+    import(&files, &["postman", shop.to_str().unwrap(), "--split", "-o", "out"]);
     // One collection per top-level folder.
     let mut written: Vec<String> = std::fs::read_dir(files.path().join("out"))
         .unwrap()
@@ -156,10 +163,7 @@ fn curl_command_lines_become_a_collection_that_runs() {
         "curl '{base}/login/{key}' -H 'content-type: application/json' --data-raw '{{\"user\":\"c\",\"password\":\"open-sesame\"}}' --compressed"
     );
     let echo = format!("curl -G -d q=shoes -H 'X-Team: checkout' {base}/echo");
-    let args: Vec<String> =
-        ["import", "curl", &login, &echo, "--name", "from curl", "-o", "out"].iter().map(|s| s.to_string()).collect();
-    let outcome = files.skopos(&args, &[]);
-    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    import(&files, &["curl", &login, &echo, "--name", "from curl", "-o", "out"]);
     let run = files.run(&["out"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(server().count(&format!("login/{key}")), 1);
@@ -171,14 +175,8 @@ fn curl_command_lines_become_a_collection_that_runs() {
 #[test]
 fn an_openapi_document_becomes_a_smoke_collection_that_checks_schemas() {
     let files = Files::new();
-    let document = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/openapi/shop.yaml");
-    let import = |extra: &[&str]| {
-        let mut args = vec!["import".to_string(), "openapi".into(), document.display().to_string()];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        files.skopos(&args, &[])
-    };
-    let imported = import(&["-o", "smoke"]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let document = fixture("openapi/shop.yaml");
+    let imported = import(&files, &["openapi", document.to_str().unwrap(), "-o", "smoke"]);
     assert!(
         imported.stdout.contains("GET /cart/{id}: left out: needs `id` (path) and the document gives no example"),
         "{}",
@@ -207,8 +205,7 @@ fn an_openapi_document_becomes_a_smoke_collection_that_checks_schemas() {
     assert_eq!(run.step(0, 0)["request"]["url"], format!("{}/echo?q=shoes", server().base()));
 
     // With --unsafe, the login with its example body is in too, and passes.
-    let imported = import(&["--unsafe", "-o", "all"]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    import(&files, &["openapi", document.to_str().unwrap(), "--unsafe", "-o", "all"]);
     let run = files.run(&["all", "--var", &format!("base={}", server().base())], &[]);
     let login =
         run.report["collections"][0]["steps"].as_array().unwrap().iter().find(|s| s["name"] == "login").cloned();
@@ -223,10 +220,8 @@ fn an_openapi_document_becomes_a_smoke_collection_that_checks_schemas() {
 #[test]
 fn a_hurl_file_becomes_a_collection_with_its_captures_as_references() {
     let files = Files::new();
-    let hurl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/hurl/shop.hurl");
-    let args = ["import".to_string(), "hurl".into(), hurl.display().to_string(), "-o".into(), "from-hurl".into()];
-    let imported = files.skopos(&args, &[]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let hurl = fixture("hurl/shop.hurl");
+    let imported = import(&files, &["hurl", hurl.to_str().unwrap(), "-o", "from-hurl"]);
     assert!(
         imported.stdout.contains("`xpath \"string(//title)\" == \"Cart\"`: this kind of query is not translated"),
         "{}",
@@ -245,10 +240,8 @@ fn a_hurl_file_becomes_a_collection_with_its_captures_as_references() {
 #[test]
 fn a_browser_recording_becomes_a_chained_collection_without_its_secrets() {
     let files = Files::new();
-    let har = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/har/shop.har");
-    let args = ["import".to_string(), "har".into(), har.display().to_string(), "-o".into(), "recorded".into()];
-    let imported = files.skopos(&args, &[]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let har = fixture("har/shop.har");
+    let imported = import(&files, &["har", har.to_str().unwrap(), "-o", "recorded"]);
     assert!(imported.stdout.contains("3 request(s) for pages and static files"), "{}", imported.stdout);
     let written = std::fs::read_to_string(files.path().join("recorded/collection.shop.yaml")).unwrap();
     // The token from the login's response is a reference in every later request.
