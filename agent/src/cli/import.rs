@@ -92,9 +92,8 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
             Ok((file.display().to_string(), imported, output))
         }
         ImportCommand::Openapi { file, include_unsafe, output } => {
-            let document = crate::source::Document::read(&file).map_err(|d| d.to_string())?;
-            let imported =
-                import_openapi(&document.value, include_unsafe).map_err(|e| format!("{}: {e}", file.display()))?;
+            let document = read_json(&file)?;
+            let imported = import_openapi(&document, include_unsafe).map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((file.display().to_string(), vec![imported], output))
         }
         ImportCommand::Har { file, output } => {
@@ -120,9 +119,9 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
     }
 }
 
+/// A JSON (or YAML) file, its problems located as `file:line:column`.
 fn read_json(path: &Path) -> Result<serde_json::Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))
+    crate::source::Document::read(path).map(|document| document.value).map_err(|problem| problem.to_string())
 }
 
 fn write_all(source: &str, imported: &[Imported], dir: &Path) -> Result<(), String> {
