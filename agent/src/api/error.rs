@@ -31,6 +31,11 @@ impl ApiError {
         ApiError { status, error: error.into(), field: None, line: None, column: None, problems: Vec::new() }
     }
 
+    /// An error naming the request's field (or query parameter) at fault.
+    pub fn at_field(status: StatusCode, field: &str, error: impl Into<String>) -> ApiError {
+        ApiError { field: Some(field.to_string()), ..ApiError::new(status, error) }
+    }
+
     pub fn not_found(what: &str, key: &str) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, format!("no {what} `{key}`"))
     }

@@ -297,9 +297,7 @@ pub fn preview_schedule(body: &Bytes, params: &HashMap<String, String>) -> Reply
 
 /// A 400 naming the query parameter at fault.
 fn bad(field: &str, message: String) -> ApiError {
-    let mut error = ApiError::new(StatusCode::BAD_REQUEST, message);
-    error.field = Some(field.to_string());
-    error
+    ApiError::at_field(StatusCode::BAD_REQUEST, field, message)
 }
 
 fn limit(value: &str) -> Result<usize, ApiError> {

@@ -37,18 +37,18 @@ pub fn receive_runs(agent: &Agent, region: &str, body: &Bytes) -> Reply_ {
     if agent.primary.is_some() {
         return Err(conflict("this agent follows a primary; followers send their runs there".into()));
     }
-    check_region_name(region).map_err(|message| field_error(StatusCode::BAD_REQUEST, "region", message))?;
+    check_region_name(region).map_err(|message| ApiError::at_field(StatusCode::BAD_REQUEST, "region", message))?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let batch: RunBatch = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = error.path().to_string();
-        field_error(StatusCode::UNPROCESSABLE_ENTITY, &field, error.into_inner().to_string())
+        ApiError::at_field(StatusCode::UNPROCESSABLE_ENTITY, &field, error.into_inner().to_string())
     })?;
     let mut receipt = Receipt { stored: 0, duplicates: 0 };
     for (index, mut run) in batch.runs.into_iter().enumerate() {
         run.region = Some(region.to_string());
         let id = run.id.clone();
         let stored = agent.scheduler.receive(run).map_err(|error| match error {
-            crate::store::StoreError::Corrupt(message) => field_error(
+            crate::store::StoreError::Corrupt(message) => ApiError::at_field(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &format!("runs[{index}].id"),
                 format!("`{id}`: {message}"),
@@ -118,10 +118,4 @@ pub fn plugin_files(agent: &Agent, name: &str) -> Reply_ {
     let manifest = std::fs::read_to_string(&manifest_path).map_err(|e| unreadable(&manifest_path, e))?;
     let wasm = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, wasm);
     Ok(warp::reply::json(&PluginFiles { name: name.to_string(), manifest, wasm }).into_response())
-}
-
-fn field_error(status: StatusCode, field: &str, message: String) -> ApiError {
-    let mut error = ApiError::new(status, message);
-    error.field = Some(field.to_string());
-    error
 }
