@@ -37,8 +37,9 @@ impl Received {
         format!("{:?}{:?}", self.traces, self.metrics)
     }
 
-    pub(crate) fn spans(&self) -> usize {
-        self.traces.iter().flat_map(|r| &r.resource_spans).flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum()
+    /// Every span received, in every export.
+    pub(crate) fn spans(&self) -> Vec<&Span> {
+        self.traces.iter().flat_map(|r| &r.resource_spans).flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans).collect()
     }
 }
 
@@ -235,13 +236,7 @@ fn otlp_can_travel_over_grpc() {
     let received = received.lock().unwrap();
     assert!(received.wrong.is_empty(), "{:?}", received.wrong);
     assert_eq!(received.grpc, received.traces.len() + received.metrics.len(), "every export came over gRPC");
-    let spans: Vec<&Span> = received
-        .traces
-        .iter()
-        .flat_map(|r| &r.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
-        .collect();
+    let spans = received.spans();
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"collection over grpc") && names.contains(&"GET"), "{names:?}");
@@ -293,12 +288,10 @@ fn the_agent_exports_its_monitors_runs_with_the_standard_environment_variables()
     assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
     crate::agent::wait_until("a monitor's run span at the receiver", || {
         let received = received.lock().unwrap();
-        received.traces.iter().flat_map(|r| &r.resource_spans).flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans).any(
-            |span| {
-                span.name == "collection watched"
-                    && attributes(&span.attributes).get("skopos.monitor").map(String::as_str) == Some("every-second")
-            },
-        )
+        received.spans().into_iter().any(|span| {
+            span.name == "collection watched"
+                && attributes(&span.attributes).get("skopos.monitor").map(String::as_str) == Some("every-second")
+        })
     });
     crate::agent::wait_until("the scheduler's lag at the receiver", || {
         let received = received.lock().unwrap();
