@@ -21,10 +21,9 @@
 mod common;
 mod regions;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,9 +32,7 @@ use serde_json::json;
 use skopos::model::{Collection, Monitor};
 use skopos::store::{RunQuery, RunRecord, RunStatus, Store};
 
-use common::{machine, percentiles, skopos, start_server};
-
-const TOKEN: &str = "bench-token";
+use common::{Agent, TOKEN, machine, percentiles, start_server};
 
 fn main() {
     let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
@@ -68,82 +65,6 @@ fn main() {
         monitors_with(server, 10_000, Some("1m"), minutes, "telemetry off", &[]);
         let endpoint = format!("http://{server}");
         monitors_with(server, 10_000, Some("1m"), minutes, "telemetry on", &["--otlp-endpoint", &endpoint]);
-    }
-}
-
-/// A running `skopos serve`, stopped with SIGINT (its graceful shutdown) when dropped.
-struct Agent {
-    child: Child,
-    pub address: SocketAddr,
-    /// From spawn to the "listening" line.
-    startup: Duration,
-}
-
-impl Agent {
-    fn start(data: &Path) -> Agent {
-        Agent::start_with(data, &[])
-    }
-
-    fn start_with(data: &Path, args: &[&str]) -> Agent {
-        let start = Instant::now();
-        let mut child = Command::new(skopos())
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .args(args)
-            .env("SKOPOS_TOKEN", TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        // A follower says whom it follows first.
-        while !line.contains("listening on") {
-            line.clear();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "the agent stopped before listening");
-        }
-        let startup = start.elapsed();
-        let address = line.split_whitespace().find_map(|w| w.strip_prefix("http://")).expect(&line).parse().unwrap();
-        Agent { child, address, startup }
-    }
-
-    /// `(VmRSS, VmHWM)` in MiB.
-    fn memory(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let field = |name: &str| {
-            let line = status.lines().find(|l| l.starts_with(name)).unwrap();
-            line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    /// User + system CPU seconds so far.
-    fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
-        // Fields after the command name, which is in parentheses: utime and stime are 14 and 15.
-        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split_whitespace().collect();
-        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-        ticks / 100.0
-    }
-
-    fn stop(mut self) {
-        signal_interrupt(self.child.id());
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[allow(unsafe_code)]
-fn signal_interrupt(pid: u32) {
-    // SAFETY: kill(2) with a pid we spawned and a standard signal has no memory effects.
-    unsafe {
-        libc::kill(pid as libc::pid_t, libc::SIGINT);
     }
 }
 

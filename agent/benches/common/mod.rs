@@ -3,14 +3,20 @@
 #![allow(dead_code)] // each bench uses its own part
 
 use std::convert::Infallible;
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+
+/// The API token every bench agent is started with.
+pub const TOKEN: &str = "bench-token";
 
 pub fn skopos() -> &'static str {
     env!("CARGO_BIN_EXE_skopos")
@@ -78,4 +84,85 @@ pub fn percentiles(samples: &mut [Duration]) -> String {
         samples[samples.len() - 1].as_secs_f64() * 1000.0,
         samples.len()
     )
+}
+
+/// A running `skopos serve`, stopped with SIGINT (its graceful shutdown) when dropped.
+pub struct Agent {
+    child: Child,
+    pub address: SocketAddr,
+    /// From spawn to the "listening" line.
+    pub startup: Duration,
+}
+
+impl Agent {
+    pub fn start(data: &Path) -> Agent {
+        Agent::start_with(data, &[])
+    }
+
+    pub fn start_with(data: &Path, args: &[&str]) -> Agent {
+        Agent::start_logging(data, args, Stdio::null())
+    }
+
+    /// Started with `args`, its log (stderr) going to `log`.
+    pub fn start_logging(data: &Path, args: &[&str], log: impl Into<Stdio>) -> Agent {
+        let start = Instant::now();
+        let mut child = Command::new(skopos())
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(args)
+            .env("SKOPOS_TOKEN", TOKEN)
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        // A follower says whom it follows first.
+        while !line.contains("listening on") {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the agent stopped before listening");
+        }
+        let startup = start.elapsed();
+        let address = line.split_whitespace().find_map(|w| w.strip_prefix("http://")).expect(&line).parse().unwrap();
+        Agent { child, address, startup }
+    }
+
+    /// `(VmRSS, VmHWM)` in MiB.
+    pub fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let field = |name: &str| {
+            let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+            line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// User + system CPU seconds so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the command name, which is in parentheses: utime and stime are 14 and 15.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split_whitespace().collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / 100.0
+    }
+
+    pub fn stop(mut self) {
+        signal_interrupt(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(unsafe_code)]
+pub fn signal_interrupt(pid: u32) {
+    // SAFETY: kill(2) with a pid we spawned and a standard signal has no memory effects.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGINT);
+    }
 }
