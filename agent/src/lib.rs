@@ -1,5 +1,15 @@
 //! Skopos: an API monitoring agent. See `docs/ARCHITECTURE.md` for how data flows.
 
+/// A line on standard error, where the agent logs. Unlike `eprintln!` it does not panic when
+/// stderr is closed: the agent goes on without its log.
+#[macro_export]
+macro_rules! log_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod alert;
 pub mod api;
 pub mod assert;

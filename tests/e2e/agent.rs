@@ -35,7 +35,12 @@ impl Agent {
 
     /// Listening on `listen` (an agent restarted where others expect it).
     pub fn start_at(data: &Path, listen: &str, flags: &[&str], env: &[(&str, &str)]) -> Agent {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path(data)).unwrap();
+        Agent::start_logging(data, &log_path(data), listen, flags, env)
+    }
+
+    /// With its log (standard error) in `log`.
+    pub fn start_logging(data: &Path, log: &Path, listen: &str, flags: &[&str], env: &[(&str, &str)]) -> Agent {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_skopos"))
             .args(["serve", "--listen", listen, "--data"])
             .arg(data)
@@ -97,6 +102,11 @@ impl Agent {
 
     pub fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         self.call(method, path, Some(TOKEN), body)
+    }
+
+    /// Whether the process (the same process id) is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     pub fn kill_9(mut self) {

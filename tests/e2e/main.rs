@@ -4,6 +4,7 @@ pub mod agent;
 mod cli;
 mod console;
 mod deploy;
+mod disk;
 mod flows;
 mod hostile;
 mod import;

@@ -49,7 +49,7 @@ impl Agent {
     pub fn schedule_all(&self) -> Result<(), ApiError> {
         for monitor in self.store.monitors.list()? {
             if let Err(error) = self.schedule(&monitor) {
-                eprintln!("skopos: monitor `{}` is not scheduled: {}", monitor.spec.name, error.error);
+                crate::log_line!("skopos: monitor `{}` is not scheduled: {}", monitor.spec.name, error.error);
                 self.scheduler.remove(&monitor.id);
             }
         }

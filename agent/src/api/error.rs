@@ -87,6 +87,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound { kind, key } => ApiError::not_found(kind, &key),
             StoreError::NameTaken { .. } => ApiError::new(StatusCode::CONFLICT, error.to_string()),
+            StoreError::Disk(_) => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, error.to_string()),
             other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
         }
     }

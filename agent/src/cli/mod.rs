@@ -8,6 +8,7 @@ mod import;
 mod plugin;
 mod run;
 mod serve;
+mod storage;
 mod token;
 
 use std::path::PathBuf;

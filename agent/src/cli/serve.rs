@@ -15,6 +15,15 @@ use crate::runner::RunContext;
 use crate::schedule::Scheduler;
 use crate::store::Store;
 
+/// A line on standard output (the token, the address) that does not panic when nobody reads
+/// it any more: an agent restarted in place may have outlived its first reader.
+macro_rules! announce {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(Args)]
 pub struct ServeArgs {
     /// The data folder (created when missing).
@@ -29,6 +38,9 @@ pub struct ServeArgs {
     /// Keep at most this many runs per collection.
     #[arg(long, default_value_t = 10_000)]
     keep_runs: usize,
+    /// The store's page cache in MiB: more keeps more history in memory for the console.
+    #[arg(long, env = "SKOPOS_STORE_CACHE_MIB", default_value_t = crate::store::DEFAULT_CACHE_BYTES >> 20)]
+    store_cache_mib: u64,
     /// Load more Wasm plugins (`NAME.wasm` with its manifest `NAME.yaml`) from this folder;
     /// the built-in ones are always there, and a plugin here replaces one of the same name.
     #[arg(long, value_name = "DIR")]
@@ -106,10 +118,13 @@ fn follow_options(args: &ServeArgs) -> Result<Option<FollowOptions>, String> {
 
 async fn start(args: ServeArgs) -> Result<(), String> {
     let following = follow_options(&args)?;
-    let store = Arc::new(Store::open(&args.data).map_err(|e| format!("cannot open {}: {e}", args.data.display()))?);
+    let store = Arc::new(
+        Store::open_with_cache(&args.data, args.store_cache_mib << 20)
+            .map_err(|e| format!("cannot open {}: {e}", args.data.display()))?,
+    );
     let (token, new_token) = Token::load(&store, std::env::var("SKOPOS_TOKEN").ok()).map_err(|e| e.to_string())?;
     if let Some(new_token) = new_token {
-        println!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
+        announce!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let mut context = RunContext::new(std::env::vars().collect());
     context.telemetry = args.telemetry.start(true)?;
@@ -126,8 +141,10 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     let pulled = args.data.join("plugins-from-primary");
     if let Some(following) = &following {
         match crate::region::pull_plugins(following, &pulled).await {
-            Ok(count) => eprintln!("skopos: {count} added plugin(s) from the primary"),
-            Err(error) => eprintln!("skopos: cannot take the primary's plugins ({error}); using those taken before"),
+            Ok(count) => crate::log_line!("skopos: {count} added plugin(s) from the primary"),
+            Err(error) => {
+                crate::log_line!("skopos: cannot take the primary's plugins ({error}); using those taken before")
+            }
         }
     }
     let mut plugin_dirs: Vec<&std::path::Path> = Vec::new();
@@ -151,7 +168,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     agent.schedule_all().map_err(|e| e.error)?;
     tokio::spawn(scheduler.run());
     if let Some(options) = following {
-        println!("skopos: following {} as region `{}`", options.primary, options.region);
+        announce!("skopos: following {} as region `{}`", options.primary, options.region);
         crate::region::follow(agent.clone(), options);
     }
     tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs, args.prune_every));
@@ -161,7 +178,11 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("skopos: listening on http://{address} (data in {})", args.data.display());
+    tokio::spawn(super::storage::watch(agent.store.clone(), args.data.clone(), address));
+    if std::env::var_os(super::storage::RESTARTED).is_some() {
+        crate::log_line!("skopos: restarted; the store is open and stores runs again");
+    }
+    announce!("skopos: listening on http://{address} (data in {})", args.data.display());
     warp::serve(api::routes(agent))
         .incoming(listener)
         .graceful(async {
@@ -188,7 +209,7 @@ async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usi
                 Ok(Ok(deleted)) if deleted == BATCH => tokio::task::yield_now().await,
                 Ok(Ok(_)) => break,
                 Ok(Err(err)) => {
-                    eprintln!("skopos: pruning old runs failed: {err}");
+                    crate::log_line!("skopos: pruning old runs failed: {err}");
                     break;
                 }
                 Err(_) => break,
@@ -196,7 +217,7 @@ async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usi
         }
         let store = store.clone();
         if let Ok(Err(err)) = tokio::task::spawn_blocking(move || store.prune_notifications(cutoff)).await {
-            eprintln!("skopos: pruning the notification log failed: {err}");
+            crate::log_line!("skopos: pruning the notification log failed: {err}");
         }
         tokio::time::sleep(every).await;
     }

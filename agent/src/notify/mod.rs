@@ -43,7 +43,7 @@ impl Notifications {
     /// The scheduler's alert sink: logs at once, delivers in the background.
     pub fn sink(self: Arc<Self>) -> AlertSink {
         Arc::new(move |event: AlertEvent, notifiers: &[Notifier]| {
-            eprintln!("{}", serde_json::json!({"event": "alert", "summary": event.summary(), "alert": event}));
+            crate::log_line!("{}", serde_json::json!({"event": "alert", "summary": event.summary(), "alert": event}));
             if notifiers.is_empty() {
                 return;
             }
@@ -73,10 +73,10 @@ impl Notifications {
                 error: result.err().map(|error| secrets.mask(&error).into_owned()),
             };
             if let Some(error) = &record.error {
-                eprintln!("skopos: notifier {index} (`{}`) of `{}`: {error}", record.notifier, event.monitor);
+                crate::log_line!("skopos: notifier {index} (`{}`) of `{}`: {error}", record.notifier, event.monitor);
             }
             if let Err(err) = self.store.insert_notification(&record) {
-                eprintln!("skopos: cannot record a notification of `{}`: {err}", event.monitor);
+                crate::log_line!("skopos: cannot record a notification of `{}`: {err}", event.monitor);
             }
         }
     }

@@ -53,14 +53,14 @@ struct Outage {
 impl Outage {
     fn failed(&mut self, error: &str) {
         if self.since.is_none() {
-            eprintln!("skopos: {}: {error}; retrying", self.what);
+            crate::log_line!("skopos: {}: {error}; retrying", self.what);
             self.since = Some(std::time::Instant::now());
         }
     }
 
     fn ok(&mut self) {
         if let Some(since) = self.since.take() {
-            eprintln!("skopos: {}: working again after {:.0?}", self.what, since.elapsed());
+            crate::log_line!("skopos: {}: working again after {:.0?}", self.what, since.elapsed());
         }
     }
 }
@@ -150,7 +150,7 @@ async fn send_runs(agent: Arc<Agent>, options: FollowOptions) {
                 outage.ok();
                 backoff = Duration::from_millis(250);
                 if let Err(error) = agent.store.delivered(&ids) {
-                    eprintln!("skopos: cannot mark runs as delivered (they will be sent again): {error}");
+                    crate::log_line!("skopos: cannot mark runs as delivered (they will be sent again): {error}");
                 }
             }
             Err(error) => {

@@ -11,6 +11,7 @@ mod retry;
 mod tls;
 
 pub use auth::TokenCache;
+pub use decode::decode_body;
 pub use http::{Connections, Incoming, Outgoing, SendOptions};
 pub use tls::TlsConfigs;
 

@@ -131,7 +131,7 @@ impl Scheduler {
             for (collection_id, plan) in &scheduled.collections {
                 let skipped = self.record(&scheduled, collection_id, plan, RunStatus::Skipped, (due_at, due_at), None);
                 if let Err(err) = store.insert_run(skipped) {
-                    eprintln!("skopos: cannot store a skipped run of `{}`: {err}", scheduled.monitor.name);
+                    crate::log_line!("skopos: cannot store a skipped run of `{}`: {err}", scheduled.monitor.name);
                 }
             }
             return;
@@ -153,10 +153,10 @@ impl Scheduler {
         let stored = tokio::task::spawn_blocking(move || this.store_results(&monitor, due_at, reports)).await;
         drop(permit);
         if let Err(err) = stored {
-            eprintln!("skopos: storing the runs of `{}` stopped: {err}", scheduled.monitor.name);
+            crate::log_line!("skopos: storing the runs of `{}` stopped: {err}", scheduled.monitor.name);
         }
         if let Err(err) = store.durable().await {
-            eprintln!("skopos: cannot write the runs of `{}` to disk: {err}", scheduled.monitor.name);
+            self.log_store_failure(&format!("cannot write the runs of `{}` to disk", scheduled.monitor.name), &err);
         }
         running.store(false, Ordering::Release);
     }
@@ -173,11 +173,19 @@ impl Scheduler {
             let started_at = DateTime::parse_from_rfc3339(&report.started_at).map_or(due_at, |t| t.with_timezone(&Utc));
             let record = self.record(scheduled, &collection_id, &plan, status, (due_at, started_at), Some(report));
             if let Err(err) = self.settle(scheduled, record) {
-                eprintln!("skopos: cannot store a run of `{}`: {err}", scheduled.monitor.name);
+                self.log_store_failure(&format!("cannot store a run of `{}`", scheduled.monitor.name), &err);
             }
         }
         if let Err(err) = self.inner.store.set_last_run(&scheduled.id, due_at) {
-            eprintln!("skopos: cannot store when `{}` ran: {err}", scheduled.monitor.name);
+            self.log_store_failure(&format!("cannot store when `{}` ran", scheduled.monitor.name), &err);
+        }
+    }
+
+    /// Logs a failure to store, but not each one while the disk is known to be failing:
+    /// the storage check (`skopos serve`) says that once, and again when it is over.
+    fn log_store_failure(&self, what: &str, err: &StoreError) {
+        if !(err.is_disk() && self.inner.store.disk_failing()) {
+            crate::log_line!("skopos: {what}: {err}");
         }
     }
 

@@ -16,7 +16,9 @@ pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
 pub use stats::CollectionStats;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use chrono::Utc;
 
 use crate::model::{Collection, Monitor};
 
@@ -28,7 +30,10 @@ const SCHEMA_KEY: &[u8] = b"schema_version";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(sled::Error),
+    /// The data folder's file system refused a read or write: full, read-only, failing.
+    #[error("store: cannot use the data folder: {0}")]
+    Disk(std::io::Error),
     #[error("store: a stored value cannot be read ({0}); the data folder may be damaged")]
     Corrupt(String),
     #[error("the data folder was written by a newer Skopos (schema {found}; this build knows up to {SCHEMA_VERSION})")]
@@ -41,11 +46,39 @@ pub enum StoreError {
     NameTaken { kind: &'static str, name: String, id: String },
 }
 
+impl From<sled::Error> for StoreError {
+    fn from(error: sled::Error) -> StoreError {
+        match error {
+            sled::Error::Io(io) => StoreError::Disk(plain(io)),
+            other => StoreError::Sled(other),
+        }
+    }
+}
+
+/// sled passes a failed write's error on as text (`Os { code: 28, kind: StorageFull, .. }`):
+/// the OS error again, so that it reads "No space left on device (os error 28)".
+fn plain(io: std::io::Error) -> std::io::Error {
+    if io.raw_os_error().is_some() {
+        return io;
+    }
+    let text = io.to_string();
+    let code =
+        text.split_once("code: ").and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+    code.map_or(io, std::io::Error::from_raw_os_error)
+}
+
+impl StoreError {
+    /// Whether the file system failed (full, read-only), rather than the request.
+    pub fn is_disk(&self) -> bool {
+        matches!(self, StoreError::Disk(_))
+    }
+}
+
 impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
     fn from(error: sled::transaction::TransactionError<StoreError>) -> StoreError {
         match error {
             sled::transaction::TransactionError::Abort(error) => error,
-            sled::transaction::TransactionError::Storage(error) => StoreError::Sled(error),
+            sled::transaction::TransactionError::Storage(error) => StoreError::from(error),
         }
     }
 }
@@ -61,7 +94,14 @@ pub struct Store {
     status: status::Status,
     notifications: sled::Tree,
     durability: Durability,
+    /// Set while [`Store::check_writable`] finds the disk failing.
+    disk_failing: AtomicBool,
 }
+
+/// The store's page cache unless told otherwise: sled's own default (1 GiB) made an agent
+/// running 2,000 monitors grow for most of an hour (the soak bench); recent runs and all
+/// definitions fit in far less, and the OS caches the files too.
+pub const DEFAULT_CACHE_BYTES: u64 = 128 << 20;
 
 /// Group commit for [`Store::durable`]: one flush at a time, and a caller is done as soon as
 /// any flush that began after its call has finished.
@@ -73,9 +113,16 @@ struct Durability {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`, migrating an older layout.
+    /// Opens (or creates) the store in `dir`, migrating an older layout, with a
+    /// [`DEFAULT_CACHE_BYTES`] page cache.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::open(dir)?;
+        Store::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Store::open`] with a page cache of `cache_bytes` (sled's estimate; the memory it
+    /// really takes is somewhat more).
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(dir).cache_capacity(cache_bytes).open()?;
         migrate(&db)?;
         let store = Store {
             collections: Definitions::open(&db, "collection")?,
@@ -86,6 +133,7 @@ impl Store {
             status: status::Status::open(&db)?,
             notifications: db.open_tree("notifications")?,
             durability: Durability::default(),
+            disk_failing: AtomicBool::new(false),
             db,
         };
         store.count_stored_runs()?;
@@ -100,6 +148,22 @@ impl Store {
     pub fn set_setting(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.db.insert(format!("setting/{key}"), value)?;
         Ok(())
+    }
+
+    /// Writes and flushes a small record: fails when the data folder cannot take writes.
+    /// sled keeps failing after its first write error, even once the disk has room again,
+    /// so a failure here lasts until the store is opened anew.
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        let checked =
+            self.db.insert("setting/writable-at", Utc::now().to_rfc3339().as_bytes()).and_then(|_| self.db.flush());
+        self.disk_failing.store(checked.is_err(), Ordering::Relaxed);
+        checked.map(|_| ()).map_err(StoreError::from)
+    }
+
+    /// Whether the last [`Store::check_writable`] failed (callers then need not log each
+    /// failed write: the check reports it once).
+    pub fn disk_failing(&self) -> bool {
+        self.disk_failing.load(Ordering::Relaxed)
     }
 
     /// Waits until everything written so far is on disk.

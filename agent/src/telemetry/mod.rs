@@ -253,10 +253,10 @@ impl Telemetry {
     /// `skopos run`). Blocks: call it outside async tasks (or through `spawn_blocking`).
     pub fn shutdown(&self) {
         if let Err(error) = self.tracer_provider.force_flush() {
-            eprintln!("skopos: telemetry: traces not all sent: {error}");
+            crate::log_line!("skopos: telemetry: traces not all sent: {error}");
         }
         if let Err(error) = self.meter_provider.force_flush() {
-            eprintln!("skopos: telemetry: metrics not all sent: {error}");
+            crate::log_line!("skopos: telemetry: metrics not all sent: {error}");
         }
         let _ = self.tracer_provider.shutdown();
         let _ = self.meter_provider.shutdown();

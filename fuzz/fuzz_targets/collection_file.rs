@@ -1,0 +1,33 @@
+//! A collection or monitor file (YAML, or JSON when the first byte is `{`), read and compiled
+//! as `skopos run` and `skopos apply` do. Every problem must point inside the text.
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use skopos::plan::{compile, compile_monitor, is_monitor};
+use skopos::source::{Diagnostic, Document};
+
+fuzz_target!(|text: &str| {
+    let name = if text.starts_with('{') { "fuzz.json" } else { "fuzz.yaml" };
+    let lines = text.lines().count() + 1;
+    let inside = |problem: &Diagnostic| {
+        assert!(problem.location.line >= 1 && problem.location.line <= lines, "{problem:?} outside {lines} lines");
+    };
+    let mut document = match Document::parse(Path::new(name), text) {
+        Ok(document) => document,
+        Err(problem) => return inside(&problem),
+    };
+    let problems = if is_monitor(&document) {
+        match document.deserialize() {
+            Ok(monitor) => compile_monitor(&document, monitor).err().unwrap_or_default(),
+            Err(problem) => vec![problem],
+        }
+    } else {
+        match document.deserialize() {
+            Ok(collection) => compile(&document, collection, &Default::default()).err().unwrap_or_default(),
+            Err(problem) => vec![problem],
+        }
+    };
+    problems.iter().for_each(inside);
+});
