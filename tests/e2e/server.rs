@@ -156,6 +156,30 @@ where
     });
 }
 
+/// Another HTTPS server with the test routes, presenting `certificate` (made by a test: expired,
+/// for another host, ...).
+pub fn https_presenting(certificate: &rcgen::CertifiedKey<rcgen::KeyPair>) -> SocketAddr {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certificate.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            sender.send(listener.local_addr().unwrap()).unwrap();
+            accept_tls(listener, acceptor, Shared::default()).await;
+        });
+    });
+    receiver.recv().unwrap()
+}
+
 /// A self-signed server certificate, and a client CA with one client certificate, all
 /// made for this run and written as PEM files.
 struct Certificates {

@@ -96,3 +96,46 @@ fn client_certificates_open_mutual_tls() {
     assert_eq!(outcome.step(0, 0)["error"]["kind"], "tls");
     assert!(outcome.step(0, 0)["error"]["message"].as_str().unwrap().starts_with("cannot read client certificate"));
 }
+
+/// Runs one step against an HTTPS server presenting a self-signed certificate made from
+/// `params`, trusted through `tls.ca_file`, so that only what is wrong with it fails the step.
+fn against_trusted(params: rcgen::CertificateParams) -> serde_json::Value {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let files = Files::new();
+    files.write("ca.pem", &cert.pem());
+    let server = crate::server::https_presenting(&rcgen::CertifiedKey { cert, signing_key: key });
+    let text = format!(
+        "name: t\ndefaults: {{ tls: {{ ca_file: ca.pem }}, timeout_ms: 5000 }}\nsteps:\n  - request: {{ url: 'https://localhost:{}/echo' }}\n",
+        server.port()
+    );
+    files.write("a.yaml", &text);
+    let outcome = files.run(&["a.yaml"], &[]);
+    outcome.step(0, 0).clone()
+}
+
+#[test]
+fn a_trusted_certificate_that_expired_is_a_tls_error() {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    let step = against_trusted(params);
+    assert_eq!(step["error"]["kind"], "tls", "{step}");
+    assert_eq!(step["error"]["message"], "TLS handshake with localhost failed: the server's certificate has expired");
+}
+
+#[test]
+fn a_trusted_certificate_for_another_host_is_a_tls_error() {
+    let step = against_trusted(rcgen::CertificateParams::new(vec!["api.example.com".to_string()]).unwrap());
+    assert_eq!(step["error"]["kind"], "tls", "{step}");
+    assert_eq!(
+        step["error"]["message"],
+        "TLS handshake with localhost failed: the server's certificate is not valid for `localhost`"
+    );
+}
+
+#[test]
+fn the_same_server_with_a_good_certificate_passes() {
+    let step = against_trusted(rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap());
+    assert_eq!(step["status"], "passed", "{step}");
+}
