@@ -141,3 +141,45 @@ fn path_traversal_and_request_smuggling_are_refused() {
     assert_eq!(reply.matches("HTTP/1.1 ").count(), 1, "{reply}");
     assert!(reply.starts_with("HTTP/1.1 4"), "{reply}");
 }
+
+#[test]
+fn cross_site_requests_are_refused_and_never_readable() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    let body = format!(r#"{{"token":"{TOKEN}"}}"#);
+    let signed_in = raw(
+        &agent,
+        &format!(
+            "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(signed_in.starts_with("HTTP/1.1 200"), "{signed_in}");
+    let cookie = signed_in
+        .lines()
+        .find_map(|line| line.to_ascii_lowercase().starts_with("set-cookie:").then(|| line[11..].trim().to_string()))
+        .unwrap();
+    let cookie = cookie.split(';').next().unwrap();
+
+    // A form another site's page submits: the browser sends the cookie (were it not
+    // SameSite=Strict), but the page cannot know the CSRF token.
+    let form = "name=evil";
+    let forged = raw(
+        &agent,
+        &format!(
+            "POST /api/v1/collections HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert!(forged.starts_with("HTTP/1.1 403"), "{forged}");
+    assert!(!forged.contains("HTTP/1.1 201"));
+    // Another site's script may not read answers, nor be allowed to send its own headers.
+    for request in [
+        format!("GET /api/v1/collections HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+        "OPTIONS /api/v1/collections HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: x-csrf-token, authorization\r\nConnection: close\r\n\r\n".to_string(),
+    ] {
+        let reply = raw(&agent, &request);
+        assert!(!reply.to_ascii_lowercase().contains("access-control-allow"), "{reply}");
+    }
+    assert_eq!(agent.api("GET", "/api/v1/collections", None).1, serde_json::json!([]), "nothing was created");
+}
