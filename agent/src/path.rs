@@ -60,6 +60,33 @@ impl Found<'_> {
     }
 }
 
+/// The JSONPath parser's time doubles with each level of nested brackets (filters in
+/// filters: 20 levels took 7 s, found by `fuzz/path`); real paths nest two or three.
+const MAX_BRACKET_DEPTH: usize = 10;
+
+/// How deep `[` brackets nest in `text`, outside quoted names.
+fn bracket_depth(text: &str) -> usize {
+    let (mut depth, mut deepest, mut quote) = (0usize, 0, None);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '[') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ']') => depth = depth.saturating_sub(1),
+            (None, _) => {}
+        }
+    }
+    deepest
+}
+
 impl PropertyPath {
     pub fn parse(text: &str) -> Result<PropertyPath, PathError> {
         let text = text.trim();
@@ -67,6 +94,11 @@ impl PropertyPath {
             return Err(PathError::Empty);
         }
         if text.starts_with('$') {
+            let depth = bracket_depth(text);
+            if depth > MAX_BRACKET_DEPTH {
+                let reason = format!("brackets nest {depth} deep; at most {MAX_BRACKET_DEPTH} are allowed");
+                return Err(PathError::JsonPath { path: text.to_string(), reason });
+            }
             return JsonPath::parse(text)
                 .map(|p| PropertyPath::JsonPath(Box::new(p)))
                 .map_err(|err| PathError::JsonPath { path: text.to_string(), reason: err.to_string() });
@@ -166,6 +198,20 @@ fn parse_dot(text: &str) -> Result<Vec<Segment>, PathError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn deeply_nested_jsonpath_filters_are_refused_before_the_parser_sees_them() {
+        // What `fuzz/path` found: nested filters that kept the parser busy for seconds.
+        let found = "$.t[?@.qtems[?@.qt[?$[?@.qtems[?$[?@.qte[?@.qt[?$[?@.qtems[?$[?$.t[?@.qtems[?@.qt[?$[?@.qtems[?$";
+        let started = std::time::Instant::now();
+        let error = PropertyPath::parse(found).unwrap_err().to_string();
+        assert!(started.elapsed() < std::time::Duration::from_millis(100));
+        assert!(error.contains("brackets nest 16 deep; at most 10 are allowed"), "{error}");
+        // Real paths, quoted brackets and ten levels still parse.
+        assert!(PropertyPath::parse("$.items[?@.tags[?@ == 'a[[[[[[[[[[[b']].id").is_ok());
+        assert!(PropertyPath::parse(&format!("$.a{}", "[0]".repeat(30))).is_ok());
+        assert_eq!(bracket_depth(&format!("$.a{}{}", "[?@.b".repeat(10), "]".repeat(10))), 10);
+    }
 
     fn doc() -> Value {
         json!({"items": [{"qty": 2}, {"qty": 5}], "data": {"user": {"id": 7}}, "a.b": 1})

@@ -10,7 +10,8 @@ use skopos::source::{Diagnostic, Document};
 
 fuzz_target!(|text: &str| {
     let name = if text.starts_with('{') { "fuzz.json" } else { "fuzz.yaml" };
-    let lines = text.lines().count() + 1;
+    // Line breaks as YAML counts them (and editors show them): `\n`, `\r\n` and a lone `\r`.
+    let lines = text.replace("\r\n", "\n").matches(['\n', '\r']).count() + 1;
     let inside = |problem: &Diagnostic| {
         assert!(problem.location.line >= 1 && problem.location.line <= lines, "{problem:?} outside {lines} lines");
     };

@@ -160,6 +160,7 @@ impl Document {
                 Some(_) => self.positions().of_key(&path),
                 None => self.positions().of_value(&path),
             };
+            let location = inside(&self.text, location);
             Diagnostic { file: self.file.clone(), location, path, hint: did_you_mean(&message), message }
         })
     }
@@ -168,7 +169,7 @@ impl Document {
     pub fn problem(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             file: self.file.clone(),
-            location: self.positions().of_value(path),
+            location: inside(&self.text, self.positions().of_value(path)),
             path: path.to_string(),
             message: message.into(),
             hint: None,
@@ -194,7 +195,7 @@ fn yaml_or_json(file: &Path, text: &str) -> Result<Value, Diagnostic> {
         yaml::read(text, false)
             .map_err(|(location, message)| Diagnostic {
                 file: file.to_path_buf(),
-                location,
+                location: inside(text, location),
                 path: String::new(),
                 message: format!("invalid YAML: {message}"),
                 hint: None,
@@ -202,6 +203,19 @@ fn yaml_or_json(file: &Path, text: &str) -> Result<Value, Diagnostic> {
             .0
     };
     Ok(value)
+}
+
+/// `location`, or the end of the text when it lies past it: the YAML reader reports an
+/// unclosed `{` or `[`, or an empty last value, on the line after the last one (found by
+/// `fuzz/collection_file`).
+fn inside(text: &str, location: Location) -> Location {
+    // Line breaks as YAML counts them: `\n`, `\r\n` and a lone `\r`.
+    let lines: Vec<&str> = text.split("\r\n").flat_map(|piece| piece.split(['\n', '\r'])).collect();
+    if location.line <= lines.len() {
+        return location;
+    }
+    let last = lines.last().copied().unwrap_or_default();
+    Location { line: lines.len().max(1), column: last.chars().count() + 1 }
 }
 
 fn strip_serde_position(message: &str) -> &str {
@@ -283,6 +297,20 @@ pub fn suggest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_flow_mapping_at_the_end_is_located_inside_the_file() {
+        // The input `fuzz/collection_file` found: the reader pointed at line 3 of 2.
+        let problem = Document::parse(Path::new("a.yaml"), "name: nightly\nscheaders\": {ron:\u{659}").unwrap_err();
+        assert_eq!(problem.location, Location { line: 2, column: 19 }, "just past the last character");
+        assert!(problem.message.contains("flow mapping"), "{}", problem.message);
+        let problem = Document::parse(Path::new("a.yaml"), "a: [1,\r").unwrap_err();
+        assert!(problem.location.line <= 2, "{problem:?}");
+        // An empty last value, which the reader places on the next line.
+        let mut document = Document::parse(Path::new("a.yaml"), "name: ").unwrap();
+        let problem = document.deserialize::<crate::model::Collection>().unwrap_err();
+        assert_eq!((problem.path.as_str(), problem.location), ("name", Location { line: 1, column: 7 }));
+    }
 
     #[test]
     fn yaml_positions_point_at_keys_and_values() {
