@@ -20,6 +20,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::interpolate::Template;
+
 /// One collection made by an importer.
 #[derive(Debug)]
 pub struct Imported {
@@ -108,12 +110,17 @@ impl Templates {
         let mut rest = text;
         while let Some(open) = rest.find("{{") {
             let Some(close) = rest[open + 2..].find("}}") else { break };
-            out.push_str(&rest[..open]);
             let name = rest[open + 2..open + 2 + close].trim();
-            out.push_str(&self.reference(name).unwrap_or_else(|| rest[open..open + 4 + close].to_string()));
+            match self.reference(name) {
+                Some(reference) => {
+                    out.push_str(&Template::escape(&rest[..open]));
+                    out.push_str(&reference);
+                }
+                None => out.push_str(&Template::escape(&rest[..open + 4 + close])),
+            }
             rest = &rest[open + 4 + close..];
         }
-        out.push_str(rest);
+        out.push_str(&Template::escape(rest));
         out
     }
 
@@ -196,6 +203,20 @@ mod tests {
         assert_eq!(notes, ["$randomInt", "apiKey", "user"]);
         assert_eq!((env_name("apiKey"), env_name("client-secret")), ("API_KEY".into(), "CLIENT_SECRET".into()));
         assert!(looks_secret("DB_Password") && !looks_secret("user"));
+    }
+
+    #[test]
+    fn text_that_looks_like_a_skopos_reference_is_sent_as_it_is() {
+        // What `fuzz/import_postman` found: a raw body with `@{{` in it made a collection
+        // that did not load.
+        let mut templates = Templates::new(Map::from_iter([("base".to_string(), json!("http://x"))]));
+        let converted = templates.convert("{\"password\": \"open@{{-sesame\"}");
+        assert_eq!(converted, "{\"password\": \"open@{{'@{{'}}-sesame\"}");
+        assert_eq!(Template::parse(&converted).unwrap().as_literal(), Some("{\"password\": \"open@{{-sesame\"}"));
+        // An `@` before a Postman variable stays a literal `@`.
+        let converted = templates.convert("{{base}} @{{base}}");
+        assert_eq!(converted, "@{{vars.base}} @@{{vars.base}}");
+        assert_eq!(Template::parse(&converted).unwrap().references().count(), 2);
     }
 
     #[test]

@@ -70,22 +70,32 @@ pub enum TemplateError {
     Path { reference: String, source: PathError },
 }
 
+/// Adds `text` to the pieces, joined to the text before it.
+fn push_text(pieces: &mut Vec<Piece>, text: &str) {
+    match pieces.last_mut() {
+        _ if text.is_empty() => {}
+        Some(Piece::Text(before)) => before.push_str(text),
+        _ => pieces.push(Piece::Text(text.to_string())),
+    }
+}
+
 impl Template {
     pub fn parse(text: &str) -> Result<Template, TemplateError> {
         let mut pieces = Vec::new();
         let mut rest = text;
         while let Some(open) = rest.find("@{{") {
-            if open > 0 {
-                pieces.push(Piece::Text(rest[..open].to_string()));
-            }
+            push_text(&mut pieces, &rest[..open]);
             let after = &rest[open + 3..];
             let close = after.find("}}").ok_or(TemplateError::Unclosed)?;
-            pieces.push(Piece::Ref(Reference::parse(after[..close].trim())?));
+            let inside = after[..close].trim();
+            // `@{{'text'}}` is the text itself: how a literal `@{{` is written.
+            match inside.strip_prefix('\'').and_then(|rest| rest.strip_suffix('\'')) {
+                Some(literal) => push_text(&mut pieces, literal),
+                None => pieces.push(Piece::Ref(Reference::parse(inside)?)),
+            }
             rest = &after[close + 2..];
         }
-        if !rest.is_empty() {
-            pieces.push(Piece::Text(rest.to_string()));
-        }
+        push_text(&mut pieces, rest);
         Ok(Template { pieces })
     }
 
@@ -96,6 +106,11 @@ impl Template {
             [Piece::Text(text)] => Some(text),
             _ => None,
         }
+    }
+
+    /// `text` written so that it is sent as it is: each `@{{` in it as `@{{'@{{'}}`.
+    pub fn escape(text: &str) -> String {
+        text.replace("@{{", "@{{'@{{'}}")
     }
 
     /// The reference when the template is exactly one reference and nothing else.

@@ -148,3 +148,12 @@ fn step_refs_parse_by_position_or_name() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_quoted_literal_writes_text_that_would_otherwise_be_a_reference() {
+    let mut f = Fixture::new();
+    assert_eq!(f.render("price @{{'@{{'}}total}} for @{{vars.n}}").unwrap(), "price @{{total}} for 3");
+    let escaped = Template::escape("{\"password\": \"open@{{-sesame\"}");
+    assert_eq!(Template::parse(&escaped).unwrap().as_literal(), Some("{\"password\": \"open@{{-sesame\"}"));
+    assert_eq!(f.render(&Template::escape("a @{{b}} @{{")).unwrap(), "a @{{b}} @{{");
+}
