@@ -12,11 +12,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -162,25 +161,9 @@ fn check_definitions(address: SocketAddr, server: SocketAddr, round: usize, ackn
     acknowledged.len()
 }
 
-/// A GET on a fresh connection (`Connection: close`), its JSON body.
+/// A GET of the agent's API, its JSON body.
 fn get(address: SocketAddr, path: &str) -> Value {
-    let start = Instant::now();
-    let mut stream = loop {
-        match TcpStream::connect(address) {
-            Ok(stream) => break stream,
-            Err(_) if start.elapsed() < Duration::from_secs(10) => std::thread::sleep(Duration::from_millis(50)),
-            Err(err) => panic!("GET {path}: {err}"),
-        }
-    };
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {TOKEN}\r\nconnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).unwrap();
-    let reply = String::from_utf8_lossy(&reply);
-    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+    let (head, body) = common::get(address, path);
     assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {head}\n{body}");
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
 }

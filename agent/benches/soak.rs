@@ -55,10 +55,18 @@ fn main() {
     }
     let logs = tempfile::tempdir().unwrap();
     let log_path = logs.path().join("agent.log");
-    let agent = Agent::start_logging(data.path(), &[], std::fs::File::create(&log_path).unwrap());
+    // `SKOPOS_SOAK_KEEP_RUNS` keeps that many runs per collection (pruned every minute), so
+    // that the store stops growing within the hour; unset, the agent's default (10,000).
+    let keep_runs = std::env::var("SKOPOS_SOAK_KEEP_RUNS").ok();
+    let flags: Vec<&str> = match &keep_runs {
+        Some(keep) => vec!["--keep-runs", keep, "--prune-every", "1m"],
+        None => Vec::new(),
+    };
+    let agent = Agent::start_logging(data.path(), &flags, std::fs::File::create(&log_path).unwrap());
     println!(
-        "soak: {monitors} monitors every {INTERVAL_SECONDS}s against the hostile server, {minutes} min after a {} s warm-up",
-        warm_up.as_secs()
+        "soak: {monitors} monitors every {INTERVAL_SECONDS}s against the hostile server, {minutes} min after a {} s warm-up, keeping {} runs per collection",
+        warm_up.as_secs(),
+        keep_runs.as_deref().unwrap_or("10000 (the default)")
     );
     std::thread::sleep(warm_up);
 
@@ -83,7 +91,9 @@ fn main() {
     let seconds = wall.elapsed().as_secs_f64();
     let cpu = agent.cpu_seconds() - cpu_start;
     let window_end = Utc::now();
+    let (_, metrics) = common::get(agent.address, "/metrics");
     agent.stop();
+    println!("soak: scheduler lag over the whole run, from the agent's /metrics: {}", lag_from_metrics(&metrics));
 
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let panics = log.lines().filter(|l| l.contains("panicked")).count();
@@ -91,8 +101,13 @@ fn main() {
     for line in log.lines().filter(|l| l.contains("panicked")).take(5) {
         println!("  {line}");
     }
-    // Runs due in the last 10 s may still have been going when the agent stopped.
-    report_runs(&Store::open(data.path()).unwrap(), window_start, window_end - TimeDelta::seconds(10));
+    // Runs due in the last 10 s may still have been going when the agent stopped. When runs
+    // are pruned, only the last 9 minutes are all still there.
+    let checked_from = match &keep_runs {
+        Some(_) => window_start.max(window_end - TimeDelta::minutes(9)),
+        None => window_start,
+    };
+    report_runs(&Store::open(data.path()).unwrap(), checked_from, window_end - TimeDelta::seconds(10));
     let first = rss_curve.first().copied().unwrap_or_default();
     let max = rss_curve.iter().copied().fold(0.0, f64::max);
     let last = rss_curve.last().copied().unwrap_or_default();
@@ -165,4 +180,21 @@ fn report_runs(store: &Store, window_start: chrono::DateTime<Utc>, window_end: c
         counts.iter().min().unwrap_or(&0),
         counts.iter().max().unwrap_or(&0),
     );
+}
+
+/// `p50 <= 0.005 s, p99 <= 0.01 s (N firings)` from the lag histogram's buckets, summed over
+/// every monitor.
+fn lag_from_metrics(metrics: &str) -> String {
+    let mut buckets: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for line in metrics.lines().filter(|l| l.starts_with("skopos_scheduler_lag") && l.contains("_bucket{")) {
+        let Some(le) = line.split("le=\"").nth(1).and_then(|rest| rest.split('"').next()) else { continue };
+        let count: f64 = line.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0.0);
+        let bound = if le == "+Inf" { f64::INFINITY } else { le.parse().unwrap_or(f64::INFINITY) };
+        buckets.entry(le.to_string()).or_insert((bound, 0.0)).1 += count;
+    }
+    let mut cumulative: Vec<(f64, f64)> = buckets.into_values().collect();
+    cumulative.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let Some(&(_, total)) = cumulative.last() else { return "no lag histogram in /metrics".into() };
+    let at = |q: f64| cumulative.iter().find(|(_, n)| *n >= q * total).map_or(f64::INFINITY, |(bound, _)| *bound);
+    format!("p50 <= {} s, p99 <= {} s, max <= {} s ({total} firings)", at(0.5), at(0.99), at(1.0))
 }

@@ -166,3 +166,27 @@ pub fn signal_interrupt(pid: u32) {
         libc::kill(pid as libc::pid_t, libc::SIGINT);
     }
 }
+
+/// A GET on a fresh connection to the agent (with the bench token, `Connection: close`),
+/// retried for 10 s while nothing listens: `(status line and headers, body)`.
+pub fn get(address: SocketAddr, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let start = Instant::now();
+    let mut stream = loop {
+        match std::net::TcpStream::connect(address) {
+            Ok(stream) => break stream,
+            Err(_) if start.elapsed() < Duration::from_secs(10) => std::thread::sleep(Duration::from_millis(50)),
+            Err(err) => panic!("GET {path}: {err}"),
+        }
+    };
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {TOKEN}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).unwrap();
+    let reply = String::from_utf8_lossy(&reply);
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+    (head.to_string(), body.to_string())
+}
