@@ -1,4 +1,4 @@
-//! `skopos import openapi` on any YAML or JSON; what it makes must be a collection Skopos can read.
+//! `skopos import openapi` on any YAML or JSON; the references and step names it writes must load.
 #![no_main]
 
 use std::path::Path;
@@ -10,7 +10,17 @@ fuzz_target!(|text: &str| {
     let Ok(document) = Document::parse(Path::new("fuzz.yaml"), text) else { return };
     if let Ok(imported) = skopos::import::import_openapi(&document.value, true) {
         if let Err(problem) = imported.check() {
-            panic!("the import made a collection that does not load: {problem}\n{:#}", imported.spec());
+            // Values taken over from the file may be invalid (`skopos import` then refuses,
+            // naming them); what the importer writes itself, references and step names, may not.
+            let problem = problem.replace(&imported.name, "NAME");
+            let ours =
+                ["is not closed", "reference", "unknown part", "is not defined", "refers to", "there is no step"];
+            if ours.iter().chain(&["step name", "already named"]).any(|words| problem.contains(words)) {
+                panic!(
+                    "the import wrote a reference or step name that does not load: {problem}\n{:#}",
+                    imported.spec()
+                );
+            }
         }
     }
 });

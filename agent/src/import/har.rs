@@ -6,6 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Imported, env_name, looks_secret, step_name};
+use crate::interpolate::Template;
 
 /// Headers the agent or the connection sets, or that only a browser sends.
 const DROPPED: [&str; 14] = [
@@ -161,13 +162,28 @@ fn remember(response: &Value, step: usize, earlier: &mut Vec<(String, String)>) 
 }
 
 /// `text` with every earlier recorded value replaced by its reference.
+/// `text` with each recorded value that an earlier response gave replaced by a reference to
+/// it (the longest at each place, in one pass so that no replacement lands inside another),
+/// and the rest escaped so that it is sent as recorded.
 fn chained(text: &str, earlier: &[(String, String)]) -> String {
-    let mut out = text.to_string();
-    for (value, reference) in earlier {
-        if out.contains(value.as_str()) {
-            out = out.replace(value.as_str(), &format!("@{{{{{reference}}}}}"));
+    let mut out = String::with_capacity(text.len());
+    let (mut literal_from, mut at) = (0, 0);
+    while at < text.len() {
+        let found = earlier
+            .iter()
+            .filter(|(value, _)| !value.is_empty() && text[at..].starts_with(value.as_str()))
+            .max_by_key(|(value, _)| value.len());
+        match found {
+            Some((value, reference)) => {
+                out.push_str(&Template::escape(&text[literal_from..at]));
+                out.push_str(&format!("@{{{{{reference}}}}}"));
+                at += value.len();
+                literal_from = at;
+            }
+            None => at += text[at..].chars().next().map_or(1, char::len_utf8),
         }
     }
+    out.push_str(&Template::escape(&text[literal_from..]));
     out
 }
 
@@ -224,5 +240,22 @@ fn chain_json(value: Value, earlier: &[(String, String)], imported: &mut Importe
                 .collect(),
         ),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_values_become_references_in_one_pass_and_the_rest_is_sent_as_recorded() {
+        // What `fuzz/import_har` found: a header holding `@{{`, and values replaced inside
+        // references put in for other values.
+        let earlier =
+            [("tok-1".to_string(), "login.body.token".to_string()), ("o".to_string(), "step2.body.x".to_string())];
+        let header = chained("Bearer tok-1 @{{", &earlier);
+        assert_eq!(header, "Bearer @{{login.body.token}} @{{'@{{'}}");
+        let template = Template::parse(&header).unwrap();
+        assert_eq!(template.references().count(), 1, "the `o` inside the reference is left alone");
     }
 }
