@@ -40,6 +40,8 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
             return Err(format!("{label}: not a curl command: `{}`", command.chars().take(60).collect::<String>()));
         }
         let mut step = step(&words[1..], &mut imported, &label)?;
+        // Everything in a curl command is literal: a `@{{` in it is sent as it is.
+        super::escape_strings(&mut step["request"]);
         step["name"] = json!(super::step_name(step["name"].as_str().unwrap_or("request"), &mut names));
         imported.steps.push(step);
     }
@@ -188,6 +190,18 @@ mod tests {
         assert_eq!(step["request"]["body"], json!({"json": {"sku": "A-1", "note": "it's"}}));
         assert!(imported.notes.is_empty(), "{:?}", imported.notes);
         imported.check().unwrap();
+    }
+
+    #[test]
+    fn text_like_a_reference_is_sent_as_it_is() {
+        // What `fuzz/import_curl` found: a URL holding `@{{` made a collection that did not load.
+        let imported =
+            import("curl 'http://127.0.0.1/x?q=@{{a' -H 'x-note: @{{n}}' --data-raw '{\"p\":\"@{{\"}'", "c").unwrap();
+        imported.check().unwrap();
+        let request = &imported.steps[0]["request"];
+        assert_eq!(request["url"], "http://127.0.0.1/x?q=@{{'@{{'}}a");
+        assert_eq!(request["headers"]["x-note"], "@{{'@{{'}}n}}");
+        assert_eq!(request["body"]["json"]["p"], "@{{'@{{'}}");
     }
 
     #[test]

@@ -78,6 +78,17 @@ impl Imported {
     }
 }
 
+/// Escapes every string in `value` (not object keys) so that it is sent as it is
+/// ([`Template::escape`]).
+pub fn escape_strings(value: &mut Value) {
+    match value {
+        Value::String(text) if text.contains("@{{") => *text = Template::escape(text),
+        Value::Array(items) => items.iter_mut().for_each(escape_strings),
+        Value::Object(fields) => fields.values_mut().for_each(escape_strings),
+        _ => {}
+    }
+}
+
 /// A step name the file format accepts (letters, digits, `_`, `-`), from a request's title:
 /// `Add to cart` → `add-to-cart`; unique among `taken`.
 pub fn step_name(title: &str, taken: &mut HashSet<String>) -> String {
