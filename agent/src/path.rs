@@ -99,7 +99,11 @@ impl PropertyPath {
                 let reason = format!("brackets nest {depth} deep; at most {MAX_BRACKET_DEPTH} are allowed");
                 return Err(PathError::JsonPath { path: text.to_string(), reason });
             }
-            return JsonPath::parse(text)
+            // serde_json_path 0.7 panics on some malformed input (an unfinished `\u` escape
+            // in a quoted name, found by `fuzz/path`): that is a parse error too.
+            let parsed = std::panic::catch_unwind(|| JsonPath::parse(text))
+                .unwrap_or_else(|_| Err(JsonPath::parse("$[").expect_err("`$[` is not a JSONPath")));
+            return parsed
                 .map(|p| PropertyPath::JsonPath(Box::new(p)))
                 .map_err(|err| PathError::JsonPath { path: text.to_string(), reason: err.to_string() });
         }
@@ -198,6 +202,13 @@ fn parse_dot(text: &str) -> Result<Vec<Segment>, PathError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_jsonpath_the_parser_panics_on_is_an_error() {
+        // What `fuzz/path` found: serde_json_path panics ("we do not use streaming parsers").
+        let error = PropertyPath::parse("$.ms[\".\\u").unwrap_err();
+        assert!(error.to_string().starts_with("invalid JSONPath `$.ms[\".\\u`"), "{error}");
+    }
 
     #[test]
     fn deeply_nested_jsonpath_filters_are_refused_before_the_parser_sees_them() {
