@@ -64,14 +64,18 @@ impl Found<'_> {
 /// filters: 20 levels took 7 s, found by `fuzz/path`); real paths nest two or three.
 const MAX_BRACKET_DEPTH: usize = 10;
 
-/// How deep `[` brackets nest in `text`, outside quoted names.
-fn bracket_depth(text: &str) -> usize {
+/// How deep `[` brackets nest in `text`, outside quoted names; an error for an escape the
+/// parser would choke on.
+fn bracket_depth(text: &str) -> Result<usize, String> {
     let (mut depth, mut deepest, mut quote) = (0usize, 0, None);
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         match (quote, c) {
             (Some(_), '\\') => {
-                chars.next();
+                // serde_json_path 0.7 panics on a `\u` without four hex digits (`fuzz/path`).
+                if chars.next() == Some('u') && !(0..4).all(|_| chars.next().is_some_and(|c| c.is_ascii_hexdigit())) {
+                    return Err("`\\u` in a quoted name needs four hex digits".into());
+                }
             }
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
@@ -84,7 +88,7 @@ fn bracket_depth(text: &str) -> usize {
             (None, _) => {}
         }
     }
-    deepest
+    Ok(deepest)
 }
 
 impl PropertyPath {
@@ -94,7 +98,7 @@ impl PropertyPath {
             return Err(PathError::Empty);
         }
         if text.starts_with('$') {
-            let depth = bracket_depth(text);
+            let depth = bracket_depth(text).map_err(|reason| PathError::JsonPath { path: text.to_string(), reason })?;
             if depth > MAX_BRACKET_DEPTH {
                 let reason = format!("brackets nest {depth} deep; at most {MAX_BRACKET_DEPTH} are allowed");
                 return Err(PathError::JsonPath { path: text.to_string(), reason });
@@ -208,6 +212,8 @@ mod tests {
         // What `fuzz/path` found: serde_json_path panics ("we do not use streaming parsers").
         let error = PropertyPath::parse("$.ms[\".\\u").unwrap_err();
         assert!(error.to_string().starts_with("invalid JSONPath `$.ms[\".\\u`"), "{error}");
+        assert!(error.to_string().ends_with("needs four hex digits"), "refused before the parser: {error}");
+        assert!(PropertyPath::parse("$[\"caf\\u00e9\"]").is_ok());
     }
 
     #[test]
@@ -221,7 +227,7 @@ mod tests {
         // Real paths, quoted brackets and ten levels still parse.
         assert!(PropertyPath::parse("$.items[?@.tags[?@ == 'a[[[[[[[[[[[b']].id").is_ok());
         assert!(PropertyPath::parse(&format!("$.a{}", "[0]".repeat(30))).is_ok());
-        assert_eq!(bracket_depth(&format!("$.a{}{}", "[?@.b".repeat(10), "]".repeat(10))), 10);
+        assert_eq!(bracket_depth(&format!("$.a{}{}", "[?@.b".repeat(10), "]".repeat(10))), Ok(10));
     }
 
     fn doc() -> Value {
