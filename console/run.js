@@ -79,7 +79,7 @@ export function assertionList(assertions) {
   return el("ul", { class: "assertions" }, (assertions ?? []).map((a) => el(
     "li",
     { class: a.passed ? "passed" : "failed" },
-    `${a.passed ? "✓" : "✗"} ${a.name ?? [a.source, a.property].filter(Boolean).join(" ")} ${a.op} `,
+    `${a.passed ? "✓" : "✗"} ${a.name ?? [a.source, a.property].filter(Boolean).join(" ")} ${a.not ? "not " : ""}${a.op} `,
     a.op === "exists" || a.op === "not_exists" ? "" : el("code", {}, JSON.stringify(a.expected ?? null)),
     a.passed ? "" : el("span", {}, " got ", el("code", {}, JSON.stringify(a.actual ?? null))),
   )));

@@ -7,7 +7,9 @@ import { completeReferences, referencesFor } from "./complete.js";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const SOURCES = ["status", "latency", "header", "body", "size", "certificate"];
+// The operator names, as the agent's `predicate::OpName::all()` lists them (a test checks it).
 const OPS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "not_contains", "matches", "exists", "not_exists", "type", "length", "count", "plugin"];
+const TAKES_NO_VALUE = new Set(["exists", "not_exists"]);
 const WITH_PROPERTY = new Set(["header", "body", "certificate"]);
 let formCount = 0;
 
@@ -154,7 +156,7 @@ function bodyEditor(field, initial, complete) {
   return { node, read };
 }
 
-/** One row per assertion: source, property, op, value. */
+/** One row per assertion: source, property, not, op, value. */
 function assertionRows(field, initial) {
   const rows = el("div", { class: "assertion-rows" });
   const renumber = () => [...rows.children].forEach((row, i) => {
@@ -164,15 +166,17 @@ function assertionRows(field, initial) {
   const add = (assertion = { source: "status", op: "eq" }) => {
     const source = el("select", { "aria-label": "Source", "data-part": "source" }, SOURCES.map((s) => el("option", { value: s, selected: s === assertion.source }, s)));
     const property = el("input", { type: "text", value: assertion.property ?? "", "aria-label": "Property", "data-part": "property", placeholder: "path or header" });
+    const not = el("input", { type: "checkbox", checked: assertion.not === true, "aria-label": "Not", title: "not: negate the operator", "data-part": "not" });
     const op = el("select", { "aria-label": "Operator", "data-part": "op" }, OPS.map((o) => el("option", { value: o, selected: o === assertion.op }, o)));
     const value = el("input", { type: "text", value: valueText(assertion.value), "aria-label": "Expected value", "data-part": "value", placeholder: "200, \"text\", [1, 2]" });
     const sync = () => {
       property.hidden = !WITH_PROPERTY.has(source.value);
-      value.disabled = op.value === "exists" || op.value === "not_exists";
+      value.disabled = TAKES_NO_VALUE.has(op.value);
     };
     source.addEventListener("change", sync);
     op.addEventListener("change", sync);
-    const row = el("div", { class: "assertion-row", "data-name": assertion.name ?? "", "data-plugin": assertion.plugin ?? "" }, source, property, op, value,
+    const row = el("div", { class: "assertion-row", "data-name": assertion.name ?? "", "data-plugin": assertion.plugin ?? "" }, source, property,
+      el("label", { class: "not" }, not, "not"), op, value,
       el("button", { type: "button", class: "secondary small", "aria-label": "Remove assertion", onclick: () => { row.remove(); renumber(); } }, "×"));
     rows.append(row);
     sync();
@@ -182,8 +186,9 @@ function assertionRows(field, initial) {
   initial.forEach((assertion) => add(assertion));
   const node = el("div", {}, rows, el("button", { type: "button", class: "secondary small", onclick: () => add().focus() }, "Add assertion"));
   const read = () => [...rows.children].map((row) => {
-    const [source, property, op, value] = row.querySelectorAll("[data-part]");
+    const [source, property, not, op, value] = row.querySelectorAll("[data-part]");
     const assertion = { source: source.value, op: op.value };
+    if (not.checked) assertion.not = true;
     if (row.dataset.name) assertion.name = row.dataset.name;
     if (row.dataset.plugin) assertion.plugin = row.dataset.plugin;
     if (!property.hidden && property.value.trim()) assertion.property = property.value.trim();

@@ -22,6 +22,7 @@ pub mod notify;
 pub mod path;
 pub mod plan;
 pub mod plugins;
+pub mod predicate;
 pub mod region;
 pub mod report;
 pub mod response;

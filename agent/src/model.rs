@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use crate::predicate::{Op, OpName, Predicate};
+
 /// Default whole-request timeout when neither the step nor `defaults` sets one.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Default cap on a response body; a larger body is a step error.
@@ -208,12 +210,31 @@ pub struct Assertion {
     /// Header name, body path (dot path or JSONPath), or certificate field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub property: Option<String>,
-    pub op: Op,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// An operator, or a negated name (`ne`, `not_in`, `not_contains`, `not_exists`).
+    pub op: OpName,
+    /// Negates `op`: the assertion passes when the operator fails on a value it could
+    /// compare (a missing or mistyped value still fails).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not: bool,
+    /// The expected value; `value: null` is the value `null` (`eq null`), not "no value".
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
     /// With `op: plugin`, the assertion plugin to call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,
+}
+
+/// A field that is present, even as `null`, is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+impl Assertion {
+    /// What it checks: `op`, negated by its name or by `not` (not both: see `assert::Check`).
+    pub fn predicate(&self) -> Predicate {
+        let predicate = self.op.predicate();
+        if self.not { predicate.negate() } else { predicate }
+    }
 }
 
 /// What part of the response an assertion looks at.
@@ -228,58 +249,6 @@ pub enum Source {
     /// Response body bytes after decompression.
     Size,
     Certificate,
-}
-
-/// How the actual value is compared with the expected one.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Op {
-    Eq,
-    Ne,
-    Lt,
-    Lte,
-    Gt,
-    Gte,
-    In,
-    NotIn,
-    Contains,
-    NotContains,
-    Matches,
-    Exists,
-    NotExists,
-    Type,
-    Length,
-    Count,
-    Plugin,
-}
-
-impl Op {
-    /// Operators that take no `value`.
-    pub fn takes_value(self) -> bool {
-        !matches!(self, Op::Exists | Op::NotExists)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Eq => "eq",
-            Op::Ne => "ne",
-            Op::Lt => "lt",
-            Op::Lte => "lte",
-            Op::Gt => "gt",
-            Op::Gte => "gte",
-            Op::In => "in",
-            Op::NotIn => "not_in",
-            Op::Contains => "contains",
-            Op::NotContains => "not_contains",
-            Op::Matches => "matches",
-            Op::Exists => "exists",
-            Op::NotExists => "not_exists",
-            Op::Type => "type",
-            Op::Length => "length",
-            Op::Count => "count",
-            Op::Plugin => "plugin",
-        }
-    }
 }
 
 impl Source {

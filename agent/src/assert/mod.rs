@@ -2,7 +2,8 @@
 
 mod ops;
 
-pub use ops::{TYPE_NAMES, equal, type_name};
+pub use crate::predicate::TYPE_NAMES;
+pub use ops::{equal, type_name};
 
 use std::pin::Pin;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,8 +12,9 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Assertion, Op, Source};
+use crate::model::{Assertion, Source};
 use crate::path::{Found, PropertyPath};
+use crate::predicate::{Expected, Op, OpName, Predicate};
 use crate::response::{Response, snippet as excerpt};
 
 /// An assertion ready to evaluate: its path parsed and its pattern compiled.
@@ -21,7 +23,7 @@ pub struct Check {
     pub name: Option<String>,
     pub source: Source,
     pub property: Option<String>,
-    pub op: Op,
+    pub predicate: Predicate,
     pub expected: Option<Value>,
     pub plugin: Option<String>,
     selector: Selector,
@@ -46,7 +48,7 @@ enum CertificateField {
 
 const CERTIFICATE_FIELDS: [&str; 4] = ["expires_in_days", "issuer", "subject", "sans"];
 
-/// A problem with an assertion as written; `field` is `property`, `value`, `op` or `plugin`.
+/// A problem with an assertion as written; `field` is `property`, `value`, `op`, `not` or `plugin`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckError {
     pub field: &'static str,
@@ -60,7 +62,10 @@ pub struct AssertionResult {
     pub name: Option<String>,
     pub source: Source,
     pub property: Option<String>,
-    pub op: Op,
+    pub op: OpName,
+    /// The operator is negated (only where `op` has no negated name of its own, as in the file).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not: bool,
     pub expected: Option<Value>,
     pub actual: Option<Value>,
     pub passed: bool,
@@ -108,7 +113,14 @@ impl AssertionPlugins for NoPlugins {
 impl Check {
     pub fn compile(assertion: &Assertion) -> Result<Check, CheckError> {
         let err = |field, message: String| CheckError { field, message };
-        let op = assertion.op;
+        if assertion.not && assertion.op.is_negated() {
+            let plain = assertion.op.op().as_str();
+            return Err(err(
+                "not",
+                format!("`not: true` with `{}` negates it twice; write `op: {plain}`", assertion.op.as_str()),
+            ));
+        }
+        let predicate = assertion.predicate();
         let property = assertion.property.as_deref().map(str::trim);
         let selector = match (assertion.source, property) {
             (Source::Status | Source::Latency | Source::Size, Some(_)) => {
@@ -148,12 +160,12 @@ impl Check {
             _ => Selector::Whole,
         };
         let value = assertion.value.as_ref();
-        let regex = check_value(op, value, assertion.plugin.is_some())?;
+        let regex = check_value(predicate, assertion.op.as_str(), value, assertion.plugin.is_some())?;
         Ok(Check {
             name: assertion.name.clone(),
             source: assertion.source,
             property: property.map(str::to_string),
-            op,
+            predicate,
             expected: assertion.value.clone(),
             plugin: assertion.plugin.clone(),
             selector,
@@ -163,12 +175,12 @@ impl Check {
 
     /// Whether this is a `plugin` assertion (the Wasm host must be loaded to judge it).
     pub fn uses_plugin(&self) -> bool {
-        self.op == Op::Plugin
+        self.predicate.op == Op::Plugin
     }
 
     /// Judges `response`; a `plugin` assertion is handed to `plugins`.
     pub async fn evaluate(&self, response: &Response, plugins: &dyn AssertionPlugins) -> AssertionResult {
-        if self.op != Op::Plugin {
+        if self.predicate.op != Op::Plugin {
             return self.evaluate_builtin(response);
         }
         let plugin = self.plugin.as_deref().unwrap_or_default();
@@ -183,18 +195,19 @@ impl Check {
     /// Judges `response` by one of the built-in operators (`plugin` assertions go through [`Check::evaluate`]).
     fn evaluate_builtin(&self, response: &Response) -> AssertionResult {
         let subject = self.actual(response);
-        let verdict = ops::compare(
-            self.op,
-            subject.value.as_ref(),
-            self.expected.as_ref(),
-            self.regex.as_ref(),
-            matches!(self.source, Source::Status | Source::Header),
-            subject.count,
-        );
+        let operands = ops::Operands {
+            actual: subject.value.as_ref(),
+            count: subject.count,
+            expected: self.expected.as_ref().unwrap_or(&Value::Null),
+            regex: self.regex.as_ref(),
+            loose: matches!(self.source, Source::Status | Source::Header),
+        };
+        let verdict = ops::evaluate(self.predicate, &operands);
+        let counting = self.predicate.op == Op::Count;
         let message = (!verdict.passed).then(|| {
             let got = match (&subject.value, &subject.missing) {
-                (None, _) if self.op == Op::Count => "0".to_string(),
-                (Some(value), _) if self.op == Op::Count => format!("{} ({})", subject.count, show(value)),
+                (None, _) if counting => "0".to_string(),
+                (Some(value), _) if counting => format!("{} ({})", subject.count, show(value)),
                 (_, Some(missing)) => missing.clone(),
                 (Some(value), None) => show(value),
                 (None, None) => "nothing".to_string(),
@@ -209,11 +222,13 @@ impl Check {
     }
 
     fn result(&self, actual: Option<Value>, passed: bool, message: Option<String>) -> AssertionResult {
+        let (op, not) = self.predicate.spelled();
         AssertionResult {
             name: self.name.clone(),
             source: self.source,
             property: self.property.clone(),
-            op: self.op,
+            op,
+            not,
             expected: self.expected.clone(),
             actual,
             passed,
@@ -221,28 +236,31 @@ impl Check {
         }
     }
 
-    /// The expectation in words: `2`, `< 800`, `to match /^a/`.
+    /// The expectation in words: `2`, `< 800`, `to match /^a/`, `not < 5`.
     fn expectation(&self) -> String {
         let value = self.expected.as_ref().map(show).unwrap_or_default();
-        match self.op {
-            Op::Eq => value,
-            Op::Ne => format!("not {value}"),
-            Op::Lt => format!("< {value}"),
-            Op::Lte => format!("<= {value}"),
-            Op::Gt => format!("> {value}"),
-            Op::Gte => format!(">= {value}"),
-            Op::In => format!("one of {value}"),
-            Op::NotIn => format!("none of {value}"),
-            Op::Contains => format!("to contain {value}"),
-            Op::NotContains => format!("not to contain {value}"),
-            Op::Matches => format!("to match /{}/", self.expected.as_ref().and_then(Value::as_str).unwrap_or_default()),
-            Op::Exists => "to exist".into(),
-            Op::NotExists => "not to exist".into(),
-            Op::Type => format!("type {}", self.expected.as_ref().and_then(Value::as_str).unwrap_or_default()),
-            Op::Length => format!("length {value}"),
-            Op::Count => format!("{value} matches"),
-            Op::Plugin => "plugin to pass".into(),
-        }
+        let text = || self.expected.as_ref().and_then(Value::as_str).unwrap_or_default();
+        let Predicate { not, op } = self.predicate;
+        let positive = match (op, not) {
+            (Op::Eq, true) => return format!("not {value}"),
+            (Op::In, true) => return format!("none of {value}"),
+            (Op::Contains, true) => return format!("not to contain {value}"),
+            (Op::Exists, true) => return "not to exist".into(),
+            (Op::Eq, _) => value,
+            (Op::Lt, _) => format!("< {value}"),
+            (Op::Lte, _) => format!("<= {value}"),
+            (Op::Gt, _) => format!("> {value}"),
+            (Op::Gte, _) => format!(">= {value}"),
+            (Op::In, _) => format!("one of {value}"),
+            (Op::Contains, _) => format!("to contain {value}"),
+            (Op::Matches, _) => format!("to match /{}/", text()),
+            (Op::Exists, _) => "to exist".into(),
+            (Op::Type, _) => format!("type {}", text()),
+            (Op::Length, _) => format!("length {value}"),
+            (Op::Count, _) => format!("{value} matches"),
+            (Op::Plugin, _) => "plugin to pass".into(),
+        };
+        if not { format!("not {positive}") } else { positive }
     }
 
     fn actual(&self, response: &Response) -> Subject {
@@ -305,37 +323,42 @@ fn show(value: &Value) -> String {
     excerpt(&value.to_string(), 200)
 }
 
-/// Checks that `value` suits `op`, compiling the pattern of `matches`.
-fn check_value(op: Op, value: Option<&Value>, has_plugin: bool) -> Result<Option<Regex>, CheckError> {
+/// Checks that `value` suits the operator, compiling the pattern of `matches`.
+fn check_value(
+    predicate: Predicate,
+    name: &str,
+    value: Option<&Value>,
+    has_plugin: bool,
+) -> Result<Option<Regex>, CheckError> {
     let err = |message: String| CheckError { field: "value", message };
+    let op = predicate.op;
     if has_plugin && op != Op::Plugin {
         return Err(CheckError { field: "plugin", message: "`plugin` is only used with `op: plugin`".into() });
     }
-    let value = match (op.takes_value(), value) {
-        (false, Some(_)) => return Err(err(format!("`{}` takes no value", op.as_str()))),
-        (false, None) => return Ok(None),
-        (true, None) if op == Op::Plugin => None,
-        (true, None) => return Err(err(format!("`{}` needs a value", op.as_str()))),
-        (true, Some(value)) => Some(value),
+    if op == Op::Plugin && !has_plugin {
+        return Err(CheckError { field: "plugin", message: "`op: plugin` needs `plugin: NAME`".into() });
+    }
+    if op == Op::Plugin && predicate.not {
+        return Err(CheckError { field: "not", message: "a plugin assertion cannot be negated".into() });
+    }
+    let expects = op.expects();
+    let value = match (expects, value) {
+        (Expected::Nothing, Some(_)) => return Err(err(format!("`{name}` takes no value"))),
+        (Expected::Nothing, None) | (Expected::PluginConfig, _) => return Ok(None),
+        (_, None) => return Err(err(format!("`{name}` needs a value"))),
+        (_, Some(value)) => value,
     };
-    match (op, value) {
-        (Op::Plugin, _) if !has_plugin => {
-            Err(CheckError { field: "plugin", message: "`op: plugin` needs `plugin: NAME`".into() })
+    match expects {
+        Expected::Number if !value.is_number() => {
+            Err(err(format!("`{name}` compares numbers; got {}", type_name(value))))
         }
-        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Some(v)) if !v.is_number() => {
-            Err(err(format!("`{}` compares numbers; got {}", op.as_str(), type_name(v))))
-        }
-        (Op::In | Op::NotIn, Some(v)) if !v.is_array() => {
-            Err(err(format!("`{}` needs a list, like [200, 201]", op.as_str())))
-        }
-        (Op::Length | Op::Count, Some(v)) if v.as_u64().is_none() => {
-            Err(err(format!("`{}` needs a whole number", op.as_str())))
-        }
-        (Op::Type, Some(v)) if !v.as_str().is_some_and(|t| TYPE_NAMES.contains(&t)) => {
+        Expected::List if !value.is_array() => Err(err(format!("`{name}` needs a list, like [200, 201]"))),
+        Expected::WholeNumber if value.as_u64().is_none() => Err(err(format!("`{name}` needs a whole number"))),
+        Expected::TypeName if !value.as_str().is_some_and(|t| TYPE_NAMES.contains(&t)) => {
             Err(err(format!("`type` needs one of {}", TYPE_NAMES.join(", "))))
         }
-        (Op::Matches, Some(v)) => {
-            let pattern = v.as_str().ok_or_else(|| err("`matches` needs a pattern string".into()))?;
+        Expected::Pattern => {
+            let pattern = value.as_str().ok_or_else(|| err(format!("`{name}` needs a pattern string")))?;
             Regex::new(pattern).map(Some).map_err(|e| {
                 let reason = e.to_string();
                 let reason = reason.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string();

@@ -1,91 +1,132 @@
-//! Operators as pure functions of the actual and expected JSON values.
+//! Each operator as a pure function of the actual and expected JSON values, and negation
+//! applied to their outcome in one place ([`evaluate`]).
 
 use regex::Regex;
 use serde_json::Value;
 
-use crate::model::Op;
+use crate::predicate::{Op, Predicate};
 
-/// Why a comparison failed, beyond "expected X, got Y".
+/// Whether a comparison passed, and why it could not be made at all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub passed: bool,
-    /// Set when the values could not be compared at all (a number against a string, ...).
+    /// Set when the values could not be compared (a number against a string, ...).
     pub type_mismatch: Option<String>,
 }
 
-impl Verdict {
-    fn of(passed: bool) -> Verdict {
-        Verdict { passed, type_mismatch: None }
-    }
+/// What an operator found, before negation.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Holds,
+    Fails,
+    /// Nothing to compare (a missing value where the operator needs one, a string where it
+    /// needs a number): the assertion fails whether or not it is negated. The reason, when
+    /// there is more to say than "got nothing".
+    Incomparable(Option<String>),
+}
 
-    fn mismatch(reason: String) -> Verdict {
-        Verdict { passed: false, type_mismatch: Some(reason) }
+impl Outcome {
+    fn of(holds: bool) -> Outcome {
+        if holds { Outcome::Holds } else { Outcome::Fails }
     }
 }
 
-/// Compares `actual` with `expected` under `op`. `loose` lets `200` equal `"200"` (status and
-/// headers). `count` is the number of nodes the property matched. `Op::Plugin` is not handled here.
-pub fn compare(
-    op: Op,
-    actual: Option<&Value>,
-    expected: Option<&Value>,
-    regex: Option<&Regex>,
-    loose: bool,
-    count: usize,
-) -> Verdict {
-    let null = Value::Null;
-    let expected = expected.unwrap_or(&null);
-    match op {
-        Op::Exists => Verdict::of(actual.is_some()),
-        Op::NotExists => Verdict::of(actual.is_none()),
-        Op::Count => numeric_eq(count as f64, expected),
-        _ => {
-            let Some(actual) = actual else {
-                return Verdict::of(op == Op::Ne || op == Op::NotIn || op == Op::NotContains);
-            };
-            compare_present(op, actual, expected, regex, loose)
+/// What an operator is given: the value found (`None` when nothing was), how many nodes the
+/// property matched, the expected value and its compiled pattern. `loose` lets `200` equal
+/// `"200"` (status and headers).
+pub struct Operands<'a> {
+    pub actual: Option<&'a Value>,
+    pub count: usize,
+    pub expected: &'a Value,
+    pub regex: Option<&'a Regex>,
+    pub loose: bool,
+}
+
+/// Judges `predicate` on `operands`. A negated predicate passes when its operator fails, and
+/// fails, like the operator, when the values cannot be compared. `Op::Plugin` is judged by its
+/// plugin, not here.
+pub fn evaluate(predicate: Predicate, operands: &Operands) -> Verdict {
+    let outcome = match predicate.op {
+        Op::Eq => eq(operands),
+        Op::Lt => order(operands, |a, e| a < e),
+        Op::Lte => order(operands, |a, e| a <= e),
+        Op::Gt => order(operands, |a, e| a > e),
+        Op::Gte => order(operands, |a, e| a >= e),
+        Op::In => is_in(operands),
+        Op::Contains => contains(operands),
+        Op::Matches => matches(operands),
+        Op::Exists => Outcome::of(operands.actual.is_some()),
+        Op::Type => type_is(operands),
+        Op::Length => length(operands),
+        Op::Count => count(operands),
+        Op::Plugin => Outcome::Fails,
+    };
+    match outcome {
+        Outcome::Incomparable(reason) => Verdict { passed: false, type_mismatch: reason },
+        outcome => Verdict { passed: (outcome == Outcome::Holds) != predicate.not, type_mismatch: None },
+    }
+}
+
+fn eq(operands: &Operands) -> Outcome {
+    Outcome::of(operands.actual.is_some_and(|actual| equal(actual, operands.expected, operands.loose)))
+}
+
+fn order(operands: &Operands, holds: fn(f64, f64) -> bool) -> Outcome {
+    let Some(actual) = operands.actual else { return Outcome::Incomparable(None) };
+    match (as_number(actual), as_number(operands.expected)) {
+        (Some(a), Some(e)) => Outcome::of(holds(a, e)),
+        _ => Outcome::Incomparable(Some(format!("{} is not a number", type_name(actual)))),
+    }
+}
+
+fn is_in(operands: &Operands) -> Outcome {
+    let Some(actual) = operands.actual else { return Outcome::Fails };
+    let items = operands.expected.as_array().map(Vec::as_slice).unwrap_or_default();
+    Outcome::of(items.iter().any(|item| equal(actual, item, operands.loose)))
+}
+
+fn contains(operands: &Operands) -> Outcome {
+    let Some(actual) = operands.actual else { return Outcome::Fails };
+    let expected = operands.expected;
+    let found = match (actual, expected) {
+        (Value::String(text), _) => as_text(expected).map(|needle| text.contains(needle.as_ref())),
+        (Value::Array(items), _) => Some(items.iter().any(|item| equal(item, expected, false))),
+        (Value::Object(map), Value::String(key)) => Some(map.contains_key(key)),
+        _ => None,
+    };
+    match found {
+        Some(found) => Outcome::of(found),
+        None => {
+            Outcome::Incomparable(Some(format!("cannot look for {} in {}", type_name(expected), type_name(actual))))
         }
     }
 }
 
-fn compare_present(op: Op, actual: &Value, expected: &Value, regex: Option<&Regex>, loose: bool) -> Verdict {
-    match op {
-        Op::Eq => Verdict::of(equal(actual, expected, loose)),
-        Op::Ne => Verdict::of(!equal(actual, expected, loose)),
-        Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
-            let (Some(a), Some(e)) = (as_number(actual), as_number(expected)) else {
-                return Verdict::mismatch(format!("{} is not a number", type_name(actual)));
-            };
-            Verdict::of(match op {
-                Op::Lt => a < e,
-                Op::Lte => a <= e,
-                Op::Gt => a > e,
-                _ => a >= e,
-            })
-        }
-        Op::In | Op::NotIn => {
-            let found = expected.as_array().is_some_and(|items| items.iter().any(|e| equal(actual, e, loose)));
-            Verdict::of(found == (op == Op::In))
-        }
-        Op::Contains | Op::NotContains => match contains(actual, expected) {
-            Some(found) => Verdict::of(found == (op == Op::Contains)),
-            None => Verdict::mismatch(format!("cannot look for {} in {}", type_name(expected), type_name(actual))),
-        },
-        Op::Matches => match (regex, as_text(actual)) {
-            (Some(regex), Some(text)) => Verdict::of(regex.is_match(&text)),
-            _ => Verdict::mismatch(format!("{} cannot be matched against a pattern", type_name(actual))),
-        },
-        Op::Type => Verdict::of(expected.as_str() == Some(type_name(actual))),
-        Op::Length => match length(actual) {
-            Some(len) => numeric_eq(len as f64, expected),
-            None => Verdict::mismatch(format!("{} has no length", type_name(actual))),
-        },
-        Op::Exists | Op::NotExists | Op::Count | Op::Plugin => Verdict::of(false),
+fn matches(operands: &Operands) -> Outcome {
+    let Some(actual) = operands.actual else { return Outcome::Incomparable(None) };
+    match (operands.regex, as_text(actual)) {
+        (Some(regex), Some(text)) => Outcome::of(regex.is_match(&text)),
+        _ => Outcome::Incomparable(Some(format!("{} cannot be matched against a pattern", type_name(actual)))),
     }
 }
 
-fn numeric_eq(actual: f64, expected: &Value) -> Verdict {
-    Verdict::of(expected.as_f64() == Some(actual))
+fn type_is(operands: &Operands) -> Outcome {
+    Outcome::of(operands.actual.is_some_and(|actual| operands.expected.as_str() == Some(type_name(actual))))
+}
+
+fn length(operands: &Operands) -> Outcome {
+    let Some(actual) = operands.actual else { return Outcome::Incomparable(None) };
+    let length = match actual {
+        Value::String(s) => s.chars().count(),
+        Value::Array(items) => items.len(),
+        Value::Object(map) => map.len(),
+        _ => return Outcome::Incomparable(Some(format!("{} has no length", type_name(actual)))),
+    };
+    Outcome::of(operands.expected.as_f64() == Some(length as f64))
+}
+
+fn count(operands: &Operands) -> Outcome {
+    Outcome::of(operands.expected.as_f64() == Some(operands.count as f64))
 }
 
 /// JSON equality where numbers compare by value (`1` equals `1.0`); with `loose`, a number
@@ -101,15 +142,6 @@ pub fn equal(actual: &Value, expected: &Value, loose: bool) -> bool {
             s.trim().parse::<f64>().ok() == n.as_f64()
         }
         _ => actual == expected,
-    }
-}
-
-fn contains(actual: &Value, expected: &Value) -> Option<bool> {
-    match (actual, expected) {
-        (Value::String(text), _) => Some(text.contains(as_text(expected)?.as_ref())),
-        (Value::Array(items), _) => Some(items.iter().any(|item| equal(item, expected, false))),
-        (Value::Object(map), Value::String(key)) => Some(map.contains_key(key)),
-        _ => None,
     }
 }
 
@@ -129,15 +161,6 @@ fn as_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
     }
 }
 
-fn length(value: &Value) -> Option<usize> {
-    match value {
-        Value::String(s) => Some(s.chars().count()),
-        Value::Array(items) => Some(items.len()),
-        Value::Object(map) => Some(map.len()),
-        _ => None,
-    }
-}
-
 /// The name the `type` operator uses for a JSON value.
 pub fn type_name(value: &Value) -> &'static str {
     match value {
@@ -150,94 +173,5 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
-pub const TYPE_NAMES: [&str; 6] = ["string", "number", "boolean", "object", "array", "null"];
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn check(op: Op, actual: Value, expected: Value) -> bool {
-        let regex = expected.as_str().and_then(|p| Regex::new(p).ok());
-        compare(op, Some(&actual), Some(&expected), regex.as_ref(), false, 1).passed
-    }
-
-    #[test]
-    fn equality_is_json_equality_with_numeric_numbers() {
-        assert!(check(Op::Eq, json!(2), json!(2.0)));
-        assert!(check(Op::Eq, json!({"a": [1, "x"]}), json!({"a": [1.0, "x"]})));
-        assert!(!check(Op::Eq, json!("200"), json!(200)));
-        assert!(check(Op::Ne, json!("200"), json!(200)));
-        assert!(compare(Op::Eq, Some(&json!("200")), Some(&json!(200)), None, true, 1).passed);
-        assert!(compare(Op::Eq, Some(&json!(200)), Some(&json!("200")), None, true, 1).passed);
-        assert!(!check(Op::Eq, json!(null), json!(false)));
-    }
-
-    #[test]
-    fn ordering_needs_numbers() {
-        assert!(check(Op::Lt, json!(799), json!(800)));
-        assert!(!check(Op::Lt, json!(800), json!(800)));
-        assert!(check(Op::Lte, json!(800), json!(800)));
-        assert!(check(Op::Gt, json!(3), json!(2.5)));
-        assert!(check(Op::Gte, json!("12"), json!(12)));
-        let verdict = compare(Op::Lt, Some(&json!("abc")), Some(&json!(1)), None, false, 1);
-        assert_eq!(verdict.type_mismatch.as_deref(), Some("string is not a number"));
-    }
-
-    #[test]
-    fn membership() {
-        assert!(check(Op::In, json!(201), json!([200, 201])));
-        assert!(!check(Op::In, json!(404), json!([200, 201])));
-        assert!(check(Op::NotIn, json!(404), json!([200, 201])));
-    }
-
-    #[test]
-    fn contains_works_on_strings_arrays_and_object_keys() {
-        assert!(check(Op::Contains, json!("application/json; charset=utf-8"), json!("json")));
-        assert!(check(Op::Contains, json!([1, 2, 3]), json!(2)));
-        assert!(check(Op::Contains, json!({"token": 1}), json!("token")));
-        assert!(check(Op::NotContains, json!("text/html"), json!("json")));
-        assert!(check(Op::Contains, json!("code 42"), json!(42)));
-        let verdict = compare(Op::Contains, Some(&json!(5)), Some(&json!("x")), None, false, 1);
-        assert_eq!(verdict.type_mismatch.as_deref(), Some("cannot look for string in number"));
-    }
-
-    #[test]
-    fn matches_uses_regular_expressions() {
-        assert!(check(Op::Matches, json!("order-1234"), json!("^order-\\d+$")));
-        assert!(!check(Op::Matches, json!("order-x"), json!("^order-\\d+$")));
-        assert!(check(Op::Matches, json!(1234), json!("^\\d{4}$")));
-    }
-
-    #[test]
-    fn presence() {
-        assert!(compare(Op::Exists, Some(&json!(null)), None, None, false, 1).passed);
-        assert!(!compare(Op::Exists, None, None, None, false, 0).passed);
-        assert!(compare(Op::NotExists, None, None, None, false, 0).passed);
-        // A missing value is "not equal" to anything, and fails every positive comparison.
-        assert!(compare(Op::Ne, None, Some(&json!(1)), None, false, 0).passed);
-        assert!(!compare(Op::Eq, None, Some(&json!(null)), None, false, 0).passed);
-        assert!(!compare(Op::Lt, None, Some(&json!(1)), None, false, 0).passed);
-    }
-
-    #[test]
-    fn type_length_and_count() {
-        for (value, name) in [
-            (json!(1), "number"),
-            (json!("s"), "string"),
-            (json!([]), "array"),
-            (json!({}), "object"),
-            (json!(true), "boolean"),
-            (json!(null), "null"),
-        ] {
-            assert!(check(Op::Type, value, json!(name)), "{name}");
-        }
-        assert!(check(Op::Length, json!("héllo"), json!(5)));
-        assert!(check(Op::Length, json!([1, 2]), json!(2)));
-        assert!(check(Op::Length, json!({"a": 1}), json!(1)));
-        assert!(compare(Op::Length, Some(&json!(5)), Some(&json!(1)), None, false, 1).type_mismatch.is_some());
-        assert!(compare(Op::Count, None, Some(&json!(0)), None, false, 0).passed);
-        assert!(compare(Op::Count, Some(&json!([1, 2])), Some(&json!(2)), None, false, 2).passed);
-        assert!(!compare(Op::Count, Some(&json!(1)), Some(&json!(2)), None, false, 1).passed);
-    }
-}
+mod tests;

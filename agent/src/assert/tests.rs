@@ -151,3 +151,41 @@ fn bad_assertions_are_rejected_with_the_field_at_fault() {
     let err = compile(json!({"source": "body", "property": "a[", "op": "exists"}));
     assert_eq!(err.field, "property");
 }
+
+/// Every other place that lists the operators lists exactly the code's names, in its order:
+/// the console's form, the OpenAPI document and the table in docs/collections.md.
+#[test]
+fn every_list_of_operators_is_the_codes() {
+    use crate::predicate::OpName;
+    let names: Vec<String> = OpName::all().iter().map(|name| name.to_string()).collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+
+    let console = read("console/step-form.js");
+    let line = console.lines().find_map(|line| line.strip_prefix("const OPS = ")).expect("const OPS in step-form.js");
+    let listed: Vec<String> = serde_json::from_str(line.trim_end_matches(';')).unwrap();
+    assert_eq!(listed, names, "console/step-form.js OPS");
+
+    let openapi: Value = serde_json::from_str(&read("agent/src/api/openapi.json")).unwrap();
+    let assertion = &openapi["components"]["schemas"]["Assertion"]["properties"];
+    let listed: Vec<String> = serde_json::from_value(assertion["op"]["enum"].clone()).unwrap();
+    assert_eq!(listed, names, "openapi.json Assertion.op");
+    assert_eq!(assertion["not"]["type"], "boolean", "openapi.json Assertion.not");
+
+    let docs = read("docs/collections.md");
+    let table = docs.split("## Assertions").nth(1).expect("## Assertions in docs/collections.md");
+    let listed: Vec<String> = table
+        .lines()
+        .take_while(|line| !line.starts_with("## "))
+        .filter_map(|line| line.strip_prefix("| `"))
+        .flat_map(|row| {
+            row.split(" |")
+                .next()
+                .unwrap_or_default()
+                .split(", ")
+                .map(|name| name.trim_matches('`').to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(listed, names, "the operator table in docs/collections.md");
+}

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Imported, Templates, step_name};
+use crate::predicate::{Op, Predicate};
 
 pub fn import(text: &str, name: &str) -> Result<Imported, String> {
     let mut imported = Imported::new(name.to_string());
@@ -217,36 +218,41 @@ fn assertion(line: &str) -> Result<Value, String> {
     let literal =
         || serde_json::from_str::<Value>(value).map_err(|_| format!("`{value}` is not a value the importer reads"));
     let (op, expected) = match (predicate, negated) {
-        ("==", false) => (if count { "length" } else { "eq" }, Some(literal()?)),
-        ("!=", false) => ("ne", Some(literal()?)),
+        ("==", false) => (if count { Op::Length } else { Op::Eq }, Some(literal()?)),
+        ("!=", false) => (Op::Eq, Some(literal()?)),
         (">" | ">=" | "<" | "<=", false) if !count => {
             let op = match predicate {
-                ">" => "gt",
-                ">=" => "gte",
-                "<" => "lt",
-                _ => "lte",
+                ">" => Op::Gt,
+                ">=" => Op::Gte,
+                "<" => Op::Lt,
+                _ => Op::Lte,
             };
             (op, Some(literal()?))
         }
-        ("contains" | "includes", _) => (if negated { "not_contains" } else { "contains" }, Some(literal()?)),
-        ("exists", _) => (if negated { "not_exists" } else { "exists" }, None),
+        ("contains" | "includes", _) => (Op::Contains, Some(literal()?)),
+        ("exists", _) => (Op::Exists, None),
         ("startsWith", false) => {
-            ("matches", Some(json!(format!("^{}", regex::escape(literal()?.as_str().unwrap_or(""))))))
+            (Op::Matches, Some(json!(format!("^{}", regex::escape(literal()?.as_str().unwrap_or(""))))))
         }
         ("endsWith", false) => {
-            ("matches", Some(json!(format!("{}$", regex::escape(literal()?.as_str().unwrap_or(""))))))
+            (Op::Matches, Some(json!(format!("{}$", regex::escape(literal()?.as_str().unwrap_or(""))))))
         }
-        ("matches", false) => ("matches", Some(literal()?)),
-        ("isString", false) => ("type", Some(json!("string"))),
-        ("isInteger" | "isFloat" | "isNumber", false) => ("type", Some(json!("number"))),
-        ("isBoolean", false) => ("type", Some(json!("boolean"))),
-        ("isEmpty", false) => ("length", Some(json!(0))),
+        ("matches", false) => (Op::Matches, Some(literal()?)),
+        ("isString", false) => (Op::Type, Some(json!("string"))),
+        ("isInteger" | "isFloat" | "isNumber", false) => (Op::Type, Some(json!("number"))),
+        ("isBoolean", false) => (Op::Type, Some(json!("boolean"))),
+        ("isEmpty", false) => (Op::Length, Some(json!(0))),
         _ => return Err(format!("the predicate `{}{predicate}` is not translated", if negated { "not " } else { "" })),
     };
-    if count && op != "length" {
+    if count && op != Op::Length {
         return Err("only `count ==` is translated among the filters".into());
     }
+    let predicate = Predicate { not: negated || predicate == "!=", op };
+    let (op, not) = predicate.spelled();
     subject["op"] = json!(op);
+    if not {
+        subject["not"] = json!(true);
+    }
     if let Some(expected) = expected {
         subject["value"] = expected;
     }

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use crate::predicate::{Op, Predicate};
+
 use super::js::{call_arguments, literal, member_path, statements, string, strip_comments};
 
 /// What a request's test script became.
@@ -206,7 +208,7 @@ impl Subject {
         })
     }
 
-    fn assertion(&self, op: &str, value: Option<Value>) -> Value {
+    fn assertion(&self, predicate: Predicate, value: Option<Value>) -> Value {
         let mut assertion = match self {
             Subject::Status => json!({"source": "status"}),
             Subject::Latency => json!({"source": "latency"}),
@@ -215,7 +217,11 @@ impl Subject {
             Subject::Body(path) if path.is_empty() => json!({"source": "body", "property": "$"}),
             Subject::Body(path) => json!({"source": "body", "property": path}),
         };
+        let (op, not) = predicate.spelled();
         assertion["op"] = json!(op);
+        if not {
+            assertion["not"] = json!(true);
+        }
         if let Some(value) = value {
             assertion["value"] = value;
         }
@@ -238,41 +244,52 @@ fn expectation(statement: &str, bindings: &Bindings) -> Result<Vec<Value>, Strin
     chai(&subject, chain.trim())
 }
 
-/// `pm.response.to.have.status(200)`, `.to.be.ok`, `.to.have.header("H"[, "V"])`.
+/// `pm.response.to.have.status(200)`, `.to.be.ok`, `.to.have.header("H"[, "V"])`, each also
+/// with `.not` (`pm.response.to.not.have.status(404)`).
 fn response_assertion(rest: &str) -> Result<Vec<Value>, String> {
     let rest = rest.trim();
+    let (negated, rest) = match rest.strip_prefix("not.") {
+        Some(after) => (true, after),
+        None => (false, rest),
+    };
+    let is = |op| if negated { Predicate::new(op).negate() } else { Predicate::new(op) };
     let call = |prefix: &str| rest.strip_prefix(prefix).and_then(call_arguments).map(|(args, _)| args);
     if let Some(args) = call("have.status(") {
         let code = args.first().and_then(|a| literal(a)).ok_or("`have.status` with a value that is not a literal")?;
         if code.is_string() {
             return Err("status by reason phrase (`have.status(\"OK\")`) is not translated".into());
         }
-        return Ok(vec![Subject::Status.assertion("eq", Some(code))]);
+        return Ok(vec![Subject::Status.assertion(is(Op::Eq), Some(code))]);
     }
     if let Some(args) = call("have.header(") {
         let name = args.first().and_then(|a| string(a)).ok_or("`have.header` without a header name")?;
         let subject = Subject::Header(name);
         return Ok(vec![match args.get(1).and_then(|a| literal(a)) {
-            Some(value) => subject.assertion("eq", Some(value)),
-            None => subject.assertion("exists", None),
+            Some(value) => subject.assertion(is(Op::Eq), Some(value)),
+            None => subject.assertion(is(Op::Exists), None),
         }]);
     }
     match rest {
-        "be.ok" => Ok(vec![Subject::Status.assertion("eq", Some(json!(200)))]),
-        "be.success" => Ok(vec![
-            Subject::Status.assertion("gte", Some(json!(200))),
-            Subject::Status.assertion("lt", Some(json!(300))),
+        "be.ok" => Ok(vec![Subject::Status.assertion(is(Op::Eq), Some(json!(200)))]),
+        "be.success" if !negated => Ok(vec![
+            Subject::Status.assertion(Predicate::new(Op::Gte), Some(json!(200))),
+            Subject::Status.assertion(Predicate::new(Op::Lt), Some(json!(300))),
         ]),
+        "be.success" => Err("`pm.response.to.not.be.success` (below 200 or 300 and above) is not translated".into()),
         "be.json" | "be.withBody" | "have.body" => Err(format!("`pm.response.to.{rest}` is not translated")),
         _ => Err(format!("`pm.response.to.{rest}` is not a response check the importer knows")),
     }
 }
 
-/// A chai chain after `pm.expect(subject)`.
+/// A chai chain after `pm.expect(subject)`. `.not` anywhere in the chain before the call
+/// negates the check, as chai's `not` flag does; the translation keeps chai's meaning exactly
+/// (a check chai makes on a missing or mistyped value fails both ways, as a negated Skopos
+/// operator does), or the statement is left out with the reason.
 fn chai(subject: &Subject, chain: &str) -> Result<Vec<Value>, String> {
-    let words: Vec<&str> = chain.split(['.', '(']).collect();
-    let negated = words.contains(&"not");
     let call = chain.find('(').map(|open| (&chain[..open], &chain[open + 1..]));
+    let head = call.map_or(chain, |(head, _)| head);
+    let words: Vec<&str> = head.split('.').collect();
+    let negated = words.contains(&"not");
     let argument = |index: usize| -> Result<Option<Value>, String> {
         let Some((_, rest)) = call else { return Ok(None) };
         let (args, tail) = call_arguments(rest).ok_or("an unfinished call")?;
@@ -284,34 +301,57 @@ fn chai(subject: &Subject, chain: &str) -> Result<Vec<Value>, String> {
             Some(text) => literal(text).map(Some).ok_or_else(|| format!("`{text}` is not a literal value")),
         }
     };
-    let method =
-        call.map_or_else(|| words.last().copied().unwrap_or(""), |(head, _)| head.rsplit('.').next().unwrap_or(""));
+    let method = words.last().copied().unwrap_or("");
     let (op, value) = match method {
-        "eql" | "equal" | "equals" | "eq" => (if negated { "ne" } else { "eq" }, argument(0)?),
-        "oneOf" => (if negated { "not_in" } else { "in" }, argument(0)?),
-        "below" | "lessThan" | "lt" => ("lt", argument(0)?),
-        "above" | "greaterThan" | "gt" => ("gt", argument(0)?),
-        "least" | "gte" => ("gte", argument(0)?),
-        "most" | "lte" => ("lte", argument(0)?),
-        "include" | "includes" | "contain" | "contains" => {
-            (if negated { "not_contains" } else { "contains" }, argument(0)?)
-        }
-        "exist" => (if negated { "not_exists" } else { "exists" }, None),
-        "true" | "false" if !negated => ("eq", Some(json!(method == "true"))),
-        "null" if !negated => ("eq", Some(Value::Null)),
-        "a" | "an" if !negated => ("type", argument(0)?.map(|t| json!(t.as_str().unwrap_or("").to_lowercase()))),
-        "lengthOf" | "length" if !negated => ("length", argument(0)?),
+        "eql" | "equal" | "equals" | "eq" => (Op::Eq, argument(0)?),
+        "oneOf" => (Op::In, argument(0)?),
+        "below" | "lessThan" | "lt" => (Op::Lt, argument(0)?),
+        "above" | "greaterThan" | "gt" => (Op::Gt, argument(0)?),
+        "least" | "gte" => (Op::Gte, argument(0)?),
+        "most" | "lte" => (Op::Lte, argument(0)?),
+        "include" | "includes" | "contain" | "contains" => (Op::Contains, argument(0)?),
+        "exist" => return exist(subject, negated),
+        "true" | "false" => (Op::Eq, Some(json!(method == "true"))),
+        "null" => (Op::Eq, Some(Value::Null)),
+        "a" | "an" => (Op::Type, argument(0)?.map(|t| json!(t.as_str().unwrap_or("").to_lowercase()))),
+        "lengthOf" | "length" => (Op::Length, argument(0)?),
         "property" => return property(subject, negated, argument(0)?, argument(1)?),
         "match" => return Err("regular expressions in scripts are not translated (write a `matches` assertion)".into()),
         other => return Err(format!("the check `.{other}` is not translated")),
     };
-    if op != "exists" && op != "not_exists" && value.is_none() {
+    if value.is_none() {
         return Err(format!("`.{method}` without a value"));
     }
-    Ok(vec![subject.assertion(op, value)])
+    let strict = matches!(method, "equal" | "equals" | "eq" | "oneOf");
+    if strict && value.as_ref().is_some_and(|v| v.is_object() || (v.is_array() && method != "oneOf")) {
+        return Err(format!("`.{method}` compares with `===`, which no literal object or list passes; write `.eql`"));
+    }
+    let predicate = if negated { Predicate::new(op).negate() } else { Predicate::new(op) };
+    let mut assertions = Vec::new();
+    if negated && op == Op::Contains && !matches!(subject, Subject::Text) {
+        // chai's `.not.include` throws on a missing value, where `not_contains` would pass.
+        assertions.push(subject.assertion(Predicate::new(Op::Exists), None));
+    }
+    assertions.push(subject.assertion(predicate, value));
+    Ok(assertions)
 }
 
-/// `.to.have.property("p"[, value])` on a body subject.
+/// `.to.exist`: present and not `null` (chai's `!= null`).
+fn exist(subject: &Subject, negated: bool) -> Result<Vec<Value>, String> {
+    match (subject, negated) {
+        (Subject::Body(_), false) => Ok(vec![
+            subject.assertion(Predicate::new(Op::Exists), None),
+            subject.assertion(Predicate::new(Op::Eq).negate(), Some(Value::Null)),
+        ]),
+        (Subject::Body(_), true) => {
+            Err("`.not.exist` on the body (missing or null) is not one Skopos check; not translated".into())
+        }
+        (_, false) => Ok(vec![subject.assertion(Predicate::new(Op::Exists), None)]),
+        (_, true) => Ok(vec![subject.assertion(Predicate::new(Op::Exists).negate(), None)]),
+    }
+}
+
+/// `.to.have.property("p"[, value])` on a body subject; chai compares the value with `===`.
 fn property(subject: &Subject, negated: bool, name: Option<Value>, value: Option<Value>) -> Result<Vec<Value>, String> {
     let Subject::Body(base) = subject else {
         return Err("`.property` on something other than the JSON body is not translated".into());
@@ -320,37 +360,52 @@ fn property(subject: &Subject, negated: bool, name: Option<Value>, value: Option
     let (_, path) =
         member_path(&format!("root[{}]", Value::String(name))).ok_or("a property name that cannot be a path")?;
     let inner = Subject::Body(join(base, &path));
-    Ok(vec![match (negated, value) {
-        (true, _) => inner.assertion("not_exists", None),
-        (false, Some(value)) => inner.assertion("eq", Some(value)),
-        (false, None) => inner.assertion("exists", None),
-    }])
+    if value.as_ref().is_some_and(|v| v.is_object() || v.is_array()) {
+        return Err("`.property(name, object)` compares with `===`, which no literal passes; not translated".into());
+    }
+    let (op, value) = match value {
+        Some(value) => (Op::Eq, Some(value)),
+        None => (Op::Exists, None),
+    };
+    let predicate = if negated { Predicate::new(op).negate() } else { Predicate::new(op) };
+    Ok(vec![inner.assertion(predicate, value)])
 }
 
 /// A legacy condition: `responseCode.code === 200`, `responseTime < 500`,
-/// `responseBody.has("x")`, `json.a === 1`.
+/// `responseBody.has("x")` (also `!responseBody.has("x")` and `... === false`), `json.a === 1`.
 fn comparison(condition: &str, bindings: &Bindings) -> Result<Value, String> {
     let condition = condition.trim_end_matches(';').trim();
-    if let Some(rest) = condition.strip_prefix("responseBody.has(") {
-        let (args, _) = call_arguments(rest).ok_or("an unfinished `responseBody.has(`")?;
+    let (negated, has) = match condition.strip_prefix('!') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, condition),
+    };
+    if let Some(rest) = has.strip_prefix("responseBody.has(") {
+        let (args, tail) = call_arguments(rest).ok_or("an unfinished `responseBody.has(`")?;
         let text = args.first().and_then(|a| literal(a)).ok_or("`responseBody.has` without a literal")?;
-        return Ok(Subject::Text.assertion("contains", Some(text)));
+        let negated = match tail.trim() {
+            "" => negated,
+            "=== true" | "== true" | "!== false" | "!= false" if !negated => false,
+            "=== false" | "== false" | "!== true" | "!= true" if !negated => true,
+            other => return Err(format!("`{other}` after `responseBody.has(...)` is not translated")),
+        };
+        let contains = Predicate::new(Op::Contains);
+        return Ok(Subject::Text.assertion(if negated { contains.negate() } else { contains }, Some(text)));
     }
-    for (symbol, op) in [
-        ("===", "eq"),
-        ("!==", "ne"),
-        ("==", "eq"),
-        ("!=", "ne"),
-        ("<=", "lte"),
-        (">=", "gte"),
-        ("<", "lt"),
-        (">", "gt"),
+    for (symbol, predicate) in [
+        ("===", Predicate::new(Op::Eq)),
+        ("!==", Predicate::new(Op::Eq).negate()),
+        ("==", Predicate::new(Op::Eq)),
+        ("!=", Predicate::new(Op::Eq).negate()),
+        ("<=", Predicate::new(Op::Lte)),
+        (">=", Predicate::new(Op::Gte)),
+        ("<", Predicate::new(Op::Lt)),
+        (">", Predicate::new(Op::Gt)),
     ] {
         if let Some((left, right)) = condition.split_once(symbol) {
             let subject = Subject::read(left, bindings)
                 .ok_or_else(|| format!("`{}` is not something in the response the importer can follow", left.trim()))?;
             let value = literal(right).ok_or_else(|| format!("`{}` is not a literal value", right.trim()))?;
-            return Ok(subject.assertion(op, Some(value)));
+            return Ok(subject.assertion(predicate, Some(value)));
         }
     }
     Err("not a comparison the importer knows".into())

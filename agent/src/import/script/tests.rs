@@ -81,3 +81,146 @@ console.log("done");
     assert!(reasons[1].contains("not an expectation"), "{reasons:?}");
     assert!(translated.skipped[0].0.starts_with("regex: "), "{:?}", translated.skipped);
 }
+
+/// Every negated chai form means what chai means: `.not.below(5)` is `not lt 5` (which, like
+/// chai, fails on a missing or non-numeric value), never `lt 5`.
+#[test]
+fn negated_chai_forms_keep_their_meaning() {
+    let cases = [
+        (
+            "pm.expect(json.age).to.not.be.below(5);",
+            vec![json!({"source": "body", "property": "age", "op": "lt", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(json.age).to.not.be.lessThan(5);",
+            vec![json!({"source": "body", "property": "age", "op": "lt", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(json.age).not.to.be.above(5);",
+            vec![json!({"source": "body", "property": "age", "op": "gt", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(json.age).to.not.be.at.least(5);",
+            vec![json!({"source": "body", "property": "age", "op": "gte", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(json.age).to.not.be.at.most(5);",
+            vec![json!({"source": "body", "property": "age", "op": "lte", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(pm.response.responseTime).to.not.be.above(900);",
+            vec![json!({"source": "latency", "op": "gt", "not": true, "value": 900})],
+        ),
+        ("pm.expect(pm.response.code).to.not.equal(500);", vec![json!({"source": "status", "op": "ne", "value": 500})]),
+        ("pm.expect(json.n).to.not.eql(3);", vec![json!({"source": "body", "property": "n", "op": "ne", "value": 3})]),
+        (
+            "pm.expect(pm.response.code).to.not.be.oneOf([500, 502]);",
+            vec![json!({"source": "status", "op": "not_in", "value": [500, 502]})],
+        ),
+        (
+            "pm.expect(json.tags).to.not.include('old');",
+            vec![
+                json!({"source": "body", "property": "tags", "op": "exists"}),
+                json!({"source": "body", "property": "tags", "op": "not_contains", "value": "old"}),
+            ],
+        ),
+        (
+            "pm.expect(pm.response.text()).to.not.contain('error');",
+            vec![json!({"source": "body", "op": "not_contains", "value": "error"})],
+        ),
+        (
+            "pm.expect(json.ok).to.not.be.true;",
+            vec![json!({"source": "body", "property": "ok", "op": "ne", "value": true})],
+        ),
+        (
+            "pm.expect(json.ok).to.not.be.false;",
+            vec![json!({"source": "body", "property": "ok", "op": "ne", "value": false})],
+        ),
+        (
+            "pm.expect(json.id).to.not.be.null;",
+            vec![json!({"source": "body", "property": "id", "op": "ne", "value": null})],
+        ),
+        (
+            "pm.expect(json.id).to.not.be.a('string');",
+            vec![json!({"source": "body", "property": "id", "op": "type", "not": true, "value": "string"})],
+        ),
+        (
+            "pm.expect(json.id).to.not.be.an('Array');",
+            vec![json!({"source": "body", "property": "id", "op": "type", "not": true, "value": "array"})],
+        ),
+        (
+            "pm.expect(json.items).to.not.have.lengthOf(0);",
+            vec![json!({"source": "body", "property": "items", "op": "length", "not": true, "value": 0})],
+        ),
+        (
+            "pm.expect(json).to.not.have.property('error');",
+            vec![json!({"source": "body", "property": "error", "op": "not_exists"})],
+        ),
+        (
+            "pm.expect(json).to.not.have.property('n', 11);",
+            vec![json!({"source": "body", "property": "n", "op": "ne", "value": 11})],
+        ),
+        (
+            "pm.expect(pm.response.headers.get('X-Debug')).to.not.exist;",
+            vec![json!({"source": "header", "property": "X-Debug", "op": "not_exists"})],
+        ),
+        (
+            "pm.expect(json.id).to.exist;",
+            vec![
+                json!({"source": "body", "property": "id", "op": "exists"}),
+                json!({"source": "body", "property": "id", "op": "ne", "value": null}),
+            ],
+        ),
+        ("pm.response.to.not.have.status(404);", vec![json!({"source": "status", "op": "ne", "value": 404})]),
+        (
+            "pm.response.to.not.have.header('X-Debug');",
+            vec![json!({"source": "header", "property": "X-Debug", "op": "not_exists"})],
+        ),
+        ("pm.response.to.not.be.ok;", vec![json!({"source": "status", "op": "ne", "value": 200})]),
+        // `not` inside an argument is not a negation.
+        (
+            "pm.expect(json.path).to.include('x.not.y');",
+            vec![json!({"source": "body", "property": "path", "op": "contains", "value": "x.not.y"})],
+        ),
+        (
+            "tests['gone'] = responseBody.has('error') === false;",
+            vec![json!({"name": "gone", "source": "body", "op": "not_contains", "value": "error"})],
+        ),
+        (
+            "tests['gone'] = !responseBody.has('error');",
+            vec![json!({"name": "gone", "source": "body", "op": "not_contains", "value": "error"})],
+        ),
+        (
+            "tests['there'] = responseBody.has('ok') === true;",
+            vec![json!({"name": "there", "source": "body", "op": "contains", "value": "ok"})],
+        ),
+        (
+            "tests['not 500'] = responseCode.code !== 500;",
+            vec![json!({"name": "not 500", "source": "status", "op": "ne", "value": 500})],
+        ),
+    ];
+    for (statement, expected) in cases {
+        let translated = translate(&format!("var json = pm.response.json();\n{statement}"));
+        assert!(translated.skipped.is_empty(), "{statement}: {:?}", translated.skipped);
+        assert_eq!(translated.assertions, expected, "{statement}");
+        for assertion in &translated.assertions {
+            let assertion: crate::model::Assertion = serde_json::from_value(assertion.clone()).unwrap();
+            crate::assert::Check::compile(&assertion).unwrap_or_else(|e| panic!("{statement}: {e:?}"));
+        }
+    }
+}
+
+/// What cannot be said as Skopos checks without changing its meaning is left out, with why.
+#[test]
+fn negations_without_an_exact_translation_are_left_out() {
+    for statement in [
+        "pm.expect(json.error).to.not.exist;",
+        "pm.response.to.not.be.success;",
+        "pm.expect(json.a).to.equal({ b: 1 });",
+        "pm.expect(json).to.have.property('a', [1]);",
+    ] {
+        let translated = translate(&format!("var json = pm.response.json();\n{statement}"));
+        assert!(translated.assertions.is_empty(), "{statement}: {:?}", translated.assertions);
+        assert_eq!(translated.skipped.len(), 1, "{statement}");
+    }
+}
