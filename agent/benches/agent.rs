@@ -29,8 +29,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
-use skopos::model::{Collection, Monitor};
-use skopos::store::{RunQuery, RunRecord, RunStatus, Store};
+use skopos_core::model::{Collection, Monitor};
+use skopos_service::store::{RunQuery, RunRecord, RunStatus, Store};
 
 use common::{Agent, TOKEN, machine, percentiles, start_server};
 
@@ -108,10 +108,10 @@ fn history(server: SocketAddr) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     // A real report, from a real run, stored a million times over.
-    let plan = skopos::plan::compile_stored(&collection("history", server, "/item/1")).unwrap();
-    let context = skopos::runner::RunContext::new(Default::default());
+    let plan = skopos_core::plan::compile_stored(&collection("history", server, "/item/1")).unwrap();
+    let context = skopos_engine::RunContext::new(Default::default());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let report = runtime.block_on(skopos::runner::run_collection(&plan, &context));
+    let report = runtime.block_on(skopos_engine::run_collection(&plan, &context));
     let record_bytes = serde_json::to_vec(&report).unwrap().len();
     let start = Instant::now();
     let first = Utc::now() - TimeDelta::days(30);
@@ -156,10 +156,10 @@ fn console(server: SocketAddr) {
     const RUNS: usize = 100_000;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let plan = skopos::plan::compile_stored(&collection("console", server, "/item/1")).unwrap();
-    let context = skopos::runner::RunContext::new(Default::default());
+    let plan = skopos_core::plan::compile_stored(&collection("console", server, "/item/1")).unwrap();
+    let context = skopos_engine::RunContext::new(Default::default());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let report = runtime.block_on(skopos::runner::run_collection(&plan, &context));
+    let report = runtime.block_on(skopos_engine::run_collection(&plan, &context));
     let ids: Vec<String> = (0..COLLECTIONS)
         .map(|n| {
             let name = format!("col-{n:04}");
@@ -215,7 +215,7 @@ fn console(server: SocketAddr) {
     agent.stop();
 }
 
-fn record(collection_id: &str, at: DateTime<Utc>, report: skopos::report::CollectionReport) -> RunRecord {
+fn record(collection_id: &str, at: DateTime<Utc>, report: skopos_core::report::CollectionReport) -> RunRecord {
     RunRecord {
         id: String::new(),
         received_at: None,

@@ -19,9 +19,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use skopos::assert::AssertionPlugins;
-use skopos::plugins::{HostOptions, Manifest, PluginHost, PluginSource, built_plugins, embedded};
-use skopos::response::Response;
+use skopos_core::assert::AssertionPlugins;
+use skopos_core::response::Response;
+use skopos_plugin_host::{HostOptions, Manifest, PluginHost, PluginSource, built_plugins, embedded};
 
 use common::{machine, skopos};
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::json;
-use skopos::model::Monitor;
-use skopos::store::{RunQuery, Store};
+use skopos_core::model::Monitor;
+use skopos_service::store::{RunQuery, Store};
 
 use crate::{Agent, TOKEN, collection, percentiles};
 

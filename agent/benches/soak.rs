@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use serde_json::json;
-use skopos::model::{Collection, Monitor};
-use skopos::store::{RunQuery, RunStatus, Store};
+use skopos_core::model::{Collection, Monitor};
+use skopos_service::store::{RunQuery, RunStatus, Store};
 
 use common::{Agent, machine, percentiles};
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use skopos::assert::{Check, NoPlugins};
-use skopos::model::Assertion;
-use skopos::response::Response;
+use skopos_core::assert::{Check, NoPlugins};
+use skopos_core::model::Assertion;
+use skopos_core::response::Response;
 
 fuzz_target!(|input: &[u8]| {
     let Ok(input) = serde_json::from_slice::<Value>(input) else { return };

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use skopos::plan::{compile, compile_monitor, is_monitor};
-use skopos::source::{Diagnostic, Document};
+use skopos_core::plan::{compile, compile_monitor, is_monitor};
+use skopos_core::document::{Diagnostic, Document};
 
 fuzz_target!(|text: &str| {
     let name = if text.starts_with('{') { "fuzz.json" } else { "fuzz.yaml" };

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skopos::runner::decode_body;
+use skopos_engine::decode_body;
 
 const LIMIT: u64 = 64 * 1024;
 

@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    if let Ok(imported) = skopos::import::import_curl(text, "fuzz") {
+    if let Ok(imported) = skopos_import::import_curl(text, "fuzz") {
         skopos_fuzz::check_import(&imported);
     }
 });

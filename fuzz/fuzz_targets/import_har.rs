@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let Ok(document) = serde_json::from_slice::<serde_json::Value>(input) else { return };
-    if let Ok(imported) = skopos::import::import_har(&document, "fuzz") {
+    if let Ok(imported) = skopos_import::import_har(&document, "fuzz") {
         skopos_fuzz::check_import(&imported);
     }
 });

@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let Ok(document) = serde_json::from_slice::<serde_json::Value>(input) else { return };
-    for imported in skopos::import::import_postman(&document, &Default::default()).into_iter().flatten() {
+    for imported in skopos_import::import_postman(&document, &Default::default()).into_iter().flatten() {
         skopos_fuzz::check_import(&imported);
     }
 });

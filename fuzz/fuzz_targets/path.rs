@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skopos::path::PropertyPath;
+use skopos_core::path::PropertyPath;
 
 fuzz_target!(|text: &str| {
     let (path, document) = text.split_once('\n').unwrap_or((text, "null"));

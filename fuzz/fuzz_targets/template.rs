@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skopos::interpolate::{JsonTemplate, Template};
+use skopos_core::interpolate::{JsonTemplate, Template};
 
 fuzz_target!(|text: &str| {
     if let Ok(template) = Template::parse(text) {

@@ -1,6 +1,6 @@
 //! What the fuzz targets share.
 
-use skopos::import::Imported;
+use skopos_import::Imported;
 
 /// Panics when an import wrote a reference or step name that does not load. Values taken
 /// over from the file may be invalid (`skopos import` then refuses, naming them); what the

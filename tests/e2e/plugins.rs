@@ -14,7 +14,7 @@ use crate::{Files, server, unique};
 
 /// A folder with the test fixture `stem` from `plugins/fixtures` and its manifest.
 pub fn fixture(dir: &Path, stem: &str, manifest: &str) {
-    std::fs::copy(skopos::plugins::built_plugins().join(format!("{stem}.wasm")), dir.join(format!("{stem}.wasm")))
+    std::fs::copy(skopos_plugin_host::built_plugins().join(format!("{stem}.wasm")), dir.join(format!("{stem}.wasm")))
         .unwrap();
     std::fs::write(dir.join(format!("{stem}.yaml")), manifest).unwrap();
 }
@@ -63,7 +63,8 @@ fn built_in_and_added_assertion_plugins_judge_steps() {
 fn the_agent_lists_its_plugins_and_a_folder_can_replace_a_built_in_one() {
     let data = tempfile::tempdir().unwrap();
     let plugins = tempfile::tempdir().unwrap();
-    std::fs::copy(skopos::plugins::built_plugins().join("jwt_expiry.wasm"), plugins.path().join("jwt.wasm")).unwrap();
+    std::fs::copy(skopos_plugin_host::built_plugins().join("jwt_expiry.wasm"), plugins.path().join("jwt.wasm"))
+        .unwrap();
     std::fs::write(plugins.path().join("jwt.yaml"), "kind: assertion\nversion: 0.1.0\n").unwrap();
     std::fs::write(plugins.path().join("orphan.wasm"), b"\0asm").unwrap();
     let agent = Agent::start_with(data.path(), &["--plugins", plugins.path().to_str().unwrap()], &[]);

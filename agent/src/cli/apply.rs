@@ -9,9 +9,9 @@ use url::Url;
 
 use super::client::{Client, DEFAULT_SERVER, encode, refusal, with_client};
 use super::{EXIT_INVALID, files};
-use crate::model::{Collection, Monitor};
-use crate::plan::is_monitor;
-use crate::source::Document;
+use skopos_core::document::Document;
+use skopos_core::model::{Collection, Monitor};
+use skopos_core::plan::is_monitor;
 
 #[derive(Args)]
 pub struct ApplyArgs {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::client::{DEFAULT_SERVER, with_client};
-use crate::source::write_yaml;
+use skopos_core::document::write_yaml;
 
 #[derive(Args)]
 pub struct ExportArgs {
@@ -51,7 +51,13 @@ fn write(path: &Path, spec: &Value) -> Result<(), String> {
 /// `collection.checkout-flow.yaml`: the kind, then the name in lower case with anything but
 /// letters and digits as `-`; a number is added when two names come out the same.
 pub(super) fn file_name(kind: &str, name: &str, taken: &mut HashSet<String>) -> String {
-    crate::source::unique_slug(name, char::is_alphanumeric, "unnamed", |slug| format!("{kind}.{slug}.yaml"), taken)
+    skopos_core::document::unique_slug(
+        name,
+        char::is_alphanumeric,
+        "unnamed",
+        |slug| format!("{kind}.{slug}.yaml"),
+        taken,
+    )
 }
 
 #[cfg(test)]

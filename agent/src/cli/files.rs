@@ -7,8 +7,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::plan::{self, MonitorPlan, Plan};
-use crate::source::{Diagnostic, Document, Location, child_index, suggest};
+use skopos_core::document::{Diagnostic, Document, Location, child_index, suggest};
+use skopos_core::plan::{self, MonitorPlan, Plan};
 
 /// Expands folders into their `.yaml`, `.yml` and `.json` files (sorted, not recursive).
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
-use crate::import::{Imported, PostmanOptions, import_curl, import_har, import_hurl, import_openapi, import_postman};
+use skopos_import::{Imported, PostmanOptions, import_curl, import_har, import_hurl, import_openapi, import_postman};
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
@@ -121,7 +121,7 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
 
 /// A JSON (or YAML) file, its problems located as `file:line:column`.
 fn read_json(path: &Path) -> Result<serde_json::Value, String> {
-    crate::source::Document::read(path).map(|document| document.value).map_err(|problem| problem.to_string())
+    skopos_core::document::Document::read(path).map(|document| document.value).map_err(|problem| problem.to_string())
 }
 
 fn write_all(source: &str, imported: &[Imported], dir: &Path) -> Result<(), String> {
@@ -139,7 +139,7 @@ fn write_all(source: &str, imported: &[Imported], dir: &Path) -> Result<(), Stri
                 text.push_str(&format!("#   {}\n", note.replace('\n', " ")));
             }
         }
-        text.push_str(&crate::source::write_yaml(&collection.spec()));
+        text.push_str(&skopos_core::document::write_yaml(&collection.spec()));
         std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         let assertions: usize = collection.steps.iter().map(|s| s["assert"].as_array().map_or(0, Vec::len)).sum();
         println!(

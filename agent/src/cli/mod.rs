@@ -64,9 +64,9 @@ enum Command {
 /// unreadable folder is an error.
 async fn load_plugins(
     dirs: &[&std::path::Path],
-    options: crate::plugins::HostOptions,
-) -> Result<std::sync::Arc<crate::plugins::PluginHost>, String> {
-    use crate::plugins::{Added, PluginHost, embedded};
+    options: skopos_plugin_host::HostOptions,
+) -> Result<std::sync::Arc<skopos_plugin_host::PluginHost>, String> {
+    use skopos_plugin_host::{Added, PluginHost, embedded};
     let mut host = PluginHost::new(options)?;
     let mut sources = embedded().map_err(|e| e.to_string())?;
     for dir in dirs {
@@ -120,19 +120,19 @@ impl TelemetryArgs {
     }
 
     /// Starts export when configured; `prometheus` keeps metrics for `GET /metrics` too.
-    fn start(&self, prometheus: bool) -> Result<Option<std::sync::Arc<crate::telemetry::Telemetry>>, String> {
+    fn start(&self, prometheus: bool) -> Result<Option<std::sync::Arc<skopos_telemetry::Telemetry>>, String> {
         let interval = std::env::var("OTEL_METRIC_EXPORT_INTERVAL")
             .ok()
             .and_then(|ms| ms.parse().ok())
             .map(std::time::Duration::from_millis);
-        let options = crate::telemetry::TelemetryOptions {
+        let options = skopos_telemetry::TelemetryOptions {
             endpoint: self.otlp_endpoint.clone(),
-            protocol: self.otlp_protocol.parse().map_err(|e: crate::telemetry::TelemetryError| e.to_string())?,
+            protocol: self.otlp_protocol.parse().map_err(|e: skopos_telemetry::TelemetryError| e.to_string())?,
             metrics_interval: interval,
             region: self.region.clone(),
             prometheus,
         };
-        let telemetry = crate::telemetry::Telemetry::start(&options).map_err(|e| e.to_string())?;
+        let telemetry = skopos_telemetry::Telemetry::start(&options).map_err(|e| e.to_string())?;
         Ok(telemetry.map(std::sync::Arc::new))
     }
 }

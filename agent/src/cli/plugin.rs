@@ -10,11 +10,11 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
-use crate::alert::AlertEvent;
-use crate::assert::AssertionPlugins;
-use crate::interpolate::Secrets;
-use crate::plugins::{HostOptions, Kind, Mailer, PluginHost, PluginSource, cache, embedded};
-use crate::response::Response;
+use skopos_core::alert::AlertEvent;
+use skopos_core::assert::AssertionPlugins;
+use skopos_core::interpolate::Secrets;
+use skopos_core::response::Response;
+use skopos_plugin_host::{HostOptions, Kind, Mailer, PluginHost, PluginSource, cache, embedded};
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
@@ -121,7 +121,7 @@ async fn test(args: TestArgs) -> Result<u8, String> {
             };
             let env: HashMap<String, String> = std::env::vars().collect();
             let mut secrets = Secrets::default();
-            let config = crate::notify::settings(&config, &env, &mut secrets)?;
+            let config = skopos_service::notify::settings(&config, &env, &mut secrets)?;
             match host.deliver(&target.name, &event, &config, None).await {
                 Ok(()) => {
                     println!("delivered: {}", event.summary());

@@ -8,10 +8,10 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, files};
-use crate::assert::Check;
-use crate::plugins::{HostOptions, cache};
-use crate::report::{CollectionReport, RunReport, junit, text};
-use crate::runner::{self, RunContext};
+use skopos_core::assert::Check;
+use skopos_core::report::{CollectionReport, RunReport, junit, text};
+use skopos_engine::{RunContext, run_all};
+use skopos_plugin_host::{HostOptions, cache};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -124,16 +124,18 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     }
-    context.telemetry = match args.telemetry.start(false) {
+    let telemetry = match args.telemetry.start(false) {
         Ok(telemetry) => telemetry,
         Err(problem) => {
             eprintln!("skopos: {problem}");
             return EXIT_INVALID;
         }
     };
-    let telemetry = context.telemetry.clone();
+    if let Some(telemetry) = &telemetry {
+        context.instrumentation = Some(telemetry.clone());
+    }
     let context = Arc::new(context);
-    let reports = runner::run_all(loaded.plans, context, args.concurrency, Arc::new(printer));
+    let reports = run_all(loaded.plans, context, args.concurrency, Arc::new(printer));
     if let Some(telemetry) = telemetry {
         telemetry.shutdown();
     }

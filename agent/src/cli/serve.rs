@@ -7,13 +7,11 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::{EXIT_FAILED, EXIT_OK};
-use crate::api::{self, Agent, Token};
-use crate::notify::Notifications;
-use crate::plugins::{HostOptions, Mailer, cache};
-use crate::region::FollowOptions;
-use crate::runner::RunContext;
-use crate::schedule::Scheduler;
-use crate::store::Store;
+use skopos_engine::RunContext;
+use skopos_plugin_host::{HostOptions, Mailer, cache};
+use skopos_service::region::FollowOptions;
+use skopos_service::store::Store;
+use skopos_service::{Agent, AgentParts, Token};
 
 /// A line on standard output (the token, the address) that does not panic when nobody reads
 /// it any more: an agent restarted in place may have outlived its first reader.
@@ -39,7 +37,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 10_000)]
     keep_runs: usize,
     /// The store's page cache in MiB: more keeps more history in memory for the console.
-    #[arg(long, env = "SKOPOS_STORE_CACHE_MIB", default_value_t = crate::store::DEFAULT_CACHE_BYTES >> 20)]
+    #[arg(long, env = "SKOPOS_STORE_CACHE_MIB", default_value_t = skopos_service::store::DEFAULT_CACHE_BYTES >> 20)]
     store_cache_mib: u64,
     /// Load more Wasm plugins (`NAME.wasm` with its manifest `NAME.yaml`) from this folder;
     /// the built-in ones are always there, and a plugin here replaces one of the same name.
@@ -76,7 +74,7 @@ pub struct ServeArgs {
 }
 
 fn parse_period(text: &str) -> Result<std::time::Duration, String> {
-    crate::schedule::parse_duration(text)
+    skopos_core::schedule::parse_duration(text)
 }
 
 /// The allocator asks for transparent huge pages, which suit a short `skopos run`; in a
@@ -108,7 +106,7 @@ pub fn serve(args: ServeArgs) -> u8 {
 fn follow_options(args: &ServeArgs) -> Result<Option<FollowOptions>, String> {
     let Some(primary) = args.primary.clone() else { return Ok(None) };
     let region = args.telemetry.region().ok_or("a follower needs its --region (or SKOPOS_REGION)")?;
-    crate::region::check_region_name(&region)?;
+    skopos_service::region::check_region_name(&region)?;
     let token = args
         .primary_token
         .clone()
@@ -127,7 +125,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         announce!("skopos: API token (shown once; set SKOPOS_TOKEN to choose your own): {new_token}");
     }
     let mut context = RunContext::new(std::env::vars().collect());
-    context.telemetry = args.telemetry.start(true)?;
+    let telemetry = args.telemetry.start(true)?;
     context.region = args.telemetry.region();
     let ca = args.smtp_ca_file.as_ref().map(|file| std::fs::read(file).map_err(|e| format!("{}: {e}", file.display())));
     let ca = ca.transpose()?;
@@ -135,15 +133,15 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     let options = HostOptions {
         cache_dir: cache::default_dir_in(&args.data),
         mailer: mailer.map(Arc::new),
-        telemetry: context.telemetry.clone(),
+        telemetry: telemetry.clone(),
         ..HostOptions::default()
     };
     let pulled = args.data.join("plugins-from-primary");
     if let Some(following) = &following {
-        match crate::region::pull_plugins(following, &pulled).await {
-            Ok(count) => crate::log_line!("skopos: {count} added plugin(s) from the primary"),
+        match skopos_service::region::pull_plugins(following, &pulled).await {
+            Ok(count) => skopos_core::log_line!("skopos: {count} added plugin(s) from the primary"),
             Err(error) => {
-                crate::log_line!("skopos: cannot take the primary's plugins ({error}); using those taken before")
+                skopos_core::log_line!("skopos: cannot take the primary's plugins ({error}); using those taken before")
             }
         }
     }
@@ -154,36 +152,34 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     plugin_dirs.extend(args.plugins.as_deref());
     let plugins = super::load_plugins(&plugin_dirs, options).await?;
     context.plugins = plugins.clone();
-    let context = Arc::new(context);
-    let notifications =
-        Notifications::new(store.clone(), context.env.clone(), Some(plugins.clone()), args.public_url.clone());
-    let notifications = Arc::new(notifications);
-    let plugins = Some(plugins);
-    // A follower's runs alert at its primary, which sees every region.
-    let alerts: crate::schedule::AlertSink =
-        if following.is_some() { Arc::new(|_, _| {}) } else { notifications.sink() };
-    let scheduler = Scheduler::new(store.clone(), context.clone(), alerts);
-    let primary = following.as_ref().map(|f| f.primary.clone());
-    let agent = Arc::new(Agent { store, scheduler: scheduler.clone(), context, token, plugins, primary });
-    agent.schedule_all().map_err(|e| e.error)?;
-    tokio::spawn(scheduler.run());
+    let parts = AgentParts {
+        store,
+        context,
+        telemetry,
+        token,
+        plugins: Some(plugins),
+        primary: following.as_ref().map(|f| f.primary.clone()),
+        public_url: args.public_url.clone(),
+    };
+    let agent = Agent::start(parts).map_err(|e| e.to_string())?;
+    tokio::spawn(agent.scheduler.clone().run());
     if let Some(options) = following {
         announce!("skopos: following {} as region `{}`", options.primary, options.region);
-        crate::region::follow(agent.clone(), options);
+        skopos_service::region::follow(agent.clone(), options);
     }
     tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs, args.prune_every));
 
-    let telemetry = agent.context.telemetry.clone();
+    let telemetry = agent.telemetry.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(super::storage::watch(agent.store.clone(), args.data.clone(), address));
     if std::env::var_os(super::storage::RESTARTED).is_some() {
-        crate::log_line!("skopos: restarted; the store is open and stores runs again");
+        skopos_core::log_line!("skopos: restarted; the store is open and stores runs again");
     }
     announce!("skopos: listening on http://{address} (data in {})", args.data.display());
-    warp::serve(api::routes(agent))
+    warp::serve(skopos_web::routes(agent))
         .incoming(listener)
         .graceful(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -209,7 +205,7 @@ async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usi
                 Ok(Ok(deleted)) if deleted == BATCH => tokio::task::yield_now().await,
                 Ok(Ok(_)) => break,
                 Ok(Err(err)) => {
-                    crate::log_line!("skopos: pruning old runs failed: {err}");
+                    skopos_core::log_line!("skopos: pruning old runs failed: {err}");
                     break;
                 }
                 Err(_) => break,
@@ -217,7 +213,7 @@ async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usi
         }
         let store = store.clone();
         if let Ok(Err(err)) = tokio::task::spawn_blocking(move || store.prune_notifications(cutoff)).await {
-            crate::log_line!("skopos: pruning the notification log failed: {err}");
+            skopos_core::log_line!("skopos: pruning the notification log failed: {err}");
         }
         tokio::time::sleep(every).await;
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::store::Store;
+use skopos_service::store::Store;
 
 /// Set in the restarted process, which then says that it is back.
 pub const RESTARTED: &str = "SKOPOS_RESTARTED_TO_REOPEN_STORE";
@@ -27,10 +27,10 @@ pub async fn watch(store: Arc<Store>, data: PathBuf, listen: SocketAddr) {
         let checking = store.clone();
         let Ok(Err(error)) = tokio::task::spawn_blocking(move || checking.check_writable()).await else { continue };
         if !error.is_disk() {
-            crate::log_line!("skopos: the store failed a write check: {error}");
+            skopos_core::log_line!("skopos: the store failed a write check: {error}");
             continue;
         }
-        crate::log_line!(
+        skopos_core::log_line!(
             "skopos: {error}. Runs are not being stored until {} takes writes again; \
              then Skopos restarts itself to reopen the store",
             data.display()
@@ -42,9 +42,9 @@ pub async fn watch(store: Arc<Store>, data: PathBuf, listen: SocketAddr) {
                 break;
             }
         }
-        crate::log_line!("skopos: {} takes writes again: restarting to reopen the store", data.display());
+        skopos_core::log_line!("skopos: {} takes writes again: restarting to reopen the store", data.display());
         let error = restart(listen);
-        crate::log_line!("skopos: cannot restart ({error}); stopping so that a supervisor can");
+        skopos_core::log_line!("skopos: cannot restart ({error}); stopping so that a supervisor can");
         std::process::exit(75); // EX_TEMPFAIL
     }
 }

@@ -10,8 +10,8 @@ use url::Url;
 
 use super::client::{refusal, with_client};
 use super::{EXIT_FAILED, EXIT_OK};
-use crate::api::Token;
-use crate::store::Store;
+use skopos_service::Token;
+use skopos_service::store::Store;
 
 #[derive(Args)]
 pub struct TokenArgs {

@@ -1,0 +1,385 @@
+//! Compiling a collection file into a runnable plan, checking everything that can be checked
+//! before a request is sent: operators, patterns, URLs, header names and every reference.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use http::{HeaderName, Method};
+use serde_json::{Map, Value};
+
+use crate::assert::Check;
+use crate::document::{Diagnostic, Document, child_index, child_key};
+use crate::interpolate::{JsonTemplate, Template};
+use crate::model::{self, Auth, Collection, Retry, Tls};
+
+/// A collection ready to run.
+#[derive(Debug)]
+pub struct Plan {
+    pub name: String,
+    pub file: PathBuf,
+    pub variables: Map<String, Value>,
+    pub steps: Vec<PlannedStep>,
+    /// Every step's name, by position (`None` when unnamed).
+    pub names: Vec<Option<String>>,
+    pub continue_on_failure: bool,
+    pub max_body_bytes: u64,
+    /// Keep a cookie jar for the run (`defaults.cookies`, default true).
+    pub cookies: bool,
+    /// Send `traceparent` when the run is traced (`defaults.traceparent`, default true).
+    pub traceparent: bool,
+    /// For each step, the earlier steps whose responses no step after it refers to: the
+    /// runner lets go of those once the step has run, so long collections stay small.
+    pub release_after: Vec<Vec<usize>>,
+}
+
+#[derive(Debug)]
+pub struct PlannedStep {
+    pub name: Option<String>,
+    /// `step 2 'cart'`, as messages name it.
+    pub label: String,
+    pub method: Method,
+    pub url: Template,
+    pub query: Vec<(String, Template)>,
+    pub headers: Vec<(HeaderName, Template)>,
+    pub body: PlannedBody,
+    pub auth: Option<PlannedAuth>,
+    pub follow_redirects: bool,
+    pub timeout: Duration,
+    pub tls: Tls,
+    pub retry: Option<Retry>,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug)]
+pub enum PlannedBody {
+    None,
+    Json(JsonTemplate),
+    Text(Template),
+    Form(Vec<(String, Template)>),
+}
+
+#[derive(Debug)]
+pub enum PlannedAuth {
+    Basic { user: Template, password: Template },
+    Bearer(Template),
+    OAuth2 { token_url: Template, client_id: Template, client_secret: Template, scope: Option<Template> },
+}
+
+/// Reads, parses and checks one collection file. `overrides` are `--var` values.
+pub fn load(path: &Path, overrides: &Map<String, Value>) -> Result<Plan, Vec<Diagnostic>> {
+    let mut document = Document::read(path).map_err(|d| vec![d])?;
+    let collection: Collection = document.deserialize().map_err(|d| vec![d])?;
+    compile(&document, collection, overrides)
+}
+
+/// Compiles a collection that came from the API or the store rather than a file; problems
+/// are located in its pretty-printed JSON, named `NAME.json`.
+pub fn compile_stored(collection: &Collection) -> Result<Plan, Vec<Diagnostic>> {
+    let (document, collection) = stored_document(&collection.name, collection)?;
+    compile(&document, collection, &Map::new())
+}
+
+/// Compiles a stored monitor (see [`compile_stored`]).
+pub fn compile_stored_monitor(monitor: &crate::model::Monitor) -> Result<MonitorPlan, Vec<Diagnostic>> {
+    let (document, monitor) = stored_document(&monitor.name, monitor)?;
+    compile_monitor(&document, monitor)
+}
+
+/// A stored definition as the document its problems are located in, and read back from it.
+fn stored_document<T: serde::Serialize + serde::de::DeserializeOwned>(
+    name: &str,
+    spec: &T,
+) -> Result<(Document, T), Vec<Diagnostic>> {
+    let text = serde_json::to_string_pretty(spec).expect("definitions serialize");
+    let mut document = Document::parse(Path::new(&format!("{name}.json")), text).map_err(|d| vec![d])?;
+    let spec = document.deserialize().map_err(|d| vec![d])?;
+    Ok((document, spec))
+}
+
+/// Whether a parsed document is a monitor rather than a collection.
+pub fn is_monitor(document: &Document) -> bool {
+    document.value.get("schedule").is_some()
+}
+
+pub fn compile(
+    document: &Document,
+    collection: Collection,
+    overrides: &Map<String, Value>,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let mut compiler = Compiler { document, problems: Vec::new(), last_use: Vec::new() };
+    let plan = compiler.collection(collection, overrides);
+    if compiler.problems.is_empty() { Ok(plan) } else { Err(compiler.problems) }
+}
+
+struct Compiler<'d> {
+    document: &'d Document,
+    problems: Vec<Diagnostic>,
+    last_use: Vec<Option<usize>>,
+}
+
+/// What every step starts from before its own settings.
+struct Inherited<'a> {
+    defaults: &'a model::Defaults,
+    headers: &'a [(HeaderName, Template)],
+    /// `defaults.tls` with paths made relative to the file's folder.
+    tls: &'a Tls,
+    base_dir: &'a Path,
+}
+
+/// Where references in the step being compiled may point.
+struct RefScope<'a> {
+    /// The step being compiled; `None` in `defaults`, which apply to every step.
+    position: Option<usize>,
+    names: &'a [Option<String>],
+    variables: &'a Map<String, Value>,
+}
+
+impl Compiler<'_> {
+    fn problem(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(self.document.problem(path, message));
+    }
+
+    fn collection(&mut self, collection: Collection, overrides: &Map<String, Value>) -> Plan {
+        let defaults = &collection.defaults;
+        if collection.name.trim().is_empty() {
+            self.problem("name", "a collection needs a name");
+        }
+        if collection.steps.is_empty() {
+            self.problem("steps", "a collection needs at least one step");
+        }
+        let mut variables = collection.variables.clone();
+        variables.extend(overrides.clone());
+        let names: Vec<Option<String>> = collection.steps.iter().map(|s| s.name.clone()).collect();
+        self.last_use = vec![None; names.len()];
+        self.check_names(&names);
+        let base_dir = self.document.file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let tls = resolve_tls(&defaults.tls, &base_dir);
+        let mut default_headers = Vec::new();
+        for (name, value) in &defaults.headers {
+            let path = child_key("defaults.headers", name);
+            let scope = RefScope { position: None, names: &names, variables: &variables };
+            if let Some(header) = self.header(&path, name, value, &scope) {
+                default_headers.push(header);
+            }
+        }
+        let inherited = Inherited { defaults, headers: &default_headers, tls: &tls, base_dir: &base_dir };
+        let steps = collection
+            .steps
+            .into_iter()
+            .enumerate()
+            .map(|(index, step)| {
+                let scope = RefScope { position: Some(index), names: &names, variables: &variables };
+                self.step(index, step, &inherited, &scope)
+            })
+            .collect();
+        Plan {
+            name: collection.name,
+            file: self.document.file.clone(),
+            steps,
+            names,
+            variables,
+            continue_on_failure: defaults.continue_on_failure.unwrap_or(true),
+            cookies: defaults.cookies.unwrap_or(true),
+            traceparent: defaults.traceparent.unwrap_or(true),
+            max_body_bytes: defaults.max_body_bytes.unwrap_or(model::DEFAULT_MAX_BODY_BYTES),
+            release_after: references::release_after(&self.last_use),
+        }
+    }
+
+    fn step(&mut self, index: usize, step: model::Step, inherited: &Inherited, scope: &RefScope) -> PlannedStep {
+        let at = child_index("steps", index);
+        let request = step.request;
+        let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes()).unwrap_or_else(|_| {
+            self.problem(&child_key(&at, "request.method"), format!("`{}` is not an HTTP method", request.method));
+            Method::GET
+        });
+        let url = self.template(&child_key(&at, "request.url"), &request.url, scope);
+        if let Some(literal) = url.pieces.first().and_then(|p| match p {
+            crate::interpolate::Piece::Text(text) => Some(text.as_str()),
+            _ => None,
+        }) {
+            self.check_url(&child_key(&at, "request.url"), literal, url.as_literal().is_some());
+        }
+        let mut query = Vec::new();
+        for (name, value) in &request.query {
+            let path = child_key(&child_key(&at, "request.query"), name);
+            let values = match value {
+                Value::Array(items) => items.clone(),
+                other => vec![other.clone()],
+            };
+            for value in values {
+                if let Some(text) = self.scalar_text(&path, &value) {
+                    query.push((name.clone(), self.template(&path, &text, scope)));
+                }
+            }
+        }
+        let mut headers = inherited.headers.to_vec();
+        for (name, value) in &request.headers {
+            let path = child_key(&child_key(&at, "request.headers"), name);
+            if let Some((header, template)) = self.header(&path, name, value, scope) {
+                headers.retain(|(existing, _)| existing != header);
+                headers.push((header, template));
+            }
+        }
+        let body = self.body(&child_key(&at, "request.body"), request.body.as_ref(), scope);
+        let mut step_tls = inherited.tls.clone();
+        let auth = match &request.auth {
+            None => None,
+            Some(auth) => self.auth(&child_key(&at, "request.auth"), auth, scope, inherited.base_dir, &mut step_tls),
+        };
+        let checks = step
+            .assert
+            .iter()
+            .enumerate()
+            .filter_map(|(i, assertion)| {
+                Check::compile(assertion)
+                    .map_err(|err| {
+                        self.problem(&child_key(&child_index(&child_key(&at, "assert"), i), err.field), err.message)
+                    })
+                    .ok()
+            })
+            .collect();
+        if let Some(retry) = &step.retry
+            && retry.attempts == 0
+        {
+            self.problem(&child_key(&at, "retry.attempts"), "`attempts` counts the first try too, so it is at least 1");
+        }
+        let timeout_ms = step.timeout_ms.or(inherited.defaults.timeout_ms).unwrap_or(model::DEFAULT_TIMEOUT_MS);
+        if timeout_ms == 0 {
+            self.problem(&child_key(&at, "timeout_ms"), "a timeout must be more than 0 ms");
+        }
+        let label = match &step.name {
+            Some(name) => format!("step {} '{name}'", index + 1),
+            None => format!("step {}", index + 1),
+        };
+        PlannedStep {
+            name: step.name,
+            label,
+            method,
+            url,
+            query,
+            headers,
+            body,
+            auth,
+            follow_redirects: request.follow_redirects.or(inherited.defaults.follow_redirects).unwrap_or(true),
+            timeout: Duration::from_millis(timeout_ms),
+            tls: step_tls,
+            retry: step.retry,
+            checks,
+        }
+    }
+
+    fn check_url(&mut self, path: &str, text: &str, complete: bool) {
+        if complete {
+            match url::Url::parse(text) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+                Ok(url) => {
+                    self.problem(path, format!("`{text}` is not an http or https URL (scheme `{}`)", url.scheme()))
+                }
+                Err(err) => self.problem(path, format!("`{text}` is not a valid URL: {err}")),
+            }
+        } else if let Some((scheme, _)) = text.split_once("://")
+            && !matches!(scheme, "http" | "https")
+        {
+            self.problem(path, format!("`{scheme}` is not http or https"));
+        }
+    }
+
+    fn header(&mut self, path: &str, name: &str, value: &Value, scope: &RefScope) -> Option<(HeaderName, Template)> {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| self.problem(path, format!("`{name}` is not a valid header name")))
+            .ok()?;
+        let text = self.scalar_text(path, value)?;
+        Some((header, self.template(path, &text, scope)))
+    }
+
+    fn scalar_text(&mut self, path: &str, value: &Value) -> Option<String> {
+        match value {
+            Value::String(text) => Some(text.clone()),
+            Value::Number(_) | Value::Bool(_) => Some(value.to_string()),
+            _ => {
+                self.problem(path, "expected a string, number or boolean");
+                None
+            }
+        }
+    }
+
+    fn body(&mut self, at: &str, body: Option<&model::Body>, scope: &RefScope) -> PlannedBody {
+        let Some(body) = body else {
+            return PlannedBody::None;
+        };
+        let given = [body.json.is_some(), body.text.is_some(), body.form.is_some()];
+        if given.iter().filter(|g| **g).count() > 1 {
+            self.problem(at, "a body has at most one of `json`, `text` or `form`");
+        }
+        if let Some(json) = &body.json {
+            let path = child_key(at, "json");
+            return match JsonTemplate::parse(json) {
+                Ok(template) => {
+                    for reference in template.references() {
+                        self.reference(&path, reference, scope);
+                    }
+                    PlannedBody::Json(template)
+                }
+                Err((inner, err)) => {
+                    self.problem(&format!("{path}{inner}"), err.to_string());
+                    PlannedBody::None
+                }
+            };
+        }
+        if let Some(text) = &body.text {
+            return PlannedBody::Text(self.template(&child_key(at, "text"), text, scope));
+        }
+        if let Some(form) = &body.form {
+            let mut fields = Vec::new();
+            for (name, value) in form {
+                let path = child_key(&child_key(at, "form"), name);
+                if let Some(text) = self.scalar_text(&path, value) {
+                    fields.push((name.clone(), self.template(&path, &text, scope)));
+                }
+            }
+            return PlannedBody::Form(fields);
+        }
+        PlannedBody::None
+    }
+
+    fn auth(&mut self, at: &str, auth: &Auth, scope: &RefScope, base_dir: &Path, tls: &mut Tls) -> Option<PlannedAuth> {
+        let field = |compiler: &mut Self, name: &str, text: &str| compiler.template(&child_key(at, name), text, scope);
+        Some(match auth {
+            Auth::Basic { user, password } => PlannedAuth::Basic {
+                user: field(self, "basic.user", user),
+                password: field(self, "basic.password", password),
+            },
+            Auth::Bearer(token) => PlannedAuth::Bearer(field(self, "bearer", token)),
+            Auth::Oauth2ClientCredentials { token_url, client_id, client_secret, scope: wanted } => {
+                PlannedAuth::OAuth2 {
+                    token_url: field(self, "oauth2_client_credentials.token_url", token_url),
+                    client_id: field(self, "oauth2_client_credentials.client_id", client_id),
+                    client_secret: field(self, "oauth2_client_credentials.client_secret", client_secret),
+                    scope: wanted.as_deref().map(|s| field(self, "oauth2_client_credentials.scope", s)),
+                }
+            }
+            Auth::ClientCert { cert, key } => {
+                tls.client_cert = Some(base_dir.join(cert));
+                tls.client_key = Some(base_dir.join(key));
+                return None;
+            }
+        })
+    }
+}
+
+fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {
+    Tls {
+        ca_file: tls.ca_file.as_ref().map(|p| base_dir.join(p)),
+        insecure: tls.insecure,
+        client_cert: tls.client_cert.as_ref().map(|p| base_dir.join(p)),
+        client_key: tls.client_key.as_ref().map(|p| base_dir.join(p)),
+    }
+}
+
+mod monitor;
+mod references;
+
+pub use monitor::{MonitorPlan, compile_monitor};
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,184 @@
+//! Turning a planned step into the request to send, and both into what reports record.
+
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Version, header};
+use url::Url;
+
+use super::decode::ACCEPT_ENCODING;
+use super::http::Outgoing;
+use skopos_core::interpolate::{ResolveError, Scope, Secrets};
+use skopos_core::plan::{PlannedAuth, PlannedBody, PlannedStep};
+use skopos_core::report::{ErrorKind, ReceivedResponse, SentRequest, StepError};
+use skopos_core::response::{Response, excerpt, prefix};
+
+const USER_AGENT: &str = concat!("skopos/", env!("CARGO_PKG_VERSION"));
+/// How much of a request body reports keep.
+const RECORDED_BODY_CHARS: usize = 64 * 1024;
+/// How much of a response body reports keep: all of it that matters on a failed step, a
+/// glimpse on a passing one (a long run keeps every step's report in memory).
+pub const FAILED_STEP_BODY_CHARS: usize = 64 * 1024;
+pub const PASSED_STEP_BODY_CHARS: usize = 4 * 1024;
+
+/// A rendered request, and the OAuth2 grant still to exchange for a token, if any.
+pub struct Rendered {
+    pub outgoing: Outgoing,
+    pub oauth2: Option<Grant>,
+    /// The `Authorization` header came from `auth` and is recorded masked.
+    pub auth_header: bool,
+}
+
+/// OAuth2 client-credentials parameters after interpolation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Grant {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scope: Option<String>,
+}
+
+fn reference_error(error: ResolveError, step: &PlannedStep) -> StepError {
+    StepError::new(ErrorKind::Reference, format!("{}: {error}", step.label))
+}
+
+pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepError> {
+    let fail = |e| reference_error(e, step);
+    let invalid = |message: String| StepError::new(ErrorKind::InvalidRequest, message);
+    let text = scope.render(&step.url).map_err(fail)?;
+    let mut url =
+        Url::parse(&text).map_err(|e| invalid(format!("the URL `{}` is not valid: {e}", scope.secrets.mask(&text))))?;
+    if !step.query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in &step.query {
+            pairs.append_pair(name, &scope.render(value).map_err(fail)?);
+        }
+    }
+    let mut headers = HeaderMap::with_capacity(step.headers.len() + 4);
+    for (name, value) in &step.headers {
+        let text = scope.render(value).map_err(fail)?;
+        let value = HeaderValue::from_str(&text).map_err(|_| {
+            invalid(format!("header `{name}` has a value that cannot be sent: `{}`", scope.secrets.mask(&text)))
+        })?;
+        headers.insert(name.clone(), value);
+    }
+    let (body, content_type) = match &step.body {
+        PlannedBody::None => (Bytes::new(), None),
+        PlannedBody::Json(template) => {
+            let value = scope.render_json(template).map_err(fail)?;
+            (Bytes::from(serde_json::to_vec(&value).expect("JSON values serialize")), Some("application/json"))
+        }
+        PlannedBody::Text(template) => {
+            (Bytes::from(scope.render(template).map_err(fail)?.into_owned()), Some("text/plain; charset=utf-8"))
+        }
+        PlannedBody::Form(fields) => {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (name, value) in fields {
+                form.append_pair(name, &scope.render(value).map_err(fail)?);
+            }
+            (Bytes::from(form.finish()), Some("application/x-www-form-urlencoded"))
+        }
+    };
+    if let Some(content_type) = content_type {
+        headers.entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static(content_type));
+    }
+    headers.entry(header::USER_AGENT).or_insert(HeaderValue::from_static(USER_AGENT));
+    headers.entry(header::ACCEPT).or_insert(HeaderValue::from_static("*/*"));
+    headers.entry(header::ACCEPT_ENCODING).or_insert(HeaderValue::from_static(ACCEPT_ENCODING));
+
+    let mut oauth2 = None;
+    let mut auth_header = false;
+    match &step.auth {
+        None => {}
+        Some(PlannedAuth::Basic { user, password }) => {
+            let credentials =
+                format!("{}:{}", scope.render(user).map_err(fail)?, scope.render(password).map_err(fail)?);
+            let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+            // Encoded, the credentials no longer match the secrets they were made of.
+            scope.secrets.add(&encoded);
+            headers.insert(header::AUTHORIZATION, header_value(&format!("Basic {encoded}"))?);
+            auth_header = true;
+        }
+        Some(PlannedAuth::Bearer(token)) => {
+            let token = scope.render(token).map_err(fail)?;
+            headers.insert(header::AUTHORIZATION, header_value(&format!("Bearer {token}"))?);
+            auth_header = true;
+        }
+        Some(PlannedAuth::OAuth2 { token_url, client_id, client_secret, scope: wanted }) => {
+            let client_secret = scope.render(client_secret).map_err(fail)?.into_owned();
+            scope.secrets.add(&client_secret);
+            oauth2 = Some(Grant {
+                token_url: scope.render(token_url).map_err(fail)?.into_owned(),
+                client_id: scope.render(client_id).map_err(fail)?.into_owned(),
+                client_secret,
+                scope: wanted.as_ref().map(|s| scope.render(s).map(|s| s.into_owned())).transpose().map_err(fail)?,
+            });
+            auth_header = true;
+        }
+    }
+    Ok(Rendered { outgoing: Outgoing { method: step.method.clone(), url, headers, body }, oauth2, auth_header })
+}
+
+fn header_value(text: &str) -> Result<HeaderValue, StepError> {
+    HeaderValue::from_str(text)
+        .map_err(|_| StepError::new(ErrorKind::InvalidRequest, "the credentials cannot be sent in an HTTP header"))
+}
+
+pub fn set_bearer(outgoing: &mut Outgoing, token: &str) {
+    if let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) {
+        outgoing.headers.insert(header::AUTHORIZATION, value);
+    }
+}
+
+/// The request as reports show it: secrets masked, credentials from `auth` hidden.
+pub fn recorded(rendered: &Rendered, secrets: &Secrets) -> SentRequest {
+    let outgoing = &rendered.outgoing;
+    let headers = outgoing
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let text = String::from_utf8_lossy(value.as_bytes());
+            let shown = if rendered.auth_header && name == header::AUTHORIZATION {
+                let scheme = text.split_once(' ').map_or("", |(scheme, _)| scheme);
+                format!("{scheme} ***")
+            } else {
+                secrets.mask(&text).into_owned()
+            };
+            (name.as_str().to_string(), shown)
+        })
+        .collect();
+    let body = (!outgoing.body.is_empty())
+        .then(|| secrets.mask(&excerpt(&String::from_utf8_lossy(&outgoing.body), RECORDED_BODY_CHARS)).into_owned());
+    SentRequest {
+        method: outgoing.method.to_string(),
+        url: secrets.mask(outgoing.url.as_str()).into_owned(),
+        headers,
+        body,
+    }
+}
+
+/// The response as reports show it, with the first `body_chars` characters of its body.
+pub fn received(
+    response: &Response,
+    version: Version,
+    url: &Url,
+    secrets: &Secrets,
+    body_chars: usize,
+) -> ReceivedResponse {
+    let text = response.text();
+    let shown = prefix(&text, body_chars);
+    ReceivedResponse {
+        status: response.status,
+        version: format!("{version:?}"),
+        headers: response
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (name.as_str().to_string(), secrets.mask(&String::from_utf8_lossy(value.as_bytes())).into_owned())
+            })
+            .collect(),
+        body: secrets.mask(shown).into_owned(),
+        body_bytes: response.body.len(),
+        body_truncated: shown.len() < text.len(),
+        url: secrets.mask(url.as_str()).into_owned(),
+    }
+}

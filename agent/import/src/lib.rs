@@ -1,0 +1,240 @@
+//! `skopos import`: checks people already have, made into collections. Each importer gives
+//! [`Imported`] collections with notes on everything it could not carry over; nothing is
+//! dropped without a note. The collections are checked as any file is before they are written.
+
+mod curl;
+mod har;
+mod hurl;
+mod js;
+mod openapi;
+mod postman;
+mod script;
+
+pub use curl::import as import_curl;
+pub use har::import as import_har;
+pub use hurl::import as import_hurl;
+pub use openapi::import as import_openapi;
+pub use postman::{Options as PostmanOptions, import as import_postman};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::{Map, Value, json};
+
+use skopos_core::interpolate::Template;
+
+/// One collection made by an importer.
+#[derive(Debug)]
+pub struct Imported {
+    pub name: String,
+    pub variables: Map<String, Value>,
+    /// Steps in the file format.
+    pub steps: Vec<Value>,
+    /// What was not carried over, each starting with where it was (`step 2 'login': ...`).
+    pub notes: Vec<String>,
+}
+
+impl Imported {
+    pub fn new(name: String) -> Imported {
+        Imported { name, variables: Map::new(), steps: Vec::new(), notes: Vec::new() }
+    }
+
+    pub fn note(&mut self, place: &str, message: String) {
+        self.notes.push(format!("{place}: {message}"));
+    }
+
+    /// Adds a step with its assertions (with none, the step has no `assert`).
+    pub fn push_step(&mut self, mut step: Value, assertions: Vec<Value>) {
+        if !assertions.is_empty() {
+            step["assert"] = Value::Array(assertions);
+        }
+        self.steps.push(step);
+    }
+
+    /// Takes the variables `templates` gathered, with a note for each it had to invent.
+    pub fn finish(&mut self, templates: Templates) {
+        self.variables = templates.variables;
+        for (name, note) in templates.notes {
+            self.note(&format!("`{{{{{name}}}}}`"), note);
+        }
+    }
+
+    /// The collection in the file format.
+    pub fn spec(&self) -> Value {
+        let mut spec = json!({"name": self.name});
+        if !self.variables.is_empty() {
+            spec["variables"] = Value::Object(self.variables.clone());
+        }
+        spec["steps"] = Value::Array(self.steps.clone());
+        spec
+    }
+
+    /// Checks the collection as `skopos validate` checks a file.
+    pub fn check(&self) -> Result<(), String> {
+        let collection: skopos_core::model::Collection =
+            serde_json::from_value(self.spec()).map_err(|e| format!("{}: {e}", self.name))?;
+        skopos_core::plan::compile_stored(&collection)
+            .map(|_| ())
+            .map_err(|problems| problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+    }
+}
+
+/// Escapes every string in `value` (not object keys) so that it is sent as it is
+/// ([`Template::escape`]).
+pub fn escape_strings(value: &mut Value) {
+    match value {
+        Value::String(text) if text.contains("@{{") => *text = Template::escape(text),
+        Value::Array(items) => items.iter_mut().for_each(escape_strings),
+        Value::Object(fields) => fields.values_mut().for_each(escape_strings),
+        _ => {}
+    }
+}
+
+/// A step name the file format accepts (letters, digits, `_`, `-`), from a request's title:
+/// `Add to cart` → `add-to-cart`; unique among `taken`.
+pub fn step_name(title: &str, taken: &mut HashSet<String>) -> String {
+    let keep = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    skopos_core::document::unique_slug(title, keep, "step", str::to_string, taken)
+}
+
+/// Rewrites `{{name}}` placeholders into the agent's references: a variable set from an
+/// earlier response becomes a reference to that step, any other a collection variable
+/// (given an empty value, and a note, when nothing defines it), Postman's dynamic variables
+/// the agent's built-ins where there is one.
+pub struct Templates {
+    pub variables: Map<String, Value>,
+    /// Variables that look secret (a password, token, key): read from this environment
+    /// variable when the check runs, never written into the file.
+    pub secrets: HashMap<String, String>,
+    /// Variable → the reference that replaces it (`step1.body.token`), once a step set it.
+    pub captured: HashMap<String, String>,
+    /// A note per variable, once.
+    pub notes: BTreeMap<String, String>,
+}
+
+impl Templates {
+    pub fn new(variables: Map<String, Value>) -> Templates {
+        Templates { variables, secrets: HashMap::new(), captured: HashMap::new(), notes: BTreeMap::new() }
+    }
+
+    pub fn convert(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = rest.find("{{") {
+            let Some(close) = rest[open + 2..].find("}}") else { break };
+            let name = rest[open + 2..open + 2 + close].trim();
+            match self.reference(name) {
+                Some(reference) => {
+                    out.push_str(&Template::escape(&rest[..open]));
+                    out.push_str(&reference);
+                }
+                None => out.push_str(&Template::escape(&rest[..open + 4 + close])),
+            }
+            rest = &rest[open + 4 + close..];
+        }
+        out.push_str(&Template::escape(rest));
+        out
+    }
+
+    /// The replacement for `{{name}}`; `None` keeps the text as it is.
+    fn reference(&mut self, name: &str) -> Option<String> {
+        if let Some(dynamic) = name.strip_prefix('$') {
+            let builtin = match dynamic {
+                "guid" | "randomUUID" => "$uuid",
+                "timestamp" => "$timestamp",
+                "isoTimestamp" => "$now",
+                _ => {
+                    let note =
+                        "Postman's dynamic variable has no equivalent here; the text is sent as it is".to_string();
+                    self.notes.entry(name.to_string()).or_insert(note);
+                    return None;
+                }
+            };
+            return Some(format!("@{{{{{builtin}}}}}"));
+        }
+        if let Some(reference) = self.captured.get(name) {
+            return Some(format!("@{{{{{reference}}}}}"));
+        }
+        if let Some(variable) = self.secrets.get(name).cloned().or_else(|| looks_secret(name).then(|| env_name(name))) {
+            let note = format!(
+                "looks secret: read from the environment variable `{variable}` when the check runs, not written here"
+            );
+            self.notes.entry(name.to_string()).or_insert(note);
+            return Some(format!("@{{{{env.{variable}}}}}"));
+        }
+        let key: String =
+            name.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+        if key.is_empty() {
+            return None;
+        }
+        if !self.variables.contains_key(&key) {
+            self.variables.insert(key.clone(), json!(""));
+            let note = format!("no value in the collection or environment: set it with `--var {key}=VALUE`");
+            self.notes.entry(name.to_string()).or_insert(note);
+        }
+        Some(format!("@{{{{vars.{key}}}}}"))
+    }
+}
+
+/// A variable name that usually holds a secret.
+pub fn looks_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase().replace(['-', '_'], "");
+    ["password", "passwd", "secret", "token", "apikey", "credential"].iter().any(|word| name.contains(word))
+}
+
+/// The environment variable a secret is read from: `apiKey` → `API_KEY`.
+pub fn env_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_references_and_secrets_stay_out_of_files() {
+        let mut templates = Templates::new(Map::from_iter([("base".to_string(), json!("http://x"))]));
+        templates.captured.insert("cartId".into(), "step2.body.id".into());
+        let converted =
+            templates.convert("{{base}}/cart/{{cartId}}?t={{apiKey}}&u={{user}}&id={{$guid}}&n={{$randomInt}}");
+        assert_eq!(
+            converted,
+            "@{{vars.base}}/cart/@{{step2.body.id}}?t=@{{env.API_KEY}}&u=@{{vars.user}}&id=@{{$uuid}}&n={{$randomInt}}"
+        );
+        assert_eq!(templates.variables["user"], "", "an undefined variable gets a value to set");
+        let notes: Vec<&String> = templates.notes.keys().collect();
+        assert_eq!(notes, ["$randomInt", "apiKey", "user"]);
+        assert_eq!((env_name("apiKey"), env_name("client-secret")), ("API_KEY".into(), "CLIENT_SECRET".into()));
+        assert!(looks_secret("DB_Password") && !looks_secret("user"));
+    }
+
+    #[test]
+    fn text_that_looks_like_a_skopos_reference_is_sent_as_it_is() {
+        // What `fuzz/import_postman` found: a raw body with `@{{` in it made a collection
+        // that did not load.
+        let mut templates = Templates::new(Map::from_iter([("base".to_string(), json!("http://x"))]));
+        let converted = templates.convert("{\"password\": \"open@{{-sesame\"}");
+        assert_eq!(converted, "{\"password\": \"open@{{'@{{'}}-sesame\"}");
+        assert_eq!(Template::parse(&converted).unwrap().as_literal(), Some("{\"password\": \"open@{{-sesame\"}"));
+        // An `@` before a Postman variable stays a literal `@`.
+        let converted = templates.convert("{{base}} @{{base}}");
+        assert_eq!(converted, "@{{vars.base}} @@{{vars.base}}");
+        assert_eq!(Template::parse(&converted).unwrap().references().count(), 2);
+    }
+
+    #[test]
+    fn step_names_are_ones_references_can_use() {
+        let mut taken = HashSet::new();
+        assert_eq!(step_name("Add to cart", &mut taken), "add-to-cart");
+        assert_eq!(step_name("Add to cart!", &mut taken), "add-to-cart-2");
+        assert_eq!(step_name("✓", &mut taken), "step");
+    }
+}

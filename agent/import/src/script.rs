@@ -1,0 +1,415 @@
+//! Postman test scripts into assertions: the patterns people actually write (`pm.test`,
+//! `pm.response.to.have.status`, `pm.expect(json.a.b).to.eql(...)`, the legacy
+//! `tests["..."] = responseCode.code === 200`), and variables set from the response, which
+//! become references to the step. What is not understood is returned with the reason.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use skopos_core::predicate::{Op, Predicate};
+
+use super::js::{call_arguments, literal, member_path, statements, string, strip_comments};
+
+/// What a request's test script became.
+#[derive(Debug, Default)]
+pub struct Translated {
+    /// Assertions in the file format, in script order.
+    pub assertions: Vec<Value>,
+    /// Variables the script sets from this response: name → reference inside the step
+    /// (`body.token`, `headers.location`).
+    pub captures: Vec<(String, String)>,
+    /// Statements not translated, with the reason.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Where the script's variables bound to the response's JSON point (`json` → `""`,
+/// `data` → `"data"`).
+type Bindings = HashMap<String, String>;
+
+pub fn translate(script: &str) -> Translated {
+    let mut out = Translated::default();
+    let mut bindings = Bindings::new();
+    for statement in statements(&strip_comments(script)) {
+        top_level(&statement, &mut bindings, &mut out);
+    }
+    out
+}
+
+fn top_level(statement: &str, bindings: &mut Bindings, out: &mut Translated) {
+    if let Some(rest) = statement.strip_prefix("pm.test(") {
+        return test_block(statement, rest, bindings, out);
+    }
+    if let Some(rest) = statement.strip_prefix("tests[") {
+        return legacy_test(statement, rest, bindings, out);
+    }
+    if bind(statement, bindings) || capture(statement, bindings, out) {
+        return;
+    }
+    // A bare expectation outside `pm.test` still fails the run in Postman: keep it unnamed.
+    match expectation(statement, bindings) {
+        Ok(assertions) => out.assertions.extend(assertions),
+        Err(reason) => out.skipped.push((statement.to_string(), reason)),
+    }
+}
+
+/// `pm.test("name", function () { ... })` or with an arrow function.
+fn test_block(statement: &str, rest: &str, bindings: &mut Bindings, out: &mut Translated) {
+    let Some((args, _)) = call_arguments(rest) else {
+        return out.skipped.push((statement.to_string(), "an unfinished `pm.test(`".into()));
+    };
+    let (Some(name), Some(function)) = (args.first().and_then(|a| string(a)), args.get(1)) else {
+        return out.skipped.push((statement.to_string(), "`pm.test` without a name and a function".into()));
+    };
+    let Some(body) = function_body(function) else {
+        return out.skipped.push((statement.to_string(), "the test's function could not be read".into()));
+    };
+    for inner in statements(body) {
+        if bind(&inner, bindings) || capture(&inner, bindings, out) {
+            continue;
+        }
+        match expectation(&inner, bindings) {
+            Ok(assertions) => {
+                out.assertions.extend(assertions.into_iter().map(|a| named(&name, a)));
+            }
+            Err(reason) => out.skipped.push((format!("{name}: {inner}"), reason)),
+        }
+    }
+}
+
+/// The assertion with its name first, as people write it.
+fn named(name: &str, assertion: Value) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert("name".into(), json!(name));
+    out.extend(assertion.as_object().cloned().unwrap_or_default());
+    Value::Object(out)
+}
+
+/// The statements inside `function () { ... }` or `() => { ... }` (or `() => expr`).
+fn function_body(function: &str) -> Option<&str> {
+    let function = function.trim();
+    let after_params = if let Some(rest) = function.strip_prefix("function") {
+        &rest[rest.find(')')? + 1..]
+    } else {
+        let arrow = function.find("=>")?;
+        &function[arrow + 2..]
+    };
+    let body = after_params.trim();
+    match body.strip_prefix('{') {
+        Some(inner) => inner.strip_suffix('}'),
+        None => Some(body),
+    }
+}
+
+/// `tests["name"] = CONDITION`.
+fn legacy_test(statement: &str, rest: &str, bindings: &Bindings, out: &mut Translated) {
+    let Some(close) = rest.find(']') else {
+        return out.skipped.push((statement.to_string(), "an unfinished `tests[`".into()));
+    };
+    let (Some(name), Some(condition)) = (string(&rest[..close]), rest[close + 1..].trim().strip_prefix('=')) else {
+        return out.skipped.push((statement.to_string(), "not `tests[\"name\"] = condition`".into()));
+    };
+    match comparison(condition.trim(), bindings) {
+        Ok(assertion) => out.assertions.push(named(&name, assertion)),
+        Err(reason) => out.skipped.push((statement.to_string(), reason)),
+    }
+}
+
+/// `var json = pm.response.json()` (or `JSON.parse(responseBody)`, with a path after it).
+fn bind(statement: &str, bindings: &mut Bindings) -> bool {
+    let Some(declaration) = ["var ", "let ", "const "].iter().find_map(|k| statement.strip_prefix(k)) else {
+        return false;
+    };
+    let Some((name, value)) = declaration.split_once('=') else { return false };
+    let Some(path) = json_subject(value.trim(), bindings) else { return false };
+    bindings.insert(name.trim().to_string(), path);
+    true
+}
+
+/// The body path an expression stands for: `pm.response.json().a`, `JSON.parse(responseBody)`,
+/// or a bound variable with a path.
+fn json_subject(expression: &str, bindings: &Bindings) -> Option<String> {
+    for root in ["pm.response.json()", "JSON.parse(responseBody)", "responseJSON"] {
+        if let Some(rest) = expression.strip_prefix(root) {
+            let (_, path) = member_path(&format!("root{rest}"))?;
+            return Some(path);
+        }
+    }
+    let (head, path) = member_path(expression)?;
+    let base = bindings.get(&head)?;
+    Some(join(base, &path))
+}
+
+fn join(base: &str, path: &str) -> String {
+    match (base.is_empty(), path.is_empty()) {
+        (true, _) => path.to_string(),
+        (_, true) => base.to_string(),
+        _ if path.starts_with('$') => {
+            format!("{}{}", if base.starts_with('$') { base.to_string() } else { format!("$.{base}") }, &path[1..])
+        }
+        _ if path.starts_with('[') => format!("{base}{path}"),
+        _ => format!("{base}.{path}"),
+    }
+}
+
+/// `pm.environment.set("token", json.token)` and its siblings.
+fn capture(statement: &str, bindings: &Bindings, out: &mut Translated) -> bool {
+    const SETTERS: [&str; 6] = [
+        "pm.environment.set(",
+        "pm.collectionVariables.set(",
+        "pm.globals.set(",
+        "pm.variables.set(",
+        "postman.setEnvironmentVariable(",
+        "postman.setGlobalVariable(",
+    ];
+    let Some(rest) = SETTERS.iter().find_map(|s| statement.strip_prefix(s)) else { return false };
+    let Some((args, _)) = call_arguments(rest) else { return false };
+    let (Some(name), Some(value)) = (args.first().and_then(|a| string(a)), args.get(1)) else { return false };
+    let reference = if let Some(path) = json_subject(value, bindings) {
+        Some(format!("body.{path}").trim_end_matches('.').to_string())
+    } else {
+        header_subject(value).map(|header| format!("headers.{header}"))
+    };
+    match reference {
+        Some(reference) if !reference.contains('$') => out.captures.push((name, reference)),
+        _ => out.skipped.push((statement.to_string(), "the value set is not a plain path into the response".into())),
+    }
+    true
+}
+
+fn header_subject(expression: &str) -> Option<String> {
+    let rest = expression
+        .strip_prefix("pm.response.headers.get(")
+        .or_else(|| expression.strip_prefix("postman.getResponseHeader("))?;
+    let (args, tail) = call_arguments(rest)?;
+    (tail.trim().is_empty() && args.len() == 1).then(|| string(&args[0])).flatten()
+}
+
+/// What a `pm.expect(...)` subject, or a `pm.response` property, stands for.
+enum Subject {
+    Status,
+    Latency,
+    Text,
+    Header(String),
+    Body(String),
+}
+
+impl Subject {
+    fn read(expression: &str, bindings: &Bindings) -> Option<Subject> {
+        let expression = expression.trim();
+        Some(match expression {
+            "pm.response.code" | "responseCode.code" | "pm.response.status" => Subject::Status,
+            "pm.response.responseTime" | "responseTime" => Subject::Latency,
+            "pm.response.text()" | "responseBody" => Subject::Text,
+            _ => match header_subject(expression) {
+                Some(header) => Subject::Header(header),
+                None => Subject::Body(json_subject(expression, bindings)?),
+            },
+        })
+    }
+
+    fn assertion(&self, predicate: Predicate, value: Option<Value>) -> Value {
+        let mut assertion = match self {
+            Subject::Status => json!({"source": "status"}),
+            Subject::Latency => json!({"source": "latency"}),
+            Subject::Text => json!({"source": "body"}),
+            Subject::Header(name) => json!({"source": "header", "property": name}),
+            Subject::Body(path) if path.is_empty() => json!({"source": "body", "property": "$"}),
+            Subject::Body(path) => json!({"source": "body", "property": path}),
+        };
+        let (op, not) = predicate.spelled();
+        assertion["op"] = json!(op);
+        if not {
+            assertion["not"] = json!(true);
+        }
+        if let Some(value) = value {
+            assertion["value"] = value;
+        }
+        assertion
+    }
+}
+
+/// One expectation statement as one or more assertions.
+fn expectation(statement: &str, bindings: &Bindings) -> Result<Vec<Value>, String> {
+    if let Some(rest) = statement.strip_prefix("pm.response.to.") {
+        return response_assertion(rest);
+    }
+    let Some(rest) = statement.strip_prefix("pm.expect(") else {
+        return Err("not an expectation the importer knows".into());
+    };
+    let (args, chain) = call_arguments(rest).ok_or("an unfinished `pm.expect(`")?;
+    let subject_text = args.first().ok_or("`pm.expect()` without a subject")?;
+    let subject = Subject::read(subject_text, bindings)
+        .ok_or_else(|| format!("`{subject_text}` is not something in the response the importer can follow"))?;
+    chai(&subject, chain.trim())
+}
+
+/// `pm.response.to.have.status(200)`, `.to.be.ok`, `.to.have.header("H"[, "V"])`, each also
+/// with `.not` (`pm.response.to.not.have.status(404)`).
+fn response_assertion(rest: &str) -> Result<Vec<Value>, String> {
+    let rest = rest.trim();
+    let (negated, rest) = match rest.strip_prefix("not.") {
+        Some(after) => (true, after),
+        None => (false, rest),
+    };
+    let is = |op| if negated { Predicate::new(op).negate() } else { Predicate::new(op) };
+    let call = |prefix: &str| rest.strip_prefix(prefix).and_then(call_arguments).map(|(args, _)| args);
+    if let Some(args) = call("have.status(") {
+        let code = args.first().and_then(|a| literal(a)).ok_or("`have.status` with a value that is not a literal")?;
+        if code.is_string() {
+            return Err("status by reason phrase (`have.status(\"OK\")`) is not translated".into());
+        }
+        return Ok(vec![Subject::Status.assertion(is(Op::Eq), Some(code))]);
+    }
+    if let Some(args) = call("have.header(") {
+        let name = args.first().and_then(|a| string(a)).ok_or("`have.header` without a header name")?;
+        let subject = Subject::Header(name);
+        return Ok(vec![match args.get(1).and_then(|a| literal(a)) {
+            Some(value) => subject.assertion(is(Op::Eq), Some(value)),
+            None => subject.assertion(is(Op::Exists), None),
+        }]);
+    }
+    match rest {
+        "be.ok" => Ok(vec![Subject::Status.assertion(is(Op::Eq), Some(json!(200)))]),
+        "be.success" if !negated => Ok(vec![
+            Subject::Status.assertion(Predicate::new(Op::Gte), Some(json!(200))),
+            Subject::Status.assertion(Predicate::new(Op::Lt), Some(json!(300))),
+        ]),
+        "be.success" => Err("`pm.response.to.not.be.success` (below 200 or 300 and above) is not translated".into()),
+        "be.json" | "be.withBody" | "have.body" => Err(format!("`pm.response.to.{rest}` is not translated")),
+        _ => Err(format!("`pm.response.to.{rest}` is not a response check the importer knows")),
+    }
+}
+
+/// A chai chain after `pm.expect(subject)`. `.not` anywhere in the chain before the call
+/// negates the check, as chai's `not` flag does; the translation keeps chai's meaning exactly
+/// (a check chai makes on a missing or mistyped value fails both ways, as a negated Skopos
+/// operator does), or the statement is left out with the reason.
+fn chai(subject: &Subject, chain: &str) -> Result<Vec<Value>, String> {
+    let call = chain.find('(').map(|open| (&chain[..open], &chain[open + 1..]));
+    let head = call.map_or(chain, |(head, _)| head);
+    let words: Vec<&str> = head.split('.').collect();
+    let negated = words.contains(&"not");
+    let argument = |index: usize| -> Result<Option<Value>, String> {
+        let Some((_, rest)) = call else { return Ok(None) };
+        let (args, tail) = call_arguments(rest).ok_or("an unfinished call")?;
+        if !tail.trim().is_empty() {
+            return Err(format!("`{tail}` after the check is not translated"));
+        }
+        match args.get(index) {
+            None => Ok(None),
+            Some(text) => literal(text).map(Some).ok_or_else(|| format!("`{text}` is not a literal value")),
+        }
+    };
+    let method = words.last().copied().unwrap_or("");
+    let (op, value) = match method {
+        "eql" | "equal" | "equals" | "eq" => (Op::Eq, argument(0)?),
+        "oneOf" => (Op::In, argument(0)?),
+        "below" | "lessThan" | "lt" => (Op::Lt, argument(0)?),
+        "above" | "greaterThan" | "gt" => (Op::Gt, argument(0)?),
+        "least" | "gte" => (Op::Gte, argument(0)?),
+        "most" | "lte" => (Op::Lte, argument(0)?),
+        "include" | "includes" | "contain" | "contains" => (Op::Contains, argument(0)?),
+        "exist" => return exist(subject, negated),
+        "true" | "false" => (Op::Eq, Some(json!(method == "true"))),
+        "null" => (Op::Eq, Some(Value::Null)),
+        "a" | "an" => (Op::Type, argument(0)?.map(|t| json!(t.as_str().unwrap_or("").to_lowercase()))),
+        "lengthOf" | "length" => (Op::Length, argument(0)?),
+        "property" => return property(subject, negated, argument(0)?, argument(1)?),
+        "match" => return Err("regular expressions in scripts are not translated (write a `matches` assertion)".into()),
+        other => return Err(format!("the check `.{other}` is not translated")),
+    };
+    if value.is_none() {
+        return Err(format!("`.{method}` without a value"));
+    }
+    let strict = matches!(method, "equal" | "equals" | "eq" | "oneOf");
+    if strict && value.as_ref().is_some_and(|v| v.is_object() || (v.is_array() && method != "oneOf")) {
+        return Err(format!("`.{method}` compares with `===`, which no literal object or list passes; write `.eql`"));
+    }
+    let predicate = if negated { Predicate::new(op).negate() } else { Predicate::new(op) };
+    let mut assertions = Vec::new();
+    if negated && op == Op::Contains && !matches!(subject, Subject::Text) {
+        // chai's `.not.include` throws on a missing value, where `not_contains` would pass.
+        assertions.push(subject.assertion(Predicate::new(Op::Exists), None));
+    }
+    assertions.push(subject.assertion(predicate, value));
+    Ok(assertions)
+}
+
+/// `.to.exist`: present and not `null` (chai's `!= null`).
+fn exist(subject: &Subject, negated: bool) -> Result<Vec<Value>, String> {
+    match (subject, negated) {
+        (Subject::Body(_), false) => Ok(vec![
+            subject.assertion(Predicate::new(Op::Exists), None),
+            subject.assertion(Predicate::new(Op::Eq).negate(), Some(Value::Null)),
+        ]),
+        (Subject::Body(_), true) => {
+            Err("`.not.exist` on the body (missing or null) is not one Skopos check; not translated".into())
+        }
+        (_, false) => Ok(vec![subject.assertion(Predicate::new(Op::Exists), None)]),
+        (_, true) => Ok(vec![subject.assertion(Predicate::new(Op::Exists).negate(), None)]),
+    }
+}
+
+/// `.to.have.property("p"[, value])` on a body subject; chai compares the value with `===`.
+fn property(subject: &Subject, negated: bool, name: Option<Value>, value: Option<Value>) -> Result<Vec<Value>, String> {
+    let Subject::Body(base) = subject else {
+        return Err("`.property` on something other than the JSON body is not translated".into());
+    };
+    let name = name.and_then(|n| n.as_str().map(str::to_string)).ok_or("`.property` without a name")?;
+    let (_, path) =
+        member_path(&format!("root[{}]", Value::String(name))).ok_or("a property name that cannot be a path")?;
+    let inner = Subject::Body(join(base, &path));
+    if value.as_ref().is_some_and(|v| v.is_object() || v.is_array()) {
+        return Err("`.property(name, object)` compares with `===`, which no literal passes; not translated".into());
+    }
+    let (op, value) = match value {
+        Some(value) => (Op::Eq, Some(value)),
+        None => (Op::Exists, None),
+    };
+    let predicate = if negated { Predicate::new(op).negate() } else { Predicate::new(op) };
+    Ok(vec![inner.assertion(predicate, value)])
+}
+
+/// A legacy condition: `responseCode.code === 200`, `responseTime < 500`,
+/// `responseBody.has("x")` (also `!responseBody.has("x")` and `... === false`), `json.a === 1`.
+fn comparison(condition: &str, bindings: &Bindings) -> Result<Value, String> {
+    let condition = condition.trim_end_matches(';').trim();
+    let (negated, has) = match condition.strip_prefix('!') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, condition),
+    };
+    if let Some(rest) = has.strip_prefix("responseBody.has(") {
+        let (args, tail) = call_arguments(rest).ok_or("an unfinished `responseBody.has(`")?;
+        let text = args.first().and_then(|a| literal(a)).ok_or("`responseBody.has` without a literal")?;
+        let negated = match tail.trim() {
+            "" => negated,
+            "=== true" | "== true" | "!== false" | "!= false" if !negated => false,
+            "=== false" | "== false" | "!== true" | "!= true" if !negated => true,
+            other => return Err(format!("`{other}` after `responseBody.has(...)` is not translated")),
+        };
+        let contains = Predicate::new(Op::Contains);
+        return Ok(Subject::Text.assertion(if negated { contains.negate() } else { contains }, Some(text)));
+    }
+    for (symbol, predicate) in [
+        ("===", Predicate::new(Op::Eq)),
+        ("!==", Predicate::new(Op::Eq).negate()),
+        ("==", Predicate::new(Op::Eq)),
+        ("!=", Predicate::new(Op::Eq).negate()),
+        ("<=", Predicate::new(Op::Lte)),
+        (">=", Predicate::new(Op::Gte)),
+        ("<", Predicate::new(Op::Lt)),
+        (">", Predicate::new(Op::Gt)),
+    ] {
+        if let Some((left, right)) = condition.split_once(symbol) {
+            let subject = Subject::read(left, bindings)
+                .ok_or_else(|| format!("`{}` is not something in the response the importer can follow", left.trim()))?;
+            let value = literal(right).ok_or_else(|| format!("`{}` is not a literal value", right.trim()))?;
+            return Ok(subject.assertion(predicate, Some(value)));
+        }
+    }
+    Err("not a comparison the importer knows".into())
+}
+
+#[cfg(test)]
+mod tests;

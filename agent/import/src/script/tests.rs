@@ -1,0 +1,226 @@
+use serde_json::json;
+
+use super::translate;
+
+#[test]
+fn the_patterns_people_write_become_named_assertions() {
+    let script = r#"
+var json = pm.response.json();
+pm.test("Status code is 200", function () {
+    pm.response.to.have.status(200);
+});
+pm.test("ok", () => { pm.response.to.be.ok; });
+pm.test("created or accepted", function () { pm.expect(pm.response.code).to.be.oneOf([201, 202]); });
+pm.test("fast", function () { pm.expect(pm.response.responseTime).to.be.below(500); });
+pm.test("json header", function () { pm.response.to.have.header("Content-Type", "application/json"); });
+pm.test("has a trace", function () { pm.response.to.have.header("X-Trace"); });
+pm.test("first qty", function () {
+    pm.expect(json.items[0].qty).to.eql(2);
+    pm.expect(json.items[0].sku).to.equal('A-1');
+});
+pm.test("token", function () { pm.expect(json).to.have.property('token'); });
+pm.test("tags", function () { pm.expect(json.tags).to.include("new"); });
+pm.test("count", function () { pm.expect(json.count).to.be.above(3); });
+pm.test("text", function () { pm.expect(pm.response.text()).to.include("ok"); });
+tests["legacy status"] = responseCode.code === 200;
+"#;
+    let translated = translate(script);
+    assert!(translated.skipped.is_empty(), "{:?}", translated.skipped);
+    let expected = vec![
+        json!({"source": "status", "op": "eq", "value": 200, "name": "Status code is 200"}),
+        json!({"source": "status", "op": "eq", "value": 200, "name": "ok"}),
+        json!({"source": "status", "op": "in", "value": [201, 202], "name": "created or accepted"}),
+        json!({"source": "latency", "op": "lt", "value": 500, "name": "fast"}),
+        json!({"source": "header", "property": "Content-Type", "op": "eq", "value": "application/json", "name": "json header"}),
+        json!({"source": "header", "property": "X-Trace", "op": "exists", "name": "has a trace"}),
+        json!({"source": "body", "property": "items[0].qty", "op": "eq", "value": 2, "name": "first qty"}),
+        json!({"source": "body", "property": "items[0].sku", "op": "eq", "value": "A-1", "name": "first qty"}),
+        json!({"source": "body", "property": "token", "op": "exists", "name": "token"}),
+        json!({"source": "body", "property": "tags", "op": "contains", "value": "new", "name": "tags"}),
+        json!({"source": "body", "property": "count", "op": "gt", "value": 3, "name": "count"}),
+        json!({"source": "body", "op": "contains", "value": "ok", "name": "text"}),
+        json!({"source": "status", "op": "eq", "value": 200, "name": "legacy status"}),
+    ];
+    assert_eq!(translated.assertions, expected);
+}
+
+#[test]
+fn variables_set_from_the_response_become_captures() {
+    let script = r#"
+const data = JSON.parse(responseBody).data;
+pm.environment.set("token", data.token);
+pm.collectionVariables.set('cartId', pm.response.json().items[0].id);
+postman.setGlobalVariable("where", pm.response.headers.get("Location"));
+pm.globals.set("stamp", Date.now());
+"#;
+    let translated = translate(script);
+    assert_eq!(
+        translated.captures,
+        vec![
+            ("token".to_string(), "body.data.token".to_string()),
+            ("cartId".to_string(), "body.items[0].id".to_string()),
+            ("where".to_string(), "headers.Location".to_string()),
+        ]
+    );
+    assert_eq!(translated.skipped.len(), 1);
+    assert!(translated.skipped[0].1.contains("not a plain path"), "{:?}", translated.skipped);
+}
+
+#[test]
+fn what_is_not_understood_is_listed_with_the_reason() {
+    let script = r#"
+pm.test("regex", function () { pm.expect(pm.response.text()).to.match(/ok/); });
+pm.test("loop", function () { _.each(pm.response.json().items, (i) => pm.expect(i.qty).to.be.above(0)); });
+console.log("done");
+"#;
+    let translated = translate(script);
+    assert!(translated.assertions.is_empty(), "{:?}", translated.assertions);
+    let reasons: Vec<&str> = translated.skipped.iter().map(|(_, reason)| reason.as_str()).collect();
+    assert_eq!(reasons.len(), 3, "{:?}", translated.skipped);
+    assert!(reasons[0].contains("regular expressions"), "{reasons:?}");
+    assert!(reasons[1].contains("not an expectation"), "{reasons:?}");
+    assert!(translated.skipped[0].0.starts_with("regex: "), "{:?}", translated.skipped);
+}
+
+/// Every negated chai form means what chai means: `.not.below(5)` is `not lt 5` (which, like
+/// chai, fails on a missing or non-numeric value), never `lt 5`.
+#[test]
+fn negated_chai_forms_keep_their_meaning() {
+    let cases = [
+        (
+            "pm.expect(json.age).to.not.be.below(5);",
+            vec![json!({"source": "body", "property": "age", "op": "lt", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(json.age).to.not.be.lessThan(5);",
+            vec![json!({"source": "body", "property": "age", "op": "lt", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(json.age).not.to.be.above(5);",
+            vec![json!({"source": "body", "property": "age", "op": "gt", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(json.age).to.not.be.at.least(5);",
+            vec![json!({"source": "body", "property": "age", "op": "gte", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(json.age).to.not.be.at.most(5);",
+            vec![json!({"source": "body", "property": "age", "op": "lte", "not": true, "value": 5})],
+        ),
+        (
+            "pm.expect(pm.response.responseTime).to.not.be.above(900);",
+            vec![json!({"source": "latency", "op": "gt", "not": true, "value": 900})],
+        ),
+        ("pm.expect(pm.response.code).to.not.equal(500);", vec![json!({"source": "status", "op": "ne", "value": 500})]),
+        ("pm.expect(json.n).to.not.eql(3);", vec![json!({"source": "body", "property": "n", "op": "ne", "value": 3})]),
+        (
+            "pm.expect(pm.response.code).to.not.be.oneOf([500, 502]);",
+            vec![json!({"source": "status", "op": "not_in", "value": [500, 502]})],
+        ),
+        (
+            "pm.expect(json.tags).to.not.include('old');",
+            vec![
+                json!({"source": "body", "property": "tags", "op": "exists"}),
+                json!({"source": "body", "property": "tags", "op": "not_contains", "value": "old"}),
+            ],
+        ),
+        (
+            "pm.expect(pm.response.text()).to.not.contain('error');",
+            vec![json!({"source": "body", "op": "not_contains", "value": "error"})],
+        ),
+        (
+            "pm.expect(json.ok).to.not.be.true;",
+            vec![json!({"source": "body", "property": "ok", "op": "ne", "value": true})],
+        ),
+        (
+            "pm.expect(json.ok).to.not.be.false;",
+            vec![json!({"source": "body", "property": "ok", "op": "ne", "value": false})],
+        ),
+        (
+            "pm.expect(json.id).to.not.be.null;",
+            vec![json!({"source": "body", "property": "id", "op": "ne", "value": null})],
+        ),
+        (
+            "pm.expect(json.id).to.not.be.a('string');",
+            vec![json!({"source": "body", "property": "id", "op": "type", "not": true, "value": "string"})],
+        ),
+        (
+            "pm.expect(json.id).to.not.be.an('Array');",
+            vec![json!({"source": "body", "property": "id", "op": "type", "not": true, "value": "array"})],
+        ),
+        (
+            "pm.expect(json.items).to.not.have.lengthOf(0);",
+            vec![json!({"source": "body", "property": "items", "op": "length", "not": true, "value": 0})],
+        ),
+        (
+            "pm.expect(json).to.not.have.property('error');",
+            vec![json!({"source": "body", "property": "error", "op": "not_exists"})],
+        ),
+        (
+            "pm.expect(json).to.not.have.property('n', 11);",
+            vec![json!({"source": "body", "property": "n", "op": "ne", "value": 11})],
+        ),
+        (
+            "pm.expect(pm.response.headers.get('X-Debug')).to.not.exist;",
+            vec![json!({"source": "header", "property": "X-Debug", "op": "not_exists"})],
+        ),
+        (
+            "pm.expect(json.id).to.exist;",
+            vec![
+                json!({"source": "body", "property": "id", "op": "exists"}),
+                json!({"source": "body", "property": "id", "op": "ne", "value": null}),
+            ],
+        ),
+        ("pm.response.to.not.have.status(404);", vec![json!({"source": "status", "op": "ne", "value": 404})]),
+        (
+            "pm.response.to.not.have.header('X-Debug');",
+            vec![json!({"source": "header", "property": "X-Debug", "op": "not_exists"})],
+        ),
+        ("pm.response.to.not.be.ok;", vec![json!({"source": "status", "op": "ne", "value": 200})]),
+        // `not` inside an argument is not a negation.
+        (
+            "pm.expect(json.path).to.include('x.not.y');",
+            vec![json!({"source": "body", "property": "path", "op": "contains", "value": "x.not.y"})],
+        ),
+        (
+            "tests['gone'] = responseBody.has('error') === false;",
+            vec![json!({"name": "gone", "source": "body", "op": "not_contains", "value": "error"})],
+        ),
+        (
+            "tests['gone'] = !responseBody.has('error');",
+            vec![json!({"name": "gone", "source": "body", "op": "not_contains", "value": "error"})],
+        ),
+        (
+            "tests['there'] = responseBody.has('ok') === true;",
+            vec![json!({"name": "there", "source": "body", "op": "contains", "value": "ok"})],
+        ),
+        (
+            "tests['not 500'] = responseCode.code !== 500;",
+            vec![json!({"name": "not 500", "source": "status", "op": "ne", "value": 500})],
+        ),
+    ];
+    for (statement, expected) in cases {
+        let translated = translate(&format!("var json = pm.response.json();\n{statement}"));
+        assert!(translated.skipped.is_empty(), "{statement}: {:?}", translated.skipped);
+        assert_eq!(translated.assertions, expected, "{statement}");
+        for assertion in &translated.assertions {
+            let assertion: skopos_core::model::Assertion = serde_json::from_value(assertion.clone()).unwrap();
+            skopos_core::assert::Check::compile(&assertion).unwrap_or_else(|e| panic!("{statement}: {e:?}"));
+        }
+    }
+}
+
+/// What cannot be said as Skopos checks without changing its meaning is left out, with why.
+#[test]
+fn negations_without_an_exact_translation_are_left_out() {
+    for statement in [
+        "pm.expect(json.error).to.not.exist;",
+        "pm.response.to.not.be.success;",
+        "pm.expect(json.a).to.equal({ b: 1 });",
+        "pm.expect(json).to.have.property('a', [1]);",
+    ] {
+        let translated = translate(&format!("var json = pm.response.json();\n{statement}"));
+        assert!(translated.assertions.is_empty(), "{statement}: {:?}", translated.assertions);
+        assert_eq!(translated.skipped.len(), 1, "{statement}");
+    }
+}

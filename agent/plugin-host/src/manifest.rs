@@ -1,0 +1,126 @@
+//! A plugin's manifest: `NAME.yaml` beside `NAME.wasm`. It says what the plugin is and which
+//! capabilities it is granted; everything not granted is refused.
+//!
+//! ```yaml
+//! kind: notifier          # or assertion
+//! version: 0.1.0          # must match what the plugin's `describe` says
+//! capabilities:
+//!   http: [hooks.slack.com, "*.slack.com"]   # absent: no HTTP at all
+//!   email: true                             # send through the agent's SMTP server
+//! ```
+//!
+//! A notifier granted `http` may also reach the host of its own `url` or `webhook_url`
+//! setting: the address the user configured for it.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use skopos_core::document::{Diagnostic, Document};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Assertion,
+    Notifier,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Assertion => "assertion",
+            Kind::Notifier => "notifier",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub kind: Kind,
+    pub version: String,
+    #[serde(default)]
+    pub capabilities: Capabilities,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    /// Hosts the plugin may send HTTP requests to (`example.com`, or `*.example.com` for its
+    /// subdomains). Absent: no HTTP at all, not even to its own `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<Vec<String>>,
+    /// May send email through the agent's SMTP server.
+    #[serde(default)]
+    pub email: bool,
+}
+
+/// Settings whose host a notifier granted `http` may reach: the address the user gave it.
+pub const URL_SETTINGS: [&str; 2] = ["url", "webhook_url"];
+
+impl Manifest {
+    /// Reads `text` (YAML or JSON); problems name `file:line:column`.
+    pub fn parse(file: &Path, text: &str) -> Result<Manifest, Diagnostic> {
+        let mut document = Document::parse(file, text)?;
+        document.deserialize()
+    }
+}
+
+impl Capabilities {
+    /// The hosts a call with these settings may reach, or `None` for no HTTP at all.
+    pub fn allowed_hosts(&self, config: &Map<String, Value>) -> Option<Vec<String>> {
+        let mut hosts = self.http.clone()?;
+        for setting in URL_SETTINGS {
+            let host = config.get(setting).and_then(Value::as_str).and_then(|url| url::Url::parse(url).ok());
+            if let Some(host) = host.as_ref().and_then(url::Url::host_str) {
+                hosts.push(host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase());
+            }
+        }
+        Some(hosts)
+    }
+}
+
+/// Whether `host` is one of `allowed` (`*.example.com` allows its subdomains).
+pub fn host_allowed(allowed: &[String], host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    allowed.iter().any(|pattern| match pattern.strip_prefix("*.") {
+        Some(domain) => host.strip_suffix(domain).is_some_and(|sub| sub.ends_with('.') && sub.len() > 1),
+        None => pattern.eq_ignore_ascii_case(&host),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_match_exactly_or_as_subdomains() {
+        let allowed = vec!["hooks.slack.com".to_string(), "*.pagerduty.com".to_string()];
+        assert!(host_allowed(&allowed, "hooks.slack.com"));
+        assert!(host_allowed(&allowed, "HOOKS.slack.com"));
+        assert!(host_allowed(&allowed, "events.pagerduty.com"));
+        assert!(!host_allowed(&allowed, "pagerduty.com"));
+        assert!(!host_allowed(&allowed, "evilpagerduty.com"));
+        assert!(!host_allowed(&allowed, "slack.com"));
+        assert!(!host_allowed(&allowed, "hooks.slack.com.evil.net"));
+    }
+
+    #[test]
+    fn the_configured_url_adds_its_host_only_when_http_is_granted() {
+        let config: Map<String, Value> = serde_json::from_str(r#"{"url": "http://127.0.0.1:9000/hook"}"#).unwrap();
+        let granted = Capabilities { http: Some(vec!["api.example.com".into()]), email: false };
+        assert_eq!(granted.allowed_hosts(&config).unwrap(), ["api.example.com", "127.0.0.1"]);
+        assert_eq!(Capabilities::default().allowed_hosts(&config), None);
+    }
+
+    #[test]
+    fn manifest_problems_are_located() {
+        let err =
+            Manifest::parse(Path::new("slack.yaml"), "kind: notifier\nversion: 0.1.0\ncapabilities:\n  smtp: true\n")
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("slack.yaml:4:3"), "{err}");
+        assert!(err.contains("smtp"), "{err}");
+    }
+}

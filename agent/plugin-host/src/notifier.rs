@@ -1,0 +1,196 @@
+//! Notifier plugins (world `notifier`): a monitor's `notify: [{ plugin: NAME, config }]`
+//! hands each alert to the plugin's `deliver`, with the capabilities its manifest grants.
+
+use serde_json::{Map, Value};
+use wasmtime::component::{Component, HasSelf, Linker};
+
+use super::sandbox::{Grants, Sandbox};
+use super::{Described, Limits, PluginHost, call_error};
+use skopos_core::alert::{AlertEvent, Transition};
+
+pub(super) mod bindings {
+    wasmtime::component::bindgen!({
+        world: "notifier",
+        path: "../../wit",
+        imports: { default: async },
+        exports: { default: async },
+    });
+}
+
+use bindings::skopos::plugin::email;
+use bindings::skopos::plugin::types as wit;
+
+pub type Pre = bindings::NotifierPre<Sandbox>;
+
+/// Why a delivery failed, and whether another attempt could help.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryError {
+    pub message: String,
+    pub retry: bool,
+}
+
+impl DeliveryError {
+    fn fatal(message: String) -> DeliveryError {
+        DeliveryError { message, retry: false }
+    }
+}
+
+/// Links `component` as a notifier (with the `email` import).
+pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component) -> Result<Pre, String> {
+    bindings::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |sandbox| sandbox)
+        .map_err(|e| e.to_string())?;
+    let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
+    Pre::new(pre).map_err(|e| format!("not a notifier plugin: {e:#}"))
+}
+
+/// Asks the plugin what it is.
+pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Described> {
+    let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);
+    let plugin = pre.instantiate_async(&mut store).await?;
+    let info = plugin.call_describe(&mut store).await?;
+    Ok(Described { name: info.name, version: info.version, config_schema: info.config_schema })
+}
+
+impl PluginHost {
+    /// One attempt to deliver `event` through the notifier `plugin` with its (resolved) settings.
+    pub async fn deliver(
+        &self,
+        plugin: &str,
+        event: &AlertEvent,
+        config: &Map<String, Value>,
+        run_link: Option<String>,
+    ) -> Result<(), DeliveryError> {
+        let notifier = self
+            .notifiers
+            .get(plugin)
+            .ok_or_else(|| DeliveryError::fatal(format!("no notifier plugin `{plugin}` is loaded")))?;
+        let capabilities = &notifier.info.capabilities;
+        let grants = Grants {
+            hosts: capabilities.allowed_hosts(config),
+            mailer: capabilities.email.then(|| self.options.mailer.clone()).flatten(),
+            email: capabilities.email,
+        };
+        let limits = self.options.limits;
+        let mut store = Sandbox::store(&self.engine, grants, limits.delivery_deadline, limits.memory_bytes);
+        let alert = alert(event, run_link);
+        let config = Value::Object(config.clone()).to_string();
+        let started = std::time::Instant::now();
+        let call = async {
+            let instance = notifier.pre.instantiate_async(&mut store).await?;
+            instance.call_deliver(&mut store, &alert, &config).await
+        };
+        let outcome = match tokio::time::timeout(limits.delivery_deadline, call).await {
+            Err(_) => Err(DeliveryError {
+                message: format!("did not finish within {} ms", limits.delivery_deadline.as_millis()),
+                retry: true,
+            }),
+            Ok(Err(trap)) => Err(DeliveryError::fatal(call_error(trap, limits.delivery_deadline))),
+            Ok(Ok(Err(refused))) => Err(DeliveryError { message: refused.message, retry: refused.retry }),
+            Ok(Ok(Ok(()))) => Ok(()),
+        };
+        self.record_call(notifier, &outcome.as_ref().map_err(|e| e.message.clone()), started);
+        outcome
+    }
+}
+
+impl PluginHost {
+    /// What is wrong with a monitor's `notify` entry before any alert is sent: a notifier that
+    /// is not loaded, or settings its config schema refuses. Each problem has its path inside
+    /// the entry (`plugin`, `config`, `config.headers`). A string holding `@{{...}}` is taken
+    /// as right: it is only known when the alert is sent.
+    pub fn check_notifier(&self, plugin: &str, config: &Map<String, Value>) -> Vec<(String, String)> {
+        let Some(notifier) = self.notifiers.get(plugin) else {
+            let loaded: Vec<&str> = self.notifiers.keys().map(String::as_str).collect();
+            let hint = skopos_core::document::suggest(plugin, loaded.iter().copied())
+                .map(|name| format!("did you mean `{name}`? "))
+                .unwrap_or_default();
+            let message = format!("no notifier plugin `{plugin}` is loaded ({hint}loaded: {})", loaded.join(", "));
+            return vec![("plugin".into(), message)];
+        };
+        let Ok(validator) = jsonschema::validator_for(&notifier.info.config_schema) else {
+            return Vec::new();
+        };
+        let config = Value::Object(config.clone());
+        validator
+            .iter_errors(&config)
+            .filter(|error| !error.instance().as_str().is_some_and(|text| text.contains("@{{")))
+            .map(|error| (config_path(&config, error.instance_path().as_str()), error.to_string()))
+            .collect()
+    }
+}
+
+/// `config.headers.X-Team` for the JSON Pointer `/headers/X-Team` into `config`.
+fn config_path(config: &Value, pointer: &str) -> String {
+    let mut path = "config".to_string();
+    let mut at = config;
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        match at {
+            Value::Array(items) => {
+                let index: usize = segment.parse().unwrap_or_default();
+                path = skopos_core::document::child_index(&path, index);
+                at = items.get(index).unwrap_or(&Value::Null);
+            }
+            _ => {
+                path = skopos_core::document::child_key(&path, &segment);
+                at = at.get(&segment).unwrap_or(&Value::Null);
+            }
+        }
+    }
+    path
+}
+
+/// The alert as the WIT record (timestamps in RFC 3339).
+fn alert(event: &AlertEvent, run_link: Option<String>) -> wit::Alert {
+    let (transition, since, recovered_at) = match event.transition {
+        Transition::Failing { since } => (wit::Transition::Failing, since, None),
+        Transition::Reminder { since } => (wit::Transition::Reminder, since, None),
+        Transition::Recovered { since, at } => (wit::Transition::Recovered, since, Some(at.to_rfc3339())),
+    };
+    let json = |value: &Option<Value>| value.as_ref().map(Value::to_string);
+    wit::Alert {
+        monitor_id: event.monitor_id.clone(),
+        monitor: event.monitor.clone(),
+        collection_id: event.collection_id.clone(),
+        collection: event.collection.clone(),
+        region: event.region.clone(),
+        transition,
+        since: since.to_rfc3339(),
+        recovered_at,
+        run_id: event.run_id.clone(),
+        run_started_at: event.run_started_at.to_rfc3339(),
+        run_link,
+        failure: event.failure.as_ref().map(|failure| wit::FailingStep {
+            step: failure.step.clone(),
+            error: failure.error.as_ref().map(|error| error.message.clone()),
+            assertions: failure
+                .assertions
+                .iter()
+                .map(|a| wit::FailedAssertion {
+                    subject: a.subject(),
+                    expected: json(&a.expected),
+                    actual: json(&a.actual),
+                    message: a.message.clone(),
+                })
+                .collect(),
+        }),
+        summary: event.summary(),
+        json: event.payload().to_string(),
+    }
+}
+
+/// The shared types interface has no functions; linking it needs only this.
+impl bindings::skopos::plugin::types::Host for Sandbox {}
+
+/// The `email` capability, granted by the manifest, sent through the agent's [`Mailer`](crate::Mailer).
+impl email::Host for Sandbox {
+    async fn send(&mut self, message: email::Message) -> Result<(), String> {
+        if !self.grants.email {
+            return Err("this plugin's manifest does not grant the `email` capability".into());
+        }
+        let Some(mailer) = self.grants.mailer.clone() else {
+            return Err("the agent has no SMTP server configured (skopos serve --smtp-url)".into());
+        };
+        mailer.send(&message.to, message.subject, message.text, message.html).await
+    }
+}

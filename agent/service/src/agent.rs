@@ -1,0 +1,138 @@
+//! The running agent as one service: its store, scheduler, run context, plugins and token,
+//! and keeping the scheduler in step with the store.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use skopos_core::model::Monitor;
+use skopos_core::plan::{compile_stored, compile_stored_monitor};
+use skopos_engine::RunContext;
+use skopos_plugin_host::PluginHost;
+use skopos_telemetry::Telemetry;
+
+use crate::error::ServiceError;
+use crate::notify::Notifications;
+use crate::scheduler::{AlertSink, ScheduledMonitor, Scheduler};
+use crate::store::{RunRecord, Store, Stored};
+use crate::token::Token;
+
+pub struct Agent {
+    pub store: Arc<Store>,
+    pub scheduler: Scheduler,
+    pub context: Arc<RunContext>,
+    /// Where runs, the scheduler and plugins are measured, when export is on.
+    pub telemetry: Option<Arc<Telemetry>>,
+    pub token: Token,
+    /// The plugin host (built-in plugins and `--plugins DIR`).
+    pub plugins: Option<Arc<PluginHost>>,
+    /// The primary this agent follows (`--primary`): its definitions come from there.
+    pub primary: Option<url::Url>,
+}
+
+/// What an agent is made of; `skopos serve` fills it from its flags, tests with what they need.
+pub struct AgentParts {
+    pub store: Arc<Store>,
+    /// The environment, region and assertion plugins runs use (its instrumentation is set
+    /// from `telemetry`).
+    pub context: RunContext,
+    pub telemetry: Option<Arc<Telemetry>>,
+    pub token: Token,
+    pub plugins: Option<Arc<PluginHost>>,
+    pub primary: Option<url::Url>,
+    /// The agent's public address, for links to runs in alerts.
+    pub public_url: Option<String>,
+}
+
+impl Agent {
+    /// The one place an agent is wired: notifications (a follower's runs alert at its
+    /// primary, which sees every region), the scheduler, and every stored monitor scheduled.
+    /// The scheduler's loop is not started: spawn `agent.scheduler.clone().run()`.
+    pub fn start(parts: AgentParts) -> Result<Arc<Agent>, ServiceError> {
+        let AgentParts { store, mut context, telemetry, token, plugins, primary, public_url } = parts;
+        if let Some(telemetry) = &telemetry {
+            context.instrumentation = Some(telemetry.clone());
+        }
+        let context = Arc::new(context);
+        let alerts: AlertSink = if primary.is_some() {
+            Arc::new(|_, _| {})
+        } else {
+            Arc::new(Notifications::new(store.clone(), context.env.clone(), plugins.clone(), public_url)).sink()
+        };
+        let scheduler = Scheduler::new(store.clone(), context.clone(), telemetry.clone(), alerts);
+        let agent = Arc::new(Agent { store, scheduler, context, telemetry, token, plugins, primary });
+        agent.schedule_all()?;
+        Ok(agent)
+    }
+
+    /// Hands a stored monitor to the scheduler, with its collections compiled (or takes a
+    /// paused one off it).
+    pub fn schedule(&self, stored: &Stored<Monitor>) -> Result<(), ServiceError> {
+        if stored.spec.paused {
+            self.scheduler.remove(&stored.id);
+            return Ok(());
+        }
+        let monitor = compile_stored_monitor(&stored.spec).map_err(ServiceError::Invalid)?;
+        let mut collections = Vec::new();
+        for name in &monitor.collections {
+            let collection =
+                self.store.collections.get(name)?.ok_or_else(|| ServiceError::not_found("collection", name))?;
+            let plan = compile_stored(&collection.spec).map_err(ServiceError::Invalid)?;
+            collections.push((collection.id, Arc::new(plan)));
+        }
+        self.scheduler.set(ScheduledMonitor { id: stored.id.clone(), monitor, collections })?;
+        Ok(())
+    }
+
+    /// Re-reads every monitor (after a collection changed, and at start-up). A monitor that
+    /// cannot be scheduled is reported and left out, so one bad definition stops no others.
+    pub fn schedule_all(&self) -> Result<(), ServiceError> {
+        for monitor in self.store.monitors.list()? {
+            if let Err(error) = self.schedule(&monitor) {
+                skopos_core::log_line!("skopos: monitor `{}` is not scheduled: {}", monitor.spec.name, error);
+                self.scheduler.remove(&monitor.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a stored collection now and stores the run; `observer` sees each step's report as
+    /// soon as it is known.
+    pub async fn run_now(
+        &self,
+        key: &str,
+        observer: &mut dyn skopos_engine::StepObserver,
+    ) -> Result<RunRecord, ServiceError> {
+        let stored = self.store.collections.get(key)?.ok_or_else(|| ServiceError::not_found("collection", key))?;
+        let plan = compile_stored(&stored.spec).map_err(ServiceError::Invalid)?;
+        let started_at = Utc::now();
+        let report = skopos_engine::run_collection_observed(&plan, &self.context, None, observer).await;
+        let record =
+            RunRecord::new((&stored.id, &stored.spec.name), started_at, self.context.region.clone(), Some(report));
+        let stored = self.store.insert_run(record)?;
+        self.store.durable().await?;
+        Ok(stored)
+    }
+
+    /// A follower's definitions are its primary's: changes are made there.
+    pub fn writable(&self) -> Result<(), ServiceError> {
+        match &self.primary {
+            Some(primary) => Err(ServiceError::Conflict(format!(
+                "this agent follows {primary} and mirrors its collections and monitors; change them there"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The monitors that run a collection, by name.
+    pub fn monitors_using(&self, collection: &str) -> Result<Vec<String>, ServiceError> {
+        Ok(self
+            .store
+            .monitors
+            .list()?
+            .into_iter()
+            .filter(|m| m.spec.collections.iter().any(|c| c == collection))
+            .map(|m| m.spec.name)
+            .collect())
+    }
+}

@@ -1,0 +1,8 @@
+//! Secrets are kept and compared as hashes, never as themselves.
+
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of a secret: what is kept and compared instead of the secret itself.
+pub fn digest(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}

@@ -1,0 +1,112 @@
+//! One error type for the API, turned into a JSON reply in one place, and the one place the
+//! service's domain errors become HTTP statuses.
+
+use serde::Serialize;
+use warp::Reply;
+use warp::http::StatusCode;
+use warp::reply::Response;
+
+use skopos_core::document::Diagnostic;
+use skopos_service::ServiceError;
+use skopos_service::store::StoreError;
+
+/// `{"error": "...", "field": "steps[0].request.url", "line": 7, "column": 12}`.
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub error: String,
+    /// The field path at fault in the request body, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// Every problem, when the body had several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ApiError>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
+        ApiError { status, error: error.into(), field: None, line: None, column: None, problems: Vec::new() }
+    }
+
+    /// An error naming the request's field (or query parameter) at fault.
+    pub fn at_field(status: StatusCode, field: &str, error: impl Into<String>) -> ApiError {
+        ApiError { field: Some(field.to_string()), ..ApiError::new(status, error) }
+    }
+
+    pub fn not_found(what: &str, key: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, format!("no {what} `{key}`"))
+    }
+
+    /// 422 naming the first problem's field; with several, `problems` lists them all.
+    pub fn invalid(problems: Vec<Diagnostic>) -> ApiError {
+        let mut all: Vec<ApiError> = problems.into_iter().map(ApiError::from_diagnostic).collect();
+        if all.is_empty() {
+            return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid request body");
+        }
+        let first = &all[0];
+        let mut error = ApiError {
+            status: first.status,
+            error: first.error.clone(),
+            field: first.field.clone(),
+            line: first.line,
+            column: first.column,
+            problems: Vec::new(),
+        };
+        if all.len() > 1 {
+            error.problems = std::mem::take(&mut all);
+        }
+        error
+    }
+
+    fn from_diagnostic(diagnostic: Diagnostic) -> ApiError {
+        let message = match diagnostic.hint {
+            Some(hint) => format!("{} ({hint})", diagnostic.message),
+            None => diagnostic.message,
+        };
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: message,
+            field: (!diagnostic.path.is_empty()).then_some(diagnostic.path),
+            line: Some(diagnostic.location.line),
+            column: Some(diagnostic.location.column),
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        let status = self.status;
+        warp::reply::with_status(warp::reply::json(&self), status).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::NotFound { kind, key } => ApiError::not_found(kind, &key),
+            StoreError::NameTaken { .. } => ApiError::new(StatusCode::CONFLICT, error.to_string()),
+            StoreError::Disk(_) => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, error.to_string()),
+            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> ApiError {
+        match error {
+            ServiceError::NotFound { kind, key } => ApiError::not_found(kind, &key),
+            ServiceError::Invalid(problems) => ApiError::invalid(problems),
+            ServiceError::Conflict(message) => conflict(message),
+            ServiceError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// 409: the request conflicts with the agent's state.
+pub fn conflict(message: String) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, message)
+}

@@ -1,0 +1,454 @@
+//! Request handlers: collections, monitors, runs. Each returns a JSON reply or an
+//! [`ApiError`].
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use warp::Reply;
+use warp::http::StatusCode;
+use warp::reply::Response;
+
+use super::error::{ApiError, conflict};
+use skopos_core::document::{Document, child_index, child_key};
+use skopos_core::model::{Collection, Monitor};
+use skopos_core::plan::{compile, compile_monitor};
+use skopos_service::store::{RunQuery, RunRecord, RunStatus, Stored};
+use skopos_service::token::RotateError;
+use skopos_service::{Agent, sessions as session};
+
+pub type Reply_ = Result<Response, ApiError>;
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Reply_ {
+    Ok(warp::reply::with_status(warp::reply::json(value), status).into_response())
+}
+
+/// Parses a request body, keeping the document to locate later problems in.
+fn read_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(Document, T), ApiError> {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let mut document = Document::parse(Path::new("request body.json"), text).map_err(|d| ApiError::invalid(vec![d]))?;
+    let spec = document.deserialize().map_err(|d| ApiError::invalid(vec![d]))?;
+    Ok((document, spec))
+}
+
+/// Reads and checks a request body as a collection.
+fn collection_body(body: &Bytes) -> Result<Collection, ApiError> {
+    let (document, collection): (_, Collection) = read_body(body)?;
+    compile(&document, collection.clone(), &serde_json::Map::new()).map_err(ApiError::invalid)?;
+    Ok(collection)
+}
+
+/// Reads and checks a request body as a monitor whose collections exist.
+fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
+    let (document, monitor): (_, Monitor) = read_body(body)?;
+    compile_monitor(&document, monitor.clone()).map_err(ApiError::invalid)?;
+    let mut problems = Vec::new();
+    for (index, name) in monitor.collections.iter().enumerate() {
+        if agent.store.collections.get(name)?.is_none() {
+            problems.push(document.problem(&child_index("collections", index), format!("no collection `{name}`")));
+        }
+    }
+    if let Some(plugins) = &agent.plugins {
+        for (index, notifier) in monitor.notify.iter().enumerate() {
+            for (path, message) in plugins.check_notifier(&notifier.plugin, &notifier.config) {
+                let at = child_key(&child_index("notify", index), &path);
+                problems.push(document.problem(&at, format!("`{}`: {message}", notifier.plugin)));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    Ok(monitor)
+}
+
+/// Every collection, each with a summary of its latest run (`last_run`: id, status, start,
+/// duration; absent when it never ran) and its recent health (`stats`), so a list needs one
+/// request.
+pub fn list_collections(agent: &Agent) -> Reply_ {
+    let mut listed = Vec::new();
+    let now = Utc::now();
+    for stored in agent.store.collections.list()? {
+        let stats = agent.store.collection_stats(&stored.id, now)?;
+        let query = RunQuery { collection_id: Some(stored.id.clone()), limit: 1, ..RunQuery::default() };
+        let last = agent.store.runs(&query)?.runs.into_iter().next();
+        let mut item = serde_json::to_value(&stored)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        if let (Some(run), Some(fields)) = (last, item.as_object_mut()) {
+            let summary = serde_json::json!({"id": run.id, "status": run.status, "started_at": run.started_at, "duration_ms": run.duration_ms});
+            fields.insert("last_run".into(), summary);
+        }
+        if let Some(fields) = item.as_object_mut() {
+            fields.insert("stats".into(), serde_json::json!(stats));
+        }
+        listed.push(item);
+    }
+    json(StatusCode::OK, &listed)
+}
+
+pub fn create_collection(agent: &Agent, body: &Bytes) -> Reply_ {
+    agent.writable()?;
+    let collection = collection_body(body)?;
+    if let Some(existing) = agent.store.collections.get(&collection.name)? {
+        return Err(conflict(format!(
+            "a collection named `{}` exists (`{}`); PUT to change it",
+            collection.name, existing.id
+        )));
+    }
+    let stored = agent.store.collections.put(None, collection)?;
+    agent.store.flush()?;
+    json(StatusCode::CREATED, &stored)
+}
+
+pub fn get_collection(agent: &Agent, key: &str) -> Reply_ {
+    let stored = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
+    json(StatusCode::OK, &stored)
+}
+
+pub fn put_collection(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
+    agent.writable()?;
+    let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
+    let collection = collection_body(body)?;
+    let renamed = existing.spec.name != collection.name;
+    if renamed && let Some(monitor) = agent.monitors_using(&existing.spec.name)?.first() {
+        return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
+    }
+    let stored = agent.store.collections.put(Some(&existing.id), collection)?;
+    agent.store.flush()?;
+    agent.schedule_all()?;
+    json(StatusCode::OK, &stored)
+}
+
+pub fn delete_collection(agent: &Agent, key: &str) -> Reply_ {
+    agent.writable()?;
+    let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
+    if let Some(monitor) = agent.monitors_using(&existing.spec.name)?.first() {
+        return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
+    }
+    agent.store.collections.delete(&existing.id)?;
+    agent.store.flush()?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn run_collection(agent: Arc<Agent>, key: String) -> Reply_ {
+    let run = agent.run_now(&key, &mut skopos_engine::OnStep(|_: &skopos_core::report::StepReport| {})).await?;
+    json(StatusCode::OK, &run)
+}
+
+/// `POST /api/v1/collections/{key}/run?stream=true`: the run as server-sent events while it
+/// goes: `step` with each step's report as it finishes, then `done` with the stored run (or
+/// `error` with `{error}`).
+pub fn run_collection_streamed(agent: Arc<Agent>, key: String) -> Reply_ {
+    use warp::sse::Event;
+    agent.store.collections.get(&key)?.ok_or_else(|| ApiError::not_found("collection", &key))?;
+    let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    tokio::spawn(async move {
+        let steps = events.clone();
+        let mut on_step = move |step: &skopos_core::report::StepReport| {
+            if let Ok(event) = Event::default().event("step").json_data(step) {
+                let _ = steps.send(event);
+            }
+        };
+        let last = match agent.run_now(&key, &mut skopos_engine::OnStep(&mut on_step)).await {
+            Ok(run) => Event::default().event("done").json_data(&run),
+            Err(error) => Event::default().event("error").json_data(serde_json::json!({ "error": error.to_string() })),
+        };
+        if let Ok(event) = last {
+            let _ = events.send(event);
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| {
+        receiver.poll_recv(cx).map(|event| event.map(Ok::<_, std::convert::Infallible>))
+    });
+    Ok(warp::sse::reply(stream).into_response())
+}
+
+/// Every monitor, each with its `status` (as `GET /monitors/{id}/status` gives it).
+pub fn list_monitors(agent: &Agent) -> Reply_ {
+    let mut listed = Vec::new();
+    for stored in agent.store.monitors.list()? {
+        let status = status_of(agent, &stored)?;
+        let mut item = serde_json::to_value(&stored)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        if let Some(fields) = item.as_object_mut() {
+            fields.insert("status".into(), serde_json::json!(status));
+        }
+        listed.push(item);
+    }
+    json(StatusCode::OK, &listed)
+}
+
+pub fn create_monitor(agent: &Agent, body: &Bytes) -> Reply_ {
+    agent.writable()?;
+    let monitor = monitor_body(agent, body)?;
+    if let Some(existing) = agent.store.monitors.get(&monitor.name)? {
+        return Err(conflict(format!(
+            "a monitor named `{}` exists (`{}`); PUT to change it",
+            monitor.name, existing.id
+        )));
+    }
+    let stored = agent.store.monitors.put(None, monitor)?;
+    agent.store.flush()?;
+    agent.schedule(&stored)?;
+    json(StatusCode::CREATED, &stored)
+}
+
+pub fn get_monitor(agent: &Agent, key: &str) -> Reply_ {
+    let stored = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    json(StatusCode::OK, &stored)
+}
+
+pub fn put_monitor(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
+    agent.writable()?;
+    let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    let monitor = monitor_body(agent, body)?;
+    let stored = agent.store.monitors.put(Some(&existing.id), monitor)?;
+    agent.store.flush()?;
+    agent.schedule(&stored)?;
+    json(StatusCode::OK, &stored)
+}
+
+pub fn delete_monitor(agent: &Agent, key: &str) -> Reply_ {
+    agent.writable()?;
+    let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    agent.scheduler.remove(&existing.id);
+    agent.store.monitors.delete(&existing.id)?;
+    agent.store.clear_status(&existing.id)?;
+    agent.store.flush()?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize)]
+struct MonitorStatus {
+    id: String,
+    monitor: String,
+    /// `down` when any of its collections is down.
+    health: skopos_core::alert::Health,
+    paused: bool,
+    /// The earliest `failing_since` of its collections that are down.
+    down_since: Option<DateTime<Utc>>,
+    last_run: Option<DateTime<Utc>>,
+    next_run: Option<DateTime<Utc>>,
+    collections: Vec<CollectionStatus>,
+}
+
+#[derive(Serialize)]
+struct CollectionStatus {
+    collection: String,
+    #[serde(flatten)]
+    state: skopos_core::alert::CollectionAlert,
+}
+
+pub fn monitor_status(agent: &Agent, key: &str) -> Reply_ {
+    let stored = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
+    json(StatusCode::OK, &status_of(agent, &stored)?)
+}
+
+fn status_of(agent: &Agent, stored: &Stored<Monitor>) -> Result<MonitorStatus, ApiError> {
+    let mut collections = Vec::new();
+    for name in &stored.spec.collections {
+        let Some(collection) = agent.store.collections.get(name)? else { continue };
+        let state = agent.store.alert_state(&stored.id, &collection.id)?;
+        collections.push(CollectionStatus { collection: name.clone(), state });
+    }
+    let health = if collections.iter().any(|c| c.state.overall.health == skopos_core::alert::Health::Down) {
+        skopos_core::alert::Health::Down
+    } else {
+        skopos_core::alert::Health::Up
+    };
+    let down_since = collections
+        .iter()
+        .filter(|c| c.state.overall.health == skopos_core::alert::Health::Down)
+        .filter_map(|c| c.state.overall.failing_since)
+        .min();
+    Ok(MonitorStatus {
+        last_run: agent.store.last_run(&stored.id)?,
+        next_run: agent.scheduler.next_runs().get(&stored.id).copied().flatten(),
+        id: stored.id.clone(),
+        monitor: stored.spec.name.clone(),
+        health,
+        paused: stored.spec.paused,
+        down_since,
+        collections,
+    })
+}
+
+/// `POST /api/v1/schedule/preview` with a schedule (`{every}` or `{cron, tz}`, `jitter`): its
+/// next five fire times, for forms that show them as the user types. `?monitor=NAME` applies
+/// that monitor's jitter offset.
+pub fn preview_schedule(body: &Bytes, params: &HashMap<String, String>) -> Reply_ {
+    let (document, spec): (_, skopos_core::model::ScheduleSpec) = read_body(body)?;
+    let key = params.get("monitor").map_or("", String::as_str);
+    let schedule = skopos_core::schedule::Schedule::parse(&spec, key)
+        .map_err(|err| ApiError::invalid(vec![document.problem(err.field, err.message)]))?;
+    let mut next = Vec::new();
+    let mut after = Utc::now();
+    while next.len() < 5 {
+        let Some(at) = schedule.next_after(after) else { break };
+        next.push(at);
+        after = at;
+    }
+    json(StatusCode::OK, &serde_json::json!({ "next": next }))
+}
+
+/// A 400 naming the query parameter at fault.
+fn bad(field: &str, message: String) -> ApiError {
+    ApiError::at_field(StatusCode::BAD_REQUEST, field, message)
+}
+
+fn limit(value: &str) -> Result<usize, ApiError> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=1000).contains(n))
+        .ok_or_else(|| bad("limit", format!("`{value}` is not a number from 1 to 1000")))
+}
+
+/// A monitor's id from its id or name; an unknown one is kept (it matches nothing).
+fn monitor_id(agent: &Agent, key: &str) -> Result<String, ApiError> {
+    Ok(agent.store.monitors.get(key)?.map_or_else(|| key.to_string(), |m| m.id))
+}
+
+/// `GET /api/v1/runs?collection=&monitor=&status=&since=&until=&limit=&cursor=`, newest first.
+pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
+    let mut query = RunQuery { limit: 50, ..RunQuery::default() };
+    let mut summaries = false;
+    for (name, value) in params {
+        match name.as_str() {
+            "collection" => {
+                let found = agent.store.collections.get(value)?;
+                query.collection_id = Some(found.map_or_else(|| value.clone(), |c| c.id));
+            }
+            "monitor" => query.monitor_id = Some(monitor_id(agent, value)?),
+            "status" => {
+                query.status = Some(match value.as_str() {
+                    "passed" => RunStatus::Passed,
+                    "failed" => RunStatus::Failed,
+                    "skipped" => RunStatus::Skipped,
+                    _ => return Err(bad(name, format!("`{value}` is not passed, failed or skipped"))),
+                })
+            }
+            "since" | "until" => {
+                let time = DateTime::parse_from_rfc3339(value)
+                    .map_err(|_| bad(name, format!("`{value}` is not an RFC 3339 time like 2026-11-24T10:00:00Z")))?
+                    .with_timezone(&Utc);
+                if name == "since" { query.since = Some(time) } else { query.until = Some(time) }
+            }
+            "limit" => query.limit = limit(value)?,
+            "cursor" => query.cursor = Some(value.clone()),
+            "region" => query.region = Some(value.clone()),
+            "summary" => summaries = value == "true" || value == "1",
+            other => return Err(bad(other, format!("unknown parameter `{other}`"))),
+        }
+    }
+    let page = agent.store.runs(&query)?;
+    if summaries {
+        let runs: Vec<_> = page.runs.into_iter().map(run_summary).collect();
+        return json(StatusCode::OK, &serde_json::json!({"runs": runs, "next_cursor": page.next_cursor}));
+    }
+    json(StatusCode::OK, &serde_json::json!({"runs": page.runs, "next_cursor": page.next_cursor}))
+}
+
+/// A run without its report, plus `failure`: the first step that failed (`index`, `name`,
+/// `message`), for lists of many runs.
+fn run_summary(mut run: RunRecord) -> serde_json::Value {
+    let failed_step = run.report.take().and_then(|report| {
+        report.steps.into_iter().find(|step| step.status == skopos_core::report::StepStatus::Failed)
+    });
+    let failure = failed_step.map(|step| {
+        let message = match &step.error {
+            Some(error) => error.message.clone(),
+            None => step.assertions.iter().find(|a| !a.passed).and_then(|a| a.message.clone()).unwrap_or_default(),
+        };
+        serde_json::json!({"index": step.index, "name": step.name, "message": message})
+    });
+    let mut value = serde_json::json!(run);
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("report");
+        fields.insert("failure".into(), failure.unwrap_or(serde_json::Value::Null));
+    }
+    value
+}
+
+pub fn get_run(agent: &Agent, id: &str) -> Reply_ {
+    let run = agent.store.run(id)?.ok_or_else(|| ApiError::not_found("run", id))?;
+    json(StatusCode::OK, &run)
+}
+
+/// The notification log, newest first: `monitor` (id or name) and `limit` (default 50).
+pub fn list_notifications(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
+    let (mut monitor, mut count) = (None, 50);
+    for (name, value) in params {
+        match name.as_str() {
+            "monitor" => monitor = Some(monitor_id(agent, value)?),
+            "limit" => count = limit(value)?,
+            other => return Err(bad(other, format!("unknown parameter `{other}`"))),
+        }
+    }
+    json(StatusCode::OK, &serde_json::json!({"notifications": agent.store.notifications(monitor.as_deref(), count)?}))
+}
+
+/// `POST /api/v1/token`: a new token, shown once; the one used for this request stops working.
+pub fn rotate_token(agent: &Agent) -> Reply_ {
+    let token = agent.token.rotate(&agent.store).map_err(|error| match error {
+        RotateError::FromEnvironment => conflict(error.to_string()),
+        RotateError::Store(error) => error.into(),
+    })?;
+    json(StatusCode::OK, &serde_json::json!({ "token": token }))
+}
+
+/// `POST /api/v1/session` with `{"token": ...}`: signs a browser in (the console), setting
+/// its session cookie; the reply carries the CSRF token changes must send.
+pub fn sign_in(agent: &Agent, body: &Bytes, secure: bool) -> Reply_ {
+    #[derive(serde::Deserialize)]
+    struct SignIn {
+        token: String,
+    }
+    let offered: SignIn = serde_json::from_slice(body).map_err(|e| {
+        let mut error =
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("expected {{\"token\": \"...\"}}: {e}"));
+        error.field = Some("token".into());
+        error
+    })?;
+    if !agent.token.is(offered.token.trim()) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "that is not the agent's token"));
+    }
+    let signed_in = agent.token.sessions.open();
+    let mut reply = json(StatusCode::OK, &serde_json::json!({ "csrf": signed_in.csrf }))?;
+    set_cookie(&mut reply, &session::set_cookie(Some(&signed_in.cookie), secure));
+    Ok(reply)
+}
+
+/// `GET /api/v1/session`: whether this browser is signed in, and its CSRF token.
+pub fn session(agent: &Agent, cookie: Option<&str>) -> Reply_ {
+    match cookie.and_then(|cookie| agent.token.sessions.csrf(cookie)) {
+        Some(csrf) => json(StatusCode::OK, &serde_json::json!({ "csrf": csrf })),
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "not signed in")),
+    }
+}
+
+/// `DELETE /api/v1/session`: signs this browser out.
+pub fn sign_out(agent: &Agent, cookie: Option<&str>) -> Reply_ {
+    if let Some(cookie) = cookie {
+        agent.token.sessions.close(cookie);
+    }
+    let mut reply =
+        warp::http::Response::builder().status(StatusCode::NO_CONTENT).body(Default::default()).unwrap_or_default();
+    set_cookie(&mut reply, &session::set_cookie(None, false));
+    Ok(reply)
+}
+
+fn set_cookie(reply: &mut Response, value: &str) {
+    if let Ok(value) = warp::http::HeaderValue::from_str(value) {
+        reply.headers_mut().append(warp::http::header::SET_COOKIE, value);
+    }
+}
+
+/// `GET /api/v1/plugins`: loaded plugins with their kind, version, settings schema and health.
+pub fn list_plugins(agent: &Agent) -> Reply_ {
+    let plugins = agent.plugins.as_ref().map(|host| host.status()).unwrap_or_default();
+    json(StatusCode::OK, &serde_json::json!({ "plugins": plugins }))
+}

@@ -1,0 +1,313 @@
+//! The agent's JSON API under `/api/v1` (warp), behind a bearer token, and `/healthz`.
+//! Collections and monitors are addressed by id or by name.
+
+pub mod console;
+mod error;
+mod handlers;
+mod regions;
+
+pub use error::ApiError;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+use skopos_service::{Agent, sessions as session};
+
+/// The API described for people and tools, served without a token at `/api/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// Largest request body accepted.
+const MAX_BODY_BYTES: u64 = 1 << 20;
+/// Largest batch of runs a follower may send at once.
+const MAX_RUNS_BODY_BYTES: u64 = 64 << 20;
+
+#[derive(Debug)]
+struct Unauthorized;
+impl warp::reject::Reject for Unauthorized {}
+
+#[derive(Debug)]
+struct MissingCsrf;
+impl warp::reject::Reject for MissingCsrf {}
+
+#[derive(Debug)]
+struct TooLarge(u64);
+impl warp::reject::Reject for TooLarge {}
+
+#[derive(Debug)]
+struct UnreadableBody;
+impl warp::reject::Reject for UnreadableBody {}
+
+/// A request body of at most `limit` bytes, with or without `Content-Length` (chunked
+/// bodies too), read no further than the limit.
+async fn read_limited<S, B>(mut chunks: S, limit: u64) -> Result<Bytes, Rejection>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: bytes::Buf,
+{
+    use futures_util::StreamExt;
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| warp::reject::custom(UnreadableBody))?;
+        if body.len() + chunk.remaining() > limit as usize {
+            return Err(warp::reject::custom(TooLarge(limit)));
+        }
+        bytes::BufMut::put(&mut body, chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Every route, ready for `warp::serve` (or `warp::test` in tests).
+///
+/// Each route is boxed before they are joined: a long chain of warp's `or` makes a type
+/// deep enough to take the compiler many minutes.
+pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
+    let with_agent = warp::any().map(move || agent.clone());
+    // A bearer token, or a console session (with its CSRF token for changes).
+    let a = with_agent
+        .clone()
+        .and(warp::header::optional::<String>("authorization"))
+        .and(warp::cookie::optional::<String>(session::COOKIE))
+        .and(warp::method())
+        .and(warp::header::optional::<String>("x-csrf-token"))
+        .and_then(
+            |agent: Arc<Agent>, bearer: Option<String>, cookie: Option<String>, method, csrf: Option<String>| async move {
+                if agent.token.accepts(bearer.as_deref()) {
+                    return Ok(agent);
+                }
+                match agent.token.sessions.admit(cookie.as_deref(), &method, csrf.as_deref()) {
+                    Ok(()) => Ok(agent),
+                    Err(session::Refusal::Csrf) => Err(warp::reject::custom(MissingCsrf)),
+                    Err(session::Refusal::Unauthorized) => Err(warp::reject::custom(Unauthorized)),
+                }
+            },
+        )
+        .boxed();
+    let cookie = || warp::cookie::optional::<String>(session::COOKIE).boxed();
+    let body = || warp::body::stream().and_then(|chunks| read_limited(chunks, MAX_BODY_BYTES)).boxed();
+    let collection = || warp::path!("api" / "v1" / "collections" / String).map(|key: String| decode(&key)).boxed();
+    let monitor = || warp::path!("api" / "v1" / "monitors" / String).map(|key: String| decode(&key)).boxed();
+    type Agent_ = Arc<Agent>;
+
+    let routes: Vec<BoxedFilter<(Response,)>> = vec![
+        crate::console::routes(),
+        warp::path!("healthz")
+            .and(warp::get())
+            .map(|| warp::reply::json(&serde_json::json!({"status": "ok"})).into_response())
+            .boxed(),
+        warp::path!("metrics")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| {
+                let text = agent.telemetry.as_ref().and_then(|t| t.prometheus_text()).unwrap_or_default();
+                warp::reply::with_header(text, "content-type", "text/plain; version=0.0.4").into_response()
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "openapi.json")
+            .and(warp::get())
+            .map(|| warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response())
+            .boxed(),
+        warp::path!("api" / "v1" / "collections")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| respond(handlers::list_collections(&agent)))
+            .boxed(),
+        warp::path!("api" / "v1" / "collections")
+            .and(warp::post())
+            .and(a.clone())
+            .and(body())
+            .map(|agent: Agent_, body: Bytes| respond(handlers::create_collection(&agent, &body)))
+            .boxed(),
+        collection()
+            .and(warp::get())
+            .and(a.clone())
+            .map(|key: String, agent: Agent_| respond(handlers::get_collection(&agent, &key)))
+            .boxed(),
+        collection()
+            .and(warp::put())
+            .and(a.clone())
+            .and(body())
+            .map(|key: String, agent: Agent_, body: Bytes| respond(handlers::put_collection(&agent, &key, &body)))
+            .boxed(),
+        collection()
+            .and(warp::delete())
+            .and(a.clone())
+            .map(|key: String, agent: Agent_| respond(handlers::delete_collection(&agent, &key)))
+            .boxed(),
+        warp::path!("api" / "v1" / "collections" / String / "run")
+            .and(warp::post())
+            .and(a.clone())
+            .and(warp::query::<HashMap<String, String>>())
+            .and_then(|key: String, agent: Agent_, query: HashMap<String, String>| async move {
+                let key = decode(&key);
+                let reply = match query.get("stream").map(String::as_str) {
+                    Some("true" | "1") => handlers::run_collection_streamed(agent, key),
+                    _ => handlers::run_collection(agent, key).await,
+                };
+                Ok::<_, Infallible>(respond(reply))
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "monitors")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| respond(handlers::list_monitors(&agent)))
+            .boxed(),
+        warp::path!("api" / "v1" / "monitors")
+            .and(warp::post())
+            .and(a.clone())
+            .and(body())
+            .map(|agent: Agent_, body: Bytes| respond(handlers::create_monitor(&agent, &body)))
+            .boxed(),
+        monitor()
+            .and(warp::get())
+            .and(a.clone())
+            .map(|key: String, agent: Agent_| respond(handlers::get_monitor(&agent, &key)))
+            .boxed(),
+        monitor()
+            .and(warp::put())
+            .and(a.clone())
+            .and(body())
+            .map(|key: String, agent: Agent_, body: Bytes| respond(handlers::put_monitor(&agent, &key, &body)))
+            .boxed(),
+        monitor()
+            .and(warp::delete())
+            .and(a.clone())
+            .map(|key: String, agent: Agent_| respond(handlers::delete_monitor(&agent, &key)))
+            .boxed(),
+        warp::path!("api" / "v1" / "monitors" / String / "status")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|key: String, agent: Agent_| respond(handlers::monitor_status(&agent, &decode(&key))))
+            .boxed(),
+        warp::path!("api" / "v1" / "schedule" / "preview")
+            .and(warp::post())
+            .and(a.clone())
+            .and(body())
+            .and(warp::query::<HashMap<String, String>>())
+            .map(|_agent: Agent_, body: Bytes, params: HashMap<String, String>| {
+                respond(handlers::preview_schedule(&body, &params))
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "runs")
+            .and(warp::get())
+            .and(a.clone())
+            .and(warp::query::<HashMap<String, String>>())
+            .map(|agent: Agent_, params: HashMap<String, String>| respond(handlers::list_runs(&agent, &params)))
+            .boxed(),
+        warp::path!("api" / "v1" / "runs" / String)
+            .and(warp::get())
+            .and(a.clone())
+            .map(|id: String, agent: Agent_| respond(handlers::get_run(&agent, &id)))
+            .boxed(),
+        warp::path!("api" / "v1" / "notifications")
+            .and(warp::get())
+            .and(a.clone())
+            .and(warp::query::<HashMap<String, String>>())
+            .map(|agent: Agent_, params: HashMap<String, String>| {
+                respond(handlers::list_notifications(&agent, &params))
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "plugins")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| respond(handlers::list_plugins(&agent)))
+            .boxed(),
+        warp::path!("api" / "v1" / "session")
+            .and(warp::post())
+            .and(with_agent.clone())
+            .and(warp::header::optional::<String>("x-forwarded-proto"))
+            .and(body())
+            .map(|agent: Agent_, proto: Option<String>, body: Bytes| {
+                respond(handlers::sign_in(&agent, &body, proto.as_deref() == Some("https")))
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "session")
+            .and(warp::get())
+            .and(with_agent.clone())
+            .and(cookie())
+            .map(|agent: Agent_, cookie: Option<String>| respond(handlers::session(&agent, cookie.as_deref())))
+            .boxed(),
+        warp::path!("api" / "v1" / "session")
+            .and(warp::delete())
+            .and(with_agent.clone())
+            .and(cookie())
+            .map(|agent: Agent_, cookie: Option<String>| respond(handlers::sign_out(&agent, cookie.as_deref())))
+            .boxed(),
+        warp::path!("api" / "v1" / "plugins" / String / "files")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|name: String, agent: Agent_| respond(regions::plugin_files(&agent, &decode(&name))))
+            .boxed(),
+        warp::path!("api" / "v1" / "definitions")
+            .and(warp::get())
+            .and(a.clone())
+            .and(warp::header::optional::<String>("if-none-match"))
+            .map(|agent: Agent_, etag: Option<String>| respond(regions::definitions(&agent, etag.as_deref())))
+            .boxed(),
+        warp::path!("api" / "v1" / "regions")
+            .and(warp::get())
+            .and(a.clone())
+            .map(|agent: Agent_| respond(regions::matrix(&agent)))
+            .boxed(),
+        warp::path!("api" / "v1" / "regions" / String / "runs")
+            .and(warp::post())
+            .and(a.clone())
+            .and(warp::body::stream().and_then(|chunks| read_limited(chunks, MAX_RUNS_BODY_BYTES)))
+            .and_then(|region: String, agent: Agent_, body: Bytes| async move {
+                // Hundreds of runs are stored and flushed: blocking work, off the async workers.
+                let stored = tokio::task::spawn_blocking(move || {
+                    respond(regions::receive_runs(&agent, &decode(&region), &body))
+                });
+                let reply = stored.await.unwrap_or_else(|_| {
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storing the runs stopped").into_response()
+                });
+                Ok::<_, Infallible>(reply)
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "token")
+            .and(warp::post())
+            .and(a)
+            .map(|agent: Agent_| respond(handlers::rotate_token(&agent)))
+            .boxed(),
+    ];
+    let joined = routes.into_iter().reduce(|all, route| all.or(route).unify().boxed()).expect("there are routes");
+    joined.recover(rejection).unify().boxed()
+}
+
+fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// Path segments arrive percent-encoded (`checkout%20flow`).
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
+}
+
+async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
+    let (status, message) = if rejection.find::<Unauthorized>().is_some() {
+        (StatusCode::UNAUTHORIZED, "a bearer token is required (Authorization: Bearer $SKOPOS_TOKEN)".to_string())
+    } else if rejection.find::<MissingCsrf>().is_some() {
+        let message = "a signed-in browser must send the session's X-CSRF-Token to change anything";
+        (StatusCode::FORBIDDEN, message.to_string())
+    } else if let Some(TooLarge(limit)) = rejection.find::<TooLarge>() {
+        (StatusCode::PAYLOAD_TOO_LARGE, format!("request bodies are limited to {limit} bytes"))
+    } else if rejection.find::<UnreadableBody>().is_some() {
+        (StatusCode::BAD_REQUEST, "the request body could not be read".to_string())
+    } else if rejection.is_not_found() {
+        (StatusCode::NOT_FOUND, "no such route".to_string())
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        (StatusCode::METHOD_NOT_ALLOWED, "method not allowed here".to_string())
+    } else {
+        (StatusCode::BAD_REQUEST, format!("bad request: {rejection:?}"))
+    };
+    Ok(ApiError::new(status, message).into_response())
+}
+
+#[cfg(test)]
+mod tests;
