@@ -44,6 +44,18 @@ impl warp::reject::Reject for TooLarge {}
 struct UnreadableBody;
 impl warp::reject::Reject for UnreadableBody {}
 
+/// Runs a handler on tokio's blocking pool: handlers read and write the store, and a write
+/// waits for sled's flush (an fsync), which must not hold an async worker.
+async fn off_async<F>(handler: F) -> Response
+where
+    F: FnOnce() -> handlers::Reply_ + Send + 'static,
+{
+    match tokio::task::spawn_blocking(handler).await {
+        Ok(reply) => respond(reply),
+        Err(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the request was cancelled").into_response(),
+    }
+}
+
 /// A request body of at most `limit` bytes, with or without `Content-Length` (chunked
 /// bodies too), read no further than the limit.
 async fn read_limited<S, B>(mut chunks: S, limit: u64) -> Result<Bytes, Rejection>
@@ -116,29 +128,31 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
         warp::path!("api" / "v1" / "collections")
             .and(warp::get())
             .and(a.clone())
-            .map(|agent: Agent_| respond(handlers::list_collections(&agent)))
+            .then(|agent: Agent_| off_async(move || handlers::list_collections(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "collections")
             .and(warp::post())
             .and(a.clone())
             .and(body())
-            .map(|agent: Agent_, body: Bytes| respond(handlers::create_collection(&agent, &body)))
+            .then(|agent: Agent_, body: Bytes| off_async(move || handlers::create_collection(&agent, &body)))
             .boxed(),
         collection()
             .and(warp::get())
             .and(a.clone())
-            .map(|key: String, agent: Agent_| respond(handlers::get_collection(&agent, &key)))
+            .then(|key: String, agent: Agent_| off_async(move || handlers::get_collection(&agent, &key)))
             .boxed(),
         collection()
             .and(warp::put())
             .and(a.clone())
             .and(body())
-            .map(|key: String, agent: Agent_, body: Bytes| respond(handlers::put_collection(&agent, &key, &body)))
+            .then(|key: String, agent: Agent_, body: Bytes| {
+                off_async(move || handlers::put_collection(&agent, &key, &body))
+            })
             .boxed(),
         collection()
             .and(warp::delete())
             .and(a.clone())
-            .map(|key: String, agent: Agent_| respond(handlers::delete_collection(&agent, &key)))
+            .then(|key: String, agent: Agent_| off_async(move || handlers::delete_collection(&agent, &key)))
             .boxed(),
         warp::path!("api" / "v1" / "collections" / String / "run")
             .and(warp::post())
@@ -156,124 +170,127 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
         warp::path!("api" / "v1" / "monitors")
             .and(warp::get())
             .and(a.clone())
-            .map(|agent: Agent_| respond(handlers::list_monitors(&agent)))
+            .then(|agent: Agent_| off_async(move || handlers::list_monitors(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "monitors")
             .and(warp::post())
             .and(a.clone())
             .and(body())
-            .map(|agent: Agent_, body: Bytes| respond(handlers::create_monitor(&agent, &body)))
+            .then(|agent: Agent_, body: Bytes| off_async(move || handlers::create_monitor(&agent, &body)))
             .boxed(),
         monitor()
             .and(warp::get())
             .and(a.clone())
-            .map(|key: String, agent: Agent_| respond(handlers::get_monitor(&agent, &key)))
+            .then(|key: String, agent: Agent_| off_async(move || handlers::get_monitor(&agent, &key)))
             .boxed(),
         monitor()
             .and(warp::put())
             .and(a.clone())
             .and(body())
-            .map(|key: String, agent: Agent_, body: Bytes| respond(handlers::put_monitor(&agent, &key, &body)))
+            .then(|key: String, agent: Agent_, body: Bytes| {
+                off_async(move || handlers::put_monitor(&agent, &key, &body))
+            })
             .boxed(),
         monitor()
             .and(warp::delete())
             .and(a.clone())
-            .map(|key: String, agent: Agent_| respond(handlers::delete_monitor(&agent, &key)))
+            .then(|key: String, agent: Agent_| off_async(move || handlers::delete_monitor(&agent, &key)))
             .boxed(),
         warp::path!("api" / "v1" / "monitors" / String / "status")
             .and(warp::get())
             .and(a.clone())
-            .map(|key: String, agent: Agent_| respond(handlers::monitor_status(&agent, &decode(&key))))
+            .then(|key: String, agent: Agent_| off_async(move || handlers::monitor_status(&agent, &decode(&key))))
             .boxed(),
         warp::path!("api" / "v1" / "schedule" / "preview")
             .and(warp::post())
             .and(a.clone())
             .and(body())
             .and(warp::query::<HashMap<String, String>>())
-            .map(|_agent: Agent_, body: Bytes, params: HashMap<String, String>| {
-                respond(handlers::preview_schedule(&body, &params))
+            .then(|_agent: Agent_, body: Bytes, params: HashMap<String, String>| {
+                off_async(move || handlers::preview_schedule(&body, &params))
             })
             .boxed(),
         warp::path!("api" / "v1" / "runs")
             .and(warp::get())
             .and(a.clone())
             .and(warp::query::<HashMap<String, String>>())
-            .map(|agent: Agent_, params: HashMap<String, String>| respond(handlers::list_runs(&agent, &params)))
+            .then(|agent: Agent_, params: HashMap<String, String>| {
+                off_async(move || handlers::list_runs(&agent, &params))
+            })
             .boxed(),
         warp::path!("api" / "v1" / "runs" / String)
             .and(warp::get())
             .and(a.clone())
-            .map(|id: String, agent: Agent_| respond(handlers::get_run(&agent, &id)))
+            .then(|id: String, agent: Agent_| off_async(move || handlers::get_run(&agent, &id)))
             .boxed(),
         warp::path!("api" / "v1" / "notifications")
             .and(warp::get())
             .and(a.clone())
             .and(warp::query::<HashMap<String, String>>())
-            .map(|agent: Agent_, params: HashMap<String, String>| {
-                respond(handlers::list_notifications(&agent, &params))
+            .then(|agent: Agent_, params: HashMap<String, String>| {
+                off_async(move || handlers::list_notifications(&agent, &params))
             })
             .boxed(),
         warp::path!("api" / "v1" / "plugins")
             .and(warp::get())
             .and(a.clone())
-            .map(|agent: Agent_| respond(handlers::list_plugins(&agent)))
+            .then(|agent: Agent_| off_async(move || handlers::list_plugins(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "session")
             .and(warp::post())
             .and(with_agent.clone())
             .and(warp::header::optional::<String>("x-forwarded-proto"))
             .and(body())
-            .map(|agent: Agent_, proto: Option<String>, body: Bytes| {
-                respond(handlers::sign_in(&agent, &body, proto.as_deref() == Some("https")))
+            .then(|agent: Agent_, proto: Option<String>, body: Bytes| {
+                off_async(move || handlers::sign_in(&agent, &body, proto.as_deref() == Some("https")))
             })
             .boxed(),
         warp::path!("api" / "v1" / "session")
             .and(warp::get())
             .and(with_agent.clone())
             .and(cookie())
-            .map(|agent: Agent_, cookie: Option<String>| respond(handlers::session(&agent, cookie.as_deref())))
+            .then(|agent: Agent_, cookie: Option<String>| {
+                off_async(move || handlers::session(&agent, cookie.as_deref()))
+            })
             .boxed(),
         warp::path!("api" / "v1" / "session")
             .and(warp::delete())
             .and(with_agent.clone())
             .and(cookie())
-            .map(|agent: Agent_, cookie: Option<String>| respond(handlers::sign_out(&agent, cookie.as_deref())))
+            .then(|agent: Agent_, cookie: Option<String>| {
+                off_async(move || handlers::sign_out(&agent, cookie.as_deref()))
+            })
             .boxed(),
         warp::path!("api" / "v1" / "plugins" / String / "files")
             .and(warp::get())
             .and(a.clone())
-            .map(|name: String, agent: Agent_| respond(regions::plugin_files(&agent, &decode(&name))))
+            .then(|name: String, agent: Agent_| off_async(move || regions::plugin_files(&agent, &decode(&name))))
             .boxed(),
         warp::path!("api" / "v1" / "definitions")
             .and(warp::get())
             .and(a.clone())
             .and(warp::header::optional::<String>("if-none-match"))
-            .map(|agent: Agent_, etag: Option<String>| respond(regions::definitions(&agent, etag.as_deref())))
+            .then(|agent: Agent_, etag: Option<String>| {
+                off_async(move || regions::definitions(&agent, etag.as_deref()))
+            })
             .boxed(),
         warp::path!("api" / "v1" / "regions")
             .and(warp::get())
             .and(a.clone())
-            .map(|agent: Agent_| respond(regions::matrix(&agent)))
+            .then(|agent: Agent_| off_async(move || regions::matrix(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "regions" / String / "runs")
             .and(warp::post())
             .and(a.clone())
             .and(warp::body::stream().and_then(|chunks| read_limited(chunks, MAX_RUNS_BODY_BYTES)))
-            .and_then(|region: String, agent: Agent_, body: Bytes| async move {
-                // Hundreds of runs are stored and flushed: blocking work, off the async workers.
-                let stored = tokio::task::spawn_blocking(move || {
-                    respond(regions::receive_runs(&agent, &decode(&region), &body))
-                });
-                let reply = stored.await.unwrap_or_else(|_| {
-                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storing the runs stopped").into_response()
-                });
-                Ok::<_, Infallible>(reply)
+            .then(|region: String, agent: Agent_, body: Bytes| {
+                off_async(move || regions::receive_runs(&agent, &decode(&region), &body))
             })
             .boxed(),
         warp::path!("api" / "v1" / "token")
             .and(warp::post())
             .and(a)
-            .map(|agent: Agent_| respond(handlers::rotate_token(&agent)))
+            .then(|agent: Agent_| off_async(move || handlers::rotate_token(&agent)))
             .boxed(),
     ];
     let joined = routes.into_iter().reduce(|all, route| all.or(route).unify().boxed()).expect("there are routes");
