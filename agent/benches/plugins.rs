@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use skopos_core::assert::AssertionPlugins;
 use skopos_core::response::Response;
-use skopos_plugin_host::{HostOptions, Manifest, PluginHost, PluginSource, built_plugins, embedded};
+use skopos_plugin_host::{HostOptions, Manifest, PluginHost, PluginPackage, built_plugins, embedded};
 
 use common::{machine, skopos};
 
@@ -47,7 +47,7 @@ async fn host() -> PluginHost {
     let mut sources = embedded().unwrap();
     let file = built_plugins().join("misbehaving.wasm");
     let manifest = Manifest::parse(Path::new("misbehaving.yaml"), "kind: assertion\nversion: 0.1.0\n").unwrap();
-    sources.push(PluginSource::new("fixture", std::fs::read(file).unwrap(), manifest));
+    sources.push(PluginPackage::new("fixture", std::fs::read(file).unwrap(), manifest));
     let mut host = PluginHost::new(HostOptions::default()).unwrap();
     let started = Instant::now();
     for outcome in host.add_all(sources).await {

@@ -1,4 +1,4 @@
-//! The Skopos plugin SDK: bindings for the `skopos:plugin@0.1.0` WIT package (`wit/` in the
+//! The Skopos plugin SDK: bindings for the `skopos:plugin@0.2.0` WIT package (`wit/0.2.0` in the
 //! Skopos repository), one module per world, and helpers: [`http`] requests (allowed only to
 //! the hosts the plugin's manifest grants), [`alert_text`] for messages people read.
 //!
@@ -29,9 +29,9 @@ pub mod assertion {
     //! The `assertion` world: `describe` and `check`.
     wit_bindgen::generate!({
         world: "assertion",
-        path: "../wit",
+        path: "../wit/0.2.0",
         pub_export_macro: true,
-        export_macro_name: "export_assertion",
+        export_macro_name: "__export_assertion",
         default_bindings_module: "skopos_sdk::assertion",
     });
 
@@ -43,19 +43,53 @@ pub mod notifier {
     //! The `notifier` world: `describe` and `deliver`, with the host's `email` capability.
     wit_bindgen::generate!({
         world: "notifier",
-        path: "../wit",
+        path: "../wit/0.2.0",
         pub_export_macro: true,
-        export_macro_name: "export_notifier",
+        export_macro_name: "__export_notifier",
         default_bindings_module: "skopos_sdk::notifier",
-        with: { "skopos:plugin/types@0.1.0": crate::assertion::skopos::plugin::types },
+        with: { "skopos:plugin/types@0.2.0": crate::assertion::skopos::plugin::types },
     });
 
     pub use self::skopos::plugin::email;
     pub use crate::assertion::skopos::plugin::types::{FailedAssertion, FailingStep, Transition};
 }
 
-pub use assertion::export_assertion;
-pub use notifier::export_notifier;
+/// The contract version these bindings implement, stamped into every plugin built with the
+/// SDK (the custom section `skopos:plugin-version`), so the host and tools can tell what a
+/// component was built against.
+pub const CONTRACT_VERSION: &str = "0.2.0";
+
+/// Exports an assertion plugin (a type implementing [`assertion::Guest`]), stamped with
+/// [`CONTRACT_VERSION`].
+#[macro_export]
+macro_rules! export_assertion {
+    ($plugin:ident) => {
+        $crate::stamp_contract_version!();
+        $crate::assertion::__export_assertion!($plugin);
+    };
+}
+
+/// Exports a notifier plugin (a type implementing [`notifier::Guest`]), stamped with
+/// [`CONTRACT_VERSION`].
+#[macro_export]
+macro_rules! export_notifier {
+    ($plugin:ident) => {
+        $crate::stamp_contract_version!();
+        $crate::notifier::__export_notifier!($plugin);
+    };
+}
+
+/// The custom section `skopos:plugin-version` holding [`CONTRACT_VERSION`], in the plugin's
+/// own crate so the linker keeps it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! stamp_contract_version {
+    () => {
+        #[unsafe(link_section = "skopos:plugin-version")]
+        #[used]
+        static SKOPOS_PLUGIN_VERSION: [u8; 5] = *b"0.2.0";
+    };
+}
 
 use assertion::{Response, Verdict};
 use notifier::{Alert, DeliveryError, Transition};

@@ -26,3 +26,4 @@ pub mod predicate;
 pub mod report;
 pub mod response;
 pub mod schedule;
+pub mod schema;

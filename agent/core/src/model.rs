@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -14,7 +15,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
 
 /// An ordered list of HTTP steps run in sequence.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Collection {
     /// Unique within an agent.
@@ -30,7 +31,7 @@ pub struct Collection {
 }
 
 /// Settings applied to every step unless the step sets its own.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     /// Whole request, connection to last body byte (default 30000).
@@ -59,7 +60,7 @@ pub struct Defaults {
 }
 
 /// TLS options; file paths are relative to the collection file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, Hash, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tls {
     /// Extra PEM root certificates trusted besides the system and Mozilla roots.
@@ -82,7 +83,7 @@ impl Tls {
 }
 
 /// One HTTP exchange and the checks on its response.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Optional; every step is also `stepN` (1-based).
@@ -98,7 +99,7 @@ pub struct Step {
     pub timeout_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// GET when omitted.
@@ -124,7 +125,7 @@ fn default_method() -> String {
 }
 
 /// A request body: at most one of `json`, `text` or `form`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Body {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,7 +137,7 @@ pub struct Body {
 }
 
 /// Request authentication.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Auth {
     Basic {
@@ -161,7 +162,7 @@ pub enum Auth {
 }
 
 /// Retrying a step's request; every attempt is recorded in the report.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Retry {
     /// Total attempts, the first included.
@@ -183,7 +184,7 @@ fn default_retry_on() -> Vec<RetryOn> {
     vec![RetryOn::Error]
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Backoff {
     #[default]
@@ -192,7 +193,7 @@ pub enum Backoff {
     Exponential,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RetryOn {
     Error,
@@ -200,7 +201,7 @@ pub enum RetryOn {
 }
 
 /// A check on the response.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assertion {
     /// Shown in reports instead of the generated description.
@@ -238,7 +239,7 @@ impl Assertion {
 }
 
 /// What part of the response an assertion looks at.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Status,
@@ -265,7 +266,7 @@ impl Source {
 }
 
 /// Runs collections on a schedule and notifies when they start failing and recover.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Monitor {
     /// Unique within an agent.
@@ -302,7 +303,7 @@ fn is_one(value: &u32) -> bool {
 }
 
 /// `{ every: 1m }` or `{ cron: "*/5 * * * *", tz: Europe/Paris }`, optionally with `jitter`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSpec {
     /// A period such as `30s`, `1m`, `1h 30m`.
@@ -320,7 +321,7 @@ pub struct ScheduleSpec {
 }
 
 /// A notifier plugin and its configuration (`@{{env.X}}` allowed in string values).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Notifier {
     pub plugin: String,

@@ -165,6 +165,21 @@ impl From<Op> for OpName {
     }
 }
 
+/// In the file format's JSON Schema: one of [`OpName::all`].
+impl schemars::JsonSchema for OpName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Op".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": OpName::all(),
+            "description": "An operator (docs/collections.md), or a negated name: `ne`, `not_in`, `not_contains`, `not_exists`."
+        })
+    }
+}
+
 impl Serialize for OpName {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())

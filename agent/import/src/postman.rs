@@ -20,7 +20,7 @@ pub struct Options {
 }
 
 /// A request with where it sits.
-struct Found<'a> {
+struct PlacedRequest<'a> {
     item: &'a Value,
     /// The top-level folder it is in, if any.
     folder: Option<String>,
@@ -56,7 +56,7 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
     }
     let mut found = Vec::new();
     walk(&collection["item"], None, collection.get("auth"), &mut found);
-    let mut groups: Vec<(String, Vec<Found>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<PlacedRequest>)> = Vec::new();
     for request in found {
         let group = match (&request.folder, options.split) {
             (Some(folder), true) => format!("{name} / {folder}"),
@@ -78,21 +78,21 @@ fn scalar(value: &Value) -> Value {
     }
 }
 
-fn walk<'a>(items: &'a Value, folder: Option<&str>, auth: Option<&'a Value>, found: &mut Vec<Found<'a>>) {
+fn walk<'a>(items: &'a Value, folder: Option<&str>, auth: Option<&'a Value>, found: &mut Vec<PlacedRequest<'a>>) {
     for item in items.as_array().into_iter().flatten() {
         let own_auth = item.get("auth").filter(|a| a["type"] != "inherit").or(auth);
         if item.get("item").is_some() {
             let name = item["name"].as_str().unwrap_or("folder");
             walk(&item["item"], Some(folder.unwrap_or(name)), own_auth, found);
         } else if item.get("request").is_some() {
-            found.push(Found { item, folder: folder.map(str::to_string), inherited_auth: auth });
+            found.push(PlacedRequest { item, folder: folder.map(str::to_string), inherited_auth: auth });
         }
     }
 }
 
 fn collection_of(
     name: String,
-    requests: &[Found],
+    requests: &[PlacedRequest],
     variables: &Map<String, Value>,
     secrets: &HashMap<String, String>,
 ) -> Imported {

@@ -1,38 +1,74 @@
 //! Assertion plugins (world `assertion`): `{ op: plugin, plugin: NAME, value: ... }` hands
-//! the response to the plugin's `check`.
+//! the response to the plugin's `check`, in the contract version the plugin was built against.
 
 use serde_json::Value;
 use wasmtime::component::{Component, Linker};
 
+use super::contract::{Version, latest, v0_1_0};
 use super::sandbox::{Grants, Sandbox};
 use super::{Described, Limits, PluginHost, call_error};
 use skopos_core::assert::{AssertionPlugins, PluginFuture, PluginVerdict};
 use skopos_core::response::Response;
 
-mod bindings {
-    wasmtime::component::bindgen!({
-        world: "assertion",
-        path: "../../wit",
-        exports: { default: async },
-    });
+use latest::assertion::skopos::plugin::types as wit;
+
+/// An assertion plugin linked against the contract version it was built against.
+pub enum Pre {
+    V0_1_0(v0_1_0::assertion::AssertionPre<Sandbox>),
+    V0_2_0(latest::assertion::AssertionPre<Sandbox>),
 }
 
-use bindings::skopos::plugin::types as wit;
-
-pub type Pre = bindings::AssertionPre<Sandbox>;
-
-/// Links `component` as an assertion plugin.
-pub(super) fn link(linker: &Linker<Sandbox>, component: &Component) -> Result<Pre, String> {
+/// Links `component` as an assertion plugin of contract `version`.
+pub(super) fn link(linker: &Linker<Sandbox>, component: &Component, version: Version) -> Result<Pre, String> {
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
-    Pre::new(pre).map_err(|e| format!("not an assertion plugin: {e:#}"))
+    let not = |e: wasmtime::Error| format!("not an assertion plugin of skopos:plugin@{}: {e:#}", version.as_str());
+    Ok(match version {
+        Version::V0_1_0 => Pre::V0_1_0(v0_1_0::assertion::AssertionPre::new(pre).map_err(not)?),
+        Version::V0_2_0 => Pre::V0_2_0(latest::assertion::AssertionPre::new(pre).map_err(not)?),
+    })
 }
 
 /// Asks the plugin what it is.
 pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Described> {
-    let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);
-    let plugin = pre.instantiate_async(&mut store).await?;
-    let info = plugin.call_describe(&mut store).await?;
-    Ok(Described { name: info.name, version: info.version, config_schema: info.config_schema })
+    let engine = match pre {
+        Pre::V0_1_0(pre) => pre.engine(),
+        Pre::V0_2_0(pre) => pre.engine(),
+    };
+    let mut store = Sandbox::store(engine, Grants::default(), limits.deadline, limits.memory_bytes);
+    let (name, version, config_schema) = match pre {
+        Pre::V0_1_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+        Pre::V0_2_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+    };
+    Ok(Described { name, version, config_schema })
+}
+
+/// The response as the newest contract's record.
+fn input(response: &Response) -> wit::Response {
+    wit::Response {
+        status: response.status,
+        headers: response
+            .headers
+            .iter()
+            .map(|(name, value)| wit::Header {
+                name: name.to_string(),
+                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            })
+            .collect(),
+        body: response.body.to_vec(),
+        latency_ms: response.latency.as_secs_f64() * 1000.0,
+        certificate: response.certificate.as_ref().map(|certificate| wit::Certificate {
+            subject: certificate.subject.clone(),
+            issuer: certificate.issuer.clone(),
+            sans: certificate.sans.clone(),
+            not_after: certificate.not_after_unix,
+        }),
+    }
 }
 
 impl AssertionPlugins for PluginHost {
@@ -42,30 +78,26 @@ impl AssertionPlugins for PluginHost {
                 let loaded: Vec<&str> = self.assertions.keys().map(String::as_str).collect();
                 format!("no assertion plugin named `{plugin}` is loaded (loaded: {})", loaded.join(", "))
             })?;
-            let input = wit::Response {
-                status: response.status,
-                headers: response
-                    .headers
-                    .iter()
-                    .map(|(name, value)| wit::Header {
-                        name: name.to_string(),
-                        value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    })
-                    .collect(),
-                body: response.body.to_vec(),
-                latency_ms: response.latency.as_secs_f64() * 1000.0,
-            };
+            let input = input(response);
             let expected = config.map_or_else(|| "null".to_string(), Value::to_string);
             let limits = self.options.limits;
             let mut store = Sandbox::store(&self.engine, Grants::default(), limits.deadline, limits.memory_bytes);
             let started = std::time::Instant::now();
             let outcome = async {
-                let instance = assertion.pre.instantiate_async(&mut store).await?;
-                instance.call_check(&mut store, &input, &expected).await
+                Ok(match &assertion.pre {
+                    Pre::V0_1_0(pre) => {
+                        let instance = pre.instantiate_async(&mut store).await?;
+                        instance.call_check(&mut store, &(&input).into(), &expected).await?.map(Into::into)
+                    }
+                    Pre::V0_2_0(pre) => {
+                        let instance = pre.instantiate_async(&mut store).await?;
+                        instance.call_check(&mut store, &input, &expected).await?
+                    }
+                })
             }
             .await
             .map_err(|e| call_error(e, limits.deadline))
-            .and_then(|checked| checked);
+            .and_then(|checked: Result<wit::Verdict, String>| checked);
             self.record_call(assertion, &outcome, started);
             let verdict = outcome?;
             Ok(PluginVerdict {

@@ -5,7 +5,8 @@
 //! and other plugins carry on. What a plugin may do beyond computing is what its manifest
 //! grants (see [`sandbox`]).
 //!
-//! Worlds (`wit/plugin.wit`): `assertion` ([`assertion`]) and `notifier` ([`notifier`]).
+//! Worlds (`wit/VERSION/plugin.wit`): `assertion` ([`assertion`]) and `notifier` ([`notifier`]),
+//! in every released version of the contract ([`contract`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use wasmtime::{Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationCon
 mod assertion;
 mod build;
 pub mod cache;
+pub mod contract;
 mod embedded;
 mod mailer;
 pub mod manifest;
@@ -54,7 +56,7 @@ impl Default for Limits {
 const POOLED_INSTANCES: u32 = 256;
 
 /// A plugin to load: its component, its manifest, and where both came from.
-pub struct PluginSource {
+pub struct PluginPackage {
     /// `built-in`, or the `.wasm` file's path.
     pub origin: String,
     pub wasm: Cow<'static, [u8]>,
@@ -64,20 +66,20 @@ pub struct PluginSource {
     pub manifest: Manifest,
 }
 
-impl PluginSource {
+impl PluginPackage {
     /// The component in `wasm` with its manifest: `manifest`, or `NAME.yaml` beside it.
-    pub fn from_file(wasm: &Path, manifest: Option<&Path>) -> Result<PluginSource, String> {
+    pub fn from_file(wasm: &Path, manifest: Option<&Path>) -> Result<PluginPackage, String> {
         let manifest_file = manifest.map_or_else(|| wasm.with_extension("yaml"), Path::to_path_buf);
         let text = std::fs::read_to_string(&manifest_file)
             .map_err(|e| format!("no manifest {} ({e})", manifest_file.display()))?;
         let manifest = Manifest::parse(&manifest_file, &text).map_err(|e| e.to_string())?;
         let bytes = std::fs::read(wasm).map_err(|e| e.to_string())?;
-        Ok(PluginSource::new(wasm.display().to_string(), bytes, manifest))
+        Ok(PluginPackage::new(wasm.display().to_string(), bytes, manifest))
     }
 
-    pub fn new(origin: impl Into<String>, wasm: impl Into<Cow<'static, [u8]>>, manifest: Manifest) -> PluginSource {
+    pub fn new(origin: impl Into<String>, wasm: impl Into<Cow<'static, [u8]>>, manifest: Manifest) -> PluginPackage {
         let wasm = wasm.into();
-        PluginSource { origin: origin.into(), digest: cache::digest(&wasm), wasm, manifest }
+        PluginPackage { origin: origin.into(), digest: cache::digest(&wasm), wasm, manifest }
     }
 }
 
@@ -92,6 +94,8 @@ pub struct PluginInfo {
     pub config_schema: Value,
     /// `built-in`, or the file it was loaded from.
     pub source: String,
+    /// The version of the plugin contract (`wit/VERSION`) it was built against.
+    pub contract: contract::Version,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +107,7 @@ pub struct LoadError {
 
 /// How a plugin has fared since the agent started.
 #[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Health {
+pub struct CallStats {
     pub calls: u64,
     /// Calls that crashed, timed out, ran out of memory or returned an error.
     pub errors: u64,
@@ -117,14 +121,14 @@ pub struct PluginStatus {
     #[serde(flatten)]
     pub info: PluginInfo,
     #[serde(flatten)]
-    pub health: Health,
+    pub health: CallStats,
 }
 
 /// A plugin ready to call: pre-linked, described, with its record of calls.
 struct Loaded<Pre> {
     pre: Pre,
     info: PluginInfo,
-    health: Mutex<Health>,
+    health: Mutex<CallStats>,
 }
 
 impl<Pre> Loaded<Pre> {
@@ -202,7 +206,7 @@ impl PluginHost {
     /// Compiles (or takes from the cache) each source, in parallel, then adds them in order;
     /// a later source replaces an earlier one of the same name. A source that is not a valid
     /// plugin is reported and left out; the others load.
-    pub async fn add_all(&mut self, sources: Vec<PluginSource>) -> Vec<Result<(PluginInfo, Added), LoadError>> {
+    pub async fn add_all(&mut self, sources: Vec<PluginPackage>) -> Vec<Result<(PluginInfo, Added), LoadError>> {
         use rayon::prelude::*;
         let cache = self.options.cache_dir.as_deref();
         let compiled: Vec<_> = sources
@@ -233,11 +237,12 @@ impl PluginHost {
     ) -> Result<(PluginInfo, Added), String> {
         let mut linker = Linker::<Sandbox>::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
+        let contract = contract::Version::of(&component, &self.engine)?;
         let linked = match manifest.kind {
-            Kind::Assertion => Linked::Assertion(assertion::link(&linker, &component)?),
+            Kind::Assertion => Linked::Assertion(assertion::link(&linker, &component, contract)?),
             Kind::Notifier => {
                 wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
-                Linked::Notifier(notifier::link(&mut linker, &component)?)
+                Linked::Notifier(notifier::link(&mut linker, &component, contract)?)
             }
         };
         // Described once per component: later starts read it from the cache.
@@ -266,6 +271,7 @@ impl PluginHost {
             capabilities: manifest.capabilities,
             config_schema,
             source: origin.to_string(),
+            contract,
         };
         let replaced = match linked {
             Linked::Assertion(pre) => self.assertions.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
@@ -276,7 +282,7 @@ impl PluginHost {
 
     /// Every `NAME.wasm` in `dir` with its manifest `NAME.yaml`; the files that cannot be
     /// read, or lack a valid manifest, are reported.
-    pub fn sources_in(dir: &Path) -> Result<(Vec<PluginSource>, Vec<LoadError>), LoadError> {
+    pub fn sources_in(dir: &Path) -> Result<(Vec<PluginPackage>, Vec<LoadError>), LoadError> {
         let problem = |origin: &Path, message: String| LoadError { origin: origin.display().to_string(), message };
         let entries = std::fs::read_dir(dir).map_err(|e| problem(dir, e.to_string()))?;
         let mut files: Vec<PathBuf> =
@@ -284,7 +290,7 @@ impl PluginHost {
         files.sort();
         let (mut sources, mut problems) = (Vec::new(), Vec::new());
         for file in files {
-            match PluginSource::from_file(&file, None) {
+            match PluginPackage::from_file(&file, None) {
                 Ok(source) => sources.push(source),
                 Err(message) => problems.push(problem(&file, message)),
             }

@@ -8,19 +8,14 @@ use super::sandbox::{Grants, Sandbox};
 use super::{Described, Limits, PluginHost, call_error};
 use skopos_core::alert::{AlertEvent, Transition};
 
-pub(super) mod bindings {
-    wasmtime::component::bindgen!({
-        world: "notifier",
-        path: "../../wit",
-        imports: { default: async },
-        exports: { default: async },
-    });
+use super::contract::{Version, latest, v0_1_0};
+use latest::notifier::skopos::plugin::types as wit;
+
+/// A notifier plugin linked against the contract version it was built against.
+pub enum Pre {
+    V0_1_0(v0_1_0::notifier::NotifierPre<Sandbox>),
+    V0_2_0(latest::notifier::NotifierPre<Sandbox>),
 }
-
-use bindings::skopos::plugin::email;
-use bindings::skopos::plugin::types as wit;
-
-pub type Pre = bindings::NotifierPre<Sandbox>;
 
 /// Why a delivery failed, and whether another attempt could help.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,20 +30,39 @@ impl DeliveryError {
     }
 }
 
-/// Links `component` as a notifier (with the `email` import).
-pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component) -> Result<Pre, String> {
-    bindings::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |sandbox| sandbox)
-        .map_err(|e| e.to_string())?;
+/// Links `component` as a notifier of contract `version` (with its `email` import).
+pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component, version: Version) -> Result<Pre, String> {
+    let not = |e: wasmtime::Error| format!("not a notifier plugin of skopos:plugin@{}: {e:#}", version.as_str());
+    match version {
+        Version::V0_1_0 => v0_1_0::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
+        Version::V0_2_0 => latest::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
+    }
+    .map_err(|e| e.to_string())?;
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
-    Pre::new(pre).map_err(|e| format!("not a notifier plugin: {e:#}"))
+    Ok(match version {
+        Version::V0_1_0 => Pre::V0_1_0(v0_1_0::notifier::NotifierPre::new(pre).map_err(not)?),
+        Version::V0_2_0 => Pre::V0_2_0(latest::notifier::NotifierPre::new(pre).map_err(not)?),
+    })
 }
 
 /// Asks the plugin what it is.
 pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Described> {
-    let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);
-    let plugin = pre.instantiate_async(&mut store).await?;
-    let info = plugin.call_describe(&mut store).await?;
-    Ok(Described { name: info.name, version: info.version, config_schema: info.config_schema })
+    let engine = match pre {
+        Pre::V0_1_0(pre) => pre.engine(),
+        Pre::V0_2_0(pre) => pre.engine(),
+    };
+    let mut store = Sandbox::store(engine, Grants::default(), limits.deadline, limits.memory_bytes);
+    let (name, version, config_schema) = match pre {
+        Pre::V0_1_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+        Pre::V0_2_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+    };
+    Ok(Described { name, version, config_schema })
 }
 
 impl PluginHost {
@@ -76,8 +90,16 @@ impl PluginHost {
         let config = Value::Object(config.clone()).to_string();
         let started = std::time::Instant::now();
         let call = async {
-            let instance = notifier.pre.instantiate_async(&mut store).await?;
-            instance.call_deliver(&mut store, &alert, &config).await
+            Ok(match &notifier.pre {
+                Pre::V0_1_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_deliver(&mut store, &(&alert).into(), &config).await?.map_err(Into::into)
+                }
+                Pre::V0_2_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_deliver(&mut store, &alert, &config).await?
+                }
+            })
         };
         let outcome = match tokio::time::timeout(limits.delivery_deadline, call).await {
             Err(_) => Err(DeliveryError {
@@ -176,21 +198,5 @@ fn alert(event: &AlertEvent, run_link: Option<String>) -> wit::Alert {
         }),
         summary: event.summary(),
         json: event.payload().to_string(),
-    }
-}
-
-/// The shared types interface has no functions; linking it needs only this.
-impl bindings::skopos::plugin::types::Host for Sandbox {}
-
-/// The `email` capability, granted by the manifest, sent through the agent's [`Mailer`](crate::Mailer).
-impl email::Host for Sandbox {
-    async fn send(&mut self, message: email::Message) -> Result<(), String> {
-        if !self.grants.email {
-            return Err("this plugin's manifest does not grant the `email` capability".into());
-        }
-        let Some(mailer) = self.grants.mailer.clone() else {
-            return Err("the agent has no SMTP server configured (skopos serve --smtp-url)".into());
-        };
-        mailer.send(&message.to, message.subject, message.text, message.html).await
     }
 }

@@ -36,6 +36,24 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// The `email` capability, as every contract version offers it: refused unless the
+    /// manifest grants it, sent through the agent's [`Mailer`].
+    pub async fn send_email(
+        &mut self,
+        to: &[String],
+        subject: String,
+        text: String,
+        html: Option<String>,
+    ) -> Result<(), String> {
+        if !self.grants.email {
+            return Err("this plugin's manifest does not grant the `email` capability".into());
+        }
+        let Some(mailer) = self.grants.mailer.clone() else {
+            return Err("the agent has no SMTP server configured (skopos serve --smtp-url)".into());
+        };
+        mailer.send(to, subject, text, html).await
+    }
+
     /// A store for one call: `deadline` of wall time for the guest's code, `memory_bytes` at most.
     pub fn store(engine: &Engine, grants: Grants, deadline: Duration, memory_bytes: usize) -> Store<Sandbox> {
         let sandbox = Sandbox {

@@ -16,7 +16,7 @@ async fn host(fixtures: &[(&str, &str)], limits: Limits) -> (PluginHost, Vec<Str
     for (stem, manifest) in fixtures {
         let file = built_plugins().join(format!("{stem}.wasm"));
         let manifest = Manifest::parse(Path::new("fixture.yaml"), manifest).unwrap();
-        sources.push(PluginSource::new(file.display().to_string(), std::fs::read(&file).unwrap(), manifest));
+        sources.push(PluginPackage::new(file.display().to_string(), std::fs::read(&file).unwrap(), manifest));
     }
     let cache = std::env::temp_dir().join("skopos-unit-plugin-cache");
     let mut host =
@@ -202,7 +202,7 @@ async fn a_notifier_gets_only_what_its_manifest_grants() {
 async fn bad_plugins_and_manifests_are_left_out_with_the_reason() {
     let manifest = |text: &str| Manifest::parse(Path::new("m.yaml"), text).unwrap();
     let jwt = std::fs::read(built_plugins().join("jwt_expiry.wasm")).unwrap();
-    let source = |origin: &str, wasm: &[u8], text: &str| PluginSource::new(origin, wasm.to_vec(), manifest(text));
+    let source = |origin: &str, wasm: &[u8], text: &str| PluginPackage::new(origin, wasm.to_vec(), manifest(text));
     let mut host = PluginHost::new(HostOptions::default()).unwrap();
     let outcomes = host
         .add_all(vec![
@@ -252,4 +252,53 @@ fn compiled_plugins_and_their_descriptions_are_cached_by_content() {
     }
     assert!(!entry().component(&engine, &wasm).unwrap().1);
     assert!(entry().described().is_none());
+}
+
+/// A plugin built against the frozen 0.1.0 contract (`wit/0.1.0`, without the SDK) keeps
+/// loading and working beside the built-in plugins, which the SDK builds against 0.2.0: each
+/// is called in its own version, the newest types converted into 0.1.0's at the edge.
+#[tokio::test]
+async fn plugins_built_against_0_1_0_keep_working_beside_0_2_0_ones() {
+    use contract::Version;
+    let fixtures = [
+        ("contract_0_1_0", "kind: assertion\nversion: 0.1.0\n"),
+        ("contract_0_1_0_notifier", "kind: notifier\nversion: 0.1.0\n"),
+    ];
+    let (host, problems) = host(&fixtures, Limits::default()).await;
+    assert!(problems.is_empty(), "{problems:?}");
+    let contract = |name: &str| host.plugins().find(|p| p.name == name).unwrap().contract;
+    assert_eq!(contract("contract-0-1-0"), Version::V0_1_0);
+    assert_eq!(contract("contract-0-1-0-notifier"), Version::V0_1_0);
+    for built_in in ["json-schema", "jwt-expiry", "slack", "email"] {
+        assert_eq!(contract(built_in), Version::V0_2_0, "{built_in}");
+        let wasm = std::fs::read(built_plugins().join(format!("{}.wasm", built_in.replace('-', "_")))).unwrap();
+        let stamp = b"skopos:plugin-version0.2.0";
+        assert!(wasm.windows(stamp.len()).any(|w| w == stamp), "{built_in} carries no contract stamp");
+    }
+
+    let body = response(json!({"status": "ok"}));
+    let found = host.evaluate("contract-0-1-0", Some(&json!("ok")), &body).await.unwrap();
+    assert_eq!((found.passed, found.actual), (true, Some(json!(200))));
+    let missed = host.evaluate("contract-0-1-0", Some(&json!("gone")), &body).await.unwrap();
+    assert!(!missed.passed);
+    assert_eq!(missed.message.as_deref(), Some("the body does not contain `gone`"));
+    // The 0.2.0 plugins alongside still judge as before.
+    let token = response(json!({"token": jwt(json!({"exp": now() + 3600}))}));
+    let settings = json!({"from": "body.token", "min_valid_seconds": 60});
+    assert!(host.evaluate("jwt-expiry", Some(&settings), &token).await.unwrap().passed);
+
+    let event = alert();
+    let echoed = host.deliver("contract-0-1-0-notifier", &event, &serde_json::Map::new(), None).await.unwrap_err();
+    let since = match event.transition {
+        skopos_core::alert::Transition::Failing { since } => since.to_rfc3339(),
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        echoed.message,
+        format!("Transition::Failing shop / checkout in eu since {since} (): {}", event.summary())
+    );
+    assert!(echoed.retry);
+    let email = json!({"email": true});
+    let refused = host.deliver("contract-0-1-0-notifier", &event, email.as_object().unwrap(), None).await;
+    assert_eq!(refused.unwrap_err().message, "this plugin's manifest does not grant the `email` capability");
 }

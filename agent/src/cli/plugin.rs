@@ -14,7 +14,7 @@ use skopos_core::alert::AlertEvent;
 use skopos_core::assert::AssertionPlugins;
 use skopos_core::interpolate::Secrets;
 use skopos_core::response::Response;
-use skopos_plugin_host::{HostOptions, Kind, Mailer, PluginHost, PluginSource, cache, embedded};
+use skopos_plugin_host::{HostOptions, Kind, Mailer, PluginHost, PluginPackage, cache, embedded};
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
@@ -96,7 +96,7 @@ async fn test(args: TestArgs) -> Result<u8, String> {
     let from_file = args.plugin.ends_with(".wasm");
     let sources = if from_file {
         let wasm = Path::new(&args.plugin);
-        let source = PluginSource::from_file(wasm, args.manifest.as_deref())
+        let source = PluginPackage::from_file(wasm, args.manifest.as_deref())
             .map_err(|message| format!("{}: {message}", wasm.display()))?;
         vec![source]
     } else {

@@ -355,10 +355,8 @@ pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
 /// A run without its report, plus `failure`: the first step that failed (`index`, `name`,
 /// `message`), for lists of many runs.
 fn run_summary(mut run: RunRecord) -> serde_json::Value {
-    let failed_step = run.report.take().and_then(|report| {
-        report.steps.into_iter().find(|step| step.status == skopos_core::report::StepStatus::Failed)
-    });
-    let failure = failed_step.map(|step| {
+    let report = run.report.take();
+    let failure = report.as_ref().and_then(|report| report.first_failed_step()).map(|step| {
         let message = match &step.error {
             Some(error) => error.message.clone(),
             None => step.assertions.iter().find(|a| !a.passed).and_then(|a| a.message.clone()).unwrap_or_default(),

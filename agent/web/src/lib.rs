@@ -125,6 +125,17 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(warp::get())
             .map(|| warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response())
             .boxed(),
+        warp::path!("api" / "v1" / "schema" / String)
+            .and(warp::get())
+            .map(|file: String| {
+                let schema = match file.as_str() {
+                    "collection.json" => skopos_core::schema::collection(),
+                    "monitor.json" => skopos_core::schema::monitor(),
+                    _ => return ApiError::new(StatusCode::NOT_FOUND, "no such schema").into_response(),
+                };
+                warp::reply::with_header(warp::reply::json(&schema), "cache-control", "no-cache").into_response()
+            })
+            .boxed(),
         warp::path!("api" / "v1" / "collections")
             .and(warp::get())
             .and(a.clone())

@@ -239,3 +239,40 @@ async fn a_paused_monitor_is_kept_off_the_scheduler_until_resumed_and_lists_show
     assert_eq!(summary["failure"]["index"], 1, "{summary}");
     assert!(summary["failure"]["message"].as_str().unwrap().contains("127.0.0.1:9"), "{summary}");
 }
+
+/// The file format's definitions in the OpenAPI document have exactly the fields of the
+/// model's JSON Schema (generated from the model's types), so neither drifts from the code.
+#[test]
+fn the_openapi_definitions_of_the_file_format_have_the_models_fields() {
+    let openapi: Value = serde_json::from_str(OPENAPI).unwrap();
+    let documented = &openapi["components"]["schemas"];
+    let collection = skopos_core::schema::collection();
+    let monitor = skopos_core::schema::monitor();
+    let generated = [
+        ("Collection", &collection),
+        ("Step", &collection["$defs"]["Step"]),
+        ("Request", &collection["$defs"]["Request"]),
+        ("Assertion", &collection["$defs"]["Assertion"]),
+        ("Monitor", &monitor),
+        ("Notifier", &monitor["$defs"]["Notifier"]),
+    ];
+    let fields = |schema: &Value| -> Vec<String> {
+        let mut names: Vec<String> = schema["properties"].as_object().unwrap().keys().cloned().collect();
+        names.sort();
+        names
+    };
+    for (name, schema) in generated {
+        assert_eq!(fields(&documented[name]), fields(schema), "openapi.json {name}");
+    }
+    assert_eq!(documented["Assertion"]["properties"]["op"]["enum"], collection["$defs"]["Op"]["enum"]);
+}
+
+#[tokio::test]
+async fn the_file_schemas_are_served_without_a_token() {
+    let (_dir, agent, _) = agent(Some("t"));
+    let (status, schema) = call(&agent, "GET", "/api/v1/schema/collection.json", "wrong").await;
+    assert_eq!((status, schema), (200, skopos_core::schema::collection()));
+    let (status, schema) = call(&agent, "GET", "/api/v1/schema/monitor.json", "wrong").await;
+    assert_eq!((status, schema), (200, skopos_core::schema::monitor()));
+    assert_eq!(call(&agent, "GET", "/api/v1/schema/other.json", "wrong").await.0, 404);
+}

@@ -82,4 +82,4 @@ fn decode_claims(token: &str) -> Result<Value, String> {
     if claims.is_object() { Ok(claims) } else { Err("the JWT payload is not a JSON object".into()) }
 }
 
-skopos_sdk::assertion::export_assertion!(JwtExpiry);
+skopos_sdk::export_assertion!(JwtExpiry);

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::assert::AssertionResult;
-use crate::report::{CollectionReport, StepError, StepStatus};
+use crate::report::{CollectionReport, StepError};
 
 /// A monitor's `alert_after`, `recover_after`, `remind_every` and `alert_regions`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,7 +103,7 @@ pub struct Failure {
 impl Failure {
     /// The first failed step of a run, if any.
     pub fn of(report: &CollectionReport) -> Option<Failure> {
-        let step = report.steps.iter().find(|step| step.status == StepStatus::Failed)?;
+        let step = report.first_failed_step()?;
         Some(Failure {
             step: step.label(),
             error: step.error.clone(),

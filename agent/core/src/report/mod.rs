@@ -35,6 +35,13 @@ pub struct StepCounts {
     pub skipped: usize,
 }
 
+impl CollectionReport {
+    /// The step that failed first, if any: what alerts and run summaries point at.
+    pub fn first_failed_step(&self) -> Option<&StepReport> {
+        self.steps.iter().find(|step| step.status == StepStatus::Failed)
+    }
+}
+
 impl RunReport {
     pub fn new(collections: Vec<CollectionReport>) -> RunReport {
         let mut summary = Summary::default();
