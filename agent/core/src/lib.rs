@@ -18,6 +18,7 @@ macro_rules! log_line {
 pub mod alert;
 pub mod assert;
 pub mod document;
+pub mod extract;
 pub mod interpolate;
 pub mod model;
 pub mod path;

@@ -6,12 +6,12 @@ pub use crate::predicate::TYPE_NAMES;
 pub use ops::{equal, type_name};
 
 use std::pin::Pin;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::extract::{CertificateField, Extracted, Part};
 use crate::model::{Assertion, Source};
 use crate::path::{Found, PropertyPath};
 use crate::predicate::{Expected, Op, OpName, Predicate};
@@ -26,27 +26,9 @@ pub struct Check {
     pub predicate: Predicate,
     pub expected: Option<Value>,
     pub plugin: Option<String>,
-    selector: Selector,
+    part: Part,
     regex: Option<Regex>,
 }
-
-#[derive(Debug, Clone)]
-enum Selector {
-    Whole,
-    Header(String),
-    BodyPath(PropertyPath),
-    Certificate(CertificateField),
-}
-
-#[derive(Debug, Clone, Copy)]
-enum CertificateField {
-    ExpiresInDays,
-    Issuer,
-    Subject,
-    Sans,
-}
-
-const CERTIFICATE_FIELDS: [&str; 4] = ["expires_in_days", "issuer", "subject", "sans"];
 
 /// A problem with an assertion as written; `field` is `property`, `value`, `op`, `not` or `plugin`.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,7 +104,7 @@ impl Check {
         }
         let predicate = assertion.predicate();
         let property = assertion.property.as_deref().map(str::trim);
-        let selector = match (assertion.source, property) {
+        let part = match (assertion.source, property) {
             (Source::Status | Source::Latency | Source::Size, Some(_)) => {
                 return Err(err("property", format!("`{}` takes no property", assertion.source.as_str())));
             }
@@ -132,32 +114,32 @@ impl Check {
             (Source::Certificate, None) => {
                 return Err(err(
                     "property",
-                    format!("`certificate` needs a property: {}", CERTIFICATE_FIELDS.join(", ")),
+                    format!("`certificate` needs a property: {}", CertificateField::NAMES.join(", ")),
                 ));
             }
-            (Source::Header, Some(name)) => Selector::Header(name.to_ascii_lowercase()),
+            (Source::Status, None) => Part::Status,
+            (Source::Latency, None) => Part::Latency,
+            (Source::Size, None) => Part::Size,
+            (Source::Body, None) => Part::Text,
+            (Source::Header, Some(name)) => Part::Header(name.to_ascii_lowercase()),
             (Source::Body, Some(path)) => {
-                Selector::BodyPath(PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?)
+                Part::Body(Some(PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?))
             }
-            (Source::Certificate, Some(field)) => Selector::Certificate(match field {
-                "expires_in_days" => CertificateField::ExpiresInDays,
-                "issuer" => CertificateField::Issuer,
-                "subject" => CertificateField::Subject,
-                "sans" => CertificateField::Sans,
-                other => {
-                    let hint = crate::document::suggest(other, CERTIFICATE_FIELDS.into_iter())
+            (Source::Certificate, Some(field)) => match CertificateField::parse(field) {
+                Some(field) => Part::Certificate(field),
+                None => {
+                    let hint = crate::document::suggest(field, CertificateField::NAMES.into_iter())
                         .map(|s| format!(" (did you mean `{s}`?)"))
                         .unwrap_or_default();
                     return Err(err(
                         "property",
                         format!(
-                            "unknown certificate property `{other}`; expected one of {}{hint}",
-                            CERTIFICATE_FIELDS.join(", ")
+                            "unknown certificate property `{field}`; expected one of {}{hint}",
+                            CertificateField::NAMES.join(", ")
                         ),
                     ));
                 }
-            }),
-            _ => Selector::Whole,
+            },
         };
         let value = assertion.value.as_ref();
         let regex = check_value(predicate, assertion.op.as_str(), value, assertion.plugin.is_some())?;
@@ -168,7 +150,7 @@ impl Check {
             predicate,
             expected: assertion.value.clone(),
             plugin: assertion.plugin.clone(),
-            selector,
+            part,
             regex,
         })
     }
@@ -264,40 +246,26 @@ impl Check {
     }
 
     fn actual(&self, response: &Response) -> Subject {
-        match (&self.selector, self.source) {
-            (_, Source::Status) => Subject::one(Value::from(response.status)),
-            (_, Source::Latency) => Subject::one(Value::from(response.latency.as_millis() as u64)),
-            (_, Source::Size) => Subject::one(Value::from(response.body.len())),
-            (Selector::Whole, _) => Subject::one(Value::String(response.text().into_owned())),
-            (Selector::Header(name), _) => {
-                let count = response.headers.get_all(name.as_str()).iter().count();
-                match response.header(name) {
-                    Some(value) => Subject { value: Some(Value::String(value)), count, missing: None },
-                    None => Subject::missing(format!("no `{name}` header")),
-                }
+        match self.part.extract(response) {
+            Extracted::Value(value) => Subject::one(value),
+            Extracted::Header { value: Some(value), count } => {
+                Subject { value: Some(Value::String(value)), count, missing: None }
             }
-            (Selector::BodyPath(path), _) => match response.json() {
-                None => Subject::missing(format!("a body that is not JSON: {}", excerpt(&response.text(), 120))),
-                Some(json) => match path.find(json) {
-                    Found::Missing { at } if at.is_empty() => Subject::missing("nothing (no such field)".into()),
-                    Found::Missing { at } => Subject::missing(format!("nothing (`{at}` has no such field)")),
-                    found => Subject { count: found.count(), value: found.to_value(), missing: None },
-                },
-            },
-            (Selector::Certificate(field), _) => {
-                let Some(cert) = &response.certificate else {
-                    return Subject::missing("no certificate (not a TLS connection)".into());
-                };
-                Subject::one(match field {
-                    CertificateField::ExpiresInDays => {
-                        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-                        Value::from(cert.expires_in_days(now as i64))
-                    }
-                    CertificateField::Issuer => Value::String(cert.issuer.clone()),
-                    CertificateField::Subject => Value::String(cert.subject.clone()),
-                    CertificateField::Sans => Value::from(cert.sans.clone()),
-                })
+            Extracted::Header { value: None, .. } => Subject::missing(format!(
+                "no `{}` header",
+                self.property.as_deref().unwrap_or_default().to_ascii_lowercase()
+            )),
+            Extracted::NotJson => {
+                Subject::missing(format!("a body that is not JSON: {}", excerpt(&response.text(), 120)))
             }
+            Extracted::Path { found: Found::Missing { at }, .. } if at.is_empty() => {
+                Subject::missing("nothing (no such field)".into())
+            }
+            Extracted::Path { found: Found::Missing { at }, .. } => {
+                Subject::missing(format!("nothing (`{at}` has no such field)"))
+            }
+            Extracted::Path { found, .. } => Subject { count: found.count(), value: found.to_value(), missing: None },
+            Extracted::NoCertificate => Subject::missing("no certificate (not a TLS connection)".into()),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod render;
 
+pub use crate::extract::Part;
 pub use render::{ResolveError, Scope, Secrets};
 
 use std::fmt;
@@ -46,14 +47,6 @@ pub enum StepRef {
     /// `stepN`, 1-based.
     Position(usize),
     Name(String),
-}
-
-#[derive(Debug, Clone)]
-pub enum Part {
-    Status,
-    Latency,
-    Header(String),
-    Body(Option<PropertyPath>),
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -150,7 +143,7 @@ impl Reference {
                 Target::Var { name: name.to_string(), path }
             }
             (head, Some(part)) if !head.starts_with('$') && head != "env" && head != "vars" => {
-                Target::Step { step: StepRef::parse(head), part: Part::parse(text, part)? }
+                Target::Step { step: StepRef::parse(head), part: parse_part(text, part)? }
             }
             _ => return Err(TemplateError::Unknown(text.to_string())),
         };
@@ -185,29 +178,25 @@ impl fmt::Display for StepRef {
     }
 }
 
-impl Part {
-    fn parse(reference: &str, part: &str) -> Result<Part, TemplateError> {
-        let path_error = |source| TemplateError::Path { reference: reference.to_string(), source };
-        Ok(match part {
-            "status" => Part::Status,
-            "latency" => Part::Latency,
-            "body" => Part::Body(None),
-            _ => {
-                if let Some(name) = part.strip_prefix("headers.").filter(|n| !n.is_empty()) {
-                    Part::Header(name.to_ascii_lowercase())
-                } else if let Some(path) = part.strip_prefix("body.") {
-                    Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
-                } else if let Some(path) = part.strip_prefix("body").filter(|p| p.starts_with('[')) {
-                    Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
-                } else {
-                    return Err(TemplateError::UnknownPart {
-                        reference: reference.to_string(),
-                        part: part.to_string(),
-                    });
-                }
+/// `status`, `latency`, `headers.NAME`, `body` or `body.PATH`.
+fn parse_part(reference: &str, part: &str) -> Result<Part, TemplateError> {
+    let path_error = |source| TemplateError::Path { reference: reference.to_string(), source };
+    Ok(match part {
+        "status" => Part::Status,
+        "latency" => Part::Latency,
+        "body" => Part::Body(None),
+        _ => {
+            if let Some(name) = part.strip_prefix("headers.").filter(|n| !n.is_empty()) {
+                Part::Header(name.to_ascii_lowercase())
+            } else if let Some(path) = part.strip_prefix("body.") {
+                Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
+            } else if let Some(path) = part.strip_prefix("body").filter(|p| p.starts_with('[')) {
+                Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
+            } else {
+                return Err(TemplateError::UnknownPart { reference: reference.to_string(), part: part.to_string() });
             }
-        })
-    }
+        }
+    })
 }
 
 /// A JSON request body with references inside string values.

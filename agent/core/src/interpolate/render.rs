@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use super::{JsonTemplate, Part, Piece, Reference, StepRef, Target, Template};
+use crate::extract::Extracted;
 use crate::path::Found;
 use crate::response::{Response, snippet as excerpt};
 
@@ -182,28 +183,22 @@ pub fn push_text(out: &mut String, value: &Value) {
 }
 
 fn resolve_part(part: &Part, label: &str, response: &Response) -> Result<Value, String> {
-    match part {
-        Part::Status => Ok(Value::from(response.status)),
-        Part::Latency => Ok(Value::from(response.latency.as_millis() as u64)),
-        Part::Header(name) => response.header(name).map(Value::String).ok_or_else(|| {
+    match part.extract(response) {
+        Extracted::Value(value) => Ok(value),
+        Extracted::Header { value: Some(value), .. } => Ok(Value::String(value)),
+        Extracted::Header { value: None, .. } => {
             let names: Vec<&str> = response.headers.keys().map(|k| k.as_str()).collect();
-            format!("{label} has no header `{name}` (it has: {})", names.join(", "))
-        }),
-        Part::Body(path) => {
-            let Some(json) = response.json() else {
-                return match path {
-                    None => Ok(Value::String(response.text().into_owned())),
-                    Some(_) => Err(format!(
-                        "{label} body is not JSON, so it has no fields; it was: {}",
-                        excerpt(&response.text(), 200)
-                    )),
-                };
+            let name = match part {
+                Part::Header(name) => name.as_str(),
+                _ => "",
             };
-            match path {
-                None => Ok(json.clone()),
-                Some(path) => found(path.find(json), || format!("{label} body"), json),
-            }
+            Err(format!("{label} has no header `{name}` (it has: {})", names.join(", ")))
         }
+        Extracted::NotJson => {
+            Err(format!("{label} body is not JSON, so it has no fields; it was: {}", excerpt(&response.text(), 200)))
+        }
+        Extracted::Path { found: nodes, document } => found(nodes, || format!("{label} body"), document),
+        Extracted::NoCertificate => Err(format!("{label} has no certificate (not a TLS connection)")),
     }
 }
 
