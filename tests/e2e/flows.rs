@@ -2,48 +2,10 @@
 
 use serde_json::json;
 
-use crate::{Files, server, unique};
+use crate::{Files, collection, server, unique};
 
 fn checkout(key: &str) -> String {
-    format!(
-        r#"
-name: checkout flow
-variables:
-  base: {base}
-  qty: 2
-defaults:
-  headers: {{ Accept: application/json }}
-steps:
-  - name: login
-    request:
-      method: POST
-      url: "@{{{{vars.base}}}}/login/{key}"
-      body:
-        json: {{ user: "@{{{{env.SHOP_USER}}}}", password: "@{{{{env.SHOP_PASSWORD}}}}" }}
-    assert:
-      - {{ source: status, op: eq, value: 200 }}
-      - {{ source: latency, op: lt, value: 5000 }}
-      - {{ source: header, property: content-type, op: contains, value: json }}
-      - {{ source: body, property: token, op: exists }}
-  - name: cart
-    request:
-      method: POST
-      url: "@{{{{vars.base}}}}/cart"
-      headers: {{ Authorization: "Bearer @{{{{login.body.token}}}}" }}
-      body: {{ json: {{ sku: A-1, qty: "@{{{{vars.qty}}}}" }} }}
-    assert:
-      - {{ source: status, op: in, value: [200, 201] }}
-      - {{ source: body, property: "items[0].qty", op: eq, value: 2 }}
-      - {{ source: body, property: "items[0].qty", op: type, value: number }}
-  - name: pay
-    request:
-      method: POST
-      url: "@{{{{vars.base}}}}/cart/@{{{{step2.body.id}}}}/pay"
-    assert:
-      - {{ source: body, property: "$.payments[?@.state == 'ok']", op: count, value: 1 }}
-"#,
-        base = server().base()
-    )
+    collection("checkout.yaml", &[("base", &server().base()), ("key", key)])
 }
 
 const USER: (&str, &str) = ("SHOP_USER", "alice");
@@ -170,10 +132,7 @@ fn oauth2_tokens_are_fetched_once_per_run() {
     let files = Files::new();
     let key = unique("token");
     for name in ["one", "two"] {
-        let text = format!(
-            "name: {name}\nsteps:\n  - request:\n      url: {base}/cart/1\n      auth:\n        oauth2_client_credentials: {{ token_url: '{base}/token/{key}', client_id: c, client_secret: '@{{{{env.CLIENT_SECRET}}}}' }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n  - request:\n      url: {base}/cart/2\n      auth:\n        oauth2_client_credentials: {{ token_url: '{base}/token/{key}', client_id: c, client_secret: '@{{{{env.CLIENT_SECRET}}}}' }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n",
-            base = server().base()
-        );
+        let text = collection("oauth2.yaml", &[("name", name), ("base", &server().base()), ("key", &key)]);
         files.write(&format!("{name}.yaml"), &text);
     }
     let outcome = files.run(&["."], &[("CLIENT_SECRET", "s3cr3t")]);
@@ -187,10 +146,7 @@ fn oauth2_tokens_are_fetched_once_per_run() {
 fn retries_record_every_attempt() {
     let files = Files::new();
     let key = unique("flaky");
-    let text = format!(
-        "name: flaky\nsteps:\n  - request: {{ url: '{}/flaky/{key}/2' }}\n    retry: {{ attempts: 3, delay_ms: 10, backoff: exponential, on: [error, status] }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n",
-        server().base()
-    );
+    let text = collection("flaky.yaml", &[("base", &server().base()), ("key", &key)]);
     files.write("flaky.yaml", &text);
     let outcome = files.run(&["flaky.yaml"], &[]);
     assert_eq!(outcome.code, 0, "{}", outcome.stdout);
@@ -204,7 +160,7 @@ fn retries_record_every_attempt() {
 fn collections_in_a_folder_run_in_parallel_and_all_report() {
     let files = Files::new();
     for n in 0..6 {
-        let text = format!("name: c{n}\nsteps:\n  - request: {{ url: '{}/slow/300' }}\n", server().base());
+        let text = collection("slow.yaml", &[("name", &format!("c{n}")), ("base", &server().base()), ("ms", "300")]);
         files.write(&format!("c{n}.yml"), &text);
     }
     let outcome = files.run(&["."], &[]);
@@ -233,10 +189,7 @@ fn humantime_like(stamp: &str) -> f64 {
 #[test]
 fn basic_and_bearer_auth_are_sent_and_masked() {
     let files = Files::new();
-    let text = format!(
-        "name: auth\nsteps:\n  - request:\n      url: {base}/echo\n      auth: {{ basic: {{ user: '@{{{{env.API_USER}}}}', password: '@{{{{env.API_PASSWORD}}}}' }} }}\n    assert: [{{ source: body, property: headers.authorization, op: eq, value: 'Basic YWxpY2U6cGEkJHdvcmQ=' }}]\n  - request:\n      url: {base}/echo\n      auth: {{ bearer: '@{{{{env.API_TOKEN}}}}' }}\n    assert: [{{ source: body, property: headers.authorization, op: eq, value: 'Bearer t0ken-xyz' }}]\n",
-        base = server().base()
-    );
+    let text = collection("auth.yaml", &[("base", &server().base())]);
     files.write("auth.yaml", &text);
     let env = [("API_USER", "alice"), ("API_PASSWORD", "pa$$word"), ("API_TOKEN", "t0ken-xyz")];
     let outcome = files.run(&["auth.yaml"], &env);
@@ -259,10 +212,7 @@ fn basic_and_bearer_auth_are_sent_and_masked() {
 #[test]
 fn continue_on_failure_false_stops_at_the_first_failed_step() {
     let files = Files::new();
-    let base = server().base();
-    let text = format!(
-        "name: strict\ndefaults: {{ continue_on_failure: false }}\nsteps:\n  - request: {{ url: '{base}/final' }}\n    assert: [{{ source: status, op: eq, value: 201 }}]\n  - request: {{ url: '{base}/final' }}\n"
-    );
+    let text = collection("strict.yaml", &[("base", &server().base())]);
     files.write("strict.yaml", &text);
     let outcome = files.run(&["strict.yaml"], &[]);
     assert_eq!(outcome.code, 1);
@@ -276,7 +226,7 @@ fn concurrency_one_runs_collections_one_after_another() {
     for n in 0..3 {
         files.write(
             &format!("c{n}.yaml"),
-            &format!("name: c{n}\nsteps:\n  - request: {{ url: '{}/slow/100' }}\n", server().base()),
+            &collection("slow.yaml", &[("name", &format!("c{n}")), ("base", &server().base()), ("ms", "100")]),
         );
     }
     let outcome = files.run(&[".", "--concurrency", "1"], &[]);
@@ -297,10 +247,7 @@ fn concurrency_one_runs_collections_one_after_another() {
 }
 
 fn session(cookies: &str) -> String {
-    format!(
-        "name: session\ndefaults: {{ cookies: {cookies} }}\nsteps:\n  - name: login\n    request: {{ method: POST, url: '{base}/session/s-42' }}\n    assert: [{{ source: status, op: eq, value: 200 }}, {{ source: body, property: cookies, op: eq, value: sid=s-42 }}]\n  - request: {{ url: '{base}/me' }}\n    assert: [{{ source: status, op: eq, value: 200 }}]\n",
-        base = server().base()
-    )
+    collection("session.yaml", &[("cookies", cookies), ("base", &server().base())])
 }
 
 #[test]

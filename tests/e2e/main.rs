@@ -39,6 +39,19 @@ impl Outcome {
     }
 }
 
+/// A collection from `tests/e2e/collections/` with each `${NAME}` replaced by its value (the
+/// test server's address, a unique key): collections are data beside the tests, written as
+/// users write them.
+pub fn collection(file: &str, values: &[(&str, &str)]) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/collections").join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (name, value) in values {
+        text = text.replace(&format!("${{{name}}}"), value);
+    }
+    assert!(!text.contains("${"), "{file}: a placeholder has no value: {text}");
+    text
+}
+
 /// A temporary folder holding collection files.
 #[derive(Default)]
 pub struct Files {
