@@ -120,7 +120,7 @@ fn no_module_imports_another_that_imports_it_back() {
     assert!(crates.len() >= 8, "{crates:?}");
     for krate in crates {
         let edges = imports(&modules(&krate.join("src")));
-        assert!(edges.len() > 1, "{}", krate.display());
+        assert!(!edges.is_empty(), "{}", krate.display());
         if let Some(found) = cycle(&edges) {
             panic!("{}: modules import each other: {}", krate.display(), found.join(" → "));
         }

@@ -10,8 +10,6 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
@@ -72,53 +70,35 @@ fn reply(grpc: bool) -> hyper::Response<ReplyBody> {
 
 pub(crate) fn receiver() -> (SocketAddr, Arc<Mutex<Received>>) {
     let received = Arc::new(Mutex::new(Received::default()));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let address = listener.local_addr().unwrap();
     let state = received.clone();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let state = state.clone();
-                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let state = state.clone();
-                    async move {
-                        let path = request.uri().path().to_string();
-                        let kind = request.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_string());
-                        let body = request.into_body().collect().await.unwrap().to_bytes();
-                        let mut state = state.lock().unwrap();
-                        let grpc = kind.as_deref() == Some("application/grpc");
-                        let message = if grpc { grpc_message(&body) } else { Some(body) };
-                        match (path.as_str(), kind.as_deref(), message) {
-                            ("/v1/traces", Some("application/x-protobuf"), Some(body)) => {
-                                state.traces.push(ExportTraceServiceRequest::decode(body).unwrap())
-                            }
-                            ("/v1/metrics", Some("application/x-protobuf"), Some(body)) => {
-                                state.metrics.push(ExportMetricsServiceRequest::decode(body).unwrap())
-                            }
-                            (GRPC_TRACES, Some("application/grpc"), Some(body)) => {
-                                state.grpc += 1;
-                                state.traces.push(ExportTraceServiceRequest::decode(body).unwrap())
-                            }
-                            (GRPC_METRICS, Some("application/grpc"), Some(body)) => {
-                                state.grpc += 1;
-                                state.metrics.push(ExportMetricsServiceRequest::decode(body).unwrap())
-                            }
-                            _ => state.wrong.push(format!("{path} {kind:?}")),
-                        }
-                        Ok::<_, std::convert::Infallible>(reply(grpc))
-                    }
-                });
-                tokio::spawn(async move {
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+    let address = skopos_test_support::serve(move |request: hyper::Request<Bytes>| {
+        let state = state.clone();
+        async move {
+            let path = request.uri().path().to_string();
+            let kind = request.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_string());
+            let body = request.into_body();
+            let mut state = state.lock().unwrap();
+            let grpc = kind.as_deref() == Some("application/grpc");
+            let message = if grpc { grpc_message(&body) } else { Some(body) };
+            match (path.as_str(), kind.as_deref(), message) {
+                ("/v1/traces", Some("application/x-protobuf"), Some(body)) => {
+                    state.traces.push(ExportTraceServiceRequest::decode(body).unwrap())
+                }
+                ("/v1/metrics", Some("application/x-protobuf"), Some(body)) => {
+                    state.metrics.push(ExportMetricsServiceRequest::decode(body).unwrap())
+                }
+                (GRPC_TRACES, Some("application/grpc"), Some(body)) => {
+                    state.grpc += 1;
+                    state.traces.push(ExportTraceServiceRequest::decode(body).unwrap())
+                }
+                (GRPC_METRICS, Some("application/grpc"), Some(body)) => {
+                    state.grpc += 1;
+                    state.metrics.push(ExportMetricsServiceRequest::decode(body).unwrap())
+                }
+                _ => state.wrong.push(format!("{path} {kind:?}")),
             }
-        });
+            reply(grpc).map(BodyExt::boxed)
+        }
     });
     (address, received)
 }

@@ -2,7 +2,6 @@
 
 #![allow(dead_code)] // each bench uses its own part
 
-use std::convert::Infallible;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -10,10 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::{Request, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
 
 /// The API token every bench agent is started with.
 pub const TOKEN: &str = "bench-token";
@@ -40,34 +35,16 @@ fn cpu_model() -> String {
 
 /// A keep-alive HTTP/1.1 server answering every request with a small JSON body after `delay`.
 pub fn start_server(delay: Duration) -> SocketAddr {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            sender.send(listener.local_addr().unwrap()).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |_: Request<hyper::body::Incoming>| async move {
-                        if !delay.is_zero() {
-                            tokio::time::sleep(delay).await;
-                        }
-                        Ok::<_, Infallible>(
-                            Response::builder()
-                                .header("content-type", "application/json")
-                                .body(Full::new(Bytes::from_static(br#"{"id":1,"token":"abc","items":[{"qty":2}]}"#)))
-                                .unwrap(),
-                        )
-                    });
-                    let _ =
-                        auto::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(stream), service).await;
-                });
-            }
-        });
-    });
-    receiver.recv().unwrap()
+    skopos_test_support::serve(move |_| async move {
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        skopos_test_support::reply(
+            200,
+            "application/json",
+            Bytes::from_static(br#"{"id":1,"token":"abc","items":[{"qty":2}]}"#),
+        )
+    })
 }
 
 /// `p50 1.23 ms, p99 ..., max ... (N samples)`.

@@ -207,7 +207,7 @@ pub struct Assertion {
     /// Shown in reports instead of the generated description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    pub source: Source,
+    pub source: AssertionSource,
     /// Header name, body path (dot path or JSONPath), or certificate field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub property: Option<String>,
@@ -238,10 +238,10 @@ impl Assertion {
     }
 }
 
-/// What part of the response an assertion looks at.
+/// What part of the response an assertion looks at (its `source`).
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Source {
+pub enum AssertionSource {
     Status,
     /// Milliseconds from sending the request to the last body byte.
     Latency,
@@ -252,15 +252,15 @@ pub enum Source {
     Certificate,
 }
 
-impl Source {
+impl AssertionSource {
     pub fn as_str(self) -> &'static str {
         match self {
-            Source::Status => "status",
-            Source::Latency => "latency",
-            Source::Header => "header",
-            Source::Body => "body",
-            Source::Size => "size",
-            Source::Certificate => "certificate",
+            AssertionSource::Status => "status",
+            AssertionSource::Latency => "latency",
+            AssertionSource::Header => "header",
+            AssertionSource::Body => "body",
+            AssertionSource::Size => "size",
+            AssertionSource::Certificate => "certificate",
         }
     }
 }

@@ -307,14 +307,9 @@ impl Scheduler {
 
 #[cfg(test)]
 mod tests {
-    use std::convert::Infallible;
     use std::net::SocketAddr;
     use std::sync::atomic::AtomicUsize;
     use std::time::Duration;
-
-    use bytes::Bytes;
-    use http_body_util::Full;
-    use hyper_util::rt::{TokioExecutor, TokioIo};
 
     use super::*;
     use skopos_core::alert::Transition;
@@ -341,35 +336,21 @@ mod tests {
 
     /// `/flip` fails its first two requests, then passes; `/slow` answers after 1.5 s.
     async fn server() -> SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
         let flips = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let flips = flips.clone();
-                let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let flips = flips.clone();
-                    async move {
-                        let status = match request.uri().path() {
-                            "/flip" if flips.fetch_add(1, Ordering::SeqCst) < 2 => 500,
-                            "/slow" => {
-                                tokio::time::sleep(Duration::from_millis(1500)).await;
-                                200
-                            }
-                            _ => 200,
-                        };
-                        let response = hyper::Response::builder().status(status).body(Full::new(Bytes::from("{}")));
-                        Ok::<_, Infallible>(response.unwrap())
+        skopos_test_support::serve(move |request| {
+            let flips = flips.clone();
+            async move {
+                let status = match request.uri().path() {
+                    "/flip" if flips.fetch_add(1, Ordering::SeqCst) < 2 => 500,
+                    "/slow" => {
+                        tokio::time::sleep(Duration::from_millis(1500)).await;
+                        200
                     }
-                });
-                tokio::spawn(async move {
-                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-                });
+                    _ => 200,
+                };
+                skopos_test_support::reply(status, "application/json", "{}")
             }
-        });
-        address
+        })
     }
 
     fn scheduled(store: &Store, server: SocketAddr, path: &str) -> ScheduledMonitor {

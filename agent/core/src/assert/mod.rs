@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::extract::{CertificateField, Extracted, Part};
-use crate::model::{Assertion, Source};
+use crate::model::{Assertion, AssertionSource};
 use crate::path::{Found, PropertyPath};
 use crate::predicate::{Expected, Op, OpName, Predicate};
 use crate::response::{Response, snippet as excerpt};
@@ -21,7 +21,7 @@ use crate::response::{Response, snippet as excerpt};
 #[derive(Debug, Clone)]
 pub struct Check {
     pub name: Option<String>,
-    pub source: Source,
+    pub source: AssertionSource,
     pub property: Option<String>,
     pub predicate: Predicate,
     pub expected: Option<Value>,
@@ -42,7 +42,7 @@ pub struct CheckError {
 pub struct AssertionResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    pub source: Source,
+    pub source: AssertionSource,
     pub property: Option<String>,
     pub op: OpName,
     /// The operator is negated (only where `op` has no negated name of its own, as in the file).
@@ -105,27 +105,27 @@ impl Check {
         let predicate = assertion.predicate();
         let property = assertion.property.as_deref().map(str::trim);
         let part = match (assertion.source, property) {
-            (Source::Status | Source::Latency | Source::Size, Some(_)) => {
+            (AssertionSource::Status | AssertionSource::Latency | AssertionSource::Size, Some(_)) => {
                 return Err(err("property", format!("`{}` takes no property", assertion.source.as_str())));
             }
-            (Source::Header, None) => {
+            (AssertionSource::Header, None) => {
                 return Err(err("property", "`header` needs the header name in `property`".into()));
             }
-            (Source::Certificate, None) => {
+            (AssertionSource::Certificate, None) => {
                 return Err(err(
                     "property",
                     format!("`certificate` needs a property: {}", CertificateField::NAMES.join(", ")),
                 ));
             }
-            (Source::Status, None) => Part::Status,
-            (Source::Latency, None) => Part::Latency,
-            (Source::Size, None) => Part::Size,
-            (Source::Body, None) => Part::Text,
-            (Source::Header, Some(name)) => Part::Header(name.to_ascii_lowercase()),
-            (Source::Body, Some(path)) => {
+            (AssertionSource::Status, None) => Part::Status,
+            (AssertionSource::Latency, None) => Part::Latency,
+            (AssertionSource::Size, None) => Part::Size,
+            (AssertionSource::Body, None) => Part::Text,
+            (AssertionSource::Header, Some(name)) => Part::Header(name.to_ascii_lowercase()),
+            (AssertionSource::Body, Some(path)) => {
                 Part::Body(Some(PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?))
             }
-            (Source::Certificate, Some(field)) => match CertificateField::parse(field) {
+            (AssertionSource::Certificate, Some(field)) => match CertificateField::parse(field) {
                 Some(field) => Part::Certificate(field),
                 None => {
                     let hint = crate::document::suggest(field, CertificateField::NAMES.into_iter())
@@ -182,7 +182,7 @@ impl Check {
             count: subject.count,
             expected: self.expected.as_ref().unwrap_or(&Value::Null),
             regex: self.regex.as_ref(),
-            loose: matches!(self.source, Source::Status | Source::Header),
+            loose: matches!(self.source, AssertionSource::Status | AssertionSource::Header),
         };
         let verdict = ops::evaluate(self.predicate, &operands);
         let counting = self.predicate.op == Op::Count;
