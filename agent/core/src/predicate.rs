@@ -106,6 +106,19 @@ impl Predicate {
         Predicate { not: !self.not, op: self.op }
     }
 
+    /// Sets `op` (and `not`, where needed) and `value` of an assertion written as JSON, as the
+    /// file format spells them: what the importers write.
+    pub fn write_into(self, assertion: &mut serde_json::Value, value: Option<serde_json::Value>) {
+        let (op, not) = self.spelled();
+        assertion["op"] = serde_json::Value::String(op.as_str().to_string());
+        if not {
+            assertion["not"] = serde_json::Value::Bool(true);
+        }
+        if let Some(value) = value {
+            assertion["value"] = value;
+        }
+    }
+
     /// How the file format writes it: `op` (with a negated name where one exists) and `not`.
     pub fn spelled(self) -> (OpName, bool) {
         match (self.not, self.op.negated_name()) {

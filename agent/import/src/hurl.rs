@@ -248,13 +248,6 @@ fn assertion(line: &str) -> Result<Value, String> {
         return Err("only `count ==` is translated among the filters".into());
     }
     let predicate = Predicate { not: negated || predicate == "!=", op };
-    let (op, not) = predicate.spelled();
-    subject["op"] = json!(op);
-    if not {
-        subject["not"] = json!(true);
-    }
-    if let Some(expected) = expected {
-        subject["value"] = expected;
-    }
+    predicate.write_into(&mut subject, expected);
     Ok(subject)
 }

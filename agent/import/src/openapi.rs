@@ -144,6 +144,9 @@ fn step(
             _ => {}
         }
     }
+    // The document's own text is sent as written: a `@{{` in a path or an example is not a
+    // reference.
+    let url = skopos_core::interpolate::Template::escape(&url);
     let mut request = json!({"method": method.to_uppercase(), "url": format!("@{{{{vars.base}}}}{url}")});
     let body = &operation["requestBody"];
     if body["required"] == json!(true) || (UNSAFE.contains(&method) && body.is_object()) {
@@ -156,6 +159,11 @@ fn step(
     }
     if !headers.is_empty() {
         request["headers"] = Value::Object(headers);
+    }
+    for part in ["body", "query", "headers"] {
+        if let Some(value) = request.get_mut(part) {
+            super::escape_strings(value);
+        }
     }
     let title = operation["operationId"].as_str().map_or_else(|| format!("{method} {path}"), str::to_string);
     let mut step = json!({"name": step_name(&title, names), "request": request});
@@ -216,6 +224,25 @@ fn json_schema(schema: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzz/import_openapi: a path holding `@{{` made a collection that did not load;
+    /// examples are sent as written too.
+    #[test]
+    fn a_path_holding_a_template_opener_is_sent_as_written() {
+        let document = json!({
+            "openapi": "3.0.3",
+            "servers": [{"url": "http://127.0.0.1:1"}],
+            "paths": {"/count@{{ey}": {"get": {
+                "parameters": [{"name": "X-Tag", "in": "header", "required": true, "example": "a@{{b"}],
+                "responses": {"200": {"description": "ok"}}
+            }}}
+        });
+        let imported = import(&document, false).unwrap();
+        imported.check().unwrap();
+        let url = imported.spec()["steps"][0]["request"]["url"].as_str().unwrap().to_string();
+        assert_eq!(url, "@{{vars.base}}/count@{{'@{{'}}ey}");
+        assert_eq!(imported.spec()["steps"][0]["request"]["headers"]["X-Tag"], "a@{{'@{{'}}b");
+    }
 
     #[test]
     fn nullable_and_refs_become_json_schema() {

@@ -217,14 +217,7 @@ impl Subject {
             Subject::Body(path) if path.is_empty() => json!({"source": "body", "property": "$"}),
             Subject::Body(path) => json!({"source": "body", "property": path}),
         };
-        let (op, not) = predicate.spelled();
-        assertion["op"] = json!(op);
-        if not {
-            assertion["not"] = json!(true);
-        }
-        if let Some(value) = value {
-            assertion["value"] = value;
-        }
+        predicate.write_into(&mut assertion, value);
         assertion
     }
 }

@@ -70,7 +70,8 @@ fn a_newer_schema_is_refused() {
         db.insert(SCHEMA_KEY, &(SCHEMA_VERSION + 1).to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
-    assert!(matches!(Store::open(dir.path()), Err(StoreError::TooNew { .. })));
+    let opened = Store::open(dir.path());
+    assert!(matches!(opened, Err(StoreError::TooNew { .. })), "{:?}", opened.err());
 }
 
 #[test]
