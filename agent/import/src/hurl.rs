@@ -195,7 +195,8 @@ fn assertion(line: &str) -> Result<Value, String> {
         Some(("body", rest)) => (json!({"source": "body"}), rest),
         Some((kind @ ("jsonpath" | "header"), rest)) => {
             let rest = rest.trim_start();
-            let end = rest[1..].find('"').map(|at| at + 2).ok_or("an unterminated quoted argument")?;
+            let quoted = rest.strip_prefix('"').ok_or("the query's argument is not a quoted string")?;
+            let end = quoted.find('"').map(|at| at + 2).ok_or("an unterminated quoted argument")?;
             let argument = unquote(&rest[..end]);
             let subject = if kind == "header" {
                 json!({"source": "header", "property": argument})
@@ -250,4 +251,23 @@ fn assertion(line: &str) -> Result<Value, String> {
     let predicate = Predicate { not: negated || predicate == "!=", op };
     predicate.write_into(&mut subject, expected);
     Ok(subject)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzz/import_hurl: a query with no argument, or one not in quotes, panicked.
+    #[test]
+    fn a_query_without_a_quoted_argument_is_a_note_not_a_panic() {
+        for line in ["jsonpath ", "header é", "jsonpath $.a == 1", "header \"unterminated"] {
+            assert!(assertion(line).is_err(), "{line}");
+        }
+        let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/seeds/import_hurl/query-without-quoted-argument.hurl");
+        let found = String::from_utf8_lossy(&std::fs::read(seed).unwrap()).into_owned();
+        let _ = import(&found, "fuzz");
+        let parsed = assertion("jsonpath \"$.a\" == 1").unwrap();
+        assert_eq!(parsed, json!({"source": "body", "property": "a", "op": "eq", "value": 1}));
+    }
 }
