@@ -240,10 +240,10 @@ fn expectation(statement: &str, bindings: &Bindings) -> Result<Vec<Value>, Strin
 /// `pm.response.to.have.status(200)`, `.to.be.ok`, `.to.have.header("H"[, "V"])`, each also
 /// with `.not` (`pm.response.to.not.have.status(404)`).
 fn response_assertion(rest: &str) -> Result<Vec<Value>, String> {
-    let rest = rest.trim();
-    let (negated, rest) = match rest.strip_prefix("not.") {
+    let written = rest.trim();
+    let (negated, rest) = match written.strip_prefix("not.") {
         Some(after) => (true, after),
-        None => (false, rest),
+        None => (false, written),
     };
     let is = |op| if negated { Predicate::new(op).negate() } else { Predicate::new(op) };
     let call = |prefix: &str| rest.strip_prefix(prefix).and_then(call_arguments).map(|(args, _)| args);
@@ -269,8 +269,8 @@ fn response_assertion(rest: &str) -> Result<Vec<Value>, String> {
             Subject::Status.assertion(Predicate::new(Op::Lt), Some(json!(300))),
         ]),
         "be.success" => Err("`pm.response.to.not.be.success` (below 200 or 300 and above) is not translated".into()),
-        "be.json" | "be.withBody" | "have.body" => Err(format!("`pm.response.to.{rest}` is not translated")),
-        _ => Err(format!("`pm.response.to.{rest}` is not a response check the importer knows")),
+        "be.json" | "be.withBody" | "have.body" => Err(format!("`pm.response.to.{written}` is not translated")),
+        _ => Err(format!("`pm.response.to.{written}` is not a response check the importer knows")),
     }
 }
 
