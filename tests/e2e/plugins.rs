@@ -28,7 +28,7 @@ fn built_in_and_added_assertion_plugins_judge_steps() {
     files.write(
         "token.yaml",
         &format!(
-            "name: token\nsteps:\n  - request: {{ url: '{}/jwt/3600' }}\n    assert:\n      - {{ source: body, op: plugin, plugin: jwt-expiry, value: {{ from: body.access_token, min_valid_seconds: 60, claims: {{ iss: e2e }} }} }}\n      - {{ source: body, op: plugin, plugin: jwt-expiry, value: {{ from: body.access_token, min_valid_seconds: 7200 }} }}\n      - {{ source: body, op: plugin, plugin: nope }}\n      - {{ source: body, op: plugin, plugin: json-schema, value: {{ schema: {{ required: [access_token], properties: {{ access_token: {{ type: string }} }} }} }} }}\n      - {{ source: body, op: plugin, plugin: misbehaving, value: loop }}\n",
+            "name: token\nsteps:\n  - request: {{ url: '{}/jwt/3600' }}\n    assert:\n      - {{ source: body, op: plugin, plugin: jwt-expiry, value: {{ from: body.access_token, min_valid_seconds: 60, claims: {{ iss: e2e }} }} }}\n      - {{ source: body, op: plugin, plugin: jwt-expiry, value: {{ from: body.access_token, min_valid_seconds: 7200 }} }}\n      - {{ source: body, op: plugin, plugin: json-schema, value: {{ schema: {{ required: [access_token], properties: {{ access_token: {{ type: string }} }} }} }} }}\n      - {{ source: body, op: plugin, plugin: misbehaving, value: loop }}\n",
             server().base()
         ),
     );
@@ -45,18 +45,40 @@ fn built_in_and_added_assertion_plugins_judge_steps() {
     assert_eq!(assertions[1]["passed"], false);
     let message = assertions[1]["message"].as_str().unwrap();
     assert!(message.contains("wanted at least 7200 s"), "{message}");
-    assert_eq!(
-        assertions[2]["message"],
-        "plugin `nope` failed: no assertion plugin named `nope` is loaded (loaded: json-schema, jwt-expiry, misbehaving)"
-    );
-    assert_eq!(assertions[3]["passed"], true, "{assertions}");
-    assert_eq!(assertions[4]["message"], "plugin `misbehaving` failed: did not finish within 2000 ms");
+    assert_eq!(assertions[2]["passed"], true, "{assertions}");
+    assert_eq!(assertions[3]["message"], "plugin `misbehaving` failed: did not finish within 2000 ms");
 
     // Built-in plugins need no flag.
     let builtin = files.run(&["token.yaml"], &[]);
     assert_eq!(builtin.step(0, 0)["assertions"][0]["passed"], true, "{}", builtin.stderr);
     let missing = files.run(&["token.yaml", "--plugins", "no-such-folder"], &[]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
+}
+
+/// A plugin assertion's `value` is checked against the plugin's settings schema when the
+/// file is validated, run or saved, not found wrong on every run afterwards.
+#[test]
+fn a_plugin_assertion_whose_value_the_plugin_refuses_is_refused_with_its_place() {
+    let files = Files::new();
+    let text = "name: schema-less\nsteps:\n  - request: { url: 'http://127.0.0.1:1/' }\n    assert:\n      - source: body\n        op: plugin\n        plugin: json-schema\n        value: { pointer: /a }\n      - { source: body, op: plugin, plugin: jsn-schema }\n";
+    files.write("bad.yaml", text);
+    for command in [vec!["validate", "bad.yaml"], vec!["run", "bad.yaml"]] {
+        let outcome = files.skopos(&command.iter().map(|a| a.to_string()).collect::<Vec<_>>(), &[]);
+        assert_eq!(outcome.code, 2, "{command:?}: {}", outcome.stderr);
+        assert!(outcome.stderr.contains("bad.yaml:8:9"), "{command:?}: {}", outcome.stderr);
+        assert!(outcome.stderr.contains("steps[0].assert[0].value"), "{}", outcome.stderr);
+        assert!(outcome.stderr.contains("\"schema\" is a required property"), "{}", outcome.stderr);
+        assert!(outcome.stderr.contains("bad.yaml:9:"), "{}", outcome.stderr);
+        assert!(outcome.stderr.contains("did you mean `json-schema`?"), "{}", outcome.stderr);
+    }
+    let data = tempfile::tempdir().unwrap();
+    let agent = crate::agent::Agent::start_with(data.path(), &[], &[]);
+    let collection = serde_json::json!({"name": "schema-less", "steps": [{"request": {"url": "http://127.0.0.1:1/"},
+        "assert": [{"source": "body", "op": "plugin", "plugin": "json-schema", "value": {"pointer": "/a"}}]}]});
+    let (status, error) = agent.api("POST", "/api/v1/collections", Some(collection));
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(error["field"], "steps[0].assert[0].value", "{error}");
+    assert_eq!(agent.api("GET", "/api/v1/collections", None).1, serde_json::json!([]), "nothing was stored");
 }
 
 #[test]

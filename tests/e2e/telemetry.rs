@@ -296,10 +296,10 @@ fn the_agent_serves_its_metrics_in_prometheus_text_format_to_token_holders() {
     for _ in 0..2 {
         assert_eq!(agent.api("POST", "/api/v1/collections/scraped/run", None).0, 200);
     }
-    // A plugin call that errs (its value has no `schema`).
+    // A plugin call that errs (its schema is not a JSON Schema).
     let erring = serde_json::json!({"name": "erring", "steps": [
         {"request": {"url": format!("{}/count/{}", server().base(), unique("erring"))},
-         "assert": [{"source": "body", "op": "plugin", "plugin": "json-schema", "value": {}}]}]});
+         "assert": [{"source": "body", "op": "plugin", "plugin": "json-schema", "value": {"schema": {"type": 12}}}]}]});
     assert_eq!(agent.api("POST", "/api/v1/collections", Some(erring)).0, 201);
     assert_eq!(agent.api("POST", "/api/v1/collections/erring/run", None).0, 200);
     // Runs carry the agent's region, and can be listed by it.

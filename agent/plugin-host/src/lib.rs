@@ -27,6 +27,7 @@ mod mailer;
 pub mod manifest;
 pub mod notifier;
 mod sandbox;
+mod settings;
 
 pub use build::built_plugins;
 pub use embedded::embedded;

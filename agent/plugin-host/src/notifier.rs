@@ -115,53 +115,6 @@ impl PluginHost {
     }
 }
 
-impl PluginHost {
-    /// What is wrong with a monitor's `notify` entry before any alert is sent: a notifier that
-    /// is not loaded, or settings its config schema refuses. Each problem has its path inside
-    /// the entry (`plugin`, `config`, `config.headers`). A string holding `@{{...}}` is taken
-    /// as right: it is only known when the alert is sent.
-    pub fn check_notifier(&self, plugin: &str, config: &Map<String, Value>) -> Vec<(String, String)> {
-        let Some(notifier) = self.notifiers.get(plugin) else {
-            let loaded: Vec<&str> = self.notifiers.keys().map(String::as_str).collect();
-            let hint = skopos_core::document::suggest(plugin, loaded.iter().copied())
-                .map(|name| format!("did you mean `{name}`? "))
-                .unwrap_or_default();
-            let message = format!("no notifier plugin `{plugin}` is loaded ({hint}loaded: {})", loaded.join(", "));
-            return vec![("plugin".into(), message)];
-        };
-        let Ok(validator) = jsonschema::validator_for(&notifier.info.config_schema) else {
-            return Vec::new();
-        };
-        let config = Value::Object(config.clone());
-        validator
-            .iter_errors(&config)
-            .filter(|error| !error.instance().as_str().is_some_and(|text| text.contains("@{{")))
-            .map(|error| (config_path(&config, error.instance_path().as_str()), error.to_string()))
-            .collect()
-    }
-}
-
-/// `config.headers.X-Team` for the JSON Pointer `/headers/X-Team` into `config`.
-fn config_path(config: &Value, pointer: &str) -> String {
-    let mut path = "config".to_string();
-    let mut at = config;
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        match at {
-            Value::Array(items) => {
-                let index: usize = segment.parse().unwrap_or_default();
-                path = skopos_core::document::child_index(&path, index);
-                at = items.get(index).unwrap_or(&Value::Null);
-            }
-            _ => {
-                path = skopos_core::document::child_key(&path, &segment);
-                at = at.get(&segment).unwrap_or(&Value::Null);
-            }
-        }
-    }
-    path
-}
-
 /// The alert as the WIT record (timestamps in RFC 3339).
 fn alert(event: &AlertEvent, run_link: Option<String>) -> wit::Alert {
     let (transition, since, recovered_at) = match event.transition {

@@ -56,6 +56,9 @@ enum Command {
         /// Set or override `vars.K` (repeatable).
         #[arg(long = "var", value_name = "K=V", value_parser = run::parse_var)]
         vars: Vec<(String, String)>,
+        /// Also load the Wasm plugins in this folder, to check the assertions that use them.
+        #[arg(long, value_name = "DIR")]
+        plugins: Option<PathBuf>,
     },
 }
 
@@ -150,7 +153,7 @@ pub fn main() -> ExitCode {
         Command::Import(command) => import::import(command),
         Command::Token(args) => token::token(args),
         Command::Plugin(command) => plugin::plugin(command),
-        Command::Validate { paths, vars } => run::validate(&paths, &vars),
+        Command::Validate { paths, vars, plugins } => run::validate(&paths, &vars, plugins.as_deref()),
     };
     ExitCode::from(code)
 }

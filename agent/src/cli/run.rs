@@ -1,7 +1,7 @@
 //! `skopos run` and `skopos validate`.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
@@ -9,9 +9,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, files};
 use skopos_core::assert::Check;
+use skopos_core::document::Document;
+use skopos_core::plan::Plan;
 use skopos_core::report::{CollectionReport, RunReport, junit, text};
 use skopos_engine::{RunContext, run_all};
-use skopos_plugin_host::{HostOptions, cache};
+use skopos_plugin_host::{HostOptions, PluginHost, cache};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -48,7 +50,7 @@ pub fn parse_var(text: &str) -> Result<(String, String), String> {
     }
 }
 
-pub fn validate(paths: &[PathBuf], vars: &[(String, String)]) -> u8 {
+pub fn validate(paths: &[PathBuf], vars: &[(String, String)], plugin_dir: Option<&Path>) -> u8 {
     let loaded = files::load(paths, vars);
     for problem in &loaded.problems {
         eprintln!("{problem}");
@@ -57,9 +59,50 @@ pub fn validate(paths: &[PathBuf], vars: &[(String, String)]) -> u8 {
         eprintln!("{} problem(s) found", loaded.problems.len());
         return EXIT_INVALID;
     }
+    match plugins_for(&loaded.plans, plugin_dir) {
+        Ok(Some(plugins)) if refused_by_plugins(&loaded.plans, &plugins, "") => return EXIT_INVALID,
+        Ok(_) => {}
+        Err(problem) => {
+            eprintln!("skopos: {problem}");
+            return EXIT_INVALID;
+        }
+    }
     let steps: usize = loaded.plans.iter().map(|p| p.steps.len()).sum();
     println!("{} collection(s), {steps} step(s), {} monitor(s): valid", loaded.plans.len(), loaded.monitors.len());
     EXIT_OK
+}
+
+/// The plugin host, loaded only when a collection uses a plugin or more were asked for.
+fn plugins_for(plans: &[Arc<Plan>], dir: Option<&Path>) -> Result<Option<Arc<PluginHost>>, String> {
+    let uses_plugins = plans.iter().flat_map(|plan| &plan.steps).flat_map(|step| &step.checks).any(Check::uses_plugin);
+    if !uses_plugins && dir.is_none() {
+        return Ok(None);
+    }
+    let options = HostOptions { cache_dir: cache::default_dir(), ..HostOptions::default() };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(super::load_plugins(dir.as_slice(), options)).map(Some)
+}
+
+/// Prints what the plugins refuse in the collections' plugin assertions (a `value` their
+/// settings schema does not accept); whether there was any.
+fn refused_by_plugins(plans: &[Arc<Plan>], plugins: &PluginHost, consequence: &str) -> bool {
+    let mut count = 0;
+    for plan in plans {
+        let problems = plugins.check_plan(plan);
+        if problems.is_empty() {
+            continue;
+        }
+        let Ok(document) = Document::read(&plan.file) else { continue };
+        for (at, message) in problems {
+            eprintln!("{}", document.problem(&at, message));
+            count += 1;
+        }
+    }
+    if count > 0 {
+        let consequence = if consequence.is_empty() { String::new() } else { format!("; {consequence}") };
+        eprintln!("{count} problem(s) found{consequence}");
+    }
+    count > 0
 }
 
 pub fn run(args: RunArgs) -> u8 {
@@ -107,21 +150,17 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let mut context = RunContext::new(std::env::vars().collect());
-    let uses_plugins =
-        loaded.plans.iter().flat_map(|plan| &plan.steps).flat_map(|step| &step.checks).any(Check::uses_plugin);
-    if uses_plugins || args.plugins.is_some() {
-        let options = HostOptions { cache_dir: cache::default_dir(), ..HostOptions::default() };
-        let loading = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-            .and_then(|runtime| runtime.block_on(super::load_plugins(args.plugins.as_deref().as_slice(), options)));
-        match loading {
-            Ok(plugins) => context.plugins = plugins,
-            Err(problem) => {
-                eprintln!("skopos: {problem}");
+    match plugins_for(&loaded.plans, args.plugins.as_deref()) {
+        Ok(Some(plugins)) => {
+            if refused_by_plugins(&loaded.plans, &plugins, "nothing was run") {
                 return EXIT_INVALID;
             }
+            context.plugins = plugins;
+        }
+        Ok(None) => {}
+        Err(problem) => {
+            eprintln!("skopos: {problem}");
+            return EXIT_INVALID;
         }
     }
     let telemetry = match args.telemetry.start(false) {

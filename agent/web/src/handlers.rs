@@ -34,10 +34,17 @@ fn read_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(Document, 
     Ok((document, spec))
 }
 
-/// Reads and checks a request body as a collection.
-fn collection_body(body: &Bytes) -> Result<Collection, ApiError> {
+/// Reads and checks a request body as a collection, its plugin assertions' values included.
+fn collection_body(agent: &Agent, body: &Bytes) -> Result<Collection, ApiError> {
     let (document, collection): (_, Collection) = read_body(body)?;
-    compile(&document, collection.clone(), &serde_json::Map::new()).map_err(ApiError::invalid)?;
+    let plan = compile(&document, collection.clone(), &serde_json::Map::new()).map_err(ApiError::invalid)?;
+    if let Some(plugins) = &agent.plugins {
+        let problems: Vec<_> =
+            plugins.check_plan(&plan).into_iter().map(|(at, message)| document.problem(&at, message)).collect();
+        if !problems.is_empty() {
+            return Err(ApiError::invalid(problems));
+        }
+    }
     Ok(collection)
 }
 
@@ -91,7 +98,7 @@ pub fn list_collections(agent: &Agent) -> Reply_ {
 
 pub fn create_collection(agent: &Agent, body: &Bytes) -> Reply_ {
     agent.writable()?;
-    let collection = collection_body(body)?;
+    let collection = collection_body(agent, body)?;
     if let Some(existing) = agent.store.collections.get(&collection.name)? {
         return Err(conflict(format!(
             "a collection named `{}` exists (`{}`); PUT to change it",
@@ -111,7 +118,7 @@ pub fn get_collection(agent: &Agent, key: &str) -> Reply_ {
 pub fn put_collection(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
     agent.writable()?;
     let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
-    let collection = collection_body(body)?;
+    let collection = collection_body(agent, body)?;
     let renamed = existing.spec.name != collection.name;
     if renamed && let Some(monitor) = agent.monitors_using(&existing.spec.name)?.first() {
         return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));

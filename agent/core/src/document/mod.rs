@@ -12,9 +12,14 @@ use std::sync::OnceLock;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+#[cfg(test)]
+mod round_trip;
 mod yaml;
 
 pub use yaml::write as write_yaml;
+
+/// The largest definition file read. A collection of thousands of steps is a few MiB.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// A 1-based line and column in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,14 +117,21 @@ pub struct Document {
 
 impl Document {
     /// Reads a file from disk; the format follows the extension (`.json` or YAML otherwise).
+    /// Files larger than [`MAX_FILE_BYTES`] are refused before they are read.
     pub fn read(path: &Path) -> Result<Document, Diagnostic> {
-        let text = std::fs::read_to_string(path).map_err(|err| Diagnostic {
+        let problem = |message: String| Diagnostic {
             file: path.to_path_buf(),
             location: Location { line: 1, column: 1 },
             path: String::new(),
-            message: format!("cannot read file: {err}"),
+            message,
             hint: None,
-        })?;
+        };
+        let size = std::fs::metadata(path).map_err(|err| problem(format!("cannot read file: {err}")))?.len();
+        if size > MAX_FILE_BYTES {
+            let mib = MAX_FILE_BYTES >> 20;
+            return Err(problem(format!("the file is {size} bytes; definition files are at most {mib} MiB")));
+        }
+        let text = std::fs::read_to_string(path).map_err(|err| problem(format!("cannot read file: {err}")))?;
         Document::parse(path, text)
     }
 
@@ -353,6 +365,31 @@ mod tests {
         let text = "h: &h {A: b}\nx: *h\n";
         let doc = Document::parse(Path::new("c.yaml"), text).unwrap();
         assert_eq!(doc.value["x"], serde_json::json!({"A": "b"}));
+    }
+
+    /// Nine levels of nine aliases: 600 bytes that expand to 387 million values.
+    #[test]
+    fn an_alias_bomb_is_refused_at_once() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..=9 {
+            let previous = format!("*a{}", level - 1);
+            text.push_str(&format!("a{level}: &a{level} [{}]\n", vec![previous; 9].join(", ")));
+        }
+        let started = std::time::Instant::now();
+        let problem = Document::parse(Path::new("bomb.yaml"), text).unwrap_err();
+        assert!(problem.message.contains("expand to more than 100000 values"), "{problem}");
+        assert_eq!(problem.location.line, 6, "{problem}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let big = tempfile_with(&vec![b' '; (MAX_FILE_BYTES + 1) as usize]);
+        let problem = Document::read(&big).unwrap_err();
+        assert!(problem.message.contains("at most 16 MiB"), "{problem}");
+        std::fs::remove_file(big).unwrap();
+    }
+
+    fn tempfile_with(bytes: &[u8]) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("skopos-big-{}.yaml", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
     }
 
     #[test]

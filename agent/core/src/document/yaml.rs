@@ -37,9 +37,17 @@ struct Builder {
     stack: Vec<Frame>,
     root: Option<Value>,
     positions: Positions,
-    anchors: HashMap<usize, Value>,
+    /// Each anchor's value and how many values it holds.
+    anchors: HashMap<usize, (Value, usize)>,
+    /// Values copied in by aliases so far, against [`MAX_ALIAS_VALUES`].
+    aliased: usize,
     error: Option<(Location, String)>,
 }
+
+/// How many values aliases may copy into one document. Definition files use a few anchors
+/// for shared headers; nine levels of nine aliases (600 bytes) would otherwise expand to
+/// 387 million values.
+pub const MAX_ALIAS_VALUES: usize = 100_000;
 
 /// Where the next event goes: a map key, or a value (with its path when recording).
 enum Slot {
@@ -92,7 +100,7 @@ impl Builder {
 
     fn remember(&mut self, anchor: usize, value: &Value) {
         if anchor > 0 {
-            self.anchors.insert(anchor, value.clone());
+            self.anchors.insert(anchor, (value.clone(), count_values(value)));
         }
     }
 }
@@ -136,8 +144,14 @@ impl MarkedEventReceiver for Builder {
                 self.remember(anchor, &value);
                 self.insert(value);
             }
-            Event::Alias(anchor) => match (self.anchors.get(&anchor).cloned(), self.next_slot()) {
-                (Some(value), Slot::Value(path)) => {
+            Event::Alias(anchor) => match (self.anchors.get(&anchor), self.next_slot()) {
+                (Some((_, count)), Slot::Value(_)) if self.aliased + count > MAX_ALIAS_VALUES => {
+                    let message = format!("aliases here expand to more than {MAX_ALIAS_VALUES} values");
+                    self.fail(mark, &message)
+                }
+                (Some((value, count)), Slot::Value(path)) => {
+                    let value = value.clone();
+                    self.aliased += count;
                     if self.record {
                         self.positions.values.insert(path, to_location(&mark));
                     }
@@ -147,6 +161,15 @@ impl MarkedEventReceiver for Builder {
             },
             _ => {}
         }
+    }
+}
+
+/// The number of values in `value`, itself included.
+fn count_values(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(count_values).sum::<usize>(),
+        Value::Object(map) => 1 + map.values().map(count_values).sum::<usize>(),
+        _ => 1,
     }
 }
 
@@ -175,11 +198,22 @@ fn scalar(text: String, style: TScalarStyle) -> Value {
 
 /// A JSON value as YAML text (for `skopos export`): block style, strings quoted wherever
 /// YAML would otherwise read them as something else, so [`read`] gives the value back.
+///
+/// Strings with line breaks are written as `|` blocks, which read best, when that reads
+/// back as the same value; YAML's block scalars cannot hold every string (`"\n"` alone,
+/// trailing blank lines, a first line indented by spaces), so otherwise every string is
+/// written quoted, with escapes.
 pub fn write(value: &Value) -> String {
+    let yaml = to_yaml(value);
+    let blocks = emit(&yaml, true);
+    if read(&blocks, false).is_ok_and(|(back, _)| back == *value) { blocks } else { emit(&yaml, false) }
+}
+
+fn emit(yaml: &Yaml, multiline_strings: bool) -> String {
     let mut text = String::new();
     let mut emitter = yaml_rust2::YamlEmitter::new(&mut text);
-    emitter.multiline_strings(true);
-    emitter.dump(&to_yaml(value)).expect("writing to a String cannot fail");
+    emitter.multiline_strings(multiline_strings);
+    emitter.dump(yaml).expect("writing to a String cannot fail");
     // The emitter starts documents with `---` and ends without a newline.
     let body = text.strip_prefix("---\n").unwrap_or(&text);
     format!("{body}\n")
