@@ -143,7 +143,7 @@ fn the_imported_file_chains_steps_and_says_what_it_left_out() {
     // The token is set by a step of another collection here, so it is read from the
     // environment (it looks secret).
     assert!(cart.contains("@{{env.TOKEN}}"), "{cart}");
-    assert!(cart.contains("@{{step1.body.id}}"), "the cart id comes from step 1: {cart}");
+    assert!(cart.contains("@{{add-to-cart.body.id}}"), "the cart id comes from the step that adds to the cart: {cart}");
     let validate = files.skopos(&["validate".into(), "out".into()], &[]);
     assert_eq!(validate.code, 0, "{}{}", validate.stdout, validate.stderr);
 
@@ -229,7 +229,7 @@ fn a_hurl_file_becomes_a_collection_with_its_captures_as_references() {
     );
     assert!(imported.stdout.contains("`{{password}}`: looks secret"), "{}", imported.stdout);
     let written = std::fs::read_to_string(files.path().join("from-hurl/collection.shop.yaml")).unwrap();
-    assert!(written.contains("@{{step1.body.token}}") && written.contains("@{{step2.body.id}}"), "{written}");
+    assert!(written.contains("@{{post-hurl.body.token}}") && written.contains("@{{post-cart.body.id}}"), "{written}");
     let run = files.run(&["from-hurl", "--var", &format!("base={}", server().base())], &[("PASSWORD", "open-sesame")]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let assertions: usize = (0..4).map(|i| run.step(0, i)["assertions"].as_array().unwrap().len()).sum();

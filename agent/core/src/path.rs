@@ -16,7 +16,12 @@ pub enum Segment {
 #[derive(Debug, Clone)]
 pub enum PropertyPath {
     Dot(Vec<Segment>),
-    JsonPath(Box<JsonPath>),
+    /// `singular`: the path can match at most one node (names and indexes only), so no
+    /// match is a missing value, as for a dot path, rather than an empty list of matches.
+    JsonPath {
+        path: Box<JsonPath>,
+        singular: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -91,6 +96,29 @@ fn bracket_depth(text: &str) -> Result<usize, String> {
     Ok(deepest)
 }
 
+/// Whether a JSONPath selects by names and indexes only (`$.a['b c'][0]`): no descendant
+/// `..`, wildcard, filter, slice or list of selectors outside quoted names.
+pub fn is_singular(text: &str) -> bool {
+    let mut quote = None;
+    let mut previous = ' ';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '*' | '?' | ':' | ',') => return false,
+            (None, '.') if previous == '.' => return false,
+            (None, _) => {}
+        }
+        previous = c;
+    }
+    true
+}
+
 impl PropertyPath {
     pub fn parse(text: &str) -> Result<PropertyPath, PathError> {
         let text = text.trim();
@@ -108,7 +136,7 @@ impl PropertyPath {
             let parsed = std::panic::catch_unwind(|| JsonPath::parse(text))
                 .unwrap_or_else(|_| Err(JsonPath::parse("$[").expect_err("`$[` is not a JSONPath")));
             return parsed
-                .map(|p| PropertyPath::JsonPath(Box::new(p)))
+                .map(|path| PropertyPath::JsonPath { path: Box::new(path), singular: is_singular(text) })
                 .map_err(|err| PathError::JsonPath { path: text.to_string(), reason: err.to_string() });
         }
         parse_dot(text).map(PropertyPath::Dot)
@@ -116,9 +144,13 @@ impl PropertyPath {
 
     pub fn find<'a>(&self, document: &'a Value) -> Found<'a> {
         match self {
-            PropertyPath::JsonPath(path) => {
+            PropertyPath::JsonPath { path, singular } => {
                 let nodes = path.query(document).all();
-                if nodes.len() == 1 { Found::One(nodes[0]) } else { Found::Many(nodes) }
+                match nodes.len() {
+                    1 => Found::One(nodes[0]),
+                    0 if *singular => Found::Missing { at: String::new() },
+                    _ => Found::Many(nodes),
+                }
             }
             PropertyPath::Dot(segments) => {
                 let mut current = document;
@@ -147,7 +179,7 @@ impl PropertyPath {
 impl fmt::Display for PropertyPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PropertyPath::JsonPath(path) => write!(f, "{path}"),
+            PropertyPath::JsonPath { path, .. } => write!(f, "{path}"),
             PropertyPath::Dot(segments) => f.write_str(&display_dot(segments)),
         }
     }
@@ -206,6 +238,30 @@ fn parse_dot(text: &str) -> Result<Vec<Segment>, PathError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// `$['a b']` that matches nothing is a missing value (so `ne null` fails on it, as on
+    /// `a_b`); `$..a` that matches nothing is an empty list of matches.
+    #[test]
+    fn a_singular_jsonpath_without_a_match_is_missing() {
+        let document = json!({"a b": null, "list": [{"n": 1}]});
+        let find = |path: &str| PropertyPath::parse(path).unwrap().find(&document).clone();
+        assert_eq!(find("$['a b']"), Found::One(&Value::Null));
+        assert!(matches!(find("$['c d']"), Found::Missing { .. }));
+        assert!(matches!(find("$.list[3].n"), Found::Missing { .. }));
+        assert_eq!(find("$..zz"), Found::Many(vec![]));
+        assert_eq!(find("$.list[*].zz"), Found::Many(vec![]));
+        for (path, singular) in [
+            ("$.a.b[0]", true),
+            ("$['x..y,z*']", true),
+            ("$..a", false),
+            ("$.a[*]", false),
+            ("$.a[?@.b]", false),
+            ("$.a[0:2]", false),
+            ("$.a[0,1]", false),
+        ] {
+            assert_eq!(is_singular(path), singular, "{path}");
+        }
+    }
 
     #[test]
     fn a_jsonpath_the_parser_panics_on_is_an_error() {

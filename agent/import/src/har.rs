@@ -82,8 +82,11 @@ pub fn import(har: &Value, name: &str) -> Result<Imported, String> {
             url::Url::parse(request["url"].as_str().unwrap_or("")).map(|u| u.path().to_string()).unwrap_or_default();
         let step = json!({"name": step_name(&format!("{method} {path}"), &mut names), "request": out});
         let status = entry["response"]["status"].as_u64().filter(|s| *s > 0);
-        imported
-            .push_step(step, status.map(|s| json!({"source": "status", "op": "eq", "value": s})).into_iter().collect());
+        imported.push_step(
+            &label,
+            step,
+            status.map(|s| json!({"source": "status", "op": "eq", "value": s})).into_iter().collect(),
+        );
         remember(&entry["response"], number, &mut earlier);
     }
     if imported.steps.is_empty() {

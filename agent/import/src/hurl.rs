@@ -20,11 +20,15 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
         let (method, url) =
             lines[0].1.split_once(' ').ok_or_else(|| format!("line {}: `METHOD URL` expected", lines[0].0))?;
         let label = format!("step {number} ({method} line {})", lines[0].0);
+        let title = url.trim().rsplit('/').find(|s| !s.is_empty() && !s.contains("{{")).unwrap_or("request");
+        let step_name = step_name(&format!("{method} {title}"), &mut names);
         let mut request = json!({"method": method, "url": templates.convert(url.trim())});
         let (mut headers, mut assertions) = (Map::new(), Vec::new());
         let mut section = "headers";
         let mut body: Vec<&str> = Vec::new();
         let mut in_response = false;
+        // Hurl follows no redirect unless the entry says `location: true`.
+        let mut follow = false;
         for (line_number, line) in &lines[1..] {
             let line = line.trim_end();
             let trimmed = line.trim();
@@ -44,6 +48,7 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                     "BasicAuth" => "basic",
                     "Captures" => "captures",
                     "Asserts" => "asserts",
+                    "Options" => "options",
                     other => {
                         imported.note(&label, format!("the `[{other}]` section is not carried over"));
                         "skip"
@@ -87,13 +92,20 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                 },
                 (true, "captures") => match pair.and_then(|(name, query)| Some((name, reference(&query)?))) {
                     Some((name, reference)) => {
-                        templates.captured.insert(name, format!("step{number}.{reference}"));
+                        templates.captured.insert(name, format!("{step_name}.{reference}"));
                     }
                     None => {
                         imported.note(&label, format!("line {line_number}: capture `{trimmed}` is not carried over"))
                     }
                 },
-                (true, "asserts") => match assertion(trimmed) {
+                (false, "options") => match pair.as_ref().map(|(k, v)| (k.as_str(), without_comment(v))) {
+                    Some(("location", "true")) => follow = true,
+                    Some(("location", "false")) => follow = false,
+                    _ => {
+                        imported.note(&label, format!("line {line_number}: the option `{trimmed}` is not carried over"))
+                    }
+                },
+                (true, "asserts") => match assertion(without_comment(trimmed)) {
                     Ok(assertion) => assertions.push(assertion),
                     Err(reason) => imported.note(&label, format!("line {line_number}: `{trimmed}`: {reason}")),
                 },
@@ -106,9 +118,9 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
         if !headers.is_empty() {
             request["headers"] = Value::Object(headers);
         }
-        let title = url.trim().rsplit('/').find(|s| !s.is_empty() && !s.contains("{{")).unwrap_or("request");
-        let step = json!({"name": step_name(&format!("{method} {title}"), &mut names), "request": request});
-        imported.push_step(step, assertions);
+        request["follow_redirects"] = json!(follow);
+        let step = json!({"name": step_name, "request": request});
+        imported.push_step(&label, step, assertions);
     }
     imported.finish(templates);
     Ok(imported)
@@ -181,14 +193,20 @@ fn reference(query: &str) -> Option<String> {
     }
 }
 
-/// `$.a.b[0]` as the agent's dot path `a.b[0]`; `None` for filters and wildcards.
+/// `$.a.b[0]` as the agent's dot path `a.b[0]`; `None` for anything else (quoted names,
+/// filters, wildcards), which is kept as JSONPath.
 fn dot_path(jsonpath: &str) -> Option<String> {
-    let path = jsonpath.strip_prefix("$.").or_else(|| jsonpath.strip_prefix('$'))?;
-    (!path.contains(['*', '?', '(']) && !path.contains("..")).then(|| path.to_string())
+    let path = jsonpath.strip_prefix("$.")?;
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']');
+    let indexes_only =
+        path.split('[').skip(1).all(|part| part.split(']').next().is_some_and(|i| i.parse::<i64>().is_ok()));
+    (path.chars().all(plain) && indexes_only && !path.starts_with(['.', '[']) && !path.contains(".."))
+        .then(|| path.to_string())
 }
 
 /// One `[Asserts]` line: `QUERY [count] PREDICATE [VALUE]`.
 fn assertion(line: &str) -> Result<Value, String> {
+    let mut singular = true;
     let (mut subject, mut rest) = match line.split_once(' ') {
         Some(("status", rest)) => (json!({"source": "status"}), rest),
         Some(("duration", rest)) => (json!({"source": "latency"}), rest),
@@ -201,6 +219,7 @@ fn assertion(line: &str) -> Result<Value, String> {
             let subject = if kind == "header" {
                 json!({"source": "header", "property": argument})
             } else {
+                singular = skopos_core::path::is_singular(&argument);
                 json!({"source": "body", "property": dot_path(&argument).unwrap_or(argument)})
             };
             (subject, &rest[end..])
@@ -216,9 +235,18 @@ fn assertion(line: &str) -> Result<Value, String> {
     let negated = rest.starts_with("not ");
     let rest = rest.trim_start_matches("not ").trim();
     let (predicate, value) = rest.split_once(' ').map_or((rest, ""), |(p, v)| (p, v.trim()));
-    let literal =
-        || serde_json::from_str::<Value>(value).map_err(|_| format!("`{value}` is not a value the importer reads"));
+    if negated && predicate != "exists" {
+        // Hurl's `not` passes when the query finds nothing; a negated Skopos check fails then.
+        return Err("Hurl's `not` passes when the value is missing, which no Skopos check does; not translated".into());
+    }
+    if !singular && !count {
+        return Err(
+            "a JSONPath that can match several nodes is compared as a list by Hurl; only `count` is translated".into(),
+        );
+    }
+    let literal = || hurl_value(value).ok_or_else(|| format!("`{value}` is not a value the importer reads"));
     let (op, expected) = match (predicate, negated) {
+        ("==", false) if count && !singular => (Op::Count, Some(literal()?)),
         ("==", false) => (if count { Op::Length } else { Op::Eq }, Some(literal()?)),
         ("!=", false) => (Op::Eq, Some(literal()?)),
         (">" | ">=" | "<" | "<=", false) if !count => {
@@ -230,7 +258,7 @@ fn assertion(line: &str) -> Result<Value, String> {
             };
             (op, Some(literal()?))
         }
-        ("contains" | "includes", _) => (Op::Contains, Some(literal()?)),
+        ("contains" | "includes", false) => (Op::Contains, Some(literal()?)),
         ("exists", _) => (Op::Exists, None),
         ("startsWith", false) => {
             (Op::Matches, Some(json!(format!("^{}", regex::escape(literal()?.as_str().unwrap_or(""))))))
@@ -245,12 +273,50 @@ fn assertion(line: &str) -> Result<Value, String> {
         ("isEmpty", false) => (Op::Length, Some(json!(0))),
         _ => return Err(format!("the predicate `{}{predicate}` is not translated", if negated { "not " } else { "" })),
     };
-    if count && op != Op::Length {
+    if count && !matches!(op, Op::Length | Op::Count) {
         return Err("only `count ==` is translated among the filters".into());
     }
     let predicate = Predicate { not: negated || predicate == "!=", op };
     predicate.write_into(&mut subject, expected);
     Ok(subject)
+}
+
+/// A Hurl value as JSON: a number, `true`/`false`/`null`, or a quoted string whose
+/// `\u{E9}` escapes are Hurl's (JSON writes `\u00e9`).
+fn hurl_value(text: &str) -> Option<Value> {
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        return Some(value);
+    }
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::new();
+    let mut rest = inner;
+    while let Some(at) = rest.find("\\u{") {
+        out.push_str(&rest[..at]);
+        let close = rest[at..].find('}')? + at;
+        let code = u32::from_str_radix(&rest[at + 3..close], 16).ok().and_then(char::from_u32)?;
+        // Written as JSON escapes, which the JSON reader below turns back into the character.
+        for unit in code.encode_utf16(&mut [0u16; 2]) {
+            out.push_str(&format!("\\u{unit:04x}"));
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    serde_json::from_str(&format!("\"{out}\"")).ok()
+}
+
+/// `text` without a `# comment` after it (outside quotes).
+fn without_comment(text: &str) -> &str {
+    let mut quoted = false;
+    let mut previous = ' ';
+    for (at, c) in text.char_indices() {
+        match c {
+            '"' if previous != '\\' => quoted = !quoted,
+            '#' if !quoted && previous.is_whitespace() => return text[..at].trim_end(),
+            _ => {}
+        }
+        previous = c;
+    }
+    text
 }
 
 #[cfg(test)]
@@ -269,5 +335,86 @@ mod tests {
         let _ = import(&found, "fuzz");
         let parsed = assertion("jsonpath \"$.a\" == 1").unwrap();
         assert_eq!(parsed, json!({"source": "body", "property": "a", "op": "eq", "value": 1}));
+    }
+}
+
+#[cfg(test)]
+mod partial {
+    use super::*;
+
+    /// One assertion the agent cannot read costs only that assertion, with a note naming
+    /// its place; every other step and check is written.
+    #[test]
+    fn what_cannot_be_carried_over_costs_only_itself() {
+        let text = r#"GET http://127.0.0.1:1/a
+HTTP 200
+[Captures]
+id: jsonpath "$.id"
+[Asserts]
+jsonpath "$..name" count == 2
+jsonpath "$.store.book[?(@.price < 10)]" exists
+jsonpath "$['a b']" == 1
+jsonpath "$.x" != null
+jsonpath "$.y" == "caf\u{e9}"
+jsonpath "$.bad[" == 1
+header "Content-Type" contains "json"
+
+GET http://127.0.0.1:1/b/{{id}}
+HTTP 200
+"#;
+        let imported = import(text, "partial").unwrap();
+        imported.check().unwrap();
+        assert_eq!(imported.steps.len(), 2, "{:#?}", imported.steps);
+        assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/b/@{{get-a.body.id}}");
+        let kept: Vec<&Value> = imported.steps[0]["assert"].as_array().unwrap().iter().collect();
+        assert!(kept.contains(&&json!({"source": "body", "property": "x", "op": "ne", "value": null})), "{kept:?}");
+        assert!(kept.iter().any(|a| a["property"] == "Content-Type"), "{kept:?}");
+        assert!(kept.contains(&&json!({"source": "body", "property": "$..name", "op": "count", "value": 2})));
+        assert!(kept.contains(&&json!({"source": "body", "property": "$['a b']", "op": "eq", "value": 1})));
+        assert!(kept.contains(&&json!({"source": "body", "property": "y", "op": "eq", "value": "café"})));
+        assert_eq!(kept.len(), 6, "{kept:?}");
+        assert_eq!(imported.notes.len(), 2, "{:#?}", imported.notes);
+        assert!(
+            imported.notes[0].contains("line 7") && imported.notes[0].contains("several nodes"),
+            "{:#?}",
+            imported.notes
+        );
+        assert!(imported.notes[1].contains("$.bad["), "{:#?}", imported.notes);
+        for note in &imported.notes {
+            assert!(note.starts_with("step 1 (GET line 1)"), "{note}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod meaning {
+    use super::*;
+
+    /// Hurl's `not` passes when the query finds nothing (a missing value fails the predicate,
+    /// and `not` turns that into a pass); only `not exists` has the same meaning here.
+    #[test]
+    fn negations_keep_hurls_meaning_or_are_left_out() {
+        assert_eq!(
+            assertion("jsonpath \"$.error\" not exists").unwrap(),
+            json!({"source": "body", "property": "error", "op": "not_exists"})
+        );
+        assert_eq!(
+            assertion("jsonpath \"$.n\" != 3").unwrap(),
+            json!({"source": "body", "property": "n", "op": "ne", "value": 3})
+        );
+        for line in ["jsonpath \"$.n\" not == 3", "body not contains \"x\"", "header \"A\" not startsWith \"b\""] {
+            let reason = assertion(line).unwrap_err();
+            assert!(reason.contains("missing"), "{line}: {reason}");
+        }
+    }
+
+    #[test]
+    fn redirects_follow_only_with_location_and_comments_are_not_values() {
+        let text = "GET http://127.0.0.1:1/a\nHTTP 302\n[Asserts]\nheader \"Location\" == \"/b\" # where to\n\nGET http://127.0.0.1:1/b\n[Options]\nlocation: true\nHTTP 200\n";
+        let imported = import(text, "redirects").unwrap();
+        assert!(imported.notes.is_empty(), "{:?}", imported.notes);
+        assert_eq!(imported.steps[0]["request"]["follow_redirects"], false);
+        assert_eq!(imported.steps[0]["assert"][1]["value"], "/b");
+        assert_eq!(imported.steps[1]["request"]["follow_redirects"], true);
     }
 }

@@ -31,31 +31,74 @@ pub struct Imported {
     pub steps: Vec<Value>,
     /// What was not carried over, each starting with where it was (`step 2 'login': ...`).
     pub notes: Vec<String>,
+    /// Where each step came from in the source, for notes about it.
+    origins: Vec<String>,
 }
 
 impl Imported {
     pub fn new(name: String) -> Imported {
-        Imported { name, variables: Map::new(), steps: Vec::new(), notes: Vec::new() }
+        Imported { name, variables: Map::new(), steps: Vec::new(), notes: Vec::new(), origins: Vec::new() }
     }
 
     pub fn note(&mut self, place: &str, message: String) {
         self.notes.push(format!("{place}: {message}"));
     }
 
-    /// Adds a step with its assertions (with none, the step has no `assert`).
-    pub fn push_step(&mut self, mut step: Value, assertions: Vec<Value>) {
+    /// Adds a step with its assertions (with none, the step has no `assert`); `origin` says
+    /// where it is in the source (`step 2 (GET line 14)`).
+    pub fn push_step(&mut self, origin: &str, mut step: Value, assertions: Vec<Value>) {
         if !assertions.is_empty() {
             step["assert"] = Value::Array(assertions);
         }
         self.steps.push(step);
+        self.origins.push(origin.to_string());
     }
 
-    /// Takes the variables `templates` gathered, with a note for each it had to invent.
+    /// Takes the variables `templates` gathered, with a note for each it had to invent, and
+    /// [`settles`](Imported::settle) the collection.
     pub fn finish(&mut self, templates: Templates) {
         self.variables = templates.variables;
         for (name, note) in templates.notes {
             self.note(&format!("`{{{{{name}}}}}`"), note);
         }
+        self.settle();
+    }
+
+    /// Leaves out, each with a note, every assertion and then every step the agent would
+    /// refuse, so that one part that cannot be carried over never costs the rest. A step
+    /// left out takes the steps that refer to it along (they are noted too). References
+    /// between steps use step names, so no later step's meaning shifts.
+    pub fn settle(&mut self) {
+        for _ in 0..=self.steps.iter().map(|s| 1 + s["assert"].as_array().map_or(0, Vec::len)).sum::<usize>() {
+            let Err(problems) = self.problems() else { return };
+            let Some((step, assertion, message)) = problems.iter().find_map(place) else { return };
+            let label = self.origins.get(step).cloned().unwrap_or_else(|| format!("step {}", step + 1));
+            match assertion {
+                Some(index) => {
+                    let list = self.steps[step]["assert"].as_array_mut().expect("the problem is in this list");
+                    let removed = list.remove(index);
+                    if list.is_empty() {
+                        self.steps[step].as_object_mut().expect("a step is an object").remove("assert");
+                    }
+                    self.note(&label, format!("the assertion {removed} is not carried over: {message}"));
+                }
+                None => {
+                    self.steps.remove(step);
+                    if step < self.origins.len() {
+                        self.origins.remove(step);
+                    }
+                    self.note(&label, format!("the step is not carried over: {message}"));
+                }
+            }
+        }
+    }
+
+    fn problems(&self) -> Result<(), Vec<skopos_core::document::Diagnostic>> {
+        let file = std::path::Path::new("import.yaml");
+        let text = skopos_core::document::write_yaml(&self.spec());
+        let mut document = skopos_core::document::Document::parse(file, text).map_err(|problem| vec![problem])?;
+        let collection = document.deserialize().map_err(|problem| vec![problem])?;
+        skopos_core::plan::compile(&document, collection, &Map::new()).map(|_| ())
     }
 
     /// The collection in the file format.
@@ -68,14 +111,20 @@ impl Imported {
         spec
     }
 
-    /// Checks the collection as `skopos validate` checks a file.
+    /// Checks the collection as `skopos validate` checks the file it is written to.
     pub fn check(&self) -> Result<(), String> {
-        let collection: skopos_core::model::Collection =
-            serde_json::from_value(self.spec()).map_err(|e| format!("{}: {e}", self.name))?;
-        skopos_core::plan::compile_stored(&collection)
-            .map(|_| ())
-            .map_err(|problems| problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+        self.problems().map_err(|problems| {
+            problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect::<Vec<_>>().join("\n")
+        })
     }
+}
+
+/// The step (and assertion) a problem is in: `steps[2].assert[1].value` → `(2, Some(1))`.
+fn place(problem: &skopos_core::document::Diagnostic) -> Option<(usize, Option<usize>, String)> {
+    let rest = problem.path.strip_prefix("steps[")?;
+    let (step, rest) = rest.split_once(']')?;
+    let assertion = rest.strip_prefix(".assert[").and_then(|rest| rest.split_once(']')?.0.parse().ok());
+    Some((step.parse().ok()?, assertion, problem.message.clone()))
 }
 
 /// Escapes every string in `value` (not object keys) so that it is sent as it is

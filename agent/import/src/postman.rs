@@ -108,7 +108,7 @@ fn collection_of(
         let label = format!("step {number} '{title}'");
         let request = &item["request"];
         let request = if let Some(url) = request.as_str() { json!({"url": url}) } else { request.clone() };
-        let step = json!({"name": step_name, "request": convert_request(&request, found.inherited_auth, &mut templates, &mut imported, &label)});
+        let step = json!({"name": &step_name, "request": convert_request(&request, found.inherited_auth, &mut templates, &mut imported, &label)});
         let mut assertions = Vec::new();
         for event in item["event"].as_array().into_iter().flatten() {
             let script = script_text(&event["script"]["exec"]);
@@ -124,14 +124,14 @@ fn collection_of(
                             .note(&label, format!("test script not translated: `{}`: {reason}", one_line(&statement)));
                     }
                     for (variable, reference) in translated.captures {
-                        templates.captured.insert(variable, format!("step{number}.{reference}"));
+                        templates.captured.insert(variable, format!("{step_name}.{reference}"));
                     }
                 }
                 Some(other) => imported.note(&label, format!("the {other} script is not run: {}", one_line(&script))),
                 None => {}
             }
         }
-        imported.push_step(step, assertions);
+        imported.push_step(&label, step, assertions);
     }
     imported.finish(templates);
     imported
