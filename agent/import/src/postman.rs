@@ -56,6 +56,8 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
     }
     let mut found = Vec::new();
     walk(&collection["item"], None, collection.get("auth"), &mut found);
+    let mut unrun = Vec::new();
+    scripts_around_requests(collection, "the collection", &mut unrun);
     let mut groups: Vec<(String, Vec<PlacedRequest>)> = Vec::new();
     for request in found {
         let group = match (&request.folder, options.split) {
@@ -67,7 +69,30 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
             None => groups.push((group, vec![request])),
         }
     }
-    Ok(groups.into_iter().map(|(group, requests)| collection_of(group, &requests, &variables, &secrets)).collect())
+    let mut imported: Vec<Imported> =
+        groups.into_iter().map(|(group, requests)| collection_of(group, &requests, &variables, &secrets)).collect();
+    if let Some(first) = imported.first_mut() {
+        for (place, note) in unrun {
+            first.note(&place, note);
+        }
+    }
+    Ok(imported)
+}
+
+/// Notes for scripts on the collection and its folders, which Postman runs around every
+/// request inside them and which are not translated.
+fn scripts_around_requests(holder: &Value, place: &str, notes: &mut Vec<(String, String)>) {
+    for event in events(&holder["event"]) {
+        let script = script_text(&event["script"]["exec"]);
+        if !script.trim().is_empty() {
+            let listen = event["listen"].as_str().unwrap_or("script");
+            notes.push((place.to_string(), format!("the {listen} script is not run: {}", one_line(&script))));
+        }
+    }
+    for item in holder["item"].as_array().into_iter().flatten().filter(|item| item.get("item").is_some()) {
+        let folder = format!("folder '{}'", item["name"].as_str().unwrap_or("folder"));
+        scripts_around_requests(item, &folder, notes);
+    }
 }
 
 fn scalar(value: &Value) -> Value {
@@ -110,7 +135,15 @@ fn collection_of(
         let request = if let Some(url) = request.as_str() { json!({"url": url}) } else { request.clone() };
         let step = json!({"name": &step_name, "request": convert_request(&request, found.inherited_auth, &mut templates, &mut imported, &label)});
         let mut assertions = Vec::new();
-        for event in item["event"].as_array().into_iter().flatten() {
+        if let Some(behavior) =
+            item.get("protocolProfileBehavior").filter(|b| b.as_object().is_some_and(|b| !b.is_empty()))
+        {
+            imported.note(
+                &label,
+                format!("the request settings `protocolProfileBehavior` {behavior} are not carried over"),
+            );
+        }
+        for event in events(&item["event"]) {
             let script = script_text(&event["script"]["exec"]);
             if script.trim().is_empty() {
                 continue;
@@ -135,6 +168,15 @@ fn collection_of(
     }
     imported.finish(templates);
     imported
+}
+
+/// An item's `event`: a list, or (as some exporters write it) one event object.
+fn events(event: &Value) -> Vec<&Value> {
+    match event {
+        Value::Array(list) => list.iter().collect(),
+        Value::Object(_) => vec![event],
+        _ => Vec::new(),
+    }
 }
 
 fn script_text(exec: &Value) -> String {
@@ -163,7 +205,7 @@ fn convert_request(
 ) -> Value {
     let mut out = json!({"method": request["method"].as_str().unwrap_or("GET").to_uppercase()});
     let (url, query) = url_of(&request["url"]);
-    out["url"] = json!(templates.convert(&url));
+    out["url"] = json!(templates.convert(&with_scheme(&url, &templates.variables)));
     if !query.is_empty() {
         let query: Map<String, Value> = query.into_iter().map(|(k, v)| (k, json!(templates.convert(&v)))).collect();
         out["query"] = Value::Object(query);
@@ -187,12 +229,44 @@ fn convert_request(
     out
 }
 
-/// The URL without its query, and the enabled query parameters.
+/// Postman sends a URL written without a scheme (`example.com/a`, or `{{base}}/a` where
+/// `base` is a host) over `http://`.
+fn with_scheme(url: &str, variables: &Map<String, Value>) -> String {
+    let url = url.trim_start();
+    let has_scheme = |text: &str| {
+        let lower = text.to_ascii_lowercase();
+        lower.starts_with("http://") || lower.starts_with("https://")
+    };
+    let leading_variable = url.strip_prefix("{{").and_then(|rest| rest.split_once("}}")).map(|(name, _)| name.trim());
+    let starts_with_a_host = match leading_variable {
+        // A variable with no value here may hold a whole URL: leave it as it is.
+        Some(name) => {
+            variables.get(name).and_then(Value::as_str).is_some_and(|value| !value.is_empty() && !has_scheme(value))
+        }
+        None => !url.is_empty() && !has_scheme(url),
+    };
+    if starts_with_a_host { format!("http://{url}") } else { url.to_string() }
+}
+
+/// The URL without its query, and the enabled query parameters. A URL object whose `raw` is
+/// blank is put together from its parts (`protocol`, `host`, `port`, `path`).
 fn url_of(url: &Value) -> (String, Vec<(String, String)>) {
     let Some(object) = url.as_object() else {
         return (url.as_str().unwrap_or("").to_string(), Vec::new());
     };
-    let raw = object.get("raw").and_then(Value::as_str).unwrap_or("");
+    let joined = |part: &str, separator: &str| match object.get(part) {
+        Some(Value::Array(pieces)) => pieces.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(separator),
+        Some(Value::String(text)) => text.clone(),
+        _ => String::new(),
+    };
+    let assembled;
+    let mut raw = object.get("raw").and_then(Value::as_str).unwrap_or("");
+    if raw.trim().is_empty() {
+        let protocol = object.get("protocol").and_then(Value::as_str).unwrap_or("http");
+        let port = object.get("port").and_then(Value::as_str).map(|p| format!(":{p}")).unwrap_or_default();
+        assembled = format!("{protocol}://{}{port}/{}", joined("host", "."), joined("path", "/"));
+        raw = &assembled;
+    }
     let Some(parameters) = object.get("query").filter(|q| q.is_array()) else {
         return (raw.to_string(), Vec::new());
     };
@@ -301,3 +375,6 @@ fn body_of(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -198,7 +198,7 @@ impl Subject {
     fn read(expression: &str, bindings: &Bindings) -> Option<Subject> {
         let expression = expression.trim();
         Some(match expression {
-            "pm.response.code" | "responseCode.code" | "pm.response.status" => Subject::Status,
+            "pm.response.code" | "responseCode.code" => Subject::Status,
             "pm.response.responseTime" | "responseTime" => Subject::Latency,
             "pm.response.text()" | "responseBody" => Subject::Text,
             _ => match header_subject(expression) {
@@ -397,6 +397,12 @@ fn comparison(condition: &str, bindings: &Bindings) -> Result<Value, String> {
         if let Some((left, right)) = condition.split_once(symbol) {
             let subject = Subject::read(left, bindings)
                 .ok_or_else(|| format!("`{}` is not something in the response the importer can follow", left.trim()))?;
+            if matches!(symbol, "==" | "!=") && matches!(subject, Subject::Body(_)) {
+                // `"1" == 1` and `undefined == null` hold in JavaScript; no Skopos check is that loose.
+                return Err(format!(
+                    "loose `{symbol}` on a JSON value converts types; not translated (`{symbol}=` would be)"
+                ));
+            }
             let value = literal(right).ok_or_else(|| format!("`{}` is not a literal value", right.trim()))?;
             return Ok(subject.assertion(predicate, Some(value)));
         }
