@@ -31,6 +31,12 @@ struct PlacedRequest<'a> {
 pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, String> {
     let info = &collection["info"];
     if !collection["item"].is_array() {
+        if collection["requests"].is_array() {
+            return Err("a Postman Collection v1 file: only v2.0 and v2.1 are read; export it again as v2.1 from \
+                        Postman, or convert it with `npx postman-collection-transformer convert -i FILE -o OUT \
+                        -j 1.0.0 -p 2.1.0`"
+                .into());
+        }
         return Err("not a Postman collection (no `item` list)".into());
     }
     let schema = info["schema"].as_str().unwrap_or("");

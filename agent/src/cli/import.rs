@@ -103,7 +103,7 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
             Ok((file.display().to_string(), vec![imported], output))
         }
         ImportCommand::Hurl { file, output } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let text = skopos_core::document::read_text(&file).map_err(|problem| problem.to_string())?;
             let name = file.file_stem().map_or_else(|| "hurl".into(), |stem| stem.to_string_lossy().into_owned());
             let imported = import_hurl(&text, &name).map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((file.display().to_string(), vec![imported], output))

@@ -117,22 +117,10 @@ pub struct Document {
 
 impl Document {
     /// Reads a file from disk; the format follows the extension (`.json` or YAML otherwise).
-    /// Files larger than [`MAX_FILE_BYTES`] are refused before they are read.
+    /// Reads a file from disk ([`read_text`]); the format follows the extension (`.json` or
+    /// YAML otherwise).
     pub fn read(path: &Path) -> Result<Document, Diagnostic> {
-        let problem = |message: String| Diagnostic {
-            file: path.to_path_buf(),
-            location: Location { line: 1, column: 1 },
-            path: String::new(),
-            message,
-            hint: None,
-        };
-        let size = std::fs::metadata(path).map_err(|err| problem(format!("cannot read file: {err}")))?.len();
-        if size > MAX_FILE_BYTES {
-            let mib = MAX_FILE_BYTES >> 20;
-            return Err(problem(format!("the file is {size} bytes; definition files are at most {mib} MiB")));
-        }
-        let text = std::fs::read_to_string(path).map_err(|err| problem(format!("cannot read file: {err}")))?;
-        Document::parse(path, text)
+        Document::parse(path, read_text(path)?)
     }
 
     /// Parses text already in memory; `file` names it in diagnostics and picks the format.
@@ -187,6 +175,44 @@ impl Document {
             hint: None,
         }
     }
+}
+
+/// A definition or import file's text. Files larger than [`MAX_FILE_BYTES`] are refused
+/// before they are read; UTF-16 and byte-order marks are understood ([`decode`]).
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let problem = |message: String| Diagnostic {
+        file: path.to_path_buf(),
+        location: Location { line: 1, column: 1 },
+        path: String::new(),
+        message,
+        hint: None,
+    };
+    let size = std::fs::metadata(path).map_err(|err| problem(format!("cannot read file: {err}")))?.len();
+    if size > MAX_FILE_BYTES {
+        let mib = MAX_FILE_BYTES >> 20;
+        return Err(problem(format!("the file is {size} bytes; definition files are at most {mib} MiB")));
+    }
+    let bytes = std::fs::read(path).map_err(|err| problem(format!("cannot read file: {err}")))?;
+    decode(bytes).map_err(problem)
+}
+
+/// A file's text: UTF-8 (a byte-order mark is dropped), or UTF-16 with its byte-order mark,
+/// as Windows tools often save exports.
+fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = rest.chunks(2).map(|pair| from([pair[0], *pair.get(1).unwrap_or(&0)])).collect();
+        String::from_utf16(&units).map_err(|_| "the file starts as UTF-16 but is not valid UTF-16".to_string())
+    };
+    match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).map_err(|e| not_utf8(&e)),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8(bytes).map_err(|e| not_utf8(&e)),
+    }
+}
+
+fn not_utf8(error: &std::string::FromUtf8Error) -> String {
+    format!("the file is not UTF-8 text (byte {} is not)", error.utf8_error().valid_up_to())
 }
 
 fn is_json(file: &Path) -> bool {
@@ -386,8 +412,34 @@ mod tests {
         std::fs::remove_file(big).unwrap();
     }
 
+    /// Exports saved by Windows tools: a UTF-8 byte-order mark, or UTF-16 either way round.
+    #[test]
+    fn byte_order_marks_and_utf16_files_are_read() {
+        let text = "{\"name\": \"café\"}";
+        let utf16 = |little: bool| {
+            let mut bytes = if little { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
+            for unit in text.encode_utf16() {
+                bytes.extend(if little { unit.to_le_bytes() } else { unit.to_be_bytes() });
+            }
+            bytes
+        };
+        let with_bom = [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat();
+        for bytes in [with_bom, utf16(true), utf16(false), text.as_bytes().to_vec()] {
+            let file = tempfile_with(&bytes);
+            let document = Document::read(&file).unwrap_or_else(|p| panic!("{p}"));
+            assert_eq!(document.value["name"], "café");
+            std::fs::remove_file(file).unwrap();
+        }
+        let file = tempfile_with(b"name: \xff\n");
+        let problem = Document::read(&file).unwrap_err();
+        assert_eq!(problem.message, "the file is not UTF-8 text (byte 6 is not)");
+        std::fs::remove_file(file).unwrap();
+    }
+
     fn tempfile_with(bytes: &[u8]) -> PathBuf {
-        let path = std::env::temp_dir().join(format!("skopos-big-{}.yaml", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("skopos-document-{}-{number}.yaml", std::process::id()));
         std::fs::write(&path, bytes).unwrap();
         path
     }

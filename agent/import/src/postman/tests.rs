@@ -76,3 +76,11 @@ fn reason_phrases_and_loose_equality_are_not_taken_for_something_else() {
     assert_eq!(translated.skipped.len(), 2, "{:?}", translated.skipped);
     assert!(translated.skipped[1].1.contains("loose `==`"), "{:?}", translated.skipped);
 }
+
+#[test]
+fn a_v1_collection_says_how_to_convert_it() {
+    let v1 = json!({"id": "x", "name": "old", "order": ["a"], "requests": [{"id": "a", "url": "http://127.0.0.1/"}]});
+    let problem = import(&v1, &Options::default()).unwrap_err();
+    assert!(problem.starts_with("a Postman Collection v1 file"), "{problem}");
+    assert!(problem.contains("postman-collection-transformer convert"), "{problem}");
+}
