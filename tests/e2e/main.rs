@@ -2,6 +2,7 @@
 
 pub mod agent;
 mod cli;
+mod conformance;
 mod console;
 mod deploy;
 mod disk;
