@@ -27,6 +27,8 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
         let mut section = "headers";
         let mut body: Vec<&str> = Vec::new();
         let mut in_response = false;
+        let mut expected_body: Vec<&str> = Vec::new();
+        let mut expected_body_line = 0;
         // Hurl follows no redirect unless the entry says `location: true`.
         let mut follow = false;
         for (line_number, line) in &lines[1..] {
@@ -41,7 +43,15 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                 }
                 continue;
             }
-            if trimmed.starts_with('[') && trimmed.ends_with(']') && (body.is_empty() || in_response) {
+            if in_response && (!expected_body.is_empty() || starts_a_body(trimmed)) {
+                // The expected body runs to the end of the entry.
+                if expected_body.is_empty() {
+                    expected_body_line = *line_number;
+                }
+                expected_body.push(line);
+                continue;
+            }
+            if is_section(trimmed) && (body.is_empty() || in_response) {
                 section = match &trimmed[1..trimmed.len() - 1] {
                     "QueryStringParams" | "Query" => "query",
                     "FormParams" | "Form" => "form",
@@ -112,6 +122,15 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                 _ => {}
             }
         }
+        if !expected_body.is_empty() {
+            match body_text(&expected_body) {
+                Some(text) => assertions.push(json!({"source": "body", "op": "eq", "value": templates.convert(&text)})),
+                None => imported.note(
+                    &label,
+                    format!("line {expected_body_line}: a response body in this form (base64, hex, file) is not carried over"),
+                ),
+            }
+        }
         if let Some(body) = request_body(&body, &mut templates, &mut imported, &label) {
             request["body"] = body;
         }
@@ -124,6 +143,41 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
     }
     imported.finish(templates);
     Ok(imported)
+}
+
+/// `[Asserts]`, `[Captures]`...: a section name, not a JSON list.
+fn is_section(line: &str) -> bool {
+    line.strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// The first line of an expected response body: JSON, a `` `text` `` or a ``` block.
+fn starts_a_body(line: &str) -> bool {
+    line.starts_with(['{', '`'])
+        || (line.starts_with('[') && !is_section(line))
+        || line.starts_with("base64,")
+        || line.starts_with("hex,")
+        || line.starts_with("file,")
+}
+
+/// The text Hurl compares the response body with: JSON as written, a `` `one line` ``, or
+/// the lines of a ``` block (each ending with a line break); `None` for bytes given as
+/// base64, hex or a file.
+fn body_text(lines: &[&str]) -> Option<String> {
+    let mut lines = lines.to_vec();
+    while lines.last().is_some_and(|line| line.trim().is_empty()) {
+        lines.pop();
+    }
+    let first = lines.first()?.trim();
+    if first.starts_with("```") {
+        let inner = lines.get(1..lines.len().checked_sub(1)?)?;
+        return (lines.last()?.trim() == "```").then(|| inner.iter().map(|line| format!("{line}\n")).collect());
+    }
+    if let Some(inner) = first.strip_prefix('`').filter(|_| lines.len() == 1) {
+        return Some(inner.strip_suffix('`')?.replace("\\`", "`"));
+    }
+    first.starts_with(['{', '[']).then(|| lines.join("\n"))
 }
 
 /// Whether the body so far is complete: only a ``` block can hold a line starting with `HTTP`.
@@ -321,98 +375,4 @@ fn without_comment(text: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Found by fuzz/import_hurl: a query with no argument, or one not in quotes, panicked.
-    #[test]
-    fn a_query_without_a_quoted_argument_is_a_note_not_a_panic() {
-        for line in ["jsonpath ", "header é", "jsonpath $.a == 1", "header \"unterminated"] {
-            assert!(assertion(line).is_err(), "{line}");
-        }
-        let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fuzz/seeds/import_hurl/query-without-quoted-argument.hurl");
-        let found = String::from_utf8_lossy(&std::fs::read(seed).unwrap()).into_owned();
-        let _ = import(&found, "fuzz");
-        let parsed = assertion("jsonpath \"$.a\" == 1").unwrap();
-        assert_eq!(parsed, json!({"source": "body", "property": "a", "op": "eq", "value": 1}));
-    }
-}
-
-#[cfg(test)]
-mod partial {
-    use super::*;
-
-    /// One assertion the agent cannot read costs only that assertion, with a note naming
-    /// its place; every other step and check is written.
-    #[test]
-    fn what_cannot_be_carried_over_costs_only_itself() {
-        let text = r#"GET http://127.0.0.1:1/a
-HTTP 200
-[Captures]
-id: jsonpath "$.id"
-[Asserts]
-jsonpath "$..name" count == 2
-jsonpath "$.store.book[?(@.price < 10)]" exists
-jsonpath "$['a b']" == 1
-jsonpath "$.x" != null
-jsonpath "$.y" == "caf\u{e9}"
-jsonpath "$.bad[" == 1
-header "Content-Type" contains "json"
-
-GET http://127.0.0.1:1/b/{{id}}
-HTTP 200
-"#;
-        let imported = import(text, "partial").unwrap();
-        imported.check().unwrap();
-        assert_eq!(imported.steps.len(), 2, "{:#?}", imported.steps);
-        assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/b/@{{get-a.body.id}}");
-        let kept: Vec<&Value> = imported.steps[0]["assert"].as_array().unwrap().iter().collect();
-        assert!(kept.contains(&&json!({"source": "body", "property": "x", "op": "ne", "value": null})), "{kept:?}");
-        assert!(kept.iter().any(|a| a["property"] == "Content-Type"), "{kept:?}");
-        assert!(kept.contains(&&json!({"source": "body", "property": "$['a b']", "op": "eq", "value": 1})));
-        assert!(kept.contains(&&json!({"source": "body", "property": "y", "op": "eq", "value": "café"})));
-        assert_eq!(kept.len(), 5, "{kept:?}");
-        assert_eq!(imported.notes.len(), 3, "{:#?}", imported.notes);
-        for (note, line) in imported.notes.iter().zip(["line 6", "line 7"]) {
-            assert!(note.contains(line) && note.contains("several nodes"), "{:#?}", imported.notes);
-        }
-        assert!(imported.notes[2].contains("$.bad["), "{:#?}", imported.notes);
-        for note in &imported.notes {
-            assert!(note.starts_with("step 1 (GET line 1)"), "{note}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod meaning {
-    use super::*;
-
-    /// Hurl's `not` passes when the query finds nothing (a missing value fails the predicate,
-    /// and `not` turns that into a pass); only `not exists` has the same meaning here.
-    #[test]
-    fn negations_keep_hurls_meaning_or_are_left_out() {
-        assert_eq!(
-            assertion("jsonpath \"$.error\" not exists").unwrap(),
-            json!({"source": "body", "property": "error", "op": "not_exists"})
-        );
-        assert_eq!(
-            assertion("jsonpath \"$.n\" != 3").unwrap(),
-            json!({"source": "body", "property": "n", "op": "ne", "value": 3})
-        );
-        for line in ["jsonpath \"$.n\" not == 3", "body not contains \"x\"", "header \"A\" not startsWith \"b\""] {
-            let reason = assertion(line).unwrap_err();
-            assert!(reason.contains("missing"), "{line}: {reason}");
-        }
-    }
-
-    #[test]
-    fn redirects_follow_only_with_location_and_comments_are_not_values() {
-        let text = "GET http://127.0.0.1:1/a\nHTTP 302\n[Asserts]\nheader \"Location\" == \"/b\" # where to\n\nGET http://127.0.0.1:1/b\n[Options]\nlocation: true\nHTTP 200\n";
-        let imported = import(text, "redirects").unwrap();
-        assert!(imported.notes.is_empty(), "{:?}", imported.notes);
-        assert_eq!(imported.steps[0]["request"]["follow_redirects"], false);
-        assert_eq!(imported.steps[0]["assert"][1]["value"], "/b");
-        assert_eq!(imported.steps[1]["request"]["follow_redirects"], true);
-    }
-}
+mod tests;

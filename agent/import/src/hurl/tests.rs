@@ -1,0 +1,106 @@
+mod queries {
+    use super::super::*;
+
+    /// Found by fuzz/import_hurl: a query with no argument, or one not in quotes, panicked.
+    #[test]
+    fn a_query_without_a_quoted_argument_is_a_note_not_a_panic() {
+        for line in ["jsonpath ", "header é", "jsonpath $.a == 1", "header \"unterminated"] {
+            assert!(assertion(line).is_err(), "{line}");
+        }
+        let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/seeds/import_hurl/query-without-quoted-argument.hurl");
+        let found = String::from_utf8_lossy(&std::fs::read(seed).unwrap()).into_owned();
+        let _ = import(&found, "fuzz");
+        let parsed = assertion("jsonpath \"$.a\" == 1").unwrap();
+        assert_eq!(parsed, json!({"source": "body", "property": "a", "op": "eq", "value": 1}));
+    }
+}
+
+mod partial {
+    use super::super::*;
+
+    /// One assertion the agent cannot read costs only that assertion, with a note naming
+    /// its place; every other step and check is written.
+    #[test]
+    fn what_cannot_be_carried_over_costs_only_itself() {
+        let text = r#"GET http://127.0.0.1:1/a
+HTTP 200
+[Captures]
+id: jsonpath "$.id"
+[Asserts]
+jsonpath "$..name" count == 2
+jsonpath "$.store.book[?(@.price < 10)]" exists
+jsonpath "$['a b']" == 1
+jsonpath "$.x" != null
+jsonpath "$.y" == "caf\u{e9}"
+jsonpath "$.bad[" == 1
+header "Content-Type" contains "json"
+
+GET http://127.0.0.1:1/b/{{id}}
+HTTP 200
+"#;
+        let imported = import(text, "partial").unwrap();
+        imported.check().unwrap();
+        assert_eq!(imported.steps.len(), 2, "{:#?}", imported.steps);
+        assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/b/@{{get-a.body.id}}");
+        let kept: Vec<&Value> = imported.steps[0]["assert"].as_array().unwrap().iter().collect();
+        assert!(kept.contains(&&json!({"source": "body", "property": "x", "op": "ne", "value": null})), "{kept:?}");
+        assert!(kept.iter().any(|a| a["property"] == "Content-Type"), "{kept:?}");
+        assert!(kept.contains(&&json!({"source": "body", "property": "$['a b']", "op": "eq", "value": 1})));
+        assert!(kept.contains(&&json!({"source": "body", "property": "y", "op": "eq", "value": "café"})));
+        assert_eq!(kept.len(), 5, "{kept:?}");
+        assert_eq!(imported.notes.len(), 3, "{:#?}", imported.notes);
+        for (note, line) in imported.notes.iter().zip(["line 6", "line 7"]) {
+            assert!(note.contains(line) && note.contains("several nodes"), "{:#?}", imported.notes);
+        }
+        assert!(imported.notes[2].contains("$.bad["), "{:#?}", imported.notes);
+        for note in &imported.notes {
+            assert!(note.starts_with("step 1 (GET line 1)"), "{note}");
+        }
+    }
+}
+
+mod meaning {
+    use super::super::*;
+
+    /// Hurl's `not` passes when the query finds nothing (a missing value fails the predicate,
+    /// and `not` turns that into a pass); only `not exists` has the same meaning here.
+    #[test]
+    fn negations_keep_hurls_meaning_or_are_left_out() {
+        assert_eq!(
+            assertion("jsonpath \"$.error\" not exists").unwrap(),
+            json!({"source": "body", "property": "error", "op": "not_exists"})
+        );
+        assert_eq!(
+            assertion("jsonpath \"$.n\" != 3").unwrap(),
+            json!({"source": "body", "property": "n", "op": "ne", "value": 3})
+        );
+        for line in ["jsonpath \"$.n\" not == 3", "body not contains \"x\"", "header \"A\" not startsWith \"b\""] {
+            let reason = assertion(line).unwrap_err();
+            assert!(reason.contains("missing"), "{line}: {reason}");
+        }
+    }
+
+    #[test]
+    fn redirects_follow_only_with_location_and_comments_are_not_values() {
+        let text = "GET http://127.0.0.1:1/a\nHTTP 302\n[Asserts]\nheader \"Location\" == \"/b\" # where to\n\nGET http://127.0.0.1:1/b\n[Options]\nlocation: true\nHTTP 200\n";
+        let imported = import(text, "redirects").unwrap();
+        assert!(imported.notes.is_empty(), "{:?}", imported.notes);
+        assert_eq!(imported.steps[0]["request"]["follow_redirects"], false);
+        assert_eq!(imported.steps[0]["assert"][1]["value"], "/b");
+        assert_eq!(imported.steps[1]["request"]["follow_redirects"], true);
+    }
+
+    /// Hurl compares the response body with the text written after the asserts.
+    #[test]
+    fn an_expected_body_is_compared_as_the_text_written() {
+        let text = "GET http://127.0.0.1:1/a\nHTTP 200\n[Asserts]\nstatus == 200\n[\n  1,\n  2\n]\n\nGET http://127.0.0.1:1/b\nHTTP 200\n`Hello World!`\n\nGET http://127.0.0.1:1/c\nHTTP 200\n```\nline one\nline two\n```\n\nGET http://127.0.0.1:1/d\nHTTP 200\nbase64,SGVsbG8=;\n";
+        let imported = import(text, "bodies").unwrap();
+        let body = |step: usize| imported.steps[step]["assert"].as_array().unwrap().last().unwrap()["value"].clone();
+        assert_eq!(body(0), json!("[\n  1,\n  2\n]"));
+        assert_eq!(body(1), json!("Hello World!"));
+        assert_eq!(body(2), json!("line one\nline two\n"));
+        assert_eq!(imported.notes.len(), 1, "{:?}", imported.notes);
+        assert!(imported.notes[0].contains("line 23: a response body in this form"), "{:?}", imported.notes);
+    }
+}
