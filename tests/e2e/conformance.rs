@@ -81,7 +81,7 @@ fn verdicts(run: &Outcome) -> Vec<(String, bool)> {
 #[test]
 fn hurls_passing_cases_pass_with_every_check_carried_over() {
     // (case, steps, checks carried over at least)
-    for (case, steps, carried) in [("tests_ok/assert_status_code.hurl", 4, 5), ("tests_ok/assert_json.hurl", 5, 46)] {
+    for (case, steps, carried) in [("tests_ok/assert_status_code.hurl", 4, 5), ("tests_ok/assert_json.hurl", 5, 47)] {
         let (imported, run) = import_and_run(case);
         let verdicts = verdicts(&run);
         let failed: Vec<&String> = verdicts.iter().filter(|(_, passed)| !passed).map(|(what, _)| what).collect();

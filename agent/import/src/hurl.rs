@@ -336,11 +336,14 @@ fn assertion(line: &str) -> Result<Value, String> {
     Ok(subject)
 }
 
-/// A Hurl value as JSON: a number, `true`/`false`/`null`, or a quoted string whose
-/// `\u{E9}` escapes are Hurl's (JSON writes `\u00e9`).
+/// A Hurl value as JSON: a number, `true`/`false`/`null`, a `` `backtick string` ``, or a
+/// quoted string whose `\u{E9}` escapes are Hurl's (JSON writes `\u00e9`).
 fn hurl_value(text: &str) -> Option<Value> {
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         return Some(value);
+    }
+    if let Some(inner) = text.strip_prefix('`').and_then(|rest| rest.strip_suffix('`')).filter(|t| !t.is_empty()) {
+        return Some(Value::String(inner.replace("\\`", "`")));
     }
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
     let mut out = String::new();

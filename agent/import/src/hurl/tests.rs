@@ -75,6 +75,10 @@ mod meaning {
             assertion("jsonpath \"$.n\" != 3").unwrap(),
             json!({"source": "body", "property": "n", "op": "ne", "value": 3})
         );
+        assert_eq!(
+            assertion("jsonpath \"$.m\" == `Bob says \"Hello\"`").unwrap(),
+            json!({"source": "body", "property": "m", "op": "eq", "value": "Bob says \"Hello\""})
+        );
         for line in ["jsonpath \"$.n\" not == 3", "body not contains \"x\"", "header \"A\" not startsWith \"b\""] {
             let reason = assertion(line).unwrap_err();
             assert!(reason.contains("missing"), "{line}: {reason}");
