@@ -39,7 +39,7 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                 section = "headers";
                 let code = status.trim_start_matches(|c: char| c == '/' || c == '.' || c.is_ascii_digit()).trim();
                 if let Ok(code) = code.parse::<u16>() {
-                    assertions.push(json!({"source": "status", "op": "eq", "value": code}));
+                    assertions.push((json!({"source": "status", "op": "eq", "value": code}), *line_number));
                 }
                 continue;
             }
@@ -95,8 +95,10 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                         json!({"basic": {"user": templates.convert(&user), "password": templates.convert(&password)}});
                 }
                 (true, "headers") => match pair {
-                    Some((key, value)) => assertions
-                        .push(json!({"source": "header", "property": key, "op": "eq", "value": unquote(&value)})),
+                    Some((key, value)) => assertions.push((
+                        json!({"source": "header", "property": key, "op": "eq", "value": unquote(&value)}),
+                        *line_number,
+                    )),
                     None => imported
                         .note(&label, format!("line {line_number}: a response body to compare is not carried over")),
                 },
@@ -116,7 +118,7 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                     }
                 },
                 (true, "asserts") => match assertion(without_comment(trimmed)) {
-                    Ok(assertion) => assertions.push(assertion),
+                    Ok(assertion) => assertions.push((assertion, *line_number)),
                     Err(reason) => imported.note(&label, format!("line {line_number}: `{trimmed}`: {reason}")),
                 },
                 _ => {}
@@ -124,7 +126,8 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
         }
         if !expected_body.is_empty() {
             match body_text(&expected_body) {
-                Some(text) => assertions.push(json!({"source": "body", "op": "eq", "value": templates.convert(&text)})),
+                Some(text) => assertions
+                    .push((json!({"source": "body", "op": "eq", "value": templates.convert(&text)}), expected_body_line)),
                 None => imported.note(
                     &label,
                     format!("line {expected_body_line}: a response body in this form (base64, hex, file) is not carried over"),
@@ -139,7 +142,8 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
         }
         request["follow_redirects"] = json!(follow);
         let step = json!({"name": step_name, "request": request});
-        imported.push_step(&label, step, assertions);
+        let placed = assertions.into_iter().map(|(assertion, line)| (assertion, format!("line {line}"))).collect();
+        imported.push_placed_step(&label, step, placed);
     }
     imported.finish(templates);
     Ok(imported)

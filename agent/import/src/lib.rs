@@ -31,8 +31,16 @@ pub struct Imported {
     pub steps: Vec<Value>,
     /// What was not carried over, each starting with where it was (`step 2 'login': ...`).
     pub notes: Vec<String>,
-    /// Where each step came from in the source, for notes about it.
-    origins: Vec<String>,
+    /// Where each step and each of its assertions came from in the source, for notes.
+    origins: Vec<Origin>,
+}
+
+/// Where a step is in the source (`step 2 (GET line 14)`), and each of its assertions
+/// (`line 17`) when the source has lines.
+#[derive(Debug)]
+struct Origin {
+    step: String,
+    assertions: Vec<Option<String>>,
 }
 
 impl Imported {
@@ -46,12 +54,24 @@ impl Imported {
 
     /// Adds a step with its assertions (with none, the step has no `assert`); `origin` says
     /// where it is in the source (`step 2 (GET line 14)`).
-    pub fn push_step(&mut self, origin: &str, mut step: Value, assertions: Vec<Value>) {
+    pub fn push_step(&mut self, origin: &str, step: Value, assertions: Vec<Value>) {
+        let count = assertions.len();
+        self.push(Origin { step: origin.to_string(), assertions: vec![None; count] }, step, assertions);
+    }
+
+    /// [`push_step`](Imported::push_step) with where each assertion is in the source.
+    pub fn push_placed_step(&mut self, origin: &str, step: Value, assertions: Vec<(Value, String)>) {
+        let (assertions, places): (Vec<Value>, Vec<String>) = assertions.into_iter().unzip();
+        let origin = Origin { step: origin.to_string(), assertions: places.into_iter().map(Some).collect() };
+        self.push(origin, step, assertions);
+    }
+
+    fn push(&mut self, origin: Origin, mut step: Value, assertions: Vec<Value>) {
         if !assertions.is_empty() {
             step["assert"] = Value::Array(assertions);
         }
         self.steps.push(step);
-        self.origins.push(origin.to_string());
+        self.origins.push(origin);
     }
 
     /// Takes the variables `templates` gathered, with a note for each it had to invent, and
@@ -72,15 +92,18 @@ impl Imported {
         for _ in 0..=self.steps.iter().map(|s| 1 + s["assert"].as_array().map_or(0, Vec::len)).sum::<usize>() {
             let Err(problems) = self.problems() else { return };
             let Some((step, assertion, message)) = problems.iter().find_map(place) else { return };
-            let label = self.origins.get(step).cloned().unwrap_or_else(|| format!("step {}", step + 1));
+            let origin = self.origins.get_mut(step);
+            let label = origin.as_ref().map_or_else(|| format!("step {}", step + 1), |origin| origin.step.clone());
             match assertion {
                 Some(index) => {
+                    let line = origin.filter(|o| index < o.assertions.len()).and_then(|o| o.assertions.remove(index));
                     let list = self.steps[step]["assert"].as_array_mut().expect("the problem is in this list");
                     let removed = list.remove(index);
                     if list.is_empty() {
                         self.steps[step].as_object_mut().expect("a step is an object").remove("assert");
                     }
-                    self.note(&label, format!("the assertion {removed} is not carried over: {message}"));
+                    let place = line.map(|line| format!("{line}: ")).unwrap_or_default();
+                    self.note(&label, format!("{place}the assertion {removed} is not carried over: {message}"));
                 }
                 None => {
                     self.steps.remove(step);

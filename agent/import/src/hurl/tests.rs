@@ -53,7 +53,11 @@ HTTP 200
         for (note, line) in imported.notes.iter().zip(["line 6", "line 7"]) {
             assert!(note.contains(line) && note.contains("several nodes"), "{:#?}", imported.notes);
         }
-        assert!(imported.notes[2].contains("$.bad["), "{:#?}", imported.notes);
+        assert!(
+            imported.notes[2].contains("line 11: the assertion") && imported.notes[2].contains("$.bad["),
+            "{:#?}",
+            imported.notes
+        );
         for note in &imported.notes {
             assert!(note.starts_with("step 1 (GET line 1)"), "{note}");
         }
