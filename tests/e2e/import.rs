@@ -116,7 +116,10 @@ fn a_postman_v2_1_collection_conforms_with_newman() {
 fn a_postman_v2_0_collection_with_legacy_tests_conforms_with_newman() {
     let output = conforms("legacy.postman_collection.json", None);
     assert!(
-        output.contains("`{{base}}`: no value in the collection or environment: set it with `--var base=VALUE`"),
+        output.contains(
+            "`{{base}}`: no value in the collection or environment (sent as written, as Postman sends it): set it \
+             with `--var base=VALUE`"
+        ),
         "{output}"
     );
 }

@@ -7,8 +7,11 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::script::translate;
-use super::{Imported, Templates, env_name, looks_secret, step_name};
+use super::script::{test_names, translate};
+
+mod behavior;
+use super::variables::pre_request;
+use super::{Imported, Templates, env_name, looks_secret, step_name, variable_key};
 
 /// How to import.
 #[derive(Debug, Default)]
@@ -17,6 +20,8 @@ pub struct Options {
     pub split: bool,
     /// A Postman environment file's contents.
     pub environment: Option<Value>,
+    /// A Postman globals file's contents (the lowest precedence, below the collection's).
+    pub globals: Option<Value>,
 }
 
 /// A request with where it sits.
@@ -26,6 +31,9 @@ struct PlacedRequest<'a> {
     folder: Option<String>,
     /// The nearest `auth` above it (folder or collection).
     inherited_auth: Option<&'a Value>,
+    /// The collection and the folders around it, outermost first: Postman runs their scripts
+    /// around this request too, and applies their request settings.
+    around: Vec<&'a Value>,
 }
 
 pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, String> {
@@ -44,13 +52,18 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
         return Err(format!("Postman collection schema `{schema}`: only v2.0 and v2.1 are read (export as v2.1)"));
     }
     let name = info["name"].as_str().unwrap_or("imported").to_string();
-    // The environment's values win over the collection's, as in Postman.
+    // Globals, then the collection's variables, then the environment's: each wins over the one
+    // before, as in Postman.
     let mut variables = Map::new();
     let mut secrets = HashMap::new();
     let collection_variables =
         collection["variable"].as_array().into_iter().flatten().filter(|v| v["disabled"] != json!(true));
-    let environment = options.environment.iter().flat_map(|e| e["values"].as_array().into_iter().flatten());
-    for variable in collection_variables.chain(environment.filter(|v| v["enabled"] != json!(false))) {
+    let enabled_values = |file: &Option<Value>| -> Vec<Value> {
+        let values = file.iter().flat_map(|f| f["values"].as_array().into_iter().flatten());
+        values.filter(|v| v["enabled"] != json!(false)).cloned().collect()
+    };
+    let (globals, environment) = (enabled_values(&options.globals), enabled_values(&options.environment));
+    for variable in globals.iter().chain(collection_variables).chain(environment.iter()) {
         let Some(key) = variable["key"].as_str() else { continue };
         if variable["type"] == "secret" || looks_secret(key) {
             variables.remove(key);
@@ -61,7 +74,7 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
         }
     }
     let mut found = Vec::new();
-    walk(&collection["item"], None, collection.get("auth"), &mut found);
+    walk(&collection["item"], None, collection.get("auth"), &[collection], &mut found);
     let mut unrun = Vec::new();
     scripts_around_requests(collection, "the collection", &mut unrun);
     let mut groups: Vec<(String, Vec<PlacedRequest>)> = Vec::new();
@@ -89,9 +102,13 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
 /// request inside them and which are not translated.
 fn scripts_around_requests(holder: &Value, place: &str, notes: &mut Vec<(String, String)>) {
     for event in events(&holder["event"]) {
-        let script = script_text(&event["script"]["exec"]);
+        let mut script = script_text(&event["script"]["exec"]);
+        let listen = event["listen"].as_str().unwrap_or("script");
+        if listen == "prerequest" {
+            // Its literal settings of variables are carried into every request (`pre_request`).
+            script = pre_request(&script).not_run.join("; ");
+        }
         if !script.trim().is_empty() {
-            let listen = event["listen"].as_str().unwrap_or("script");
             notes.push((place.to_string(), format!("the {listen} script is not run: {}", one_line(&script))));
         }
     }
@@ -109,14 +126,22 @@ fn scalar(value: &Value) -> Value {
     }
 }
 
-fn walk<'a>(items: &'a Value, folder: Option<&str>, auth: Option<&'a Value>, found: &mut Vec<PlacedRequest<'a>>) {
+fn walk<'a>(
+    items: &'a Value,
+    folder: Option<&str>,
+    auth: Option<&'a Value>,
+    around: &[&'a Value],
+    found: &mut Vec<PlacedRequest<'a>>,
+) {
     for item in items.as_array().into_iter().flatten() {
         let own_auth = item.get("auth").filter(|a| a["type"] != "inherit").or(auth);
         if item.get("item").is_some() {
             let name = item["name"].as_str().unwrap_or("folder");
-            walk(&item["item"], Some(folder.unwrap_or(name)), own_auth, found);
+            let inside = [around, &[item]].concat();
+            walk(&item["item"], Some(folder.unwrap_or(name)), own_auth, &inside, found);
         } else if item.get("request").is_some() {
-            found.push(PlacedRequest { item, folder: folder.map(str::to_string), inherited_auth: auth });
+            let folder = folder.map(str::to_string);
+            found.push(PlacedRequest { item, folder, inherited_auth: auth, around: around.to_vec() });
         }
     }
 }
@@ -129,6 +154,7 @@ fn collection_of(
 ) -> Imported {
     let mut templates = Templates::new(variables.clone());
     templates.secrets = secrets.clone();
+    templates.undefined_as_written = true;
     let mut imported = Imported::new(name);
     let mut step_names = std::collections::HashSet::new();
     for (index, found) in requests.iter().enumerate() {
@@ -139,36 +165,99 @@ fn collection_of(
         let label = format!("step {number} '{title}'");
         let request = &item["request"];
         let request = if let Some(url) = request.as_str() { json!({"url": url}) } else { request.clone() };
-        let step = json!({"name": &step_name, "request": convert_request(&request, found.inherited_auth, &mut templates, &mut imported, &label)});
         let mut assertions = Vec::new();
-        if let Some(behavior) =
-            item.get("protocolProfileBehavior").filter(|b| b.as_object().is_some_and(|b| !b.is_empty()))
-        {
+        // The request's own settings win over its folders', theirs over the collection's.
+        let mut settings = Map::new();
+        for holder in found.around.iter().chain([&item]) {
+            settings.extend(holder["protocolProfileBehavior"].as_object().cloned().unwrap_or_default());
+        }
+        let behavior = behavior::read(Some(&Value::Object(settings)));
+        let mut changes_request = !behavior.not_carried.is_empty();
+        if changes_request {
+            let settings = behavior.not_carried.join(", ");
             imported.note(
                 &label,
-                format!("the request settings `protocolProfileBehavior` {behavior} are not carried over"),
+                format!("the request settings (`protocolProfileBehavior`) {settings} are not carried over"),
             );
         }
-        for event in events(&item["event"]) {
+        let mut after = Vec::new();
+        // Postman runs the collection's and folders' scripts, then the request's own.
+        for event in found.around.iter().flat_map(|around| events(&around["event"])).chain(events(&item["event"])) {
             let script = script_text(&event["script"]["exec"]);
             if script.trim().is_empty() {
                 continue;
             }
+            let own = events(&item["event"]).iter().any(|own| std::ptr::eq(*own, event));
             match event["listen"].as_str() {
                 Some("test") => {
                     let translated = translate(&script);
-                    assertions.extend(translated.assertions);
-                    for (statement, reason) in translated.skipped {
-                        imported
-                            .note(&label, format!("test script not translated: `{}`: {reason}", one_line(&statement)));
+                    if own {
+                        assertions.extend(translated.assertions);
+                        for (statement, reason) in translated.skipped {
+                            let written = one_line(&statement);
+                            // Every test it holds is named, also where the text is cut short.
+                            let cut: Vec<String> = test_names(&statement)
+                                .into_iter()
+                                .filter(|name| !written.contains(name.as_str()))
+                                .map(|name| format!("`{name}`"))
+                                .collect();
+                            let holding =
+                                if cut.is_empty() { String::new() } else { format!(" (tests {})", cut.join(", ")) };
+                            imported
+                                .note(&label, format!("test script not translated: `{written}`{holding}: {reason}"));
+                        }
                     }
-                    for (variable, reference) in translated.captures {
-                        templates.captured.insert(variable, format!("{step_name}.{reference}"));
+                    after.extend(translated.effects);
+                }
+                Some("prerequest") => {
+                    let pre = pre_request(&script);
+                    for effect in &pre.effects {
+                        templates.apply(effect, &step_name);
+                    }
+                    changes_request |= pre.changes_request;
+                    if own && !pre.not_run.is_empty() {
+                        let not_run = one_line(&pre.not_run.join("; "));
+                        imported.note(&label, format!("the prerequest script is not run: {not_run}"));
                     }
                 }
-                Some(other) => imported.note(&label, format!("the {other} script is not run: {}", one_line(&script))),
-                None => {}
+                Some(other) if own => {
+                    imported.note(&label, format!("the {other} script is not run: {}", one_line(&script)))
+                }
+                _ => {}
             }
+        }
+        let mut converted = convert_request(&request, found.inherited_auth, &mut templates, &mut imported, &label);
+        if let Some(follow) = behavior.follow_redirects {
+            converted["follow_redirects"] = json!(follow);
+        }
+        let method = converted["method"].as_str().unwrap_or("GET").to_string();
+        if behavior::prunes_body(&method)
+            && !behavior.sends_body_with_get
+            && let Some(object) = converted.as_object_mut().filter(|r| r.contains_key("body"))
+        {
+            object.remove("body");
+            imported.note(&label, format!("its body is not sent: Postman sends no body with {method}"));
+        }
+        let step = json!({"name": &step_name, "request": converted});
+        let unknown = templates.take_unknown_uses();
+        if !assertions.is_empty() && (changes_request || !unknown.is_empty()) {
+            let why = if changes_request {
+                "its request settings or pre-request script change the request, and are not carried over".to_string()
+            } else {
+                let names: Vec<String> = unknown.iter().map(|name| format!("`{{{{{name}}}}}`")).collect();
+                format!("the request uses {}, which a script changes in a way not carried over", names.join(", "))
+            };
+            let mut tests: Vec<&str> = assertions.iter().filter_map(|a| a["name"].as_str()).collect();
+            tests.dedup();
+            let tests = tests.iter().map(|test| format!("`{test}`")).collect::<Vec<_>>().join(", ");
+            imported.note(
+                &label,
+                format!("its tests {tests} are not translated: {why}, so they would not check what Postman sends"),
+            );
+            assertions.clear();
+        }
+        for effect in &after {
+            templates.apply(effect, &step_name);
         }
         imported.push_step(&label, step, assertions);
     }
@@ -213,13 +302,15 @@ fn convert_request(
     let (url, query) = url_of(&request["url"]);
     out["url"] = json!(templates.convert(&with_scheme(&url, &templates.variables)));
     if !query.is_empty() {
-        let query: Map<String, Value> = query.into_iter().map(|(k, v)| (k, json!(templates.convert(&v)))).collect();
+        let query: Map<String, Value> =
+            query.into_iter().map(|(k, v)| (templates.name(&k), json!(templates.convert(&v)))).collect();
         out["query"] = Value::Object(query);
     }
     let mut headers = Map::new();
     for header in enabled(&request["header"]) {
         if let Some(key) = header["key"].as_str() {
-            headers.insert(key.to_string(), json!(templates.convert(header["value"].as_str().unwrap_or(""))));
+            let value = json!(templates.convert(header["value"].as_str().unwrap_or("")));
+            headers.insert(templates.name(key), value);
         }
     }
     let auth = request.get("auth").filter(|a| a["type"] != "inherit").or(inherited);
@@ -245,10 +336,12 @@ fn with_scheme(url: &str, variables: &Map<String, Value>) -> String {
     };
     let leading_variable = url.strip_prefix("{{").and_then(|rest| rest.split_once("}}")).map(|(name, _)| name.trim());
     let starts_with_a_host = match leading_variable {
-        // A variable with no value here may hold a whole URL: leave it as it is.
-        Some(name) => {
-            variables.get(name).and_then(Value::as_str).is_some_and(|value| !value.is_empty() && !has_scheme(value))
-        }
+        // A variable with no value here (or only its `{{name}}`, sent as written) may hold a
+        // whole URL: leave it as it is.
+        Some(name) => variables
+            .get(&variable_key(name))
+            .and_then(Value::as_str)
+            .is_some_and(|value| !value.is_empty() && !value.starts_with("{{") && !has_scheme(value)),
         None => !url.is_empty() && !has_scheme(url),
     };
     if starts_with_a_host { format!("http://{url}") } else { url.to_string() }
@@ -341,10 +434,12 @@ fn body_of(
         enabled(list)
             .filter(|f| f["type"] != "file")
             .filter_map(|f| {
-                Some((f["key"].as_str()?.to_string(), json!(templates.convert(f["value"].as_str().unwrap_or("")))))
+                let key = templates.name(f["key"].as_str()?);
+                Some((key, json!(templates.convert(f["value"].as_str().unwrap_or("")))))
             })
             .collect()
     };
+    let is_empty = |list: &Value| enabled(list).next().is_none();
     match body["mode"].as_str()? {
         "raw" => {
             let raw = body["raw"].as_str().unwrap_or("");
@@ -363,6 +458,9 @@ fn body_of(
                 }
             }
         }
+        // Postman sends no body for an empty form.
+        "urlencoded" if is_empty(&body["urlencoded"]) => None,
+        "formdata" if is_empty(&body["formdata"]) => None,
         "urlencoded" => Some(json!({"form": fields(&body["urlencoded"], templates)})),
         "formdata" => {
             imported.note(label, "multipart form-data is sent as a URL-encoded form; file fields are left out".into());

@@ -10,15 +10,16 @@ use serde_json::{Value, json};
 use skopos_core::predicate::{Op, Predicate};
 
 use super::js::{call_arguments, literal, member_path, statements, string, strip_comments};
+use super::variables::{Effect, changed_anywhere, statement_effect};
 
 /// What a request's test script became.
 #[derive(Debug, Default)]
 pub struct Translated {
     /// Assertions in the file format, in script order.
     pub assertions: Vec<Value>,
-    /// Variables the script sets from this response: name → reference inside the step
-    /// (`body.token`, `headers.location`).
-    pub captures: Vec<(String, String)>,
+    /// What the script does to variables, in order (set from this response, to a literal,
+    /// or in a way not followed).
+    pub effects: Vec<Effect>,
     /// Statements not translated, with the reason.
     pub skipped: Vec<(String, String)>,
 }
@@ -30,9 +31,22 @@ type Bindings = HashMap<String, String>;
 pub fn translate(script: &str) -> Translated {
     let mut out = Translated::default();
     let mut bindings = Bindings::new();
-    for statement in statements(&strip_comments(script)) {
-        top_level(&statement, &mut bindings, &mut out);
+    let all = statements(&strip_comments(script));
+    for (index, statement) in all.iter().enumerate() {
+        if statement == "return" || statement.starts_with("return ") || statement.starts_with("return;") {
+            // A top-level `return` ends the script: what follows never runs in Postman either.
+            let rest = all[index + 1..].join("; ");
+            if !rest.trim().is_empty() {
+                out.skipped.push((rest, "it comes after a `return`, so Postman never runs it".into()));
+            }
+            break;
+        }
+        top_level(statement, &mut bindings, &mut out);
     }
+    // Variables changed inside what was not translated (an `if`, a loop, a callback).
+    let untranslated: Vec<&str> = out.skipped.iter().map(|(statement, _)| statement.as_str()).collect();
+    let hidden = changed_anywhere(&untranslated.join("\n"));
+    out.effects.extend(hidden);
     out
 }
 
@@ -43,7 +57,7 @@ fn top_level(statement: &str, bindings: &mut Bindings, out: &mut Translated) {
     if let Some(rest) = statement.strip_prefix("tests[") {
         return legacy_test(statement, rest, bindings, out);
     }
-    if bind(statement, bindings) || capture(statement, bindings, out) {
+    if has_no_effect(statement) || bind(statement, bindings) || capture(statement, bindings, out) {
         return;
     }
     // A bare expectation outside `pm.test` still fails the run in Postman: keep it unnamed.
@@ -51,6 +65,23 @@ fn top_level(statement: &str, bindings: &mut Bindings, out: &mut Translated) {
         Ok(assertions) => out.assertions.extend(assertions),
         Err(reason) => out.skipped.push((statement.to_string(), reason)),
     }
+}
+
+/// The names of the tests a piece of script defines (`pm.test("a", ...)`, `tests["b"] = ...`),
+/// wherever they are in it.
+pub fn test_names(script: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for opener in ["pm.test(", "tests["] {
+        for (at, _) in script.match_indices(opener) {
+            let rest = &script[at + opener.len()..];
+            let name = match opener {
+                "tests[" => rest.find(']').and_then(|end| string(&rest[..end])),
+                _ => call_arguments(rest).and_then(|(args, _)| string(args.first()?)),
+            };
+            names.extend(name);
+        }
+    }
+    names
 }
 
 /// `pm.test("name", function () { ... })` or with an arrow function.
@@ -64,17 +95,31 @@ fn test_block(statement: &str, rest: &str, bindings: &mut Bindings, out: &mut Tr
     let Some(body) = function_body(function) else {
         return out.skipped.push((statement.to_string(), "the test's function could not be read".into()));
     };
+    let (mut assertions, mut skipped) = (Vec::new(), Vec::new());
     for inner in statements(body) {
-        if bind(&inner, bindings) || capture(&inner, bindings, out) {
+        if has_no_effect(&inner) || bind(&inner, bindings) || capture(&inner, bindings, out) {
             continue;
         }
         match expectation(&inner, bindings) {
-            Ok(assertions) => {
-                out.assertions.extend(assertions.into_iter().map(|a| named(&name, a)));
-            }
-            Err(reason) => out.skipped.push((format!("{name}: {inner}"), reason)),
+            Ok(translated) => assertions.extend(translated.into_iter().map(|a| named(&name, a))),
+            Err(reason) => skipped.push((format!("{name}: {inner}"), reason)),
         }
     }
+    // A test passes only when all of it does: one part left out leaves out the whole test,
+    // or its name would pass where Postman's fails.
+    if skipped.is_empty() {
+        out.assertions.extend(assertions);
+    } else if !assertions.is_empty() {
+        let whole = "; the test's other checks are left out with it (it passes only when all of it does)";
+        out.skipped.extend(skipped.into_iter().map(|(statement, reason)| (statement, format!("{reason}{whole}"))));
+    } else {
+        out.skipped.extend(skipped);
+    }
+}
+
+/// Statements that change nothing a test decides: logging.
+fn has_no_effect(statement: &str) -> bool {
+    ["console.log(", "console.info(", "console.warn(", "console.error("].iter().any(|p| statement.starts_with(p))
 }
 
 /// The assertion with its name first, as people write it.
@@ -110,7 +155,7 @@ fn legacy_test(statement: &str, rest: &str, bindings: &Bindings, out: &mut Trans
         return out.skipped.push((statement.to_string(), "not `tests[\"name\"] = condition`".into()));
     };
     match comparison(condition.trim(), bindings) {
-        Ok(assertion) => out.assertions.push(named(&name, assertion)),
+        Ok(assertions) => out.assertions.extend(assertions.into_iter().map(|a| named(&name, a))),
         Err(reason) => out.skipped.push((statement.to_string(), reason)),
     }
 }
@@ -152,28 +197,22 @@ fn join(base: &str, path: &str) -> String {
     }
 }
 
-/// `pm.environment.set("token", json.token)` and its siblings.
+/// `pm.environment.set("token", json.token)` and its siblings, `unset` and `clear`.
 fn capture(statement: &str, bindings: &Bindings, out: &mut Translated) -> bool {
-    const SETTERS: [&str; 6] = [
-        "pm.environment.set(",
-        "pm.collectionVariables.set(",
-        "pm.globals.set(",
-        "pm.variables.set(",
-        "postman.setEnvironmentVariable(",
-        "postman.setGlobalVariable(",
-    ];
-    let Some(rest) = SETTERS.iter().find_map(|s| statement.strip_prefix(s)) else { return false };
-    let Some((args, _)) = call_arguments(rest) else { return false };
-    let (Some(name), Some(value)) = (args.first().and_then(|a| string(a)), args.get(1)) else { return false };
-    let reference = if let Some(path) = json_subject(value, bindings) {
-        Some(format!("body.{path}").trim_end_matches('.').to_string())
-    } else {
-        header_subject(value).map(|header| format!("headers.{header}"))
+    let follow = |value: &str| {
+        let reference = match json_subject(value, bindings) {
+            Some(path) => format!("body.{path}").trim_end_matches('.').to_string(),
+            None => format!("headers.{}", header_subject(value)?),
+        };
+        (!reference.contains('$')).then_some(reference)
     };
-    match reference {
-        Some(reference) if !reference.contains('$') => out.captures.push((name, reference)),
-        _ => out.skipped.push((statement.to_string(), "the value set is not a plain path into the response".into())),
+    let Some(effect) = statement_effect(statement, follow) else { return false };
+    if matches!(effect, Effect::Unknown(_) | Effect::ClearAll) {
+        let reason = "the value set is not a literal or a plain path into the response: the checks of later \
+                      requests that use the variable are left out";
+        out.skipped.push((statement.to_string(), reason.into()));
     }
+    out.effects.push(effect);
     true
 }
 
@@ -192,6 +231,8 @@ enum Subject {
     Text,
     Header(String),
     Body(String),
+    /// `x.length` of a body value: a string's or a list's length.
+    Length(String),
 }
 
 impl Subject {
@@ -203,7 +244,13 @@ impl Subject {
             "pm.response.text()" | "responseBody" => Subject::Text,
             _ => match header_subject(expression) {
                 Some(header) => Subject::Header(header),
-                None => Subject::Body(json_subject(expression, bindings)?),
+                None => {
+                    let path = json_subject(expression, bindings)?;
+                    match path.strip_suffix("length").filter(|p| p.is_empty() || p.ends_with('.')) {
+                        Some(parent) => Subject::Length(parent.trim_end_matches('.').to_string()),
+                        None => Subject::Body(path),
+                    }
+                }
             },
         })
     }
@@ -214,11 +261,28 @@ impl Subject {
             Subject::Latency => json!({"source": "latency"}),
             Subject::Text => json!({"source": "body"}),
             Subject::Header(name) => json!({"source": "header", "property": name}),
-            Subject::Body(path) if path.is_empty() => json!({"source": "body", "property": "$"}),
-            Subject::Body(path) => json!({"source": "body", "property": path}),
+            Subject::Body(path) | Subject::Length(path) if path.is_empty() => {
+                json!({"source": "body", "property": "$"})
+            }
+            Subject::Body(path) | Subject::Length(path) => json!({"source": "body", "property": path}),
         };
         predicate.write_into(&mut assertion, value);
         assertion
+    }
+
+    /// `subject OP value` as assertions. `x.length === n` is a `length` check on `x` that is
+    /// not an object (an object's `.length` is a property of it, not its size in JavaScript);
+    /// other comparisons of a length have no Skopos check.
+    fn checks(&self, predicate: Predicate, value: Value) -> Result<Vec<Value>, String> {
+        let Subject::Length(_) = self else { return Ok(vec![self.assertion(predicate, Some(value))]) };
+        if predicate.op != Op::Eq || predicate.not || !value.is_u64() {
+            return Err("a `.length` compared other than for equality with a whole number is not translated".into());
+        }
+        let length = Predicate { not: predicate.not, op: Op::Length };
+        Ok(vec![
+            self.assertion(Predicate::new(Op::Type).negate(), Some(json!("object"))),
+            self.assertion(length, Some(value)),
+        ])
     }
 }
 
@@ -295,6 +359,9 @@ fn chai(subject: &Subject, chain: &str) -> Result<Vec<Value>, String> {
         }
     };
     let method = words.last().copied().unwrap_or("");
+    if matches!(subject, Subject::Length(_)) && !matches!(method, "eql" | "equal" | "equals" | "eq") {
+        return Err(format!("`.length` checked with `.{method}` is not translated"));
+    }
     let (op, value) = match method {
         "eql" | "equal" | "equals" | "eq" => (Op::Eq, argument(0)?),
         "oneOf" => (Op::In, argument(0)?),
@@ -320,6 +387,9 @@ fn chai(subject: &Subject, chain: &str) -> Result<Vec<Value>, String> {
         return Err(format!("`.{method}` compares with `===`, which no literal object or list passes; write `.eql`"));
     }
     let predicate = if negated { Predicate::new(op).negate() } else { Predicate::new(op) };
+    if let Subject::Length(_) = subject {
+        return subject.checks(predicate, value.unwrap_or_default());
+    }
     let mut assertions = Vec::new();
     if negated && op == Op::Contains && !matches!(subject, Subject::Text) {
         // chai's `.not.include` throws on a missing value, where `not_contains` would pass.
@@ -364,14 +434,52 @@ fn property(subject: &Subject, negated: bool, name: Option<Value>, value: Option
     Ok(vec![inner.assertion(predicate, value)])
 }
 
+/// `(expression)` as `expression`, when the parentheses enclose all of it.
+fn without_parentheses(text: &str) -> &str {
+    let mut text = text.trim();
+    while let Some(inner) = text.strip_prefix('(') {
+        match call_arguments(inner) {
+            Some((args, tail)) if args.len() == 1 && tail.trim().is_empty() => text = inner[..inner.len() - 1].trim(),
+            _ => break,
+        }
+    }
+    text
+}
+
+/// `'key' in json.path` or `json.path.hasOwnProperty('key')`: the key is present (which holds
+/// for `null` values too, as `exists` does).
+fn key_in_object(condition: &str, negated: bool, bindings: &Bindings) -> Option<Result<Value, String>> {
+    let (key, object) = match condition.split_once(" in ") {
+        Some((key, object)) => (string(key)?, object),
+        // `object.hasOwnProperty("key")`: the same, for the JSON a response parses into.
+        None => {
+            let (object, call) = condition.split_once(".hasOwnProperty(")?;
+            let (args, tail) = call_arguments(call)?;
+            if args.len() != 1 || !tail.trim().is_empty() {
+                return None;
+            }
+            (string(&args[0])?, object)
+        }
+    };
+    let Some(base) = json_subject(object.trim(), bindings) else {
+        return Some(Err(format!("`{}` is not something in the response the importer can follow", object.trim())));
+    };
+    let (_, path) = member_path(&format!("root[{}]", Value::String(key)))?;
+    let exists = if negated { Predicate::new(Op::Exists).negate() } else { Predicate::new(Op::Exists) };
+    Some(Ok(Subject::Body(join(&base, &path)).assertion(exists, None)))
+}
+
 /// A legacy condition: `responseCode.code === 200`, `responseTime < 500`,
 /// `responseBody.has("x")` (also `!responseBody.has("x")` and `... === false`), `json.a === 1`.
-fn comparison(condition: &str, bindings: &Bindings) -> Result<Value, String> {
-    let condition = condition.trim_end_matches(';').trim();
+fn comparison(condition: &str, bindings: &Bindings) -> Result<Vec<Value>, String> {
+    let condition = without_parentheses(condition.trim_end_matches(';').trim());
     let (negated, has) = match condition.strip_prefix('!') {
-        Some(rest) => (true, rest.trim_start()),
+        Some(rest) => (true, without_parentheses(rest.trim_start())),
         None => (false, condition),
     };
+    if let Some(assertion) = key_in_object(has, negated, bindings) {
+        return assertion.map(|a| vec![a]);
+    }
     if let Some(rest) = has.strip_prefix("responseBody.has(") {
         let (args, tail) = call_arguments(rest).ok_or("an unfinished `responseBody.has(`")?;
         let text = args.first().and_then(|a| literal(a)).ok_or("`responseBody.has` without a literal")?;
@@ -382,7 +490,7 @@ fn comparison(condition: &str, bindings: &Bindings) -> Result<Value, String> {
             other => return Err(format!("`{other}` after `responseBody.has(...)` is not translated")),
         };
         let contains = Predicate::new(Op::Contains);
-        return Ok(Subject::Text.assertion(if negated { contains.negate() } else { contains }, Some(text)));
+        return Ok(vec![Subject::Text.assertion(if negated { contains.negate() } else { contains }, Some(text))]);
     }
     for (symbol, predicate) in [
         ("===", Predicate::new(Op::Eq)),
@@ -404,7 +512,7 @@ fn comparison(condition: &str, bindings: &Bindings) -> Result<Value, String> {
                 ));
             }
             let value = literal(right).ok_or_else(|| format!("`{}` is not a literal value", right.trim()))?;
-            return Ok(subject.assertion(predicate, Some(value)));
+            return subject.checks(predicate, value);
         }
     }
     Err("not a comparison the importer knows".into())

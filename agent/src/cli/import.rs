@@ -16,6 +16,10 @@ pub enum ImportCommand {
         /// A Postman environment file: its values become collection variables.
         #[arg(long = "env", value_name = "ENV_FILE")]
         environment: Option<PathBuf>,
+        /// A Postman globals file: its values become collection variables, below the
+        /// collection's own and the environment's.
+        #[arg(long = "globals", value_name = "GLOBALS_FILE")]
+        globals: Option<PathBuf>,
         /// One collection per top-level folder, instead of one for the whole file.
         #[arg(long)]
         split: bool,
@@ -84,10 +88,11 @@ pub fn import(command: ImportCommand) -> u8 {
 
 fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), String> {
     match command {
-        ImportCommand::Postman { file, environment, split, output } => {
+        ImportCommand::Postman { file, environment, globals, split, output } => {
             let collection = read_json(&file)?;
             let environment = environment.as_deref().map(read_json).transpose()?;
-            let imported = import_postman(&collection, &PostmanOptions { split, environment })
+            let globals = globals.as_deref().map(read_json).transpose()?;
+            let imported = import_postman(&collection, &PostmanOptions { split, environment, globals })
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((file.display().to_string(), imported, output))
         }

@@ -53,16 +53,66 @@ fn scripts_and_settings_around_requests_are_noted() {
                 "name": "one",
                 "request": {"url": "http://127.0.0.1:1/"},
                 "event": script("test", "pm.test('ok', () => pm.response.to.have.status(200))"),
-                "protocolProfileBehavior": {"followRedirects": false}
+                "protocolProfileBehavior": {"followRedirects": false, "maxRedirects": 10}
+            }, {
+                "name": "two",
+                "request": {"url": "http://127.0.0.1:1/{{t}}", "method": "GET", "body": {"mode": "raw", "raw": "x"}},
+                "event": script("test", "pm.test('two ok', () => pm.response.to.have.status(200))"),
+                "protocolProfileBehavior": {"maxRedirects": 1}
             }]
         }]
     });
     let imported = one(collection);
     assert_eq!(imported.steps[0]["assert"][0]["value"], 200, "one event object is read: {:?}", imported.steps);
+    // `followRedirects` is carried over; a setting at Postman's default changes nothing.
+    assert_eq!(imported.steps[0]["request"]["follow_redirects"], false);
+    // A setting that is not carried over, or a variable a script computes, and the request is
+    // not Postman's: its tests are left out, named. Postman sends no body with GET.
+    assert!(imported.steps[1].get("assert").is_none(), "{:?}", imported.steps[1]);
+    assert!(imported.steps[1]["request"].get("body").is_none(), "{:?}", imported.steps[1]);
     let notes = imported.notes.join("\n");
     assert!(notes.contains("the collection: the prerequest script is not run"), "{notes}");
     assert!(notes.contains("folder 'Folder': the test script is not run"), "{notes}");
-    assert!(notes.contains("protocolProfileBehavior"), "{notes}");
+    assert!(notes.contains("`maxRedirects: 1` are not carried over"), "{notes}");
+    assert!(notes.contains("its tests `two ok` are not translated"), "{notes}");
+    assert!(notes.contains("Postman sends no body with GET"), "{notes}");
+}
+
+/// Variables set by scripts to literals reach the requests after them; one set to a value the
+/// importer cannot follow leaves out the checks of the requests that use it.
+#[test]
+fn variables_scripts_set_are_followed_or_their_requests_left_unchecked() {
+    let script = |listen: &str, text: &str| json!({"listen": listen, "script": {"exec": [text]}});
+    let request = |name: &str, url: &str, test: &str| {
+        json!({"name": name, "request": {"url": url},
+               "event": [script("test", &format!("pm.test('{test}', () => pm.response.to.have.status(200))"))]})
+    };
+    let mut first = request("first", "http://127.0.0.1:1/{{mode}}/{{novar}}", "first ok");
+    first["event"].as_array_mut().unwrap().push(script("prerequest", "pm.environment.set('mode', 'fast')"));
+    let mut second = request("second", "http://127.0.0.1:1/{{mode}}", "second ok");
+    second["event"].as_array_mut().unwrap().push(script("test", "postman.setEnvironmentVariable('mode', 'slow')"));
+    let mut third = request("third", "", "third ok");
+    third["request"]["url"] =
+        json!({"raw": "http://127.0.0.1:1/{{mode}}?{{key}}=1", "query": [{"key": "{{key}}", "value": "1"}]});
+    let mut fourth = request("fourth", "http://127.0.0.1:1/{{sum}}", "fourth ok");
+    fourth["event"].as_array_mut().unwrap().push(script("prerequest", "pm.variables.set('sum', 1 + 2)"));
+    let collection = json!({
+        "info": {"name": "vars"},
+        "variable": [{"key": "mode", "value": "plain"}, {"key": "key", "value": "k"}, {"key": "fo/o", "value": "x"}],
+        "item": [first, second, third, fourth]
+    });
+    let imported = one(collection);
+    // A literal set before a request is sent as written there; an undefined variable is sent
+    // as `{{novar}}`, as Postman sends it; a name is written with its value.
+    assert_eq!(imported.steps[0]["request"]["url"], "http://127.0.0.1:1/fast/@{{vars.novar}}");
+    assert_eq!(imported.variables["novar"], "{{novar}}");
+    assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/fast");
+    assert_eq!(imported.steps[2]["request"]["url"], "http://127.0.0.1:1/slow");
+    assert_eq!(imported.steps[2]["request"]["query"], json!({"k": "1"}));
+    assert!(imported.steps[3].get("assert").is_none(), "{:?}", imported.steps[3]);
+    assert!(imported.notes.join("\n").contains("its tests `fourth ok` are not translated: the request uses `{{sum}}`"));
+    // Names the file format's `vars.` takes.
+    assert!(imported.variables.contains_key("fo_o"), "{:?}", imported.variables);
 }
 
 /// `pm.response.status` is the reason phrase, and `==` converts types: neither is a

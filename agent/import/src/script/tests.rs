@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::translate;
+use crate::variables::Effect;
 
 #[test]
 fn the_patterns_people_write_become_named_assertions() {
@@ -52,18 +53,23 @@ pm.environment.set("token", data.token);
 pm.collectionVariables.set('cartId', pm.response.json().items[0].id);
 postman.setGlobalVariable("where", pm.response.headers.get("Location"));
 pm.globals.set("stamp", Date.now());
+pm.environment.set("mode", "fast");
 "#;
     let translated = translate(script);
     assert_eq!(
-        translated.captures,
+        translated.effects,
         vec![
-            ("token".to_string(), "body.data.token".to_string()),
-            ("cartId".to_string(), "body.items[0].id".to_string()),
-            ("where".to_string(), "headers.Location".to_string()),
+            Effect::Capture("token".into(), "body.data.token".into()),
+            Effect::Capture("cartId".into(), "body.items[0].id".into()),
+            Effect::Capture("where".into(), "headers.Location".into()),
+            Effect::Unknown("stamp".into()),
+            Effect::Literal("mode".into(), "fast".into()),
+            // Seen again in the statement left out.
+            Effect::Unknown("stamp".into()),
         ]
     );
     assert_eq!(translated.skipped.len(), 1);
-    assert!(translated.skipped[0].1.contains("not a plain path"), "{:?}", translated.skipped);
+    assert!(translated.skipped[0].1.contains("not a literal or a plain path"), "{:?}", translated.skipped);
 }
 
 #[test]
@@ -75,8 +81,9 @@ console.log("done");
 "#;
     let translated = translate(script);
     assert!(translated.assertions.is_empty(), "{:?}", translated.assertions);
+    // Logging decides nothing, so it is passed over without a note.
     let reasons: Vec<&str> = translated.skipped.iter().map(|(_, reason)| reason.as_str()).collect();
-    assert_eq!(reasons.len(), 3, "{:?}", translated.skipped);
+    assert_eq!(reasons.len(), 2, "{:?}", translated.skipped);
     assert!(reasons[0].contains("regular expressions"), "{reasons:?}");
     assert!(reasons[1].contains("not an expectation"), "{reasons:?}");
     assert!(translated.skipped[0].0.starts_with("regex: "), "{:?}", translated.skipped);
@@ -223,4 +230,78 @@ fn negations_without_an_exact_translation_are_left_out() {
         assert!(translated.assertions.is_empty(), "{statement}: {:?}", translated.assertions);
         assert_eq!(translated.skipped.len(), 1, "{statement}");
     }
+}
+
+#[test]
+fn a_test_with_a_part_left_out_is_left_out_whole() {
+    // Postman fails `mixed` when the regex does not match; the status check alone would pass.
+    let script = r#"
+pm.test("mixed", function () {
+    console.log("checking");
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.text()).to.match(/ok/);
+});
+pm.test("whole", function () { console.log("x"); pm.response.to.have.status(200); });
+"#;
+    let translated = translate(script);
+    assert_eq!(translated.assertions, vec![json!({"name": "whole", "source": "status", "op": "eq", "value": 200})]);
+    assert_eq!(translated.skipped.len(), 1, "{:?}", translated.skipped);
+    assert!(translated.skipped[0].0.starts_with("mixed: "), "{:?}", translated.skipped);
+    assert!(translated.skipped[0].1.contains("left out with it"), "{:?}", translated.skipped);
+}
+
+#[test]
+fn a_key_in_an_object_is_a_presence_check() {
+    let script = r#"
+var body = JSON.parse(responseBody);
+tests["has foo"] = 'foo1' in body.cookies;
+tests["no foo"] = !('foo1' in body.cookies);
+tests["wrapped"] = (responseCode.code === 200);
+var data = JSON.parse(responseBody).headers;
+tests["host"] = "host" in data;
+"#;
+    let translated = translate(script);
+    assert!(translated.skipped.is_empty(), "{:?}", translated.skipped);
+    assert_eq!(
+        translated.assertions,
+        vec![
+            json!({"name": "has foo", "source": "body", "property": "cookies.foo1", "op": "exists"}),
+            json!({"name": "no foo", "source": "body", "property": "cookies.foo1", "op": "not_exists"}),
+            json!({"name": "wrapped", "source": "status", "op": "eq", "value": 200}),
+            json!({"name": "host", "source": "body", "property": "headers.host", "op": "exists"}),
+        ]
+    );
+}
+
+#[test]
+fn a_length_is_a_length_check_on_what_is_not_an_object() {
+    let script = r#"
+var data = JSON.parse(responseBody);
+tests["two"] = data.args.hi.length === 2;
+pm.test("chai", function () { pm.expect(data.items.length).to.eql(3); });
+tests["some"] = data.items.length > 0;
+tests["own"] = data.form.hasOwnProperty("hello");
+"#;
+    let translated = translate(script);
+    assert_eq!(
+        translated.assertions,
+        vec![
+            json!({"name": "two", "source": "body", "property": "args.hi", "op": "type", "not": true, "value": "object"}),
+            json!({"name": "two", "source": "body", "property": "args.hi", "op": "length", "value": 2}),
+            json!({"name": "chai", "source": "body", "property": "items", "op": "type", "not": true, "value": "object"}),
+            json!({"name": "chai", "source": "body", "property": "items", "op": "length", "value": 3}),
+            json!({"name": "own", "source": "body", "property": "form.hello", "op": "exists"}),
+        ]
+    );
+    assert_eq!(translated.skipped.len(), 1, "{:?}", translated.skipped);
+    assert!(translated.skipped[0].0.contains("length > 0"), "{:?}", translated.skipped);
+}
+
+#[test]
+fn what_follows_a_return_never_runs() {
+    let translated = translate(r#"return 0; tests["Returned 302"] = responseCode.code===302;"#);
+    assert!(translated.assertions.is_empty(), "{:?}", translated.assertions);
+    assert_eq!(translated.skipped.len(), 1, "{:?}", translated.skipped);
+    assert!(translated.skipped[0].0.contains("Returned 302"), "{:?}", translated.skipped);
+    assert!(translated.skipped[0].1.contains("after a `return`"), "{:?}", translated.skipped);
 }

@@ -1,7 +1,13 @@
-//! Hurl's own integration tests (`tests/conformance/hurl/`, with their attribution) imported
-//! and run against a stand-in for Hurl's Flask test server: every `tests_ok` case passes with
-//! every check that was carried over, every `tests_failed` case fails, and each check left
-//! out has a note naming its line.
+//! Hurl's own integration tests (`integration/hurl/` of Orange-OpenSource/hurl, read from the
+//! folder `SKOPOS_HURL_SUITE` names: the peers' files are not copied into this repository)
+//! imported and run against a stand-in for Hurl's Flask test server, written here: every
+//! `tests_ok` case passes with every check that was carried over, every `tests_failed` case
+//! fails, and each check left out has a note naming its line. Run on demand:
+//!
+//! ```sh
+//! SKOPOS_HURL_SUITE=path/to/hurl/integration/hurl \
+//!   cargo test -p skopos --test e2e hurls -- --ignored --nocapture
+//! ```
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -55,7 +61,8 @@ fn hurl_server() -> SocketAddr {
 
 /// Imports one case, pointed at the stand-in server, and runs it.
 fn import_and_run(case: &str) -> (Outcome, Outcome) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/hurl").join(case);
+    let suite = std::env::var_os("SKOPOS_HURL_SUITE").expect("SKOPOS_HURL_SUITE: Hurl's integration/hurl folder");
+    let source = Path::new(&suite).join(case);
     let text = std::fs::read_to_string(&source).unwrap();
     let files = Files::new();
     let name = Path::new(case).file_name().unwrap().to_str().unwrap();
@@ -79,6 +86,7 @@ fn verdicts(run: &Outcome) -> Vec<(String, bool)> {
 }
 
 #[test]
+#[ignore = "needs Hurl's suite: SKOPOS_HURL_SUITE=path/to/hurl/integration/hurl"]
 fn hurls_passing_cases_pass_with_every_check_carried_over() {
     // (case, steps, checks carried over at least)
     for (case, steps, carried) in [("tests_ok/assert_status_code.hurl", 4, 5), ("tests_ok/assert_json.hurl", 5, 47)] {
@@ -99,6 +107,7 @@ fn hurls_passing_cases_pass_with_every_check_carried_over() {
 const FAILING: &[&str] = &["tests_failed/assert_status.hurl"];
 
 #[test]
+#[ignore = "needs Hurl's suite: SKOPOS_HURL_SUITE=path/to/hurl/integration/hurl"]
 fn hurls_failing_cases_fail() {
     for case in FAILING {
         let (imported, run) = import_and_run(case);

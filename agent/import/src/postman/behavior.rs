@@ -1,0 +1,75 @@
+//! Postman's per-request settings (`protocolProfileBehavior`): what each means here. A
+//! setting at Postman's default changes nothing; `followRedirects` is the step's
+//! `follow_redirects`; any other setting makes the request differ from the one Postman sends.
+
+use serde_json::{Map, Value, json};
+
+/// What a request's settings become.
+#[derive(Debug, Default, PartialEq)]
+pub struct Behavior {
+    /// `followRedirects`, when not Postman's default (`true`).
+    pub follow_redirects: Option<bool>,
+    /// Whether a body given to a GET (HEAD, ...) is sent: Postman leaves it out unless
+    /// `disableBodyPruning` is set.
+    pub sends_body_with_get: bool,
+    /// Settings not carried over, as written (`"maxRedirects": 1`).
+    pub not_carried: Vec<String>,
+}
+
+/// Postman's defaults for the settings it documents.
+fn default_of(setting: &str) -> Option<Value> {
+    Some(match setting {
+        "followRedirects" | "strictSSL" => json!(true),
+        "followOriginalHttpMethod"
+        | "followAuthorizationHeader"
+        | "removeRefererHeaderOnRedirect"
+        | "disableBodyPruning"
+        | "disableUrlEncoding"
+        | "disableCookies"
+        | "insecureHTTPParser" => json!(false),
+        "maxRedirects" => json!(10),
+        _ => return None,
+    })
+}
+
+pub fn read(settings: Option<&Value>) -> Behavior {
+    let mut behavior = Behavior::default();
+    for (setting, value) in settings.and_then(Value::as_object).unwrap_or(&Map::new()) {
+        if default_of(setting).as_ref() == Some(value) {
+            continue;
+        }
+        match (setting.as_str(), value) {
+            ("followRedirects", Value::Bool(follow)) => behavior.follow_redirects = Some(*follow),
+            ("disableBodyPruning", Value::Bool(true)) => behavior.sends_body_with_get = true,
+            _ => behavior.not_carried.push(format!("`{setting}: {value}`")),
+        }
+    }
+    behavior
+}
+
+/// Methods whose body Postman does not send (unless `disableBodyPruning`).
+pub fn prunes_body(method: &str) -> bool {
+    ["GET", "HEAD", "COPY", "PURGE", "UNLOCK"].contains(&method.to_ascii_uppercase().as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_change_nothing_and_the_rest_is_named() {
+        let settings = json!({"followRedirects": false, "followOriginalHttpMethod": false, "maxRedirects": 1,
+                              "disableBodyPruning": true});
+        let behavior = read(Some(&settings));
+        assert_eq!(
+            behavior,
+            Behavior {
+                follow_redirects: Some(false),
+                sends_body_with_get: true,
+                not_carried: vec!["`maxRedirects: 1`".into()]
+            }
+        );
+        assert_eq!(read(Some(&json!({"strictSSL": true}))), Behavior::default());
+        assert!(prunes_body("get") && !prunes_body("POST"));
+    }
+}

@@ -1,0 +1,6 @@
+//! The peers' own test suites, imported and run: Hurl's integration tests against a stand-in
+//! for its Flask server, and Newman's integration collections beside Newman itself.
+
+mod hurl;
+mod newman;
+mod postman_echo;
