@@ -189,7 +189,8 @@ fn humantime_like(stamp: &str) -> f64 {
 #[test]
 fn basic_and_bearer_auth_are_sent_and_masked() {
     let files = Files::new();
-    let text = collection("auth.yaml", &[("base", &server().base())]);
+    let credentialed = server().base().replace("http://", "http://bob%40email.com:secret@");
+    let text = collection("auth.yaml", &[("base", &server().base()), ("credentialed", &credentialed)]);
     files.write("auth.yaml", &text);
     let env = [("API_USER", "alice"), ("API_PASSWORD", "pa$$word"), ("API_TOKEN", "t0ken-xyz")];
     let outcome = files.run(&["auth.yaml"], &env);
@@ -205,8 +206,11 @@ fn basic_and_bearer_auth_are_sent_and_masked() {
     };
     assert_eq!(sent(0), "Basic ***");
     assert_eq!(sent(1), "Bearer ***");
+    assert_eq!(sent(2), "Basic ***");
+    assert_eq!(outcome.step(0, 2)["request"]["url"], format!("{}/echo", server().base()));
     let report = outcome.report.to_string();
     assert!(!report.contains("t0ken-xyz") && !report.contains("YWxpY2U6cGEkJHdvcmQ="), "{report}");
+    assert!(!report.contains("secret@") && !report.contains("Ym9iQGVtYWlsLmNvbTpzZWNyZXQ="), "{report}");
 }
 
 #[test]
@@ -264,4 +268,23 @@ fn cookies_set_by_responses_are_sent_on_redirects_and_later_steps() {
     let outcome = files.run(&["session.yaml"], &[]);
     assert_eq!(outcome.code, 1);
     assert_eq!(outcome.step(0, 0)["response"]["status"], 401);
+}
+
+#[test]
+fn multipart_bodies_send_text_fields_and_files() {
+    let files = Files::new();
+    files.write("upload.yaml", &collection("multipart.yaml", &[("base", &server().base())]));
+    files.write("data.csv", "id,qty\n1,2\n");
+    let outcome = files.run(&["upload.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    let headers = outcome.step(0, 0)["request"]["headers"].as_array().unwrap().clone();
+    let content_type = headers.iter().find(|h| h[0] == "content-type").unwrap()[1].as_str().unwrap().to_string();
+    assert!(content_type.starts_with("multipart/form-data; boundary=skopos-"), "{content_type}");
+
+    // A missing file is found by validate, with its place.
+    std::fs::remove_file(files.path().join("data.csv")).unwrap();
+    let validate = files.skopos(&["validate".into(), "upload.yaml".into()], &[]);
+    assert_eq!(validate.code, 2, "{}{}", validate.stdout, validate.stderr);
+    assert!(validate.stderr.contains("upload.yaml:11:"), "{}", validate.stderr);
+    assert!(validate.stderr.contains("no file `data.csv` beside the collection"), "{}", validate.stderr);
 }

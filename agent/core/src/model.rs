@@ -124,7 +124,7 @@ fn default_method() -> String {
     "GET".to_string()
 }
 
-/// A request body: at most one of `json`, `text` or `form`.
+/// A request body: at most one of `json`, `text`, `form` or `multipart`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Body {
@@ -134,6 +134,11 @@ pub struct Body {
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<Map<String, Value>>,
+    /// `multipart/form-data`: each field is text, or a file part
+    /// `{file: PATH, content_type: TYPE}` (the path relative to the collection file; the type
+    /// `application/octet-stream` when not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multipart: Option<Map<String, Value>>,
 }
 
 /// Request authentication.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::assert::Check;
 use crate::document::{Diagnostic, Document, child_index, child_key};
-use crate::interpolate::{JsonTemplate, Template};
+use crate::interpolate::Template;
 use crate::model::{self, Auth, Collection, Retry, Tls};
 
 /// A collection ready to run.
@@ -48,14 +48,6 @@ pub struct PlannedStep {
     pub tls: Tls,
     pub retry: Option<Retry>,
     pub checks: Vec<Check>,
-}
-
-#[derive(Debug)]
-pub enum PlannedBody {
-    None,
-    Json(JsonTemplate),
-    Text(Template),
-    Form(Vec<(String, Template)>),
 }
 
 #[derive(Debug)]
@@ -221,7 +213,7 @@ impl Compiler<'_> {
                 headers.push((header, template));
             }
         }
-        let body = self.body(&child_key(&at, "request.body"), request.body.as_ref(), scope);
+        let body = self.body(&child_key(&at, "request.body"), request.body.as_ref(), scope, inherited.base_dir);
         let mut step_tls = inherited.tls.clone();
         let auth = match &request.auth {
             None => None,
@@ -304,45 +296,6 @@ impl Compiler<'_> {
         }
     }
 
-    fn body(&mut self, at: &str, body: Option<&model::Body>, scope: &RefScope) -> PlannedBody {
-        let Some(body) = body else {
-            return PlannedBody::None;
-        };
-        let given = [body.json.is_some(), body.text.is_some(), body.form.is_some()];
-        if given.iter().filter(|g| **g).count() > 1 {
-            self.problem(at, "a body has at most one of `json`, `text` or `form`");
-        }
-        if let Some(json) = &body.json {
-            let path = child_key(at, "json");
-            return match JsonTemplate::parse(json) {
-                Ok(template) => {
-                    for reference in template.references() {
-                        self.reference(&path, reference, scope);
-                    }
-                    PlannedBody::Json(template)
-                }
-                Err((inner, err)) => {
-                    self.problem(&format!("{path}{inner}"), err.to_string());
-                    PlannedBody::None
-                }
-            };
-        }
-        if let Some(text) = &body.text {
-            return PlannedBody::Text(self.template(&child_key(at, "text"), text, scope));
-        }
-        if let Some(form) = &body.form {
-            let mut fields = Vec::new();
-            for (name, value) in form {
-                let path = child_key(&child_key(at, "form"), name);
-                if let Some(text) = self.scalar_text(&path, value) {
-                    fields.push((name.clone(), self.template(&path, &text, scope)));
-                }
-            }
-            return PlannedBody::Form(fields);
-        }
-        PlannedBody::None
-    }
-
     fn auth(&mut self, at: &str, auth: &Auth, scope: &RefScope, base_dir: &Path, tls: &mut Tls) -> Option<PlannedAuth> {
         let field = |compiler: &mut Self, name: &str, text: &str| compiler.template(&child_key(at, name), text, scope);
         Some(match auth {
@@ -377,8 +330,11 @@ fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {
     }
 }
 
+mod body;
 mod monitor;
 mod references;
+
+pub use body::{PlannedBody, PlannedPart};
 
 pub use monitor::{MonitorPlan, compile_monitor};
 #[cfg(test)]

@@ -53,7 +53,8 @@ pub async fn open(
     timings.connect_ms = ms(started);
     let _ = tcp.set_nodelay(true);
     if !key.https {
-        let (sender, connection) = http1::handshake(TokioIo::new(tcp)).await.map_err(|e| protocol_error(&e))?;
+        let (sender, connection) =
+            http1_builder().handshake(TokioIo::new(tcp)).await.map_err(|e| protocol_error(&e))?;
         tokio::spawn(connection);
         return Ok(Connection { sender: Sender::Http1(sender), certificate: None });
     }
@@ -78,7 +79,7 @@ pub async fn open(
         tokio::spawn(connection);
         Sender::Http2(sender)
     } else {
-        let (sender, connection) = http1::handshake(io).await.map_err(|e| protocol_error(&e))?;
+        let (sender, connection) = http1_builder().handshake(io).await.map_err(|e| protocol_error(&e))?;
         tokio::spawn(connection);
         Sender::Http1(sender)
     };
@@ -172,6 +173,14 @@ fn tls_detail(err: &rustls::Error, host: &str) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// HTTP/1.1 with header names in Title-Case (`Content-Type`), as curl, browsers and Postman
+/// write them: names are case-insensitive, but some servers and every raw echo see the case.
+fn http1_builder() -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder.title_case_headers(true);
+    builder
 }
 
 /// The first request on a new TLS connection failed because the server hung up: with TLS

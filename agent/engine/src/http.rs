@@ -223,7 +223,11 @@ fn build(request: &Outgoing, http2: bool) -> hyper::Request<Full<Bytes>> {
                 headers.insert(header::HOST, value);
             }
         }
-        if !request.body.is_empty() || matches!(request.method, Method::POST | Method::PUT | Method::PATCH) {
+        // An empty body is announced for every method that may carry one (POST, PUT, PATCH and
+        // methods of the API's own), as Node's and Postman's clients do; not for the methods
+        // whose requests have no content (RFC 9110 §8.6).
+        let bodiless = [Method::GET, Method::HEAD, Method::DELETE, Method::OPTIONS, Method::TRACE, Method::CONNECT];
+        if !request.body.is_empty() || !bodiless.contains(&request.method) {
             headers.insert(header::CONTENT_LENGTH, HeaderValue::from(request.body.len()));
         }
     }

@@ -8,7 +8,7 @@ use url::Url;
 use super::decode::ACCEPT_ENCODING;
 use super::http::Outgoing;
 use skopos_core::interpolate::{ResolveError, Scope, Secrets};
-use skopos_core::plan::{PlannedAuth, PlannedBody, PlannedStep};
+use skopos_core::plan::{PlannedAuth, PlannedBody, PlannedPart, PlannedStep};
 use skopos_core::report::{ErrorKind, ReceivedResponse, SentRequest, StepError};
 use skopos_core::response::{Response, excerpt, prefix};
 
@@ -41,6 +41,63 @@ fn reference_error(error: ResolveError, step: &PlannedStep) -> StepError {
     StepError::new(ErrorKind::Reference, format!("{}: {error}", step.label))
 }
 
+/// The `user:password` of a URL, percent-decoded, taken out of it (it is not sent as written).
+fn take_credentials(url: &mut Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
+    let credentials = format!("{}:{}", decode(url.username()), decode(url.password().unwrap_or("")));
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Some(credentials)
+}
+
+enum PartError {
+    Reference(ResolveError),
+    File(String),
+}
+
+/// A boundary no part is likely to hold: unique per request in this process.
+fn boundary() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    format!("skopos-{nanos:016x}{:08x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A `multipart/form-data` body (RFC 7578): each text field, and each file's bytes, read now.
+fn multipart(parts: &[(String, PlannedPart)], boundary: &str, scope: &mut Scope) -> Result<Bytes, PartError> {
+    // Names in quotes, as browsers write them (WHATWG's multipart/form-data encoding).
+    let quoted = |text: &str| text.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A");
+    let mut body = Vec::new();
+    for (name, part) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match part {
+            PlannedPart::Text(template) => {
+                let text = scope.render(template).map_err(PartError::Reference)?;
+                let head = format!("Content-Disposition: form-data; name=\"{}\"\r\n\r\n", quoted(name));
+                body.extend_from_slice(head.as_bytes());
+                body.extend_from_slice(text.as_bytes());
+            }
+            PlannedPart::File { path, filename, content_type } => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| PartError::File(format!("the file `{}` cannot be read: {e}", path.display())))?;
+                let head = format!(
+                    "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {content_type}\r\n\r\n",
+                    quoted(name),
+                    quoted(filename)
+                );
+                body.extend_from_slice(head.as_bytes());
+                body.extend_from_slice(&bytes);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Ok(Bytes::from(body))
+}
+
 pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepError> {
     let fail = |e| reference_error(e, step);
     let invalid = |message: String| StepError::new(ErrorKind::InvalidRequest, message);
@@ -54,6 +111,7 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
         }
     }
     let mut headers = HeaderMap::with_capacity(step.headers.len() + 4);
+    let credentials = take_credentials(&mut url);
     for (name, value) in &step.headers {
         let text = scope.render(value).map_err(fail)?;
         let value = HeaderValue::from_str(&text).map_err(|_| {
@@ -77,6 +135,16 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
             }
             (Bytes::from(form.finish()), Some("application/x-www-form-urlencoded"))
         }
+        PlannedBody::Multipart(parts) => {
+            let boundary = boundary();
+            let body = multipart(parts, &boundary, scope).map_err(|error| match error {
+                PartError::Reference(error) => fail(error),
+                PartError::File(message) => invalid(message),
+            })?;
+            let content_type = format!("multipart/form-data; boundary={boundary}");
+            headers.entry(header::CONTENT_TYPE).or_insert(header_value(&content_type)?);
+            (body, None)
+        }
     };
     if let Some(content_type) = content_type {
         headers.entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static(content_type));
@@ -87,6 +155,14 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
 
     let mut oauth2 = None;
     let mut auth_header = false;
+    // `http://user:password@host/` is sent with Basic auth, as curl and browsers send it,
+    // unless the step sets its own `Authorization`.
+    if let Some(credentials) = credentials.filter(|_| !headers.contains_key(header::AUTHORIZATION)) {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+        scope.secrets.add(&encoded);
+        headers.insert(header::AUTHORIZATION, header_value(&format!("Basic {encoded}"))?);
+        auth_header = true;
+    }
     match &step.auth {
         None => {}
         Some(PlannedAuth::Basic { user, password }) => {

@@ -226,7 +226,14 @@ fn collection_of(
                 _ => {}
             }
         }
-        let mut converted = convert_request(&request, found.inherited_auth, &mut templates, &mut imported, &label);
+        let mut converted = convert_request(
+            &request,
+            found.inherited_auth,
+            &mut templates,
+            &mut imported,
+            &label,
+            &mut changes_request,
+        );
         if let Some(follow) = behavior.follow_redirects {
             converted["follow_redirects"] = json!(follow);
         }
@@ -236,13 +243,22 @@ fn collection_of(
             && let Some(object) = converted.as_object_mut().filter(|r| r.contains_key("body"))
         {
             object.remove("body");
+            // Nor the `Content-Type` that comes with a body, unless the request sets it.
+            let set_by_request = enabled(&request["header"])
+                .any(|h| h["key"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("content-type")));
+            if let (false, Some(headers)) = (set_by_request, object.get_mut("headers").and_then(Value::as_object_mut)) {
+                headers.retain(|name, _| !name.eq_ignore_ascii_case("content-type"));
+                if headers.is_empty() {
+                    object.remove("headers");
+                }
+            }
             imported.note(&label, format!("its body is not sent: Postman sends no body with {method}"));
         }
         let step = json!({"name": &step_name, "request": converted});
         let unknown = templates.take_unknown_uses();
         if !assertions.is_empty() && (changes_request || !unknown.is_empty()) {
             let why = if changes_request {
-                "its request settings or pre-request script change the request, and are not carried over".to_string()
+                "part of its request (settings, a pre-request script or a file) is not carried over".to_string()
             } else {
                 let names: Vec<String> = unknown.iter().map(|name| format!("`{{{{{name}}}}}`")).collect();
                 format!("the request uses {}, which a script changes in a way not carried over", names.join(", "))
@@ -291,12 +307,15 @@ fn enabled(list: &Value) -> impl Iterator<Item = &Value> {
     list.as_array().into_iter().flatten().filter(|entry| entry["disabled"] != json!(true))
 }
 
+/// The request in the file format; `differs` is set when part of it is left out, so that it
+/// is not the request Postman sends.
 fn convert_request(
     request: &Value,
     inherited: Option<&Value>,
     templates: &mut Templates,
     imported: &mut Imported,
     label: &str,
+    differs: &mut bool,
 ) -> Value {
     let mut out = json!({"method": request["method"].as_str().unwrap_or("GET").to_uppercase()});
     let (url, query) = url_of(&request["url"]);
@@ -317,7 +336,7 @@ fn convert_request(
     if let Some(auth) = auth {
         apply_auth(auth, &mut out, &mut headers, templates, imported, label);
     }
-    if let Some(body) = body_of(&request["body"], &mut headers, templates, imported, label) {
+    if let Some(body) = body_of(&request["body"], &mut headers, templates, imported, label, differs) {
         out["body"] = body;
     }
     if !headers.is_empty() {
@@ -429,6 +448,7 @@ fn body_of(
     templates: &mut Templates,
     imported: &mut Imported,
     label: &str,
+    differs: &mut bool,
 ) -> Option<Value> {
     let fields = |list: &Value, templates: &mut Templates| -> Map<String, Value> {
         enabled(list)
@@ -440,31 +460,44 @@ fn body_of(
             .collect()
     };
     let is_empty = |list: &Value| enabled(list).next().is_none();
+    if body["disabled"] == true {
+        return None;
+    }
     match body["mode"].as_str()? {
         "raw" => {
             let raw = body["raw"].as_str().unwrap_or("");
-            if raw.trim().is_empty() {
+            if raw.is_empty() {
                 return None;
             }
-            let converted = templates.convert(raw);
-            let said_json = body["options"]["raw"]["language"] == "json";
-            match serde_json::from_str::<Value>(&converted) {
-                Ok(json) if said_json || json.is_object() || json.is_array() => Some(json!({"json": json})),
-                _ => {
-                    if said_json && !headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
-                        headers.insert("Content-Type".into(), json!("application/json"));
-                    }
-                    Some(json!({"text": converted}))
-                }
+            // Sent as written (Postman replaces `{{variables}}` in it as text), with the
+            // `Content-Type` Postman gives its language when the request sets none.
+            if !headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
+                let content_type = match body["options"]["raw"]["language"].as_str().unwrap_or("text") {
+                    "json" => "application/json",
+                    "javascript" => "application/javascript",
+                    "html" => "text/html",
+                    "xml" => "application/xml",
+                    _ => "text/plain",
+                };
+                headers.insert("Content-Type".into(), json!(content_type));
             }
+            Some(json!({"text": templates.convert(raw)}))
         }
-        // Postman sends no body for an empty form.
+        // An empty form is no body.
         "urlencoded" if is_empty(&body["urlencoded"]) => None,
         "formdata" if is_empty(&body["formdata"]) => None,
         "urlencoded" => Some(json!({"form": fields(&body["urlencoded"], templates)})),
         "formdata" => {
-            imported.note(label, "multipart form-data is sent as a URL-encoded form; file fields are left out".into());
-            Some(json!({"form": fields(&body["formdata"], templates)}))
+            let files: Vec<&str> =
+                enabled(&body["formdata"]).filter(|f| f["type"] == "file").filter_map(|f| f["key"].as_str()).collect();
+            if !files.is_empty() {
+                // The file is wherever Postman's working folder was; the request without it is
+                // not Postman's.
+                let files = files.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+                imported.note(label, format!("the file fields {files} are left out: add them as `{{file: PATH}}`"));
+                *differs = true;
+            }
+            Some(json!({"multipart": fields(&body["formdata"], templates)}))
         }
         "graphql" => {
             let query = templates.convert(body["graphql"]["query"].as_str().unwrap_or(""));

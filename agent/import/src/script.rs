@@ -166,9 +166,32 @@ fn bind(statement: &str, bindings: &mut Bindings) -> bool {
         return false;
     };
     let Some((name, value)) = declaration.split_once('=') else { return false };
-    let Some(path) = json_subject(value.trim(), bindings) else { return false };
-    bindings.insert(name.trim().to_string(), path);
+    let (name, value) = (name.trim(), value.trim());
+    if ["pm.response.text()", "responseBody"].contains(&value) && is_identifier(name) {
+        bindings.insert(name.to_string(), TEXT.to_string());
+        return true;
+    }
+    let Some(path) = json_subject(value, bindings) else { return false };
+    // `const {a, b} = json`: each name bound to its key.
+    if let Some(names) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+        let names: Vec<&str> = names.split(',').map(str::trim).collect();
+        if !names.iter().all(|n| is_identifier(n)) {
+            return false;
+        }
+        for key in names {
+            bindings.insert(key.to_string(), join(&path, key));
+        }
+        return true;
+    }
+    bindings.insert(name.to_string(), path);
     true
+}
+
+/// What a name bound to the response's text is bound to.
+const TEXT: &str = "\0text";
+
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
 /// The body path an expression stands for: `pm.response.json().a`, `JSON.parse(responseBody)`,
@@ -181,7 +204,7 @@ fn json_subject(expression: &str, bindings: &Bindings) -> Option<String> {
         }
     }
     let (head, path) = member_path(expression)?;
-    let base = bindings.get(&head)?;
+    let base = bindings.get(&head).filter(|base| *base != TEXT)?;
     Some(join(base, &path))
 }
 
@@ -242,6 +265,7 @@ impl Subject {
             "pm.response.code" | "responseCode.code" => Subject::Status,
             "pm.response.responseTime" | "responseTime" => Subject::Latency,
             "pm.response.text()" | "responseBody" => Subject::Text,
+            name if bindings.get(name).is_some_and(|bound| bound == TEXT) => Subject::Text,
             _ => match header_subject(expression) {
                 Some(header) => Subject::Header(header),
                 None => {

@@ -149,7 +149,7 @@ fn missing_required_fields_name_the_parent() {
 #[test]
 fn body_takes_one_kind() {
     let text = GOOD.replace("body: { json: { user: '@{{env.U}}' } }", "body: { json: {}, text: hi }");
-    assert!(problems_contain(&text, "a body has at most one of `json`, `text` or `form`"));
+    assert!(problems_contain(&text, "a body has at most one of `json`, `text`, `form` or `multipart`"));
 }
 
 #[test]

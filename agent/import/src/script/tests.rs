@@ -305,3 +305,23 @@ fn what_follows_a_return_never_runs() {
     assert!(translated.skipped[0].0.contains("Returned 302"), "{:?}", translated.skipped);
     assert!(translated.skipped[0].1.contains("after a `return`"), "{:?}", translated.skipped);
 }
+
+#[test]
+fn names_bound_to_the_text_or_taken_apart_from_the_json_are_followed() {
+    let script = r#"
+const response = pm.response.text();
+const {url, args} = pm.response.json();
+pm.test("text", () => { pm.expect(response).to.include("HEAD / HTTP/1.1"); });
+pm.test("url", () => { pm.expect(url).to.equal("http://127.0.0.1/get"); });
+pm.test("not a path", () => { pm.expect(response.length).to.eql(3); });
+"#;
+    let translated = translate(script);
+    assert_eq!(
+        translated.assertions,
+        vec![
+            json!({"name": "text", "source": "body", "op": "contains", "value": "HEAD / HTTP/1.1"}),
+            json!({"name": "url", "source": "body", "property": "url", "op": "eq", "value": "http://127.0.0.1/get"}),
+        ]
+    );
+    assert_eq!(translated.skipped.len(), 1, "{:?}", translated.skipped);
+}
