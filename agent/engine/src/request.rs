@@ -114,7 +114,8 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
     let credentials = take_credentials(&mut url);
     for (name, value) in &step.headers {
         let text = scope.render(value).map_err(fail)?;
-        let value = HeaderValue::from_str(&text).map_err(|_| {
+        // UTF-8 goes out as its bytes, as curl sends it (RFC 9110 allows bytes above 0x7F).
+        let value = HeaderValue::from_bytes(text.as_bytes()).map_err(|_| {
             invalid(format!("header `{name}` has a value that cannot be sent: `{}`", scope.secrets.mask(&text)))
         })?;
         headers.insert(name.clone(), value);

@@ -2,13 +2,29 @@
 //! sections, a JSON or text body; `HTTP` status, response headers, `[Captures]`, `[Asserts]`)
 //! becomes a step; captures become references to that step wherever `{{name}}` is used later.
 
+use std::path::PathBuf;
+
 use serde_json::{Map, Value, json};
 
 use super::{Imported, Templates, step_name};
-use skopos_core::predicate::{Op, Predicate};
+
+/// Where the files an entry sends (`file,data.txt;`) are, as seen from the collection written:
+/// Hurl reads them relative to the Hurl file.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// The Hurl file's folder, relative to the folder the collection is written to.
+    pub files: PathBuf,
+    /// The folder the collection is written to, where its file parts are checked.
+    pub written_to: Option<PathBuf>,
+}
 
 pub fn import(text: &str, name: &str) -> Result<Imported, String> {
+    import_with(text, name, &Options::default())
+}
+
+pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported, String> {
     let mut imported = Imported::new(name.to_string());
+    imported.dir = options.written_to.clone();
     let mut templates = Templates::new(Map::new());
     let mut names = std::collections::HashSet::new();
     let entries = entries(text);
@@ -22,7 +38,15 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
         let label = format!("step {number} ({method} line {})", lines[0].0);
         let title = url.trim().rsplit('/').find(|s| !s.is_empty() && !s.contains("{{")).unwrap_or("request");
         let step_name = step_name(&format!("{method} {title}"), &mut names);
+        // `[Options] variable: name=value` holds for this entry and the ones after it.
+        for (key, value) in options_of(lines) {
+            if let ("variable", Some((name, value))) = (key.as_str(), value.split_once('=')) {
+                let effect = super::variables::Effect::Literal(name.trim().to_string(), value.trim().to_string());
+                templates.apply(&effect, &step_name);
+            }
+        }
         let mut request = json!({"method": method, "url": templates.convert(url.trim())});
+        let mut cookies: Vec<String> = Vec::new();
         let (mut headers, mut assertions) = (Map::new(), Vec::new());
         let mut section = "headers";
         let mut body: Vec<&str> = Vec::new();
@@ -56,6 +80,8 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                     "QueryStringParams" | "Query" => "query",
                     "FormParams" | "Form" => "form",
                     "BasicAuth" => "basic",
+                    "Cookies" => "cookies",
+                    "MultipartFormData" | "Multipart" => "multipart",
                     "Captures" => "captures",
                     "Asserts" => "asserts",
                     "Options" => "options",
@@ -70,18 +96,61 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                 continue;
             }
             let pair = trimmed.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()));
+            // The request body comes after the request's sections.
+            if !in_response
+                && section != "headers"
+                && body.is_empty()
+                && (starts_a_body(trimmed) || trimmed.starts_with('`'))
+            {
+                section = "headers";
+            }
+            // A line in a request section that is not `name: value` is noted, and only it.
+            let in_section = !in_response && !matches!(section, "headers" | "options" | "skip");
+            if in_section && pair.is_none() {
+                imported
+                    .note(&label, format!("line {line_number}: `{trimmed}` is not `name: value`; not carried over"));
+                continue;
+            }
             match (in_response, section) {
                 (false, "headers")
-                    if body.is_empty() && pair.is_some() && !trimmed.starts_with(['{', '[', '`', '"']) =>
+                    if body.is_empty()
+                        && pair.is_some()
+                        && (!trimmed.starts_with(['{', '[', '`', '"']) || trimmed.starts_with("{{")) =>
                 {
                     let (key, value) = pair.unwrap_or_default();
-                    headers.insert(key, json!(templates.convert(&value)));
+                    let (key, value) = (templates.name(&hurl_text(&key)), templates.convert(&hurl_text(&value)));
+                    // A header given several times is sent as one, its values joined with `,`
+                    // (RFC 9110 §5.3), as a server reads several lines of it.
+                    match headers.get_mut(&key) {
+                        Some(Value::String(first)) => *first = format!("{first},{value}"),
+                        _ => {
+                            headers.insert(key, json!(value));
+                        }
+                    }
+                }
+                (false, "cookies") => {
+                    let (name, value) = pair.unwrap_or_default();
+                    cookies.push(format!(
+                        "{}={}",
+                        templates.convert(&hurl_text(&name)),
+                        templates.convert(&hurl_text(&value))
+                    ));
+                }
+                (false, "multipart") => {
+                    let (name, value) = pair.unwrap_or_default();
+                    let name = templates.name(&hurl_text(&name));
+                    request["body"]["multipart"][name] = match value.strip_prefix("file,") {
+                        Some(file) => file_part(file, &options.files),
+                        None => json!(templates.convert(&hurl_text(&value))),
+                    };
                 }
                 (false, "headers") => body.push(line),
                 (false, "query" | "form") => {
-                    let (key, value) = pair.ok_or_else(|| format!("line {line_number}: `name: value` expected"))?;
+                    let (key, value) = pair.unwrap_or_default();
                     let field = if section == "query" { "query" } else { "body" };
-                    let value = json!(templates.convert(&unquote(&value)));
+                    let key = templates.name(&hurl_text(&key));
+                    let value = if value.starts_with('"') { unquote(&value) } else { hurl_text(&value) };
+                    let value = json!(templates.convert(&value));
                     if field == "query" {
                         request["query"][key] = value;
                     } else {
@@ -89,14 +158,14 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                     }
                 }
                 (false, "basic") => {
-                    let (user, password) =
-                        pair.ok_or_else(|| format!("line {line_number}: `user: password` expected"))?;
+                    let (user, password) = pair.unwrap_or_default();
                     request["auth"] =
                         json!({"basic": {"user": templates.convert(&user), "password": templates.convert(&password)}});
                 }
                 (true, "headers") => match pair {
+                    // The value as written: quotes are part of it (`ETag: "e0023aa4f"`).
                     Some((key, value)) => assertions.push((
-                        json!({"source": "header", "property": key, "op": "eq", "value": unquote(&value)}),
+                        json!({"source": "header", "property": key, "op": "eq", "value": hurl_text(&value)}),
                         *line_number,
                     )),
                     None => imported
@@ -113,6 +182,12 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                 (false, "options") => match pair.as_ref().map(|(k, v)| (k.as_str(), without_comment(v))) {
                     Some(("location", "true")) => follow = true,
                     Some(("location", "false")) => follow = false,
+                    Some(("variable", value)) if value.contains('=') => {}
+                    Some(("user", value)) if value.contains(':') => {
+                        let (user, password) = value.split_once(':').unwrap_or_default();
+                        let (user, password) = (templates.convert(user), templates.convert(password));
+                        request["auth"] = json!({"basic": {"user": user, "password": password}});
+                    }
                     _ => {
                         imported.note(&label, format!("line {line_number}: the option `{trimmed}` is not carried over"))
                     }
@@ -134,8 +209,20 @@ pub fn import(text: &str, name: &str) -> Result<Imported, String> {
                 ),
             }
         }
-        if let Some(body) = request_body(&body, &mut templates, &mut imported, &label) {
-            request["body"] = body;
+        match request_body(&body, &mut templates, &mut imported, &label) {
+            Some(body) => request["body"] = body,
+            // The request without its body is not Hurl's: its checks would not check it.
+            None if !body.iter().all(|line| line.trim().is_empty()) && !assertions.is_empty() => {
+                let lines: Vec<String> = assertions.iter().map(|(_, line)| line.to_string()).collect();
+                let lines = lines.join(", ");
+                imported
+                    .note(&label, format!("its checks (lines {lines}) are left out with the body they would check"));
+                assertions.clear();
+            }
+            None => {}
+        }
+        if !cookies.is_empty() {
+            headers.insert("Cookie".into(), json!(cookies.join("; ")));
         }
         if !headers.is_empty() {
             request["headers"] = Value::Object(headers);
@@ -227,6 +314,10 @@ fn request_body(lines: &[&str], templates: &mut Templates, imported: &mut Import
     if text.is_empty() {
         return None;
     }
+    if let Some(inner) = text.strip_prefix('`').and_then(|t| t.strip_suffix('`')).filter(|t| !t.starts_with("``")) {
+        // A one-line string, sent as written.
+        return Some(json!({"text": templates.convert(&inner.replace("\\`", "`"))}));
+    }
     if let Some(inner) = text.strip_prefix("```") {
         let inner = inner.split_once('\n').map_or("", |(_, rest)| rest).trim_end_matches("```").trim_end_matches('\n');
         return Some(json!({"text": templates.convert(inner)}));
@@ -240,130 +331,86 @@ fn request_body(lines: &[&str], templates: &mut Templates, imported: &mut Import
     }
 }
 
-/// `jsonpath "$.a.b[0]"` or `header "Location"` as a reference inside the step.
-fn reference(query: &str) -> Option<String> {
-    let (kind, argument) = query.split_once(' ')?;
-    let argument = unquote(argument);
-    match kind {
-        "jsonpath" => Some(format!("body.{}", dot_path(&argument)?)),
-        "header" => Some(format!("headers.{argument}")),
-        _ => None,
-    }
-}
-
-/// `$.a.b[0]` as the agent's dot path `a.b[0]`; `None` for anything else (quoted names,
-/// filters, wildcards), which is kept as JSONPath.
-fn dot_path(jsonpath: &str) -> Option<String> {
-    let path = jsonpath.strip_prefix("$.")?;
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']');
-    let indexes_only =
-        path.split('[').skip(1).all(|part| part.split(']').next().is_some_and(|i| i.parse::<i64>().is_ok()));
-    (path.chars().all(plain) && indexes_only && !path.starts_with(['.', '[']) && !path.contains(".."))
-        .then(|| path.to_string())
-}
-
-/// One `[Asserts]` line: `QUERY [count] PREDICATE [VALUE]`.
-fn assertion(line: &str) -> Result<Value, String> {
-    let mut singular = true;
-    let (mut subject, mut rest) = match line.split_once(' ') {
-        Some(("status", rest)) => (json!({"source": "status"}), rest),
-        Some(("duration", rest)) => (json!({"source": "latency"}), rest),
-        Some(("body", rest)) => (json!({"source": "body"}), rest),
-        Some((kind @ ("jsonpath" | "header"), rest)) => {
-            let rest = rest.trim_start();
-            let quoted = rest.strip_prefix('"').ok_or("the query's argument is not a quoted string")?;
-            let end = quoted.find('"').map(|at| at + 2).ok_or("an unterminated quoted argument")?;
-            let argument = unquote(&rest[..end]);
-            let subject = if kind == "header" {
-                json!({"source": "header", "property": argument})
-            } else {
-                singular = skopos_core::path::is_singular(&argument);
-                json!({"source": "body", "property": dot_path(&argument).unwrap_or(argument)})
-            };
-            (subject, &rest[end..])
+/// The `key: value` lines of an entry's `[Options]` section, values without comments.
+fn options_of(lines: &[(usize, String)]) -> Vec<(String, String)> {
+    let mut options = Vec::new();
+    let mut inside = false;
+    for (_, line) in lines {
+        let line = line.trim();
+        if is_section(line) || line.starts_with("HTTP") {
+            inside = line == "[Options]";
+        } else if let Some((key, value)) = line.split_once(':').filter(|_| inside) {
+            options.push((key.trim().to_string(), without_comment(value.trim()).to_string()));
         }
-        _ => return Err("this kind of query is not translated (xpath, regex, cookie, sha256, bytes, ...)".into()),
+    }
+    options
+}
+
+/// A Hurl value string as the text it stands for: no `# comment` after it, and its escapes
+/// (`\#`, `\\`, `\n`, `\t`, `\u{E9}`) read.
+fn hurl_text(raw: &str) -> String {
+    let raw = without_comment(raw.trim());
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('u') => {
+                let rest: String = chars.clone().collect();
+                let code = rest.strip_prefix('{').and_then(|r| r.split_once('}'));
+                match code.and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)) {
+                    Some(decoded) => {
+                        out.push(decoded);
+                        let skip = code.map_or(0, |(hex, _)| hex.len() + 2);
+                        chars.nth(skip - 1);
+                    }
+                    None => out.push_str("\\u"),
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// `file,data.txt;` or `file,data.txt; text/html` as a file part, its path seen from the
+/// collection.
+fn file_part(spec: &str, files: &std::path::Path) -> Value {
+    let (file, content_type) = spec.split_once(';').unwrap_or((spec, ""));
+    let path = files.join(file.trim()).to_string_lossy().replace('\\', "/");
+    let content_type = match without_comment(content_type.trim()) {
+        "" => guessed_content_type(file.trim()),
+        given => given,
     };
-    rest = rest.trim();
-    let mut count = false;
-    if let Some(after) = rest.strip_prefix("count ") {
-        count = true;
-        rest = after.trim();
-    }
-    let negated = rest.starts_with("not ");
-    let rest = rest.trim_start_matches("not ").trim();
-    let (predicate, value) = rest.split_once(' ').map_or((rest, ""), |(p, v)| (p, v.trim()));
-    if negated && predicate != "exists" {
-        // Hurl's `not` passes when the query finds nothing; a negated Skopos check fails then.
-        return Err("Hurl's `not` passes when the value is missing, which no Skopos check does; not translated".into());
-    }
-    if !singular {
-        // Hurl takes the matches as a list, but one match as that value itself (so `count`
-        // counts the matches, or the items of a single list matched): no Skopos check is that.
-        return Err("a JSONPath that can match several nodes is read by Hurl as a list of them, or as the one \
-                    value when one matches; not translated"
-            .into());
-    }
-    let literal = || hurl_value(value).ok_or_else(|| format!("`{value}` is not a value the importer reads"));
-    let (op, expected) = match (predicate, negated) {
-        ("==", false) => (if count { Op::Length } else { Op::Eq }, Some(literal()?)),
-        ("!=", false) => (Op::Eq, Some(literal()?)),
-        (">" | ">=" | "<" | "<=", false) if !count => {
-            let op = match predicate {
-                ">" => Op::Gt,
-                ">=" => Op::Gte,
-                "<" => Op::Lt,
-                _ => Op::Lte,
-            };
-            (op, Some(literal()?))
-        }
-        ("contains" | "includes", false) => (Op::Contains, Some(literal()?)),
-        ("exists", _) => (Op::Exists, None),
-        ("startsWith", false) => {
-            (Op::Matches, Some(json!(format!("^{}", regex::escape(literal()?.as_str().unwrap_or(""))))))
-        }
-        ("endsWith", false) => {
-            (Op::Matches, Some(json!(format!("{}$", regex::escape(literal()?.as_str().unwrap_or(""))))))
-        }
-        ("matches", false) => (Op::Matches, Some(literal()?)),
-        ("isString", false) => (Op::Type, Some(json!("string"))),
-        ("isInteger" | "isFloat" | "isNumber", false) => (Op::Type, Some(json!("number"))),
-        ("isBoolean", false) => (Op::Type, Some(json!("boolean"))),
-        ("isEmpty", false) => (Op::Length, Some(json!(0))),
-        _ => return Err(format!("the predicate `{}{predicate}` is not translated", if negated { "not " } else { "" })),
-    };
-    if count && op != Op::Length {
-        return Err("only `count ==` is translated among the filters".into());
-    }
-    let predicate = Predicate { not: negated || predicate == "!=", op };
-    predicate.write_into(&mut subject, expected);
-    Ok(subject)
+    json!({"file": path, "content_type": content_type})
 }
 
-/// A Hurl value as JSON: a number, `true`/`false`/`null`, a `` `backtick string` ``, or a
-/// quoted string whose `\u{E9}` escapes are Hurl's (JSON writes `\u00e9`).
-fn hurl_value(text: &str) -> Option<Value> {
-    if let Ok(value) = serde_json::from_str::<Value>(text) {
-        return Some(value);
+/// The media type Hurl (as curl) sends for a file part with none given, from its extension.
+fn guessed_content_type(file: &str) -> &'static str {
+    let extension = file.rsplit_once('.').map_or("", |(_, extension)| extension).to_ascii_lowercase();
+    match extension.as_str() {
+        "txt" => "text/plain",
+        "html" | "htm" => "text/html",
+        "css" => "text/css",
+        "csv" => "text/csv",
+        "js" => "application/javascript",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        _ => "application/octet-stream",
     }
-    if let Some(inner) = text.strip_prefix('`').and_then(|rest| rest.strip_suffix('`')).filter(|t| !t.is_empty()) {
-        return Some(Value::String(inner.replace("\\`", "`")));
-    }
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    let mut out = String::new();
-    let mut rest = inner;
-    while let Some(at) = rest.find("\\u{") {
-        out.push_str(&rest[..at]);
-        let close = rest[at..].find('}')? + at;
-        let code = u32::from_str_radix(&rest[at + 3..close], 16).ok().and_then(char::from_u32)?;
-        // Written as JSON escapes, which the JSON reader below turns back into the character.
-        for unit in code.encode_utf16(&mut [0u16; 2]) {
-            out.push_str(&format!("\\u{unit:04x}"));
-        }
-        rest = &rest[close + 1..];
-    }
-    out.push_str(rest);
-    serde_json::from_str(&format!("\"{out}\"")).ok()
 }
 
 /// `text` without a `# comment` after it (outside quotes).
@@ -381,5 +428,8 @@ fn without_comment(text: &str) -> &str {
     text
 }
 
+mod asserts;
 #[cfg(test)]
 mod tests;
+
+use asserts::{assertion, reference};

@@ -13,7 +13,7 @@ mod variables;
 
 pub use curl::import as import_curl;
 pub use har::import as import_har;
-pub use hurl::import as import_hurl;
+pub use hurl::{Options as HurlOptions, import as import_hurl, import_with as import_hurl_with};
 pub use openapi::import as import_openapi;
 pub use postman::{Options as PostmanOptions, import as import_postman};
 
@@ -34,6 +34,8 @@ pub struct Imported {
     pub notes: Vec<String>,
     /// Where each step and each of its assertions came from in the source, for notes.
     origins: Vec<Origin>,
+    /// The folder the collection is written to: paths in it (file parts) are checked there.
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// Where a step is in the source (`step 2 (GET line 14)`), and each of its assertions
@@ -46,7 +48,7 @@ struct Origin {
 
 impl Imported {
     pub fn new(name: String) -> Imported {
-        Imported { name, variables: Map::new(), steps: Vec::new(), notes: Vec::new(), origins: Vec::new() }
+        Imported { name, variables: Map::new(), steps: Vec::new(), notes: Vec::new(), origins: Vec::new(), dir: None }
     }
 
     pub fn note(&mut self, place: &str, message: String) {
@@ -118,7 +120,8 @@ impl Imported {
     }
 
     fn problems(&self) -> Result<(), Vec<skopos_core::document::Diagnostic>> {
-        let file = std::path::Path::new("import.yaml");
+        let file = self.dir.clone().unwrap_or_default().join("import.yaml");
+        let file = file.as_path();
         let text = skopos_core::document::write_yaml(&self.spec());
         let mut document = skopos_core::document::Document::parse(file, text).map_err(|problem| vec![problem])?;
         let collection = document.deserialize().map_err(|problem| vec![problem])?;

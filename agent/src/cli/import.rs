@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
-use skopos_import::{Imported, PostmanOptions, import_curl, import_har, import_hurl, import_openapi, import_postman};
+use skopos_import::{
+    HurlOptions, Imported, PostmanOptions, import_curl, import_har, import_hurl_with, import_openapi, import_postman,
+};
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
@@ -110,7 +112,12 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
         ImportCommand::Hurl { file, output } => {
             let text = skopos_core::document::read_text(&file).map_err(|problem| problem.to_string())?;
             let name = file.file_stem().map_or_else(|| "hurl".into(), |stem| stem.to_string_lossy().into_owned());
-            let imported = import_hurl(&text, &name).map_err(|e| format!("{}: {e}", file.display()))?;
+            // Hurl reads the files an entry sends beside the Hurl file; the collection names
+            // them from where it is written.
+            let hurl_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+            let options =
+                HurlOptions { files: relative_path(&output.dir, &hurl_dir), written_to: Some(output.dir.clone()) };
+            let imported = import_hurl_with(&text, &name, &options).map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((file.display().to_string(), vec![imported], output))
         }
         ImportCommand::Curl { commands, name, output } => {
@@ -122,6 +129,29 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
             Ok(("curl".into(), vec![import_curl(&text, &name)?], output))
         }
     }
+}
+
+/// `to` as seen from `from` (both folders): `../hurl` from `out` to `hurl`; absolute when
+/// they share nothing.
+fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let absolute = |path: &Path| {
+        let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+        std::fs::create_dir_all(path).ok();
+        path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+    };
+    let (from, to) = (absolute(from), absolute(to));
+    let common = from.components().zip(to.components()).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return to;
+    }
+    let mut relative = PathBuf::new();
+    for _ in from.components().skip(common) {
+        relative.push("..");
+    }
+    for part in to.components().skip(common) {
+        relative.push(part);
+    }
+    relative
 }
 
 /// A JSON (or YAML) file, its problems located as `file:line:column`.

@@ -2,5 +2,6 @@
 //! for its Flask server, and Newman's integration collections beside Newman itself.
 
 mod hurl;
+mod hurl_flask;
 mod newman;
 mod postman_echo;

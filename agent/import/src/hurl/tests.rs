@@ -112,3 +112,64 @@ mod meaning {
         assert!(imported.notes[0].contains("line 23: a response body in this form"), "{:?}", imported.notes);
     }
 }
+
+/// The request an entry describes is the one sent: found by Hurl's own `headers.hurl`,
+/// `basic_authentication_per_request.hurl`, `form_params.hurl` and `multipart_form_data.hurl`.
+mod requests {
+    use super::super::*;
+
+    #[test]
+    fn headers_are_sent_as_hurl_sends_them() {
+        let text = "GET http://127.0.0.1:1/a\nHost: example.com  # Comment\nId: \\#123   # a hash\n{{key}}: Raspberry\n{{key}}: {{foo}}\nEmpty:\n[Options]\nvariable: key=Fruit\nvariable: foo=Grape\nHTTP 200\nETag: \"e0023aa4f\"  # quoted\n";
+        let imported = import(text, "headers").unwrap();
+        assert!(imported.notes.is_empty(), "{:?}", imported.notes);
+        let headers = &imported.steps[0]["request"]["headers"];
+        assert_eq!(headers, &json!({"Host": "example.com", "Id": "#123", "Fruit": "Raspberry,Grape", "Empty": ""}));
+        let etag = &imported.steps[0]["assert"][1];
+        assert_eq!(etag, &json!({"source": "header", "property": "ETag", "op": "eq", "value": "\"e0023aa4f\""}));
+    }
+
+    #[test]
+    fn credentials_cookies_and_one_line_bodies_are_carried_over() {
+        let text = "POST http://127.0.0.1:1/a\n[Options]\nvariable: user=bob@email.com\nuser: {{user}}:secret\n[Cookies]\nuser1: Bob\nuser2: {{user}}\n`a=b&c=\\`d\\``\nHTTP 200\n";
+        let imported = import(text, "auth").unwrap();
+        assert!(imported.notes.is_empty(), "{:?}", imported.notes);
+        let request = &imported.steps[0]["request"];
+        assert_eq!(request["auth"], json!({"basic": {"user": "bob@email.com", "password": "secret"}}));
+        assert_eq!(request["headers"]["Cookie"], "user1=Bob; user2=bob@email.com");
+        assert_eq!(request["body"], json!({"text": "a=b&c=`d`"}));
+    }
+
+    #[test]
+    fn multipart_files_are_named_from_where_the_collection_is_written() {
+        let text = "POST http://127.0.0.1:1/a\n[MultipartFormData]\nkey1: value1\nupload1: file,data.txt;\nupload2: file,page.html; text/plain\nupload3: file,blob.bin;\nHTTP 200\n\nPOST http://127.0.0.1:1/b\n[FormParams]\nvalues\\u{5b}0\\u{5d}: 0\nHTTP 200\n";
+        // Written to `out/`, beside the Hurl file's folder `cases/`.
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("out")).unwrap();
+        std::fs::create_dir_all(root.path().join("cases")).unwrap();
+        for file in ["data.txt", "page.html", "blob.bin"] {
+            std::fs::write(root.path().join("cases").join(file), "x").unwrap();
+        }
+        let options = Options { files: "../cases".into(), written_to: Some(root.path().join("out")) };
+        let imported = import_with(text, "multipart", &options).unwrap();
+        assert!(imported.notes.is_empty(), "{:?}", imported.notes);
+        let body = &imported.steps[0]["request"]["body"];
+        assert_eq!(
+            body["multipart"],
+            json!({"key1": "value1",
+                   "upload1": {"file": "../cases/data.txt", "content_type": "text/plain"},
+                   "upload2": {"file": "../cases/page.html", "content_type": "text/plain"},
+                   "upload3": {"file": "../cases/blob.bin", "content_type": "application/octet-stream"}})
+        );
+        assert_eq!(imported.steps[1]["request"]["body"]["form"], json!({"values[0]": "0"}));
+    }
+
+    /// A request whose body is not carried over is not Hurl's: its checks are left out.
+    #[test]
+    fn the_checks_of_a_request_without_its_body_are_left_out() {
+        let text = "POST http://127.0.0.1:1/a\nbase64,SGVsbG8=;\nHTTP 200\n[Asserts]\nbody == \"ok\"\n";
+        let imported = import(text, "bytes").unwrap();
+        assert!(imported.steps[0].get("assert").is_none(), "{:?}", imported.steps[0]);
+        assert!(imported.notes.iter().any(|n| n.contains("(lines 3, 5) are left out")), "{:?}", imported.notes);
+    }
+}

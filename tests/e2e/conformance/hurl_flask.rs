@@ -1,0 +1,173 @@
+//! A stand-in for Hurl's Flask test server (`integration/hurl/server.py` and the `.py` beside
+//! each case), written here: each route answers as Flask does, and checks the request as the
+//! Flask route asserts it (a failed check is a 500 naming it, as a failed Python `assert` is).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use base64::Engine;
+use skopos_test_support::{Reply, reply};
+
+const ASSERT_JSON: &str = r#"{
+  "count": 5,
+  "success": false,
+  "errors": [{"id":"error1"},{"id":"error2"}],
+  "failures": [{"id":"failure1"}],
+  "warnings": [],
+  "message": "Bob says \"Hello\"",
+  "duration": 1.5,
+  "tags": ["test"],
+  "nullable": null,
+  "profile-id": "123abc",
+  "dates": [
+    "2022-10-31T09:00:00.594Z",
+    "2024-03-20T11:23:56.773+02:00"
+  ],
+  "uuid": "01cc0f54-8885-4a1d-9121-ae5d316a33c5",
+  "empty": {}
+}"#;
+
+/// The address this server listens on, set once it does.
+pub static ADDRESS: OnceLock<SocketAddr> = OnceLock::new();
+
+/// The routes of Hurl's Flask app that the cases here call, answered as Flask does.
+pub async fn routes(request: http::Request<bytes::Bytes>) -> Reply {
+    const JSON: &str = "application/json";
+    const HTML: &str = "text/html; charset=utf-8";
+    let checked = |checks: Vec<(&str, bool)>, answer: Reply| match checks.into_iter().find(|(_, held)| !held) {
+        Some((check, _)) => reply(500, HTML, format!("assert {check}")),
+        None => answer,
+    };
+    let header = |name: &str| request.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    // Flask's `localhost:8000` is this server's address here.
+    let host = ADDRESS.get().map(ToString::to_string).unwrap_or_default();
+    match request.uri().path() {
+        "/assert-status-code" => reply(201, HTML, ""),
+        "/default-headers" => checked(
+            vec![
+                (
+                    "'hurl' in User-Agent",
+                    header("user-agent").is_some_and(|a| a.contains("hurl") || a.contains("curl")),
+                ),
+                ("Host == 'localhost:8000'", header("host").is_some_and(|h| h == host)),
+                ("'Content-Length' not in headers", header("content-length").is_none()),
+            ],
+            reply(200, HTML, ""),
+        ),
+        "/custom-headers" => checked(
+            vec![
+                (
+                    "Fruit == 'Raspberry,Apple,Banana,Grape'",
+                    header("fruit").as_deref() == Some("Raspberry,Apple,Banana,Grape"),
+                ),
+                ("Color == 'Green'", header("color").as_deref() == Some("Green")),
+            ],
+            reply(200, HTML, ""),
+        ),
+        "/custom-headers-utf8" => checked(
+            vec![(
+                "Beverage == 'caf\\xc3\\xa9'",
+                request.headers().get("beverage").is_some_and(|v| v.as_bytes() == "café".as_bytes()),
+            )],
+            reply(200, HTML, ""),
+        ),
+        "/custom-headers-value" => {
+            checked(vec![("Id == '#123'", header("id").as_deref() == Some("#123"))], reply(200, HTML, ""))
+        }
+        "/custom-headers-quote" => {
+            checked(vec![("Header1 == \"'\"", header("header1").as_deref() == Some("'"))], reply(200, HTML, ""))
+        }
+        "/empty-headers" => {
+            checked(vec![("Empty-Header == ''", header("empty-header").as_deref() == Some(""))], reply(200, HTML, ""))
+        }
+        "/response-headers" => {
+            let mut answer = reply(200, HTML, "");
+            answer.headers_mut().insert("beverage", http::HeaderValue::from_static("cafe"));
+            answer
+        }
+        "/basic-authentication-per-request" => {
+            let expected =
+                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("bob@email.com:secret"));
+            checked(
+                vec![("Authorization == 'Basic Ym9i...'", header("authorization") == Some(expected))],
+                reply(200, HTML, "You are authenticated"),
+            )
+        }
+        "/form-params" => {
+            let form: BTreeMap<String, String> = url::form_urlencoded::parse(request.body()).into_owned().collect();
+            let field = |name: &str| form.get(name).map(String::as_str);
+            checked(
+                vec![
+                    ("form['param1'] == 'value1'", field("param1") == Some("value1")),
+                    ("form['param2'] == ''", field("param2") == Some("")),
+                    ("form['param3'] == 'a=b'", field("param3") == Some("a=b")),
+                    ("form['param4'] == 'a%3db'", field("param4") == Some("a%3db")),
+                    ("form['values[0]'] == '0'", field("values[0]") == Some("0")),
+                    ("form['values[1]'] == '1'", field("values[1]") == Some("1")),
+                ],
+                reply(200, HTML, ""),
+            )
+        }
+        "/multipart-form-data" => {
+            let parts = multipart_parts(&request);
+            let part = |name: &str| parts.iter().find(|p| p.0 == name);
+            let is = |name: &str, filename: Option<&str>, content_type: Option<&str>, content: &str| {
+                part(name).is_some_and(|p| {
+                    p.1.as_deref() == filename
+                        && (content_type.is_none() || p.2.as_deref() == content_type)
+                        && p.3.trim_end() == content
+                })
+            };
+            checked(
+                vec![
+                    ("form['key1'] == 'value1'", is("key1", None, None, "value1")),
+                    (
+                        "files['upload1'] is data.txt, text/plain",
+                        is("upload1", Some("data.txt"), Some("text/plain"), "Hello World!"),
+                    ),
+                    (
+                        "files['upload2'] is data.html, text/html",
+                        is("upload2", Some("data.html"), Some("text/html"), "<div>Hello <b>World</b>!</div>"),
+                    ),
+                    (
+                        "files['upload3'] is data.txt, text/html",
+                        is("upload3", Some("data.txt"), Some("text/html"), "Hello World!"),
+                    ),
+                ],
+                reply(200, HTML, ""),
+            )
+        }
+        "/assert-json" => reply(200, JSON, ASSERT_JSON),
+        "/assert-json/index" => reply(200, HTML, "1"),
+        "/assert-json/list" => {
+            reply(200, JSON, "[\n  { \"id\": 1, \"name\": \"Bob\"},\n  { \"id\": 2, \"name\": \"Bill\"}\n]")
+        }
+        "/assert-json/list-in-list" => {
+            reply(200, JSON, "{\n    \"list\": [1, 2, 3],\n    \"list_in_list\": [[1, 2, 3]]\n}")
+        }
+        _ => reply(404, HTML, "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"),
+    }
+}
+
+/// The parts of a `multipart/form-data` body: name, filename, content type and content.
+fn multipart_parts(request: &http::Request<bytes::Bytes>) -> Vec<(String, Option<String>, Option<String>, String)> {
+    let content_type = request.headers().get("content-type").and_then(|c| c.to_str().ok()).unwrap_or("");
+    let Some(boundary) = content_type.split("boundary=").nth(1).map(|b| b.trim_matches('"').to_string()) else {
+        return Vec::new();
+    };
+    let body = String::from_utf8_lossy(request.body()).replace("\r\n", "\n");
+    let mut parts = Vec::new();
+    for part in body.split(&format!("--{boundary}")).skip(1) {
+        let Some((head, content)) = part.trim_start_matches('\n').split_once("\n\n") else { continue };
+        let content = content.strip_suffix('\n').unwrap_or(content).to_string();
+        let field =
+            |key: &str| head.split(&format!("{key}=\"")).nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+        let part_type =
+            head.lines().find_map(|l| l.strip_prefix("Content-Type: ").or_else(|| l.strip_prefix("content-type: ")));
+        if let Some(name) = field("name") {
+            parts.push((name, field("filename"), part_type.map(str::to_string), content));
+        }
+    }
+    parts
+}
