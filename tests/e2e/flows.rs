@@ -288,3 +288,21 @@ fn multipart_bodies_send_text_fields_and_files() {
     assert!(validate.stderr.contains("upload.yaml:11:"), "{}", validate.stderr);
     assert!(validate.stderr.contains("no file `data.csv` beside the collection"), "{}", validate.stderr);
 }
+
+#[test]
+fn cookies_a_response_sets_are_read_by_assertions_and_references() {
+    let files = Files::new();
+    let key = unique("cookies");
+    files.write("cookies.yaml", &collection("cookies.yaml", &[("base", &server().base()), ("key", &key)]));
+    let outcome = files.run(&["cookies.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    // A cookie that is not there fails with what is missing.
+    let failing = collection("cookies.yaml", &[("base", &server().base()), ("key", &key)]).replace(
+        "{ source: cookie, property: missing, op: not_exists }",
+        "{ source: cookie, property: missing, op: exists }",
+    );
+    files.write("cookies.yaml", &failing);
+    let outcome = files.run(&["cookies.yaml"], &[]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stdout);
+    assert!(outcome.stdout.contains("no `missing` cookie set by the response"), "{}", outcome.stdout);
+}

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::cookie::CookieQuery;
 use crate::path::{Found, PropertyPath};
 use crate::response::Response;
 
@@ -25,6 +26,8 @@ pub enum Part {
     Header(String),
     /// A field of the server's leaf certificate.
     Certificate(CertificateField),
+    /// A cookie the response sets, or one of its attributes.
+    Cookie(CookieQuery),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +65,8 @@ pub enum Extracted<'a> {
     NotJson,
     /// A certificate field, on a connection without TLS.
     NoCertificate,
+    /// A cookie (or attribute) the response does not set, and what is missing.
+    NoCookie(String),
 }
 
 impl Part {
@@ -82,6 +87,10 @@ impl Part {
             Part::Header(name) => Extracted::Header {
                 value: response.header(name),
                 count: response.headers.get_all(name.as_str()).iter().count(),
+            },
+            Part::Cookie(query) => match query.read(&response.headers) {
+                Ok(value) => Extracted::Value(value),
+                Err(missing) => Extracted::NoCookie(missing),
             },
             Part::Certificate(field) => {
                 let Some(certificate) = &response.certificate else { return Extracted::NoCertificate };

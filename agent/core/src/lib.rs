@@ -17,6 +17,7 @@ macro_rules! log_line {
 
 pub mod alert;
 pub mod assert;
+pub mod cookie;
 pub mod document;
 pub mod extract;
 pub mod interpolate;

@@ -111,6 +111,10 @@ pub struct Request {
     pub query: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub headers: Map<String, Value>,
+    /// Cookies sent with this request only, beside those of the run's cookie jar (a `Cookie`
+    /// header replaces the jar's; these add to them).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub cookies: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Body>,
     /// Overrides `defaults.follow_redirects`.
@@ -255,6 +259,8 @@ pub enum AssertionSource {
     /// Response body bytes after decompression.
     Size,
     Certificate,
+    /// A cookie the response sets: `property` is `NAME` (its value) or `NAME[Attribute]`.
+    Cookie,
 }
 
 impl AssertionSource {
@@ -266,6 +272,7 @@ impl AssertionSource {
             AssertionSource::Body => "body",
             AssertionSource::Size => "size",
             AssertionSource::Certificate => "certificate",
+            AssertionSource::Cookie => "cookie",
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct PlannedStep {
     pub url: Template,
     pub query: Vec<(String, Template)>,
     pub headers: Vec<(HeaderName, Template)>,
+    /// Cookies for this request only, added to the jar's.
+    pub cookies: Vec<(String, Template)>,
     pub body: PlannedBody,
     pub auth: Option<PlannedAuth>,
     pub follow_redirects: bool,
@@ -213,6 +215,15 @@ impl Compiler<'_> {
                 headers.push((header, template));
             }
         }
+        let mut cookies = Vec::new();
+        for (name, value) in &request.cookies {
+            let path = child_key(&child_key(&at, "request.cookies"), name);
+            if name.is_empty() || name.contains([';', '=', ' ']) {
+                self.problem(&path, "a cookie name cannot be empty or hold `;`, `=` or a space");
+            } else if let Some(text) = self.scalar_text(&path, value) {
+                cookies.push((name.clone(), self.template(&path, &text, scope)));
+            }
+        }
         let body = self.body(&child_key(&at, "request.body"), request.body.as_ref(), scope, inherited.base_dir);
         let mut step_tls = inherited.tls.clone();
         let auth = match &request.auth {
@@ -251,6 +262,7 @@ impl Compiler<'_> {
             url,
             query,
             headers,
+            cookies,
             body,
             auth,
             follow_redirects: request.follow_redirects.or(inherited.defaults.follow_redirects).unwrap_or(true),

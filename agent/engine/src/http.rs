@@ -67,10 +67,24 @@ impl Connections {
         Connections { pool: HashMap::new(), tls, cookies, phase: "starting", in_flight: None }
     }
 
-    /// Adds the jar's cookies to a step's request, unless the step set `Cookie` itself.
-    pub fn add_cookies(&self, request: &mut Outgoing) {
+    /// Adds the jar's cookies to a step's request, unless the step set `Cookie` itself, and
+    /// then the step's own `cookies`.
+    pub fn add_cookies(&self, request: &mut Outgoing, own: &[(String, String)]) {
         if let Some(jar) = &self.cookies {
             jar.apply(&request.url, &mut request.headers, true);
+        }
+        if own.is_empty() {
+            return;
+        }
+        let mut pairs: Vec<String> = request
+            .headers
+            .get(http::header::COOKIE)
+            .map(|jar| String::from_utf8_lossy(jar.as_bytes()).into_owned())
+            .into_iter()
+            .collect();
+        pairs.extend(own.iter().map(|(name, value)| format!("{name}={value}")));
+        if let Ok(value) = HeaderValue::from_bytes(pairs.join("; ").as_bytes()) {
+            request.headers.insert(http::header::COOKIE, value);
         }
     }
 

@@ -256,7 +256,7 @@ async fn run_step(
             }
         }
     }
-    connections.add_cookies(&mut rendered.outgoing);
+    connections.add_cookies(&mut rendered.outgoing, &rendered.cookies);
     if let Some(value) = traceparent.and_then(|v| ::http::HeaderValue::from_str(&v).ok()) {
         rendered.outgoing.headers.insert("traceparent", value);
     }

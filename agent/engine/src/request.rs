@@ -26,6 +26,8 @@ pub struct Rendered {
     pub oauth2: Option<Grant>,
     /// The `Authorization` header came from `auth` and is recorded masked.
     pub auth_header: bool,
+    /// `request.cookies`, rendered: sent after the jar's.
+    pub cookies: Vec<(String, String)>,
 }
 
 /// OAuth2 client-credentials parameters after interpolation.
@@ -192,7 +194,12 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
             auth_header = true;
         }
     }
-    Ok(Rendered { outgoing: Outgoing { method: step.method.clone(), url, headers, body }, oauth2, auth_header })
+    let mut cookies = Vec::with_capacity(step.cookies.len());
+    for (name, value) in &step.cookies {
+        cookies.push((name.clone(), scope.render(value).map_err(fail)?.into_owned()));
+    }
+    let outgoing = Outgoing { method: step.method.clone(), url, headers, body };
+    Ok(Rendered { outgoing, oauth2, auth_header, cookies })
 }
 
 fn header_value(text: &str) -> Result<HeaderValue, StepError> {

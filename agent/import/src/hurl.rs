@@ -46,7 +46,6 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
             }
         }
         let mut request = json!({"method": method, "url": templates.convert(url.trim())});
-        let mut cookies: Vec<String> = Vec::new();
         let (mut headers, mut assertions) = (Map::new(), Vec::new());
         let mut section = "headers";
         let mut body: Vec<&str> = Vec::new();
@@ -130,11 +129,9 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                 }
                 (false, "cookies") => {
                     let (name, value) = pair.unwrap_or_default();
-                    cookies.push(format!(
-                        "{}={}",
-                        templates.convert(&hurl_text(&name)),
-                        templates.convert(&hurl_text(&value))
-                    ));
+                    // Sent beside the cookies the run keeps, as Hurl sends them.
+                    let name = templates.name(&hurl_text(&name));
+                    request["cookies"][name] = json!(templates.convert(&hurl_text(&value)));
                 }
                 (false, "multipart") => {
                     let (name, value) = pair.unwrap_or_default();
@@ -220,9 +217,6 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                 assertions.clear();
             }
             None => {}
-        }
-        if !cookies.is_empty() {
-            headers.insert("Cookie".into(), json!(cookies.join("; ")));
         }
         if !headers.is_empty() {
             request["headers"] = Value::Object(headers);

@@ -27,7 +27,7 @@ fn hurl_server() -> SocketAddr {
 }
 
 /// Imports one case, pointed at the stand-in server, and runs it.
-fn import_and_run(case: &str) -> (Outcome, Outcome) {
+fn import_and_run(case: &str, variables: &[&str]) -> (Outcome, Outcome) {
     let suite = std::env::var_os("SKOPOS_HURL_SUITE").expect("SKOPOS_HURL_SUITE: Hurl's integration/hurl folder");
     let source = Path::new(&suite).join(case);
     let text = std::fs::read_to_string(&source).unwrap();
@@ -43,7 +43,11 @@ fn import_and_run(case: &str) -> (Outcome, Outcome) {
     }
     let imported = files.skopos(&["import".into(), "hurl".into(), name.into(), "-o".into(), "imported".into()], &[]);
     assert_eq!(imported.code, 0, "{case}: {}{}", imported.stdout, imported.stderr);
-    let run = files.run(&["imported"], &[]);
+    let mut args = vec!["imported"];
+    for variable in variables {
+        args.extend(["--var", variable]);
+    }
+    let run = files.run(&args, &[]);
     (imported, run)
 }
 
@@ -59,23 +63,36 @@ fn verdicts(run: &Outcome) -> Vec<(usize, String, bool)> {
     all
 }
 
-/// Hurl's `tests_ok` cases here, each with the entries (by number) Skopos fails, and why: the
-/// server checks something only Hurl sends.
-const PASSING: &[(&str, &[(usize, &str)])] = &[
-    ("tests_ok/assert_status_code.hurl", &[]),
-    ("tests_ok/assert_json.hurl", &[]),
-    ("tests_ok/headers.hurl", &[(1, "the server requires Hurl's (or curl's) own `User-Agent`")]),
-    ("tests_ok/basic_authentication_per_request.hurl", &[]),
-    ("tests_ok/form_params.hurl", &[]),
-    ("tests_ok/multipart_form_data.hurl", &[]),
+/// A Hurl case: its file, the `--variable`s Hurl's own run gives it (given here with `--var`),
+/// and the entries (by number) Skopos fails, with why: the server checks something only Hurl
+/// sends.
+struct Case {
+    file: &'static str,
+    variables: &'static [&'static str],
+    fails: &'static [(usize, &'static str)],
+}
+
+const fn case(file: &'static str) -> Case {
+    Case { file, variables: &[], fails: &[] }
+}
+
+/// Hurl's `tests_ok` cases here.
+const PASSING: &[Case] = &[
+    case("tests_ok/assert_status_code.hurl"),
+    case("tests_ok/assert_json.hurl"),
+    Case { fails: &[(1, "the server requires Hurl's (or curl's) own `User-Agent`")], ..case("tests_ok/headers.hurl") },
+    case("tests_ok/basic_authentication_per_request.hurl"),
+    case("tests_ok/form_params.hurl"),
+    case("tests_ok/multipart_form_data.hurl"),
+    Case { variables: &["name=Bruce"], ..case("tests_ok/cookies.hurl") },
 ];
 
 #[test]
 #[ignore = "needs Hurl's suite: SKOPOS_HURL_SUITE=path/to/hurl/integration/hurl"]
 fn hurls_passing_cases_pass_with_every_check_carried_over() {
     println!("| case | entries | checks carried over | notes |");
-    for (case, known) in PASSING {
-        let (imported, run) = import_and_run(case);
+    for Case { file: case, variables, fails: known } in PASSING {
+        let (imported, run) = import_and_run(case, variables);
         let verdicts = verdicts(&run);
         let failed: Vec<&(usize, String, bool)> = verdicts.iter().filter(|(_, _, passed)| !passed).collect();
         let unexpected: Vec<&String> = failed
@@ -106,7 +123,7 @@ const FAILING: &[&str] = &["tests_failed/assert_status.hurl"];
 #[ignore = "needs Hurl's suite: SKOPOS_HURL_SUITE=path/to/hurl/integration/hurl"]
 fn hurls_failing_cases_fail() {
     for case in FAILING {
-        let (imported, run) = import_and_run(case);
+        let (imported, run) = import_and_run(case, &[]);
         assert_eq!(run.code, 1, "{case}: {}{}\n{}", run.stdout, run.stderr, imported.stdout);
         assert!(verdicts(&run).iter().any(|(_, _, passed)| !passed), "{case}: {}", run.stdout);
     }

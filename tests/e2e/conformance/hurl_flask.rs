@@ -109,6 +109,7 @@ pub async fn routes(request: http::Request<bytes::Bytes>) -> Reply {
                 reply(200, HTML, ""),
             )
         }
+        path if path.starts_with("/cookies/") => cookies(path, header("cookie")),
         "/multipart-form-data" => {
             let parts = multipart_parts(&request);
             let part = |name: &str| parts.iter().find(|p| p.0 == name);
@@ -170,4 +171,69 @@ fn multipart_parts(request: &http::Request<bytes::Bytes>) -> Vec<(String, Option
         }
     }
     parts
+}
+
+/// `cookies.py`: request cookies checked, session cookies set and deleted as Werkzeug writes
+/// them.
+fn cookies(path: &str, header: Option<String>) -> Reply {
+    const HTML: &str = "text/html; charset=utf-8";
+    let sent: BTreeMap<String, String> = header
+        .iter()
+        .flat_map(|h| h.split(';').map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|pair| pair.trim().split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
+    let cookie = |name: &str| sent.get(name).map(String::as_str);
+    let header = header.unwrap_or_default();
+    let setting = |cookies: &[&str]| {
+        let mut answer = reply(200, HTML, "");
+        for cookie in cookies {
+            answer.headers_mut().append("set-cookie", http::HeaderValue::from_str(cookie).unwrap());
+        }
+        answer
+    };
+    let checks: Vec<(&str, bool)> = match path {
+        "/cookies/set-request-cookie1-valueA" => vec![
+            ("cookies['cookie1'] == 'valueA'", cookie("cookie1") == Some("valueA")),
+            ("headers['Cookie'] == 'cookie1=valueA'", header == "cookie1=valueA"),
+        ],
+        "/cookies/set-multiple-request-cookies" => vec![
+            ("cookies['user3'] == 'Bruce'", cookie("user3") == Some("Bruce")),
+            (
+                "headers['Cookie'] == 'user1=Bob; user2=Bill; user3=Bruce'",
+                header == "user1=Bob; user2=Bill; user3=Bruce",
+            ),
+        ],
+        "/cookies/assert-that-cookie1-is-not-in-session" => {
+            vec![
+                ("'cookie1' not in cookies", cookie("cookie1").is_none()),
+                ("'Cookie' not in headers", header.is_empty()),
+            ]
+        }
+        "/cookies/assert-that-cookie2-is-not-in-session" => {
+            vec![("'cookie2' not in cookies", cookie("cookie2").is_none())]
+        }
+        "/cookies/assert-that-cookie2-is-valueA" => {
+            vec![("cookies['cookie2'] == 'valueA'", cookie("cookie2") == Some("valueA"))]
+        }
+        "/cookies/assert-that-cookie2-is-valueA-and-valueB" => vec![
+            ("'cookie2=valueA' in headers['Cookie']", header.contains("cookie2=valueA")),
+            ("'cookie2=valueB' in headers['Cookie']", header.contains("cookie2=valueB")),
+        ],
+        "/cookies/set-session-cookie2-valueA" => return setting(&["cookie2=valueA; Path=/"]),
+        "/cookies/delete-cookie2" => {
+            return setting(&["cookie2=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"]);
+        }
+        "/cookies/set" => {
+            return setting(&[
+                "LSID=DQAAAKEaem_vYg; Expires=Wed, 13 Jan 2021 22:23:01 GMT; Secure; HttpOnly; Path=/accounts",
+                "HSID=AYQEVnDKrdst; Domain=localhost; Expires=Wed, 13 Jan 2021 22:23:01 GMT; HttpOnly; Path=/",
+                "SSID=Ap4PGTEq; Domain=localhost; Expires=Wed, 13 Jan 2021 22:23:01 GMT; Secure; HttpOnly; Path=/",
+            ]);
+        }
+        _ => return reply(404, HTML, "Not Found"),
+    };
+    match checks.into_iter().find(|(_, held)| !held) {
+        Some((check, _)) => reply(500, HTML, format!("assert {check}")),
+        None => reply(200, HTML, ""),
+    }
 }

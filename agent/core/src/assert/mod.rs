@@ -11,6 +11,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::cookie::CookieQuery;
 use crate::extract::{CertificateField, Extracted, Part};
 use crate::model::{Assertion, AssertionSource};
 use crate::path::{Found, PropertyPath};
@@ -111,6 +112,15 @@ impl Check {
             (AssertionSource::Header, None) => {
                 return Err(err("property", "`header` needs the header name in `property`".into()));
             }
+            (AssertionSource::Cookie, None) => {
+                return Err(err(
+                    "property",
+                    "`cookie` needs the cookie's name in `property` (or `NAME[Attribute]`)".into(),
+                ));
+            }
+            (AssertionSource::Cookie, Some(query)) => {
+                Part::Cookie(CookieQuery::parse(query).map_err(|message| err("property", message))?)
+            }
             (AssertionSource::Certificate, None) => {
                 return Err(err(
                     "property",
@@ -176,6 +186,19 @@ impl Check {
 
     /// Judges `response` by one of the built-in operators (`plugin` assertions go through [`Check::evaluate`]).
     fn evaluate_builtin(&self, response: &Response) -> AssertionResult {
+        if let Part::Header(name) = &self.part
+            && !matches!(self.predicate.op, Op::Count | Op::Exists)
+        {
+            let values: Vec<Value> = response
+                .headers
+                .get_all(name.as_str())
+                .iter()
+                .map(|value| Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                .collect();
+            if values.len() > 1 {
+                return self.evaluate_each(values);
+            }
+        }
         let subject = self.actual(response);
         let operands = ops::Operands {
             actual: subject.value.as_ref(),
@@ -201,6 +224,28 @@ impl Check {
             message
         });
         self.result(subject.value, verdict.passed, message)
+    }
+
+    /// A header sent several times (`Set-Cookie`): the check is made on each value; it passes
+    /// when one value passes it, and a negated check when every value passes it (no value
+    /// `eq` a `not: true, op: eq` value).
+    fn evaluate_each(&self, values: Vec<Value>) -> AssertionResult {
+        let passes = |value: &Value| {
+            let operands = ops::Operands {
+                actual: Some(value),
+                count: 1,
+                expected: self.expected.as_ref().unwrap_or(&Value::Null),
+                regex: self.regex.as_ref(),
+                loose: true,
+            };
+            ops::evaluate(self.predicate, &operands).passed
+        };
+        let passed = if self.predicate.not { values.iter().all(passes) } else { values.iter().any(passes) };
+        let message = (!passed).then(|| {
+            let got = values.iter().map(show).collect::<Vec<_>>().join(", ");
+            format!("expected {} in one of the header's values, got {got}", self.expectation())
+        });
+        self.result(Some(Value::Array(values)), passed, message)
     }
 
     fn result(&self, actual: Option<Value>, passed: bool, message: Option<String>) -> AssertionResult {
@@ -266,6 +311,7 @@ impl Check {
             }
             Extracted::Path { found, .. } => Subject { count: found.count(), value: found.to_value(), missing: None },
             Extracted::NoCertificate => Subject::missing("no certificate (not a TLS connection)".into()),
+            Extracted::NoCookie(missing) => Subject::missing(missing),
         }
     }
 }

@@ -189,3 +189,22 @@ fn every_list_of_operators_is_the_codes() {
         .collect();
     assert_eq!(listed, names, "the operator table in docs/collections.md");
 }
+
+/// A header sent several times is checked on each value, as Hurl checks `Set-Cookie`.
+#[test]
+fn a_repeated_header_is_checked_on_each_value() {
+    let check = |op: &str, value: Value, not: bool| {
+        run(json!({"source": "header", "property": "Set-Cookie", "op": op, "value": value, "not": not}), "")
+    };
+    assert!(check("eq", json!("b=2"), false).passed);
+    assert!(check("eq", json!("a=1"), false).passed);
+    assert!(!check("eq", json!("c=3"), false).passed);
+    // Negated: no value may match.
+    assert!(check("eq", json!("c=3"), true).passed);
+    assert!(!check("eq", json!("b=2"), true).passed);
+    assert!(check("matches", json!("^b="), false).passed);
+    let failed = check("eq", json!("c=3"), false);
+    assert_eq!(failed.actual, Some(json!(["a=1", "b=2"])));
+    assert_eq!(failed.message.as_deref(), Some(r#"expected "c=3" in one of the header's values, got "a=1", "b=2""#));
+    assert!(run(json!({"source": "header", "property": "Set-Cookie", "op": "count", "value": 2}), "").passed);
+}

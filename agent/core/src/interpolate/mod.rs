@@ -178,7 +178,7 @@ impl fmt::Display for StepRef {
     }
 }
 
-/// `status`, `latency`, `headers.NAME`, `body` or `body.PATH`.
+/// `status`, `latency`, `headers.NAME`, `cookies.NAME`, `body` or `body.PATH`.
 fn parse_part(reference: &str, part: &str) -> Result<Part, TemplateError> {
     let path_error = |source| TemplateError::Path { reference: reference.to_string(), source };
     Ok(match part {
@@ -188,6 +188,12 @@ fn parse_part(reference: &str, part: &str) -> Result<Part, TemplateError> {
         _ => {
             if let Some(name) = part.strip_prefix("headers.").filter(|n| !n.is_empty()) {
                 Part::Header(name.to_ascii_lowercase())
+            } else if let Some(query) = part.strip_prefix("cookies.") {
+                let query = crate::cookie::CookieQuery::parse(query).map_err(|_| TemplateError::UnknownPart {
+                    reference: reference.to_string(),
+                    part: part.to_string(),
+                })?;
+                Part::Cookie(query)
             } else if let Some(path) = part.strip_prefix("body.") {
                 Part::Body(Some(PropertyPath::parse(path).map_err(path_error)?))
             } else if let Some(path) = part.strip_prefix("body").filter(|p| p.starts_with('[')) {

@@ -194,6 +194,7 @@ fn resolve_part(part: &Part, label: &str, response: &Response) -> Result<Value, 
             };
             Err(format!("{label} has no header `{name}` (it has: {})", names.join(", ")))
         }
+        Extracted::NoCookie(missing) => Err(format!("{label}: {missing}")),
         Extracted::NotJson => {
             Err(format!("{label} body is not JSON, so it has no fields; it was: {}", excerpt(&response.text(), 200)))
         }

@@ -56,7 +56,7 @@ fn unknown_fields_get_a_location_and_a_suggestion() {
     assert_eq!(
         problems("c.yaml", &text),
         vec![
-            "c.yaml:6:7: steps[0].request.metod: unknown field `metod`, expected one of `method`, `url`, `query`, `headers`, `body`, `follow_redirects`, `auth` (did you mean `method`?)"
+            "c.yaml:6:7: steps[0].request.metod: unknown field `metod`, expected one of `method`, `url`, `query`, `headers`, `cookies`, `body`, `follow_redirects`, `auth` (did you mean `method`?)"
         ]
     );
 }
@@ -89,11 +89,11 @@ fn references_to_later_or_missing_steps_are_found_before_running() {
 
 #[test]
 fn unknown_sources_and_bad_syntax_in_references() {
-    let text = GOOD.replace("@{{login.body.id}}", "@{{login.cookies.id}}").replace("@{{env.U}}", "@{{env.U");
+    let text = GOOD.replace("@{{login.body.id}}", "@{{login.cookie.id}}").replace("@{{env.U}}", "@{{env.U");
     let problems = problems("c.yaml", &text);
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].contains("steps[0].request.body.json.user: `@{{` is not closed by `}}`"), "{problems:?}");
-    assert!(problems[1].contains("unknown part `cookies.id`"), "{problems:?}");
+    assert!(problems[1].contains("unknown part `cookie.id`"), "{problems:?}");
 }
 
 #[test]

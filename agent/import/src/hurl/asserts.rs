@@ -13,6 +13,7 @@ pub fn reference(query: &str) -> Option<String> {
     match kind {
         "jsonpath" => Some(format!("body.{}", dot_path(&argument)?)),
         "header" => Some(format!("headers.{argument}")),
+        "cookie" => Some(format!("cookies.{argument}")),
         _ => None,
     }
 }
@@ -35,20 +36,22 @@ pub fn assertion(line: &str) -> Result<Value, String> {
         Some(("status", rest)) => (json!({"source": "status"}), rest),
         Some(("duration", rest)) => (json!({"source": "latency"}), rest),
         Some(("body", rest)) => (json!({"source": "body"}), rest),
-        Some((kind @ ("jsonpath" | "header"), rest)) => {
+        Some((kind @ ("jsonpath" | "header" | "cookie"), rest)) => {
             let rest = rest.trim_start();
             let quoted = rest.strip_prefix('"').ok_or("the query's argument is not a quoted string")?;
             let end = quoted.find('"').map(|at| at + 2).ok_or("an unterminated quoted argument")?;
             let argument = unquote(&rest[..end]);
             let subject = if kind == "header" {
                 json!({"source": "header", "property": argument})
+            } else if kind == "cookie" {
+                json!({"source": "cookie", "property": argument})
             } else {
                 singular = skopos_core::path::is_singular(&argument);
                 json!({"source": "body", "property": dot_path(&argument).unwrap_or(argument)})
             };
             (subject, &rest[end..])
         }
-        _ => return Err("this kind of query is not translated (xpath, regex, cookie, sha256, bytes, ...)".into()),
+        _ => return Err("this kind of query is not translated (xpath, regex, sha256, bytes, ...)".into()),
     };
     rest = rest.trim();
     let mut count = false;
@@ -72,6 +75,9 @@ pub fn assertion(line: &str) -> Result<Value, String> {
     }
     let literal = || hurl_value(value).ok_or_else(|| format!("`{value}` is not a value the importer reads"));
     let (op, expected) = match (predicate, negated) {
+        // `count` on a header counts the times it was sent; on a JSONPath that matches one node
+        // at most, the items of the list it found.
+        ("==", false) if count && subject["source"] == "header" => (Op::Count, Some(literal()?)),
         ("==", false) => (if count { Op::Length } else { Op::Eq }, Some(literal()?)),
         ("!=", false) => (Op::Eq, Some(literal()?)),
         (">" | ">=" | "<" | "<=", false) if !count => {
@@ -98,7 +104,10 @@ pub fn assertion(line: &str) -> Result<Value, String> {
         ("isEmpty", false) => (Op::Length, Some(json!(0))),
         _ => return Err(format!("the predicate `{}{predicate}` is not translated", if negated { "not " } else { "" })),
     };
-    if count && op != Op::Length {
+    if count && subject["source"] == "cookie" {
+        return Err("`count` on a cookie is not translated".into());
+    }
+    if count && !matches!(op, Op::Length | Op::Count) {
         return Err("only `count ==` is translated among the filters".into());
     }
     let predicate = Predicate { not: negated || predicate == "!=", op };

@@ -136,7 +136,7 @@ mod requests {
         assert!(imported.notes.is_empty(), "{:?}", imported.notes);
         let request = &imported.steps[0]["request"];
         assert_eq!(request["auth"], json!({"basic": {"user": "bob@email.com", "password": "secret"}}));
-        assert_eq!(request["headers"]["Cookie"], "user1=Bob; user2=bob@email.com");
+        assert_eq!(request["cookies"], json!({"user1": "Bob", "user2": "bob@email.com"}));
         assert_eq!(request["body"], json!({"text": "a=b&c=`d`"}));
     }
 
