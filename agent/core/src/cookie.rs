@@ -86,8 +86,7 @@ impl CookieQuery {
             .get_all(http::header::SET_COOKIE)
             .iter()
             .filter_map(|header| SetCookie::parse(&String::from_utf8_lossy(header.as_bytes())))
-            .filter(|cookie| cookie.name == self.name)
-            .next_back()
+            .rfind(|cookie| cookie.name == self.name)
             .ok_or_else(|| format!("no `{}` cookie set by the response", self.name))?;
         let attribute = match self.attribute {
             None | Some(Attribute::Value) => return Ok(Value::String(cookie.value)),
