@@ -6,6 +6,7 @@ mod curl;
 mod har;
 mod hurl;
 mod js;
+mod js_regex;
 mod openapi;
 mod postman;
 mod script;

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use skopos_core::predicate::{Op, Predicate};
 
 use super::js::{call_arguments, literal, member_path, statements, string, strip_comments};
+use super::js_regex;
 use super::variables::{Effect, changed_anywhere, statement_effect};
 
 /// What a request's test script became.
@@ -400,7 +401,11 @@ fn chai(subject: &Subject, chain: &str) -> Result<Vec<Value>, String> {
         "a" | "an" => (Op::Type, argument(0)?.map(|t| json!(t.as_str().unwrap_or("").to_lowercase()))),
         "lengthOf" | "length" => (Op::Length, argument(0)?),
         "property" => return property(subject, negated, argument(0)?, argument(1)?),
-        "match" => return Err("regular expressions in scripts are not translated (write a `matches` assertion)".into()),
+        "match" | "matches" => {
+            let Some((_, rest)) = call else { return Err("`.match` without a pattern".into()) };
+            let (args, _) = call_arguments(rest).ok_or("an unfinished call")?;
+            (Op::Matches, Some(pattern(args.first().map_or("", String::as_str))?))
+        }
         other => return Err(format!("the check `.{other}` is not translated")),
     };
     if value.is_none() {
@@ -421,6 +426,15 @@ fn chai(subject: &Subject, chain: &str) -> Result<Vec<Value>, String> {
     }
     assertions.push(subject.assertion(predicate, value));
     Ok(assertions)
+}
+
+/// A JavaScript regular expression literal as a `matches` pattern.
+fn pattern(text: &str) -> Result<Value, String> {
+    let (pattern, flags) =
+        js_regex::literal(text).ok_or_else(|| format!("`{text}` is not a regular expression literal"))?;
+    js_regex::translate(pattern, flags)
+        .map(Value::String)
+        .map_err(|reason| format!("the regular expression `{text}` is not translated: {reason}"))
 }
 
 /// `.to.exist`: present and not `null` (chai's `!= null`).
@@ -503,6 +517,19 @@ fn comparison(condition: &str, bindings: &Bindings) -> Result<Vec<Value>, String
     };
     if let Some(assertion) = key_in_object(has, negated, bindings) {
         return assertion.map(|a| vec![a]);
+    }
+    // `/re/.test(responseBody)`.
+    if let Some((re, call)) = has.split_once("/.test(").map(|(re, call)| (format!("{re}/"), call))
+        && let Some((args, _)) = call_arguments(call).filter(|(args, tail)| args.len() == 1 && tail.trim().is_empty())
+    {
+        let subject = Subject::read(&args[0], bindings)
+            .ok_or_else(|| format!("`{}` is not something in the response the importer can follow", args[0]))?;
+        let (pattern, flags) =
+            js_regex::literal(&re).ok_or_else(|| format!("`{re}` is not a regular expression literal"))?;
+        let pattern = js_regex::translate(pattern, flags)
+            .map_err(|reason| format!("the regular expression `{re}` is not translated: {reason}"))?;
+        let matches = if negated { Predicate::new(Op::Matches).negate() } else { Predicate::new(Op::Matches) };
+        return subject.checks(matches, Value::String(pattern));
     }
     if let Some(rest) = has.strip_prefix("responseBody.has(") {
         let (args, tail) = call_arguments(rest).ok_or("an unfinished `responseBody.has(`")?;

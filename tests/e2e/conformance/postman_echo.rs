@@ -189,13 +189,14 @@ async fn echo(request: http::Request<Bytes>) -> Reply {
         (_, ["response-headers"]) => {
             let args = args(query.as_deref());
             let mut answer = json_reply(200, args.clone());
+            // Each parameter replaces the header of its name (Content-Type too), repeated ones
+            // are sent several times.
             for (name, value) in args.as_object().into_iter().flatten() {
+                let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) else { continue };
+                answer.headers_mut().remove(&name);
                 for value in value.as_array().cloned().unwrap_or_else(|| vec![value.clone()]) {
-                    if let (Ok(name), Ok(value)) = (
-                        http::HeaderName::from_bytes(name.as_bytes()),
-                        http::HeaderValue::from_str(value.as_str().unwrap_or("")),
-                    ) {
-                        answer.headers_mut().append(name, value);
+                    if let Ok(value) = http::HeaderValue::from_str(value.as_str().unwrap_or("")) {
+                        answer.headers_mut().append(name.clone(), value);
                     }
                 }
             }
