@@ -207,7 +207,14 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
             }
         }
         match request_body(&body, &mut templates, &mut imported, &label) {
-            Some(body) => request["body"] = body,
+            Some((body, content_type)) => {
+                request["body"] = body;
+                if let Some(content_type) = content_type
+                    && !headers.keys().any(|name| name.eq_ignore_ascii_case("content-type"))
+                {
+                    headers.insert("Content-Type".into(), json!(content_type));
+                }
+            }
             // The request without its body is not Hurl's: its checks would not check it.
             None if !body.iter().all(|line| line.trim().is_empty()) && !assertions.is_empty() => {
                 let lines: Vec<String> = assertions.iter().map(|(_, line)| line.to_string()).collect();
@@ -302,7 +309,15 @@ fn unquote(text: &str) -> String {
     }
 }
 
-fn request_body(lines: &[&str], templates: &mut Templates, imported: &mut Imported, label: &str) -> Option<Value> {
+/// The request body as Hurl sends it, with the `Content-Type` Hurl gives it when the entry sets
+/// none: JSON and ```` ```json ```` as `application/json`, XML and ```` ```xml ```` as
+/// `application/xml`, ```` ```graphql ```` as Hurl's `{"query", "variables"}` JSON.
+fn request_body(
+    lines: &[&str],
+    templates: &mut Templates,
+    imported: &mut Imported,
+    label: &str,
+) -> Option<(Value, Option<&'static str>)> {
     let text = lines.join("\n");
     let text = text.trim();
     if text.is_empty() {
@@ -310,19 +325,58 @@ fn request_body(lines: &[&str], templates: &mut Templates, imported: &mut Import
     }
     if let Some(inner) = text.strip_prefix('`').and_then(|t| t.strip_suffix('`')).filter(|t| !t.starts_with("``")) {
         // A one-line string, sent as written.
-        return Some(json!({"text": templates.convert(&inner.replace("\\`", "`"))}));
+        return Some((json!({"text": templates.convert(&inner.replace("\\`", "`"))}), None));
     }
-    if let Some(inner) = text.strip_prefix("```") {
-        let inner = inner.split_once('\n').map_or("", |(_, rest)| rest).trim_end_matches("```").trim_end_matches('\n');
-        return Some(json!({"text": templates.convert(inner)}));
+    if let Some(block) = text.strip_prefix("```") {
+        let (language, rest) = block.split_once('\n').unwrap_or((block, ""));
+        // Each line of the block ends with a line break, the last one too.
+        let inner = rest.strip_suffix("```").unwrap_or(rest);
+        return match language.trim() {
+            "" | "json" | "xml" => {
+                let content_type = match language.trim() {
+                    "json" => Some("application/json"),
+                    "xml" => Some("application/xml"),
+                    _ => None,
+                };
+                Some((json!({"text": templates.convert(inner)}), content_type))
+            }
+            "graphql" => {
+                graphql(inner, templates).map(|body| (json!({"json": body}), Some("application/json"))).or_else(|| {
+                    imported.note(label, "a GraphQL body whose variables are not JSON is not carried over".into());
+                    None
+                })
+            }
+            other => {
+                imported.note(label, format!("a ```{other} body is not carried over"));
+                None
+            }
+        };
     }
-    match serde_json::from_str::<Value>(&templates.convert(text)) {
-        Ok(json) => Some(json!({"json": json})),
-        Err(_) => {
-            imported.note(label, "a body that is neither JSON nor a ``` block is not carried over".into());
-            None
+    let content_type = match text.chars().next() {
+        Some('{' | '[') => "application/json",
+        Some('<') => "application/xml",
+        _ => {
+            imported.note(label, "a body that is not JSON, XML, a `string` or a ``` block is not carried over".into());
+            return None;
         }
-    }
+    };
+    // Sent as written: Hurl keeps the JSON's own spacing.
+    Some((json!({"text": templates.convert(text)}), Some(content_type)))
+}
+
+/// A ```` ```graphql ```` block: the query, then optionally `variables { JSON }`.
+fn graphql(block: &str, templates: &mut Templates) -> Option<Value> {
+    let (query, variables) = match block.find("\nvariables") {
+        Some(at) => (&block[..at], Some(block[at + "\nvariables".len()..].trim())),
+        None => (block, None),
+    };
+    let query = templates.convert(query.trim());
+    Some(match variables {
+        Some(variables) => {
+            json!({"query": query, "variables": serde_json::from_str::<Value>(&templates.convert(variables)).ok()?})
+        }
+        None => json!({"query": query}),
+    })
 }
 
 /// The `key: value` lines of an entry's `[Options]` section, values without comments.

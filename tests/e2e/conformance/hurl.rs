@@ -85,6 +85,7 @@ const PASSING: &[Case] = &[
     case("tests_ok/form_params.hurl"),
     case("tests_ok/multipart_form_data.hurl"),
     Case { variables: &["name=Bruce"], ..case("tests_ok/cookies.hurl") },
+    case("tests_ok/graphql.hurl"),
 ];
 
 #[test]

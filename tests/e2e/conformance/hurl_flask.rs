@@ -110,6 +110,16 @@ pub async fn routes(request: http::Request<bytes::Bytes>) -> Reply {
             )
         }
         path if path.starts_with("/cookies/") => cookies(path, header("cookie")),
+        "/graphql" => {
+            let content_type =
+                ("Content-Type == 'application/json'", header("content-type").as_deref() == Some("application/json"));
+            // The Flask route answers only the exact bodies it knows (any other is a 500).
+            let body = String::from_utf8_lossy(request.body());
+            match graphql_answer(&body) {
+                Some(answer) => checked(vec![content_type], reply(200, JSON, answer)),
+                None => reply(500, HTML, format!("KeyError: {body}")),
+            }
+        }
         "/multipart-form-data" => {
             let parts = multipart_parts(&request);
             let part = |name: &str| parts.iter().find(|p| p.0 == name);
@@ -236,4 +246,20 @@ fn cookies(path: &str, header: Option<String>) -> Reply {
         Some((check, _)) => reply(500, HTML, format!("assert {check}")),
         None => reply(200, HTML, ""),
     }
+}
+
+/// `graphql.py`: the bodies Hurl sends for its GraphQL cases, byte for byte, and the answers.
+fn graphql_answer(body: &str) -> Option<String> {
+    let films = r#"{"data":{"allFilms":{"films":[{"title":"A New Hope","director":"George Lucas","releaseDate":"1977-05-25"},{"title":"The Empire Strikes Back","director":"Irvin Kershner","releaseDate":"1980-05-17"},{"title":"Return of the Jedi","director":"Richard Marquand","releaseDate":"1983-05-25"},{"title":"The Phantom Menace","director":"George Lucas","releaseDate":"1999-05-19"},{"title":"Attack of the Clones","director":"George Lucas","releaseDate":"2002-05-16"},{"title":"Revenge of the Sith","director":"George Lucas","releaseDate":"2005-05-19"}]}}}"#;
+    let all_films = "{\n  allFilms {\n    films {\n      title\n      director\n      releaseDate\n    }\n  }\n}";
+    let person = "query Person($id: ID!) {\n  person(id: $id) {\n    name\n  }\n}";
+    let known = [
+        (serde_json::json!({"query": all_films}).to_string(), films.to_string()),
+        (serde_json::json!({"query": format!("query Query {all_films}")}).to_string(), films.to_string()),
+        (
+            serde_json::json!({"query": person, "variables": {"id": "cGVvcGxlOjQ="}}).to_string(),
+            r#"{"data":{"person":{"name":"Darth Vader"}}}"#.to_string(),
+        ),
+    ];
+    known.into_iter().find(|(expected, _)| expected == body).map(|(_, answer)| answer)
 }

@@ -173,3 +173,24 @@ mod requests {
         assert!(imported.notes.iter().any(|n| n.contains("(lines 3, 5) are left out")), "{:?}", imported.notes);
     }
 }
+
+/// Bodies are sent as Hurl sends them: the text as written, with Hurl's `Content-Type`.
+mod bodies {
+    use super::super::*;
+
+    #[test]
+    fn each_kind_of_body_is_sent_as_hurl_sends_it() {
+        let text = "POST http://127.0.0.1:1/json\n{\n  \"id\": {{id}},\n  \"name\": \"Bob\"\n}\n\nPOST http://127.0.0.1:1/block\n```json\n{\"a\": 1}\n```\n\nPOST http://127.0.0.1:1/text\nContent-Type: text/csv\n```\na,b\n1,2\n```\n\nPOST http://127.0.0.1:1/xml\n<user id=\"1\"/>\n\nPOST http://127.0.0.1:1/graphql\n```graphql\n{ user(id: 1) { name } }\nvariables {\"id\": 1}\n```\n";
+        let imported = import(text, "bodies").unwrap();
+        let request = |step: usize| imported.steps[step]["request"].clone();
+        assert_eq!(request(0)["body"], json!({"text": "{\n  \"id\": @{{vars.id}},\n  \"name\": \"Bob\"\n}"}));
+        assert_eq!(request(0)["headers"], json!({"Content-Type": "application/json"}));
+        assert_eq!(request(1)["body"], json!({"text": "{\"a\": 1}\n"}));
+        assert_eq!(request(1)["headers"], json!({"Content-Type": "application/json"}));
+        // The entry's own type wins; a plain block keeps its last line break.
+        assert_eq!(request(2)["body"], json!({"text": "a,b\n1,2\n"}));
+        assert_eq!(request(2)["headers"], json!({"Content-Type": "text/csv"}));
+        assert_eq!(request(3)["headers"], json!({"Content-Type": "application/xml"}));
+        assert_eq!(request(4)["body"], json!({"json": {"query": "{ user(id: 1) { name } }", "variables": {"id": 1}}}));
+    }
+}
