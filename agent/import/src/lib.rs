@@ -10,6 +10,7 @@ mod js_regex;
 mod openapi;
 mod postman;
 mod script;
+mod templates;
 mod variables;
 
 pub use curl::import as import_curl;
@@ -17,8 +18,9 @@ pub use har::import as import_har;
 pub use hurl::{Options as HurlOptions, import as import_hurl, import_with as import_hurl_with};
 pub use openapi::import as import_openapi;
 pub use postman::{Options as PostmanOptions, import as import_postman};
+pub use templates::{Templates, variable_key};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
@@ -171,186 +173,6 @@ pub fn escape_strings(value: &mut Value) {
 pub fn step_name(title: &str, taken: &mut HashSet<String>) -> String {
     let keep = |c: char| c.is_ascii_alphanumeric() || c == '_';
     skopos_core::document::unique_slug(title, keep, "step", str::to_string, taken)
-}
-
-/// Rewrites `{{name}}` placeholders into the agent's references: a variable set from an
-/// earlier response becomes a reference to that step, any other a collection variable
-/// (given an empty value, and a note, when nothing defines it), Postman's dynamic variables
-/// the agent's built-ins where there is one.
-pub struct Templates {
-    pub variables: Map<String, Value>,
-    /// Variables that look secret (a password, token, key): read from this environment
-    /// variable when the check runs, never written into the file.
-    pub secrets: HashMap<String, String>,
-    /// Variable → the reference that replaces it (`step1.body.token`), once a step set it.
-    pub captured: HashMap<String, String>,
-    /// A note per variable, once.
-    pub notes: BTreeMap<String, String>,
-    /// Variables a script set to a literal, with that text, from where it set them on.
-    pub literals: HashMap<String, String>,
-    /// Variables a script changed in a way not followed, from where it did on.
-    unknown: HashSet<String>,
-    /// Set when a script cleared every variable: all but those set again since are unknown.
-    cleared: Option<HashSet<String>>,
-    /// The unknown variables used since [`take_unknown_uses`](Templates::take_unknown_uses).
-    used_unknown: BTreeSet<String>,
-    /// An undefined variable is sent as written (`{{name}}`), as Postman sends it, rather
-    /// than empty.
-    pub undefined_as_written: bool,
-}
-
-/// A variable name as the file format's `vars.NAME` takes it (`fo/o` → `fo_o`).
-pub fn variable_key(name: &str) -> String {
-    name.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
-}
-
-impl Templates {
-    pub fn new(variables: Map<String, Value>) -> Templates {
-        Templates {
-            variables: variables.into_iter().map(|(name, value)| (variable_key(&name), value)).collect(),
-            secrets: HashMap::new(),
-            captured: HashMap::new(),
-            notes: BTreeMap::new(),
-            literals: HashMap::new(),
-            unknown: HashSet::new(),
-            cleared: None,
-            used_unknown: BTreeSet::new(),
-            undefined_as_written: false,
-        }
-    }
-
-    /// Applies what a script did to variables, after or before the step `step` (the step
-    /// whose response a capture reads).
-    pub fn apply(&mut self, effect: &variables::Effect, step: &str) {
-        use variables::Effect;
-        let known = |templates: &mut Templates, name: &str| {
-            templates.unknown.remove(name);
-            templates.literals.remove(name);
-            templates.captured.remove(name);
-            if let Some(set_again) = &mut templates.cleared {
-                set_again.insert(name.to_string());
-            }
-        };
-        match effect {
-            Effect::Capture(name, reference) => {
-                known(self, name);
-                self.captured.insert(name.clone(), format!("{step}.{reference}"));
-            }
-            Effect::Literal(name, text) => {
-                known(self, name);
-                self.literals.insert(name.clone(), text.clone());
-            }
-            Effect::Unknown(name) => {
-                known(self, name);
-                self.unknown.insert(name.clone());
-            }
-            Effect::ClearAll => self.cleared = Some(HashSet::new()),
-        }
-    }
-
-    /// The variables used since the last call whose values a script changed in a way not
-    /// followed: the request that uses them is not the one the source sends.
-    pub fn take_unknown_uses(&mut self) -> BTreeSet<String> {
-        std::mem::take(&mut self.used_unknown)
-    }
-
-    fn is_unknown(&self, name: &str) -> bool {
-        self.unknown.contains(name) || self.cleared.as_ref().is_some_and(|set_again| !set_again.contains(name))
-    }
-
-    pub fn convert(&mut self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(open) = rest.find("{{") {
-            let Some(close) = rest[open + 2..].find("}}") else { break };
-            let name = rest[open + 2..open + 2 + close].trim();
-            match self.reference(name) {
-                Some(reference) => {
-                    out.push_str(&Template::escape(&rest[..open]));
-                    out.push_str(&reference);
-                }
-                None => out.push_str(&Template::escape(&rest[..open + 4 + close])),
-            }
-            rest = &rest[open + 4 + close..];
-        }
-        out.push_str(&Template::escape(rest));
-        out
-    }
-
-    /// A field, header or query parameter name: the file format sends names as written, so
-    /// a `{{variable}}` in one is replaced by its value now (a script's literal or the
-    /// variable's); one with no value known now (set from a response, secret, changed by a
-    /// script) stays as written and counts as an unknown use.
-    pub fn name(&mut self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(open) = rest.find("{{") {
-            let Some(close) = rest[open + 2..].find("}}") else { break };
-            let name = rest[open + 2..open + 2 + close].trim();
-            let value = self.literals.get(name).cloned().or_else(|| {
-                let known =
-                    !self.is_unknown(name) && !self.captured.contains_key(name) && !self.secrets.contains_key(name);
-                known.then(|| self.variables.get(&variable_key(name))?.as_str().map(str::to_string)).flatten()
-            });
-            out.push_str(&rest[..open]);
-            match value {
-                Some(value) => out.push_str(&value),
-                None => {
-                    self.used_unknown.insert(name.to_string());
-                    out.push_str(&rest[open..open + 4 + close]);
-                }
-            }
-            rest = &rest[open + 4 + close..];
-        }
-        out.push_str(rest);
-        out
-    }
-
-    /// The replacement for `{{name}}`; `None` keeps the text as it is.
-    fn reference(&mut self, name: &str) -> Option<String> {
-        if !name.starts_with('$') && self.is_unknown(name) {
-            self.used_unknown.insert(name.to_string());
-        }
-        if let Some(text) = self.literals.get(name) {
-            return Some(Template::escape(text));
-        }
-        if let Some(dynamic) = name.strip_prefix('$') {
-            let builtin = match dynamic {
-                "guid" | "randomUUID" => "$uuid",
-                "timestamp" => "$timestamp",
-                "isoTimestamp" => "$now",
-                _ => {
-                    let note =
-                        "Postman's dynamic variable has no equivalent here; the text is sent as it is".to_string();
-                    self.notes.entry(name.to_string()).or_insert(note);
-                    return None;
-                }
-            };
-            return Some(format!("@{{{{{builtin}}}}}"));
-        }
-        if let Some(reference) = self.captured.get(name) {
-            return Some(format!("@{{{{{reference}}}}}"));
-        }
-        if let Some(variable) = self.secrets.get(name).cloned().or_else(|| looks_secret(name).then(|| env_name(name))) {
-            let note = format!(
-                "looks secret: read from the environment variable `{variable}` when the check runs, not written here"
-            );
-            self.notes.entry(name.to_string()).or_insert(note);
-            return Some(format!("@{{{{env.{variable}}}}}"));
-        }
-        let key = variable_key(name);
-        if key.is_empty() {
-            return None;
-        }
-        if !self.variables.contains_key(&key) {
-            let value = if self.undefined_as_written { format!("{{{{{name}}}}}") } else { String::new() };
-            self.variables.insert(key.clone(), json!(value));
-            let sent = if self.undefined_as_written { " (sent as written, as Postman sends it)" } else { "" };
-            let note = format!("no value in the collection or environment{sent}: set it with `--var {key}=VALUE`");
-            self.notes.entry(name.to_string()).or_insert(note);
-        }
-        Some(format!("@{{{{vars.{key}}}}}"))
-    }
 }
 
 /// A variable name that usually holds a secret.

@@ -346,3 +346,59 @@ tests["lookahead"] = /a(?=b)/.test(responseBody);
     assert_eq!(translated.skipped.len(), 1, "{:?}", translated.skipped);
     assert!(translated.skipped[0].1.contains("lookaround"), "{:?}", translated.skipped);
 }
+
+#[test]
+fn the_body_checks_of_the_response_assertion_library_are_translated() {
+    let script = r#"
+pm.test("json", () => { pm.response.to.be.json; });
+pm.test("not json", () => { pm.response.to.not.be.json; });
+pm.test("some body", () => { pm.response.to.be.withBody; });
+pm.test("has id", () => { pm.response.to.have.jsonBody("data.items[0].id"); });
+pm.test("id is 7", () => { pm.response.to.have.jsonBody("data.id", 7); });
+pm.test("text", () => { pm.response.to.have.body("OK"); });
+pm.test("object", () => { pm.response.to.have.body({"ok": true}); });
+"#;
+    let translated = translate(script);
+    assert!(translated.skipped.is_empty(), "{:?}", translated.skipped);
+    assert_eq!(
+        translated.assertions,
+        vec![
+            json!({"name": "json", "source": "body", "property": "$", "op": "exists"}),
+            json!({"name": "not json", "source": "body", "property": "$", "op": "not_exists"}),
+            json!({"name": "some body", "source": "body", "op": "length", "not": true, "value": 0}),
+            json!({"name": "has id", "source": "body", "property": "data.items[0].id", "op": "exists"}),
+            json!({"name": "id is 7", "source": "body", "property": "data.id", "op": "eq", "value": 7}),
+            json!({"name": "text", "source": "body", "op": "eq", "value": "OK"}),
+            json!({"name": "object", "source": "body", "property": "$", "op": "eq", "value": {"ok": true}}),
+        ]
+    );
+}
+
+#[test]
+fn nested_properties_and_included_objects_keep_chais_meaning() {
+    let script = r#"
+var json = pm.response.json();
+pm.test("nested", () => { pm.expect(json).to.have.nested.property("a.b[1]", 2); });
+pm.test("deep", () => { pm.expect(json).to.have.deep.property("c", {"d": 1}); });
+pm.test("subset", () => { pm.expect(json).to.include({"name": "Bob", "age": 3}); });
+pm.test("deep subset", () => { pm.expect(json.user).to.deep.include({"tags": ["a"]}); });
+pm.test("strict object", () => { pm.expect(json).to.include({"tags": ["a"]}); });
+pm.test("not subset", () => { pm.expect(json).to.not.include({"name": "Bob"}); });
+"#;
+    let translated = translate(script);
+    assert_eq!(
+        translated.assertions,
+        vec![
+            json!({"name": "nested", "source": "body", "property": "a.b[1]", "op": "eq", "value": 2}),
+            json!({"name": "deep", "source": "body", "property": "c", "op": "eq", "value": {"d": 1}}),
+            json!({"name": "subset", "source": "body", "property": "$", "op": "type", "value": "object"}),
+            json!({"name": "subset", "source": "body", "property": "name", "op": "eq", "value": "Bob"}),
+            json!({"name": "subset", "source": "body", "property": "age", "op": "eq", "value": 3}),
+            json!({"name": "deep subset", "source": "body", "property": "user", "op": "type", "value": "object"}),
+            json!({"name": "deep subset", "source": "body", "property": "user.tags", "op": "eq", "value": ["a"]}),
+        ]
+    );
+    let reasons: Vec<&str> = translated.skipped.iter().map(|(_, reason)| reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[0].contains("`===`") && reasons[1].contains("not one Skopos check"), "{reasons:?}");
+}

@@ -1,0 +1,216 @@
+//! A Postman request (URL object, headers, auth, body) as a step's request, sent as Postman
+//! sends it.
+
+use serde_json::{Map, Value, json};
+
+use crate::{Imported, Templates, variable_key};
+
+pub(super) fn enabled(list: &Value) -> impl Iterator<Item = &Value> {
+    list.as_array().into_iter().flatten().filter(|entry| entry["disabled"] != json!(true))
+}
+
+/// The request in the file format; `differs` is set when part of it is left out, so that it
+/// is not the request Postman sends.
+pub(super) fn convert_request(
+    request: &Value,
+    inherited: Option<&Value>,
+    templates: &mut Templates,
+    imported: &mut Imported,
+    label: &str,
+    differs: &mut bool,
+) -> Value {
+    let mut out = json!({"method": request["method"].as_str().unwrap_or("GET").to_uppercase()});
+    let (url, query) = url_of(&request["url"]);
+    out["url"] = json!(templates.convert(&with_scheme(&url, &templates.variables)));
+    if !query.is_empty() {
+        let query: Map<String, Value> =
+            query.into_iter().map(|(k, v)| (templates.name(&k), json!(templates.convert(&v)))).collect();
+        out["query"] = Value::Object(query);
+    }
+    let mut headers = Map::new();
+    for header in enabled(&request["header"]) {
+        if let Some(key) = header["key"].as_str() {
+            let value = json!(templates.convert(header["value"].as_str().unwrap_or("")));
+            headers.insert(templates.name(key), value);
+        }
+    }
+    let auth = request.get("auth").filter(|a| a["type"] != "inherit").or(inherited);
+    if let Some(auth) = auth {
+        apply_auth(auth, &mut out, &mut headers, templates, imported, label);
+    }
+    if let Some(body) = body_of(&request["body"], &mut headers, templates, imported, label, differs) {
+        out["body"] = body;
+    }
+    if !headers.is_empty() {
+        out["headers"] = Value::Object(headers);
+    }
+    out
+}
+
+/// Postman sends a URL written without a scheme (`example.com/a`, or `{{base}}/a` where
+/// `base` is a host) over `http://`.
+fn with_scheme(url: &str, variables: &Map<String, Value>) -> String {
+    let url = url.trim_start();
+    let has_scheme = |text: &str| {
+        let lower = text.to_ascii_lowercase();
+        lower.starts_with("http://") || lower.starts_with("https://")
+    };
+    let leading_variable = url.strip_prefix("{{").and_then(|rest| rest.split_once("}}")).map(|(name, _)| name.trim());
+    let starts_with_a_host = match leading_variable {
+        // A variable with no value here (or only its `{{name}}`, sent as written) may hold a
+        // whole URL: leave it as it is.
+        Some(name) => variables
+            .get(&variable_key(name))
+            .and_then(Value::as_str)
+            .is_some_and(|value| !value.is_empty() && !value.starts_with("{{") && !has_scheme(value)),
+        None => !url.is_empty() && !has_scheme(url),
+    };
+    if starts_with_a_host { format!("http://{url}") } else { url.to_string() }
+}
+
+/// The URL without its query, and the enabled query parameters. A URL object whose `raw` is
+/// blank is put together from its parts (`protocol`, `host`, `port`, `path`).
+fn url_of(url: &Value) -> (String, Vec<(String, String)>) {
+    let Some(object) = url.as_object() else {
+        return (url.as_str().unwrap_or("").to_string(), Vec::new());
+    };
+    let joined = |part: &str, separator: &str| match object.get(part) {
+        Some(Value::Array(pieces)) => pieces.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(separator),
+        Some(Value::String(text)) => text.clone(),
+        _ => String::new(),
+    };
+    let assembled;
+    let mut raw = object.get("raw").and_then(Value::as_str).unwrap_or("");
+    if raw.trim().is_empty() {
+        let protocol = object.get("protocol").and_then(Value::as_str).unwrap_or("http");
+        let port = object.get("port").and_then(Value::as_str).map(|p| format!(":{p}")).unwrap_or_default();
+        assembled = format!("{protocol}://{}{port}/{}", joined("host", "."), joined("path", "/"));
+        raw = &assembled;
+    }
+    let Some(parameters) = object.get("query").filter(|q| q.is_array()) else {
+        return (raw.to_string(), Vec::new());
+    };
+    let base = raw.split_once('?').map_or(raw, |(base, _)| base).to_string();
+    let query = enabled(parameters)
+        .filter_map(|p| Some((p["key"].as_str()?.to_string(), p["value"].as_str().unwrap_or("").to_string())))
+        .collect();
+    (base, query)
+}
+
+/// Postman lists auth settings as `[{key, value}]` (v2.1) or as an object (v2.0).
+fn auth_setting(auth: &Value, kind: &str, key: &str) -> String {
+    let settings = &auth[kind];
+    let value = match settings {
+        Value::Array(list) => list.iter().find(|e| e["key"] == key).map(|e| e["value"].clone()).unwrap_or_default(),
+        Value::Object(map) => map.get(key).cloned().unwrap_or_default(),
+        _ => Value::Null,
+    };
+    match value {
+        Value::String(text) => text,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn apply_auth(
+    auth: &Value,
+    out: &mut Value,
+    headers: &mut Map<String, Value>,
+    templates: &mut Templates,
+    imported: &mut Imported,
+    label: &str,
+) {
+    let setting = |kind: &str, key: &str, templates: &mut Templates| templates.convert(&auth_setting(auth, kind, key));
+    match auth["type"].as_str().unwrap_or("noauth") {
+        "noauth" => {}
+        "bearer" => out["auth"] = json!({"bearer": setting("bearer", "token", templates)}),
+        "basic" => {
+            let user = setting("basic", "username", templates);
+            out["auth"] = json!({"basic": {"user": user, "password": setting("basic", "password", templates)}});
+        }
+        "apikey" => {
+            let key = setting("apikey", "key", templates);
+            let value = setting("apikey", "value", templates);
+            if auth_setting(auth, "apikey", "in") == "query" {
+                let query = out["query"].as_object().cloned().unwrap_or_default();
+                let mut query = query;
+                query.insert(key, json!(value));
+                out["query"] = Value::Object(query);
+            } else {
+                headers.insert(key, json!(value));
+            }
+        }
+        other => imported.note(label, format!("`{other}` auth is not carried over; add it by hand")),
+    }
+}
+
+fn body_of(
+    body: &Value,
+    headers: &mut Map<String, Value>,
+    templates: &mut Templates,
+    imported: &mut Imported,
+    label: &str,
+    differs: &mut bool,
+) -> Option<Value> {
+    let fields = |list: &Value, templates: &mut Templates| -> Map<String, Value> {
+        enabled(list)
+            .filter(|f| f["type"] != "file")
+            .filter_map(|f| {
+                let key = templates.name(f["key"].as_str()?);
+                Some((key, json!(templates.convert(f["value"].as_str().unwrap_or("")))))
+            })
+            .collect()
+    };
+    let is_empty = |list: &Value| enabled(list).next().is_none();
+    if body["disabled"] == true {
+        return None;
+    }
+    match body["mode"].as_str()? {
+        "raw" => {
+            let raw = body["raw"].as_str().unwrap_or("");
+            if raw.is_empty() {
+                return None;
+            }
+            // Sent as written (Postman replaces `{{variables}}` in it as text), with the
+            // `Content-Type` Postman gives its language when the request sets none.
+            if !headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
+                let content_type = match body["options"]["raw"]["language"].as_str().unwrap_or("text") {
+                    "json" => "application/json",
+                    "javascript" => "application/javascript",
+                    "html" => "text/html",
+                    "xml" => "application/xml",
+                    _ => "text/plain",
+                };
+                headers.insert("Content-Type".into(), json!(content_type));
+            }
+            Some(json!({"text": templates.convert(raw)}))
+        }
+        // An empty form is no body.
+        "urlencoded" if is_empty(&body["urlencoded"]) => None,
+        "formdata" if is_empty(&body["formdata"]) => None,
+        "urlencoded" => Some(json!({"form": fields(&body["urlencoded"], templates)})),
+        "formdata" => {
+            let files: Vec<&str> =
+                enabled(&body["formdata"]).filter(|f| f["type"] == "file").filter_map(|f| f["key"].as_str()).collect();
+            if !files.is_empty() {
+                // The file is wherever Postman's working folder was; the request without it is
+                // not Postman's.
+                let files = files.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+                imported.note(label, format!("the file fields {files} are left out: add them as `{{file: PATH}}`"));
+                *differs = true;
+            }
+            Some(json!({"multipart": fields(&body["formdata"], templates)}))
+        }
+        "graphql" => {
+            let query = templates.convert(body["graphql"]["query"].as_str().unwrap_or(""));
+            let variables = body["graphql"]["variables"]
+                .as_str()
+                .and_then(|v| serde_json::from_str::<Value>(&templates.convert(v)).ok());
+            Some(json!({"json": {"query": query, "variables": variables.unwrap_or(json!({}))}}))
+        }
+        other => {
+            imported.note(label, format!("a `{other}` body is not carried over"));
+            None
+        }
+    }
+}
