@@ -6,11 +6,11 @@ import { el, showProblems } from "./api.js";
 import { completeReferences, referencesFor } from "./complete.js";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-const SOURCES = ["status", "latency", "header", "body", "size", "certificate", "cookie"];
+const SOURCES = ["status", "latency", "header", "body", "size", "certificate", "cookie", "capture"];
 // The operator names, as the agent's `predicate::OpName::all()` lists them (a test checks it).
 const OPS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "not_contains", "matches", "exists", "not_exists", "type", "length", "count", "plugin"];
 const TAKES_NO_VALUE = new Set(["exists", "not_exists"]);
-const WITH_PROPERTY = new Set(["header", "body", "certificate", "cookie"]);
+const WITH_PROPERTY = new Set(["header", "body", "certificate", "cookie", "capture"]);
 let formCount = 0;
 
 /** Text typed as a value: JSON when it reads as JSON (200, true, [1,2]), else the string. */

@@ -306,3 +306,27 @@ fn cookies_a_response_sets_are_read_by_assertions_and_references() {
     assert_eq!(outcome.code, 1, "{}", outcome.stdout);
     assert!(outcome.stdout.contains("no `missing` cookie set by the response"), "{}", outcome.stdout);
 }
+
+#[test]
+fn captures_cut_values_out_for_later_steps() {
+    let files = Files::new();
+    files.write("captures.yaml", &collection("captures.yaml", &[("base", &server().base())]));
+    let outcome = files.run(&["captures.yaml"], &[]);
+    assert_eq!(outcome.code, 1, "{}{}", outcome.stdout, outcome.stderr);
+    let first = outcome.step(0, 0);
+    let passed: Vec<bool> = first["assertions"].as_array().unwrap().iter().map(|a| a["passed"] == true).collect();
+    assert_eq!(passed, [true, true, false], "{first}");
+    // A capture that cannot be read says why.
+    assert!(
+        outcome.stdout.contains("capture `missing`: `regex` /id=(\\d+)/ matches nothing in \"/final\""),
+        "{}",
+        outcome.stdout
+    );
+    assert_eq!(outcome.step(0, 1)["status"], "passed", "{}", outcome.stdout);
+
+    // A bad filter is found by validate, with its place.
+    files.write("bad.yaml", &collection("captures.yaml", &[("base", &server().base())]).replace("\"/(\\\\w+)\"", "\"(\""));
+    let validate = files.skopos(&["validate".into(), "bad.yaml".into()], &[]);
+    assert_eq!(validate.code, 2, "{}{}", validate.stdout, validate.stderr);
+    assert!(validate.stderr.contains("steps[0].captures[0].filters[0]: invalid regular expression"), "{}", validate.stderr);
+}

@@ -28,6 +28,8 @@ pub enum Part {
     Certificate(CertificateField),
     /// A cookie the response sets, or one of its attributes.
     Cookie(CookieQuery),
+    /// A value the step captured (`captures`), by name.
+    Capture(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +67,8 @@ pub enum Extracted<'a> {
     NotJson,
     /// A certificate field, on a connection without TLS.
     NoCertificate,
-    /// A cookie (or attribute) the response does not set, and what is missing.
-    NoCookie(String),
+    /// A cookie, attribute or capture that is not there, and what is missing.
+    Missing(String),
 }
 
 impl Part {
@@ -88,9 +90,14 @@ impl Part {
                 value: response.header(name),
                 count: response.headers.get_all(name.as_str()).iter().count(),
             },
+            Part::Capture(name) => match response.captures.iter().find(|(captured, _)| captured == name) {
+                Some((_, Ok(value))) => Extracted::Value(value.clone()),
+                Some((_, Err(why))) => Extracted::Missing(format!("capture `{name}`: {why}")),
+                None => Extracted::Missing(format!("the step captures no `{name}`")),
+            },
             Part::Cookie(query) => match query.read(&response.headers) {
                 Ok(value) => Extracted::Value(value),
-                Err(missing) => Extracted::NoCookie(missing),
+                Err(missing) => Extracted::Missing(missing),
             },
             Part::Certificate(field) => {
                 let Some(certificate) = &response.certificate else { return Extracted::NoCertificate };

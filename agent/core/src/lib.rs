@@ -20,6 +20,7 @@ pub mod assert;
 pub mod cookie;
 pub mod document;
 pub mod extract;
+pub mod filter;
 pub mod interpolate;
 pub mod model;
 pub mod path;

@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use crate::filter::Filter;
+
 pub use crate::predicate::{Op, OpName, Predicate};
 
 /// Default whole-request timeout when neither the step nor `defaults` sets one.
@@ -94,6 +96,9 @@ pub struct Step {
     pub retry: Option<Retry>,
     #[serde(default)]
     pub assert: Vec<Assertion>,
+    /// Values cut out of the response for later steps (`@{{STEP.captures.NAME}}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captures: Vec<Capture>,
     /// Overrides `defaults.timeout_ms` for this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
@@ -232,6 +237,23 @@ pub struct Assertion {
     /// With `op: plugin`, the assertion plugin to call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,
+    /// Applied in order to the value read before it is compared (`[{regex: "id=(\\d+)"}, to_int]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+/// A value cut out of a step's response for later steps, `@{{STEP.captures.NAME}}`: read as
+/// an assertion reads its `source` and `property`, then through its `filters`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    /// Letters, digits, `_` and `-`; unique within the step.
+    pub name: String,
+    pub source: AssertionSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
 }
 
 /// A field that is present, even as `null`, is `Some`.
@@ -261,6 +283,8 @@ pub enum AssertionSource {
     Certificate,
     /// A cookie the response sets: `property` is `NAME` (its value) or `NAME[Attribute]`.
     Cookie,
+    /// A value this step captured: `property` is the capture's name.
+    Capture,
 }
 
 impl AssertionSource {
@@ -273,6 +297,7 @@ impl AssertionSource {
             AssertionSource::Size => "size",
             AssertionSource::Certificate => "certificate",
             AssertionSource::Cookie => "cookie",
+            AssertionSource::Capture => "capture",
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct PlannedStep {
     pub tls: Tls,
     pub retry: Option<Retry>,
     pub checks: Vec<Check>,
+    /// Read from the response as soon as it arrives, for later steps.
+    pub captures: Vec<PlannedCapture>,
 }
 
 #[derive(Debug)]
@@ -242,6 +244,7 @@ impl Compiler<'_> {
                     .ok()
             })
             .collect();
+        let captures = self.captures(&at, &step.captures);
         if let Some(retry) = &step.retry
             && retry.attempts == 0
         {
@@ -270,6 +273,7 @@ impl Compiler<'_> {
             tls: step_tls,
             retry: step.retry,
             checks,
+            captures,
         }
     }
 
@@ -343,10 +347,12 @@ fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {
 }
 
 mod body;
+mod captures;
 mod monitor;
 mod references;
 
 pub use body::{PlannedBody, PlannedPart};
+pub use captures::PlannedCapture;
 
 pub use monitor::{MonitorPlan, compile_monitor};
 #[cfg(test)]

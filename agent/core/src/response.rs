@@ -35,6 +35,8 @@ pub struct Response {
     /// From the first byte of the request to the last byte of the body.
     pub latency: Duration,
     pub certificate: Option<CertificateInfo>,
+    /// The step's `captures`, by name: the value, or why there is none.
+    pub captures: Vec<(String, Result<Value, String>)>,
     json: OnceLock<Option<Value>>,
 }
 
@@ -46,7 +48,7 @@ impl Response {
         latency: Duration,
         certificate: Option<CertificateInfo>,
     ) -> Response {
-        Response { status, headers, body, latency, certificate, json: OnceLock::new() }
+        Response { status, headers, body, latency, certificate, captures: Vec::new(), json: OnceLock::new() }
     }
 
     /// The body parsed as JSON, or `None` when it is not JSON. Parsed once, on first use.

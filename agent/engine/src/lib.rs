@@ -274,13 +274,16 @@ async fn run_step(
         Ok(incoming) => {
             report.timings = Some(incoming.timings);
             let (version, url) = (incoming.version, incoming.url);
-            let response = Response::new(
+            let mut response = Response::new(
                 incoming.status.as_u16(),
                 incoming.headers,
                 incoming.body,
                 Duration::from_secs_f64(incoming.timings.total_ms / 1000.0),
                 incoming.certificate,
             );
+            let captures =
+                step.captures.iter().map(|capture| (capture.name.clone(), capture.read(&response))).collect();
+            response.captures = captures;
             for check in &step.checks {
                 report.assertions.push(check.evaluate(&response, context.plugins.as_ref()).await);
             }

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::cookie::CookieQuery;
 use crate::extract::{CertificateField, Extracted, Part};
+use crate::filter::Filters;
 use crate::model::{Assertion, AssertionSource};
 use crate::path::{Found, PropertyPath};
 use crate::predicate::{Expected, Op, OpName, Predicate};
@@ -29,6 +30,7 @@ pub struct Check {
     pub plugin: Option<String>,
     part: Part,
     regex: Option<Regex>,
+    filters: Filters,
 }
 
 /// A problem with an assertion as written; `field` is `property`, `value`, `op`, `not` or `plugin`.
@@ -105,52 +107,9 @@ impl Check {
         }
         let predicate = assertion.predicate();
         let property = assertion.property.as_deref().map(str::trim);
-        let part = match (assertion.source, property) {
-            (AssertionSource::Status | AssertionSource::Latency | AssertionSource::Size, Some(_)) => {
-                return Err(err("property", format!("`{}` takes no property", assertion.source.as_str())));
-            }
-            (AssertionSource::Header, None) => {
-                return Err(err("property", "`header` needs the header name in `property`".into()));
-            }
-            (AssertionSource::Cookie, None) => {
-                return Err(err(
-                    "property",
-                    "`cookie` needs the cookie's name in `property` (or `NAME[Attribute]`)".into(),
-                ));
-            }
-            (AssertionSource::Cookie, Some(query)) => {
-                Part::Cookie(CookieQuery::parse(query).map_err(|message| err("property", message))?)
-            }
-            (AssertionSource::Certificate, None) => {
-                return Err(err(
-                    "property",
-                    format!("`certificate` needs a property: {}", CertificateField::NAMES.join(", ")),
-                ));
-            }
-            (AssertionSource::Status, None) => Part::Status,
-            (AssertionSource::Latency, None) => Part::Latency,
-            (AssertionSource::Size, None) => Part::Size,
-            (AssertionSource::Body, None) => Part::Text,
-            (AssertionSource::Header, Some(name)) => Part::Header(name.to_ascii_lowercase()),
-            (AssertionSource::Body, Some(path)) => {
-                Part::Body(Some(PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?))
-            }
-            (AssertionSource::Certificate, Some(field)) => match CertificateField::parse(field) {
-                Some(field) => Part::Certificate(field),
-                None => {
-                    let hint = crate::document::suggest(field, CertificateField::NAMES.into_iter())
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default();
-                    return Err(err(
-                        "property",
-                        format!(
-                            "unknown certificate property `{field}`; expected one of {}{hint}",
-                            CertificateField::NAMES.join(", ")
-                        ),
-                    ));
-                }
-            },
-        };
+        let part = part_of(assertion.source, property)?;
+        let filters = Filters::compile(&assertion.filters)
+            .map_err(|(index, message)| err("filters", format!("filter {}: {message}", index + 1)))?;
         let value = assertion.value.as_ref();
         let regex = check_value(predicate, assertion.op.as_str(), value, assertion.plugin.is_some())?;
         Ok(Check {
@@ -162,6 +121,7 @@ impl Check {
             plugin: assertion.plugin.clone(),
             part,
             regex,
+            filters,
         })
     }
 
@@ -188,6 +148,7 @@ impl Check {
     fn evaluate_builtin(&self, response: &Response) -> AssertionResult {
         if let Part::Header(name) = &self.part
             && !matches!(self.predicate.op, Op::Count | Op::Exists)
+            && self.filters.is_empty()
         {
             let values: Vec<Value> = response
                 .headers
@@ -291,6 +252,17 @@ impl Check {
     }
 
     fn actual(&self, response: &Response) -> Subject {
+        let subject = self.extracted(response);
+        match (subject.value, self.filters.is_empty()) {
+            (Some(value), false) => match self.filters.apply(value) {
+                Ok(value) => Subject::one(value),
+                Err(why) => Subject::missing(why),
+            },
+            (value, _) => Subject { value, ..subject },
+        }
+    }
+
+    fn extracted(&self, response: &Response) -> Subject {
         match self.part.extract(response) {
             Extracted::Value(value) => Subject::one(value),
             Extracted::Header { value: Some(value), count } => {
@@ -311,9 +283,65 @@ impl Check {
             }
             Extracted::Path { found, .. } => Subject { count: found.count(), value: found.to_value(), missing: None },
             Extracted::NoCertificate => Subject::missing("no certificate (not a TLS connection)".into()),
-            Extracted::NoCookie(missing) => Subject::missing(missing),
+            Extracted::Missing(missing) => Subject::missing(missing),
         }
     }
+}
+
+/// What of the response `source` and `property` read: for assertions and captures alike.
+pub fn part_of(source: AssertionSource, property: Option<&str>) -> Result<Part, CheckError> {
+    let err = |field, message: String| CheckError { field, message };
+    let part = match (source, property) {
+        (AssertionSource::Status | AssertionSource::Latency | AssertionSource::Size, Some(_)) => {
+            return Err(err("property", format!("`{}` takes no property", source.as_str())));
+        }
+        (AssertionSource::Header, None) => {
+            return Err(err("property", "`header` needs the header name in `property`".into()));
+        }
+        (AssertionSource::Capture, None) => {
+            return Err(err("property", "`capture` needs the capture's name in `property`".into()));
+        }
+        (AssertionSource::Capture, Some(name)) => Part::Capture(name.to_string()),
+        (AssertionSource::Cookie, None) => {
+            return Err(err(
+                "property",
+                "`cookie` needs the cookie's name in `property` (or `NAME[Attribute]`)".into(),
+            ));
+        }
+        (AssertionSource::Cookie, Some(query)) => {
+            Part::Cookie(CookieQuery::parse(query).map_err(|message| err("property", message))?)
+        }
+        (AssertionSource::Certificate, None) => {
+            return Err(err(
+                "property",
+                format!("`certificate` needs a property: {}", CertificateField::NAMES.join(", ")),
+            ));
+        }
+        (AssertionSource::Status, None) => Part::Status,
+        (AssertionSource::Latency, None) => Part::Latency,
+        (AssertionSource::Size, None) => Part::Size,
+        (AssertionSource::Body, None) => Part::Text,
+        (AssertionSource::Header, Some(name)) => Part::Header(name.to_ascii_lowercase()),
+        (AssertionSource::Body, Some(path)) => {
+            Part::Body(Some(PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?))
+        }
+        (AssertionSource::Certificate, Some(field)) => match CertificateField::parse(field) {
+            Some(field) => Part::Certificate(field),
+            None => {
+                let hint = crate::document::suggest(field, CertificateField::NAMES.into_iter())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(err(
+                    "property",
+                    format!(
+                        "unknown certificate property `{field}`; expected one of {}{hint}",
+                        CertificateField::NAMES.join(", ")
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(part)
 }
 
 /// The value an assertion looked at, how many nodes matched, and why nothing was found.

@@ -4,7 +4,7 @@
 mod render;
 
 pub use crate::extract::Part;
-pub use render::{ResolveError, Scope, Secrets};
+pub use render::{ResolveError, Scope, Secrets, resolve_part};
 
 use std::fmt;
 
@@ -178,7 +178,7 @@ impl fmt::Display for StepRef {
     }
 }
 
-/// `status`, `latency`, `headers.NAME`, `cookies.NAME`, `body` or `body.PATH`.
+/// `status`, `latency`, `headers.NAME`, `cookies.NAME`, `captures.NAME`, `body` or `body.PATH`.
 fn parse_part(reference: &str, part: &str) -> Result<Part, TemplateError> {
     let path_error = |source| TemplateError::Path { reference: reference.to_string(), source };
     Ok(match part {
@@ -188,6 +188,8 @@ fn parse_part(reference: &str, part: &str) -> Result<Part, TemplateError> {
         _ => {
             if let Some(name) = part.strip_prefix("headers.").filter(|n| !n.is_empty()) {
                 Part::Header(name.to_ascii_lowercase())
+            } else if let Some(name) = part.strip_prefix("captures.").filter(|n| !n.is_empty()) {
+                Part::Capture(name.to_string())
             } else if let Some(query) = part.strip_prefix("cookies.") {
                 let query = crate::cookie::CookieQuery::parse(query).map_err(|_| TemplateError::UnknownPart {
                     reference: reference.to_string(),

@@ -182,7 +182,7 @@ pub fn push_text(out: &mut String, value: &Value) {
     }
 }
 
-fn resolve_part(part: &Part, label: &str, response: &Response) -> Result<Value, String> {
+pub fn resolve_part(part: &Part, label: &str, response: &Response) -> Result<Value, String> {
     match part.extract(response) {
         Extracted::Value(value) => Ok(value),
         Extracted::Header { value: Some(value), .. } => Ok(Value::String(value)),
@@ -194,7 +194,7 @@ fn resolve_part(part: &Part, label: &str, response: &Response) -> Result<Value, 
             };
             Err(format!("{label} has no header `{name}` (it has: {})", names.join(", ")))
         }
-        Extracted::NoCookie(missing) => Err(format!("{label}: {missing}")),
+        Extracted::Missing(missing) => Err(format!("{label}: {missing}")),
         Extracted::NotJson => {
             Err(format!("{label} body is not JSON, so it has no fields; it was: {}", excerpt(&response.text(), 200)))
         }

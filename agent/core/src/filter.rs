@@ -1,0 +1,230 @@
+//! Filters: turning a value read from a response into the value a capture keeps (a token cut
+//! out of a header with a regex, the first of a list, a number read from text), in order, as
+//! Hurl's filters do. A filter that cannot apply says why, and the capture has no value.
+
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One step of turning a value into another.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Filter {
+    /// The first group of the regular expression's first match in the text (the whole match
+    /// when it has no group).
+    Regex(String),
+    /// The item at this index of a list (from the end when negative).
+    Nth(i64),
+    /// The text split at each occurrence of this separator, as a list.
+    Split(String),
+    /// `[OLD, NEW]`: every occurrence of the text OLD replaced by NEW.
+    Replace(Vec<String>),
+    /// The number of items of a list (or characters of a text).
+    Count,
+    First,
+    Last,
+    /// Text (or a number) as a whole number.
+    ToInt,
+    /// Text (or a number) as a number.
+    ToFloat,
+    /// A number, boolean or text as text.
+    ToString,
+    UrlDecode,
+    UrlEncode,
+    /// `&amp;`, `&lt;`, `&#39;`... as the characters they stand for.
+    HtmlUnescape,
+}
+
+/// Filters ready to apply: their patterns compiled.
+#[derive(Debug, Clone, Default)]
+pub struct Filters(Vec<(Filter, Option<Regex>)>);
+
+impl Filters {
+    /// Compiles `filters`; `Err` names the filter (by index) whose pattern or argument is bad.
+    pub fn compile(filters: &[Filter]) -> Result<Filters, (usize, String)> {
+        let mut compiled = Vec::with_capacity(filters.len());
+        for (index, filter) in filters.iter().enumerate() {
+            let regex = match filter {
+                Filter::Regex(pattern) => {
+                    Some(Regex::new(pattern).map_err(|e| (index, format!("invalid regular expression: {e}")))?)
+                }
+                Filter::Replace(pair) if pair.len() != 2 => {
+                    return Err((index, "`replace` takes [OLD, NEW]".into()));
+                }
+                _ => None,
+            };
+            compiled.push((filter.clone(), regex));
+        }
+        Ok(Filters(compiled))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `value` through every filter in order.
+    pub fn apply(&self, mut value: Value) -> Result<Value, String> {
+        for (filter, regex) in &self.0 {
+            value = apply_one(filter, regex.as_ref(), value)?;
+        }
+        Ok(value)
+    }
+}
+
+fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(_) | Value::Bool(_) => Some(value.to_string()),
+        _ => None,
+    }
+}
+
+fn apply_one(filter: &Filter, regex: Option<&Regex>, value: Value) -> Result<Value, String> {
+    let name = || {
+        serde_json::to_value(filter).ok().map_or_else(String::new, |v| match v {
+            Value::String(name) => name,
+            Value::Object(map) => map.keys().next().cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+    };
+    let text = || text_of(&value).ok_or_else(|| format!("`{}` needs text, got {value}", name()));
+    let list = || value.as_array().cloned().ok_or_else(|| format!("`{}` needs a list, got {value}", name()));
+    Ok(match filter {
+        Filter::Regex(pattern) => {
+            let text = text()?;
+            let regex = regex.expect("compiled with the filter");
+            let found =
+                regex.captures(&text).ok_or_else(|| format!("`regex` /{pattern}/ matches nothing in {text:?}"))?;
+            let group = found.get(1).or_else(|| found.get(0)).map_or("", |m| m.as_str());
+            Value::String(group.to_string())
+        }
+        Filter::Nth(index) => {
+            let items = list()?;
+            let at = if *index < 0 { items.len() as i64 + index } else { *index };
+            let at = usize::try_from(at).ok().filter(|at| *at < items.len());
+            at.map(|at| items[at].clone())
+                .ok_or_else(|| format!("`nth` {index} is out of a list of {}", items.len()))?
+        }
+        Filter::First | Filter::Last => {
+            let items = list()?;
+            let item = if *filter == Filter::First { items.first() } else { items.last() };
+            item.cloned().ok_or_else(|| format!("`{}` of an empty list", name()))?
+        }
+        Filter::Split(separator) => Value::from(text()?.split(separator.as_str()).map(Value::from).collect::<Vec<_>>()),
+        Filter::Replace(pair) => Value::String(text()?.replace(&pair[0], &pair[1])),
+        Filter::Count => match &value {
+            Value::Array(items) => Value::from(items.len()),
+            Value::String(text) => Value::from(text.chars().count()),
+            other => return Err(format!("`count` needs a list, got {other}")),
+        },
+        Filter::ToInt => {
+            let text = text()?;
+            let number = text.trim().parse::<i64>().ok().or_else(|| {
+                let float = text.trim().parse::<f64>().ok()?;
+                (float.is_finite() && float.fract() == 0.0).then_some(float as i64)
+            });
+            Value::from(number.ok_or_else(|| format!("`to_int`: {text:?} is not a whole number"))?)
+        }
+        Filter::ToFloat => {
+            let text = text()?;
+            let number = text.trim().parse::<f64>().map_err(|_| format!("`to_float`: {text:?} is not a number"))?;
+            serde_json::Number::from_f64(number).map(Value::Number).ok_or("`to_float`: not a finite number")?
+        }
+        Filter::ToString => Value::String(text()?),
+        Filter::UrlDecode => {
+            let text = text()?;
+            Value::String(percent_encoding::percent_decode_str(&text).decode_utf8_lossy().into_owned())
+        }
+        Filter::UrlEncode => {
+            let text = text()?;
+            Value::String(url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20"))
+        }
+        Filter::HtmlUnescape => Value::String(html_unescape(&text()?)),
+    })
+}
+
+/// The HTML character references: the five named ones, and numeric `&#NN;` / `&#xHH;`.
+fn html_unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let Some(end) = after.find(';').filter(|end| *end <= 10) else {
+            out.push('&');
+            rest = &after[1..];
+            continue;
+        };
+        let entity = &after[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|dec| dec.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn run(filters: Value, value: Value) -> Result<Value, String> {
+        let filters: Vec<Filter> = serde_json::from_value(filters).unwrap();
+        Filters::compile(&filters).unwrap().apply(value)
+    }
+
+    #[test]
+    fn filters_turn_values_in_order() {
+        assert_eq!(run(json!([{"regex": "id=(\\d+)"}, "to_int"]), json!("/items?id=42&x=1")), Ok(json!(42)));
+        assert_eq!(run(json!([{"regex": "\\d+"}]), json!("abc 7 d")), Ok(json!("7")));
+        assert_eq!(run(json!([{"split": ", "}, {"nth": 1}]), json!("a, b, c")), Ok(json!("b")));
+        assert_eq!(run(json!([{"nth": -1}]), json!([1, 2, 3])), Ok(json!(3)));
+        assert_eq!(run(json!(["first"]), json!([1, 2])), Ok(json!(1)));
+        assert_eq!(run(json!(["count"]), json!([1, 2])), Ok(json!(2)));
+        assert_eq!(run(json!([{"replace": ["-", "+"]}]), json!("a-b-c")), Ok(json!("a+b+c")));
+        assert_eq!(run(json!(["to_float"]), json!("1.5")), Ok(json!(1.5)));
+        assert_eq!(run(json!(["to_string"]), json!(12)), Ok(json!("12")));
+        assert_eq!(run(json!(["url_decode"]), json!("a%20b%2Fc")), Ok(json!("a b/c")));
+        assert_eq!(run(json!(["url_encode"]), json!("a b/c")), Ok(json!("a%20b%2Fc")));
+        assert_eq!(
+            run(json!(["html_unescape"]), json!("a &amp; b &#39;c&#x27; &lt;&gt; &nope;")),
+            Ok(json!("a & b 'c' <> &nope;"))
+        );
+    }
+
+    #[test]
+    fn a_filter_that_cannot_apply_says_why() {
+        assert_eq!(
+            run(json!([{"regex": "x(\\d)"}]), json!("abc")),
+            Err("`regex` /x(\\d)/ matches nothing in \"abc\"".into())
+        );
+        assert_eq!(run(json!([{"nth": 5}]), json!([1])), Err("`nth` 5 is out of a list of 1".into()));
+        assert_eq!(run(json!(["to_int"]), json!("1.5")), Err("`to_int`: \"1.5\" is not a whole number".into()));
+        assert!(run(json!(["first"]), json!("text")).unwrap_err().contains("needs a list"));
+        let bad: Vec<Filter> = serde_json::from_value(json!([{"regex": "("}])).unwrap();
+        assert_eq!(Filters::compile(&bad).unwrap_err().0, 0);
+    }
+}
