@@ -325,8 +325,15 @@ fn captures_cut_values_out_for_later_steps() {
     assert_eq!(outcome.step(0, 1)["status"], "passed", "{}", outcome.stdout);
 
     // A bad filter is found by validate, with its place.
-    files.write("bad.yaml", &collection("captures.yaml", &[("base", &server().base())]).replace("\"/(\\\\w+)\"", "\"(\""));
+    files.write(
+        "bad.yaml",
+        &collection("captures.yaml", &[("base", &server().base())]).replace("\"/(\\\\w+)\"", "\"(\""),
+    );
     let validate = files.skopos(&["validate".into(), "bad.yaml".into()], &[]);
     assert_eq!(validate.code, 2, "{}{}", validate.stdout, validate.stderr);
-    assert!(validate.stderr.contains("steps[0].captures[0].filters[0]: invalid regular expression"), "{}", validate.stderr);
+    assert!(
+        validate.stderr.contains("steps[0].captures[0].filters[0]: invalid regular expression"),
+        "{}",
+        validate.stderr
+    );
 }

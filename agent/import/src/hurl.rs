@@ -46,6 +46,7 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
             }
         }
         let mut request = json!({"method": method, "url": templates.convert(url.trim())});
+        let mut captures: Vec<Value> = Vec::new();
         let (mut headers, mut assertions) = (Map::new(), Vec::new());
         let mut section = "headers";
         let mut body: Vec<&str> = Vec::new();
@@ -168,14 +169,28 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                     None => imported
                         .note(&label, format!("line {line_number}: a response body to compare is not carried over")),
                 },
-                (true, "captures") => match pair.and_then(|(name, query)| Some((name, reference(&query)?))) {
-                    Some((name, reference)) => {
+                (true, "captures") => {
+                    let (name, query) = pair.unwrap_or_default();
+                    let query = without_comment(&query);
+                    if let Some(reference) = reference(query) {
                         templates.captured.insert(name, format!("{step_name}.{reference}"));
+                    } else {
+                        match capture(&name, query) {
+                            // Hurl fails the entry when a capture cannot be read: so does the
+                            // assertion that it exists.
+                            Ok(spec) => {
+                                let exists = json!({"source": "capture", "property": &name, "op": "exists"});
+                                assertions.push((exists, *line_number));
+                                captures.push(spec);
+                                templates.captured.insert(name.clone(), format!("{step_name}.captures.{name}"));
+                            }
+                            Err(reason) => imported.note(
+                                &label,
+                                format!("line {line_number}: capture `{trimmed}` is not carried over: {reason}"),
+                            ),
+                        }
                     }
-                    None => {
-                        imported.note(&label, format!("line {line_number}: capture `{trimmed}` is not carried over"))
-                    }
-                },
+                }
                 (false, "options") => match pair.as_ref().map(|(k, v)| (k.as_str(), without_comment(v))) {
                     Some(("location", "true")) => follow = true,
                     Some(("location", "false")) => follow = false,
@@ -189,8 +204,8 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                         imported.note(&label, format!("line {line_number}: the option `{trimmed}` is not carried over"))
                     }
                 },
-                (true, "asserts") => match assertion(without_comment(trimmed)) {
-                    Ok(assertion) => assertions.push((assertion, *line_number)),
+                (true, "asserts") => match assertion(&with_literals(without_comment(trimmed), &templates)) {
+                    Ok(checks) => assertions.extend(checks.into_iter().map(|check| (check, *line_number))),
                     Err(reason) => imported.note(&label, format!("line {line_number}: `{trimmed}`: {reason}")),
                 },
                 _ => {}
@@ -229,7 +244,10 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
             request["headers"] = Value::Object(headers);
         }
         request["follow_redirects"] = json!(follow);
-        let step = json!({"name": step_name, "request": request});
+        let mut step = json!({"name": step_name, "request": request});
+        if !captures.is_empty() {
+            step["captures"] = Value::Array(captures);
+        }
         let placed = assertions.into_iter().map(|(assertion, line)| (assertion, format!("line {line}"))).collect();
         imported.push_placed_step(&label, step, placed);
     }
@@ -358,6 +376,33 @@ fn hurl_text(raw: &str) -> String {
     out
 }
 
+/// An `[Asserts]` line with each `{{variable}}` an `[Options] variable:` set written as its
+/// value (a number, boolean or `null` as such, other text quoted), as Hurl reads it; others
+/// stay as written.
+fn with_literals(line: &str, templates: &Templates) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quoted = false;
+    let mut rest = line;
+    while let Some(open) = rest.find("{{") {
+        let before = &rest[..open];
+        quoted ^= before.chars().filter(|c| *c == '"').count() % 2 == 1;
+        out.push_str(before);
+        let Some(close) = rest[open..].find("}}") else { break };
+        let name = rest[open + 2..open + close].trim();
+        match templates.literals.get(name) {
+            Some(text) if quoted => out.push_str(&text.replace('"', "\\\"")),
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(scalar @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => out.push_str(&scalar.to_string()),
+                _ => out.push_str(&Value::String(text.clone()).to_string()),
+            },
+            None => out.push_str(&rest[open..open + close + 2]),
+        }
+        rest = &rest[open + close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `text` without a `# comment` after it (outside quotes).
 fn without_comment(text: &str) -> &str {
     let mut quoted = false;
@@ -378,5 +423,5 @@ mod request;
 #[cfg(test)]
 mod tests;
 
-use asserts::{assertion, reference};
+use asserts::{assertion, capture, reference};
 use request::{file_part, request_body};

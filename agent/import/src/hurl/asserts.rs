@@ -9,7 +9,15 @@ use skopos_core::predicate::{Op, Predicate};
 /// `jsonpath "$.a.b[0]"` or `header "Location"` as a reference inside the step.
 pub fn reference(query: &str) -> Option<String> {
     let (kind, argument) = query.split_once(' ')?;
+    let argument = argument.trim();
+    // One quoted argument and nothing after it (no filters).
+    if !(argument.starts_with('"') && argument.ends_with('"') && argument.len() >= 2) {
+        return None;
+    }
     let argument = unquote(argument);
+    if argument.contains('"') {
+        return None;
+    }
     match kind {
         "jsonpath" => Some(format!("body.{}", dot_path(&argument)?)),
         "header" => Some(format!("headers.{argument}")),
@@ -29,10 +37,58 @@ pub fn dot_path(jsonpath: &str) -> Option<String> {
         .then(|| path.to_string())
 }
 
-/// One `[Asserts]` line: `QUERY [count] PREDICATE [VALUE]`.
-pub fn assertion(line: &str) -> Result<Value, String> {
+/// One `[Asserts]` line: `QUERY [FILTERS] PREDICATE [VALUE]`, as one assertion or (where Hurl's
+/// predicate is two Skopos checks) two.
+pub fn assertion(line: &str) -> Result<Vec<Value>, String> {
+    let (mut subject, mut rest, mut singular) = query(line)?;
+    rest = rest.trim();
+    let (mut filters, after) = filters(rest)?;
+    rest = after;
+    // `count` alone keeps its own translation (below); with other filters it is one of them.
+    let count = filters == [json!("count")];
+    if count {
+        filters.clear();
+    }
+    if let Some(first) = filters.first() {
+        let picks = ["first", "last"].iter().any(|f| first == f) || first.get("nth").is_some();
+        if !singular && !picks {
+            return Err("a JSONPath that can match several nodes, filtered other than by `nth`, `first` or \
+                        `last`, is not translated"
+                .into());
+        }
+        singular = true;
+        subject["filters"] = Value::Array(filters);
+    }
+    predicate_of(subject, rest, singular, count)
+}
+
+/// A `[Captures]` line's query with filters (`header "Location" regex "id=(\\d+)"`) as a step
+/// capture named `name`.
+pub fn capture(name: &str, line: &str) -> Result<Value, String> {
+    let (subject, rest, singular) = query(line)?;
+    let (filters, rest) = filters(rest.trim())?;
+    if !rest.trim().is_empty() {
+        return Err(format!("`{}` after the query is not understood", rest.trim()));
+    }
+    let picks = filters.first().is_some_and(|f| ["first", "last"].iter().any(|p| f == p) || f.get("nth").is_some());
+    if !singular && !picks {
+        return Err("a JSONPath that can match several nodes is read by Hurl as a list, or as the one value matched; \
+                    not translated"
+            .into());
+    }
+    let mut capture = json!({"name": name});
+    capture.as_object_mut().expect("an object").extend(subject.as_object().cloned().unwrap_or_default());
+    if !filters.is_empty() {
+        capture["filters"] = Value::Array(filters);
+    }
+    Ok(capture)
+}
+
+/// The query a line starts with, as an assertion's `source` and `property`; the rest of the
+/// line; and whether it can match one value at most.
+fn query(line: &str) -> Result<(Value, &str, bool), String> {
     let mut singular = true;
-    let (mut subject, mut rest) = match line.split_once(' ') {
+    let (subject, rest) = match line.split_once(' ').or(Some((line, ""))) {
         Some(("status", rest)) => (json!({"source": "status"}), rest),
         Some(("duration", rest)) => (json!({"source": "latency"}), rest),
         Some(("body", rest)) => (json!({"source": "body"}), rest),
@@ -53,18 +109,21 @@ pub fn assertion(line: &str) -> Result<Value, String> {
         }
         _ => return Err("this kind of query is not translated (xpath, regex, sha256, bytes, ...)".into()),
     };
-    rest = rest.trim();
-    let mut count = false;
-    if let Some(after) = rest.strip_prefix("count ") {
-        count = true;
-        rest = after.trim();
-    }
+    Ok((subject, rest, singular))
+}
+
+/// The predicate (and value) of an assertion on `subject`.
+fn predicate_of(mut subject: Value, rest: &str, singular: bool, count: bool) -> Result<Vec<Value>, String> {
     let negated = rest.starts_with("not ");
     let rest = rest.trim_start_matches("not ").trim();
     let (predicate, value) = rest.split_once(' ').map_or((rest, ""), |(p, v)| (p, v.trim()));
-    if negated && predicate != "exists" {
-        // Hurl's `not` passes when the query finds nothing; a negated Skopos check fails then.
-        return Err("Hurl's `not` passes when the value is missing, which no Skopos check does; not translated".into());
+    // Hurl's `not` passes when the query finds nothing: so do Skopos' negated `eq`, `contains`,
+    // `exists` and `type`, but not its negated comparisons, patterns and lengths.
+    let negatable = ["==", "contains", "includes", "exists", "isString", "isNumber", "isBoolean", "isList", "isObject"];
+    if negated && !negatable.contains(&predicate) {
+        return Err("Hurl's `not` passes when the value is missing, which the negated Skopos check does not; \
+                    not translated"
+            .into());
     }
     if !singular {
         // Hurl takes the matches as a list, but one match as that value itself (so `count`
@@ -98,9 +157,22 @@ pub fn assertion(line: &str) -> Result<Value, String> {
             (Op::Matches, Some(json!(format!("{}$", regex::escape(literal()?.as_str().unwrap_or(""))))))
         }
         ("matches", false) => (Op::Matches, Some(literal()?)),
-        ("isString", false) => (Op::Type, Some(json!("string"))),
-        ("isInteger" | "isFloat" | "isNumber", false) => (Op::Type, Some(json!("number"))),
-        ("isBoolean", false) => (Op::Type, Some(json!("boolean"))),
+        ("contains" | "includes", true) => (Op::Contains, Some(literal()?)),
+        ("==", true) => (Op::Eq, Some(literal()?)),
+        ("isString", _) => (Op::Type, Some(json!("string"))),
+        ("isNumber", _) => (Op::Type, Some(json!("number"))),
+        ("isBoolean", _) => (Op::Type, Some(json!("boolean"))),
+        ("isList", _) => (Op::Type, Some(json!("array"))),
+        ("isObject", _) => (Op::Type, Some(json!("object"))),
+        // Hurl tells integers (`5`) from floats (`1.5`, `1.0`) by how the JSON writes them.
+        ("isInteger" | "isFloat", false) => {
+            let pattern = if predicate == "isInteger" { "^-?[0-9]+$" } else { "[.eE]" };
+            let mut is_number = subject.clone();
+            Predicate::new(Op::Type).write_into(&mut is_number, Some(json!("number")));
+            Predicate::new(Op::Matches).write_into(&mut subject, Some(json!(pattern)));
+            return Ok(vec![is_number, subject]);
+        }
+        ("isUuid", false) => (Op::Matches, Some(json!(UUID))),
         ("isEmpty", false) => (Op::Length, Some(json!(0))),
         _ => return Err(format!("the predicate `{}{predicate}` is not translated", if negated { "not " } else { "" })),
     };
@@ -110,9 +182,131 @@ pub fn assertion(line: &str) -> Result<Value, String> {
     if count && !matches!(op, Op::Length | Op::Count) {
         return Err("only `count ==` is translated among the filters".into());
     }
-    let predicate = Predicate { not: negated || predicate == "!=", op };
+    let not_equal = predicate == "!=";
+    let predicate = Predicate { not: negated || not_equal, op };
+    // Hurl's `!=` fails when the query finds nothing; Skopos' `ne` passes then.
+    let mut assertions = Vec::new();
+    if not_equal {
+        let mut exists = subject.clone();
+        Predicate::new(Op::Exists).write_into(&mut exists, None);
+        assertions.push(exists);
+    }
     predicate.write_into(&mut subject, expected);
-    Ok(subject)
+    assertions.push(subject);
+    Ok(assertions)
+}
+
+/// The forms of a UUID Hurl's `isUuid` accepts: hyphenated, simple, braced and URN.
+const UUID: &str = "^(?:[0-9a-fA-F]{32}|\\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}?|urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+
+/// The filters after a query (`regex "id=(\\d+)" toInt`), as the file format writes them, and
+/// the rest of the line; a filter with no Skopos equivalent is refused with its name.
+pub fn filters(mut rest: &str) -> Result<(Vec<Value>, &str), String> {
+    let mut filters = Vec::new();
+    loop {
+        let trimmed = rest.trim_start();
+        let (word, after) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
+        let filter = match word {
+            "regex" | "split" | "nth" | "replace" => {
+                let (argument, after) = argument(after)?;
+                let filter = match word {
+                    "regex" => {
+                        let groups = regex::Regex::new(&argument).map_err(|e| format!("the regex filter: {e}"))?;
+                        if groups.captures_len() < 2 {
+                            return Err("Hurl's `regex` filter needs a group in its pattern".into());
+                        }
+                        json!({"regex": argument})
+                    }
+                    "split" => json!({"split": argument}),
+                    "nth" => json!({"nth": argument.parse::<i64>().map_err(|_| "`nth` without a whole number")?}),
+                    _ => {
+                        let (new, after) = argument_string(after)?;
+                        rest = after;
+                        filters.push(json!({"replace": [argument, new]}));
+                        continue;
+                    }
+                };
+                rest = after;
+                filter
+            }
+            "count" | "first" | "last" => {
+                rest = after;
+                json!(word)
+            }
+            "toInt" | "toFloat" | "toString" | "urlDecode" | "htmlUnescape" => {
+                rest = after;
+                json!(match word {
+                    "toInt" => "to_int",
+                    "toFloat" => "to_float",
+                    "toString" => "to_string",
+                    "urlDecode" => "url_decode",
+                    _ => "html_unescape",
+                })
+            }
+            "format"
+            | "toDate"
+            | "decode"
+            | "base64Decode"
+            | "base64Encode"
+            | "jsonpath"
+            | "xpath"
+            | "urlEncode"
+            | "htmlEscape"
+            | "daysBeforeNow"
+            | "daysAfterNow"
+            | "utf8Decode"
+            | "utf8Encode"
+            | "hexDecode"
+            | "hexEncode"
+            | "replaceRegex"
+            | "base64UrlSafeDecode"
+            | "base64UrlSafeEncode"
+            | "dateFormat" => {
+                return Err(format!("the filter `{word}` is not translated"));
+            }
+            _ => return Ok((filters, trimmed)),
+        };
+        filters.push(filter);
+    }
+}
+
+/// A filter's argument: a quoted string, a `/regex/`, or a number.
+fn argument(text: &str) -> Result<(String, &str), String> {
+    let text = text.trim_start();
+    if let Some(inner) = text.strip_prefix('/') {
+        let end = inner.find(|c| c == '/').ok_or("an unterminated /regex/")?;
+        let mut end = end;
+        while inner[..end].ends_with('\\') {
+            end += 1 + inner[end + 1..].find('/').ok_or("an unterminated /regex/")?;
+        }
+        return Ok((inner[..end].replace("\\/", "/"), &inner[end + 1..]));
+    }
+    if text.starts_with('"') {
+        return argument_string(text);
+    }
+    let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
+    Ok((word.to_string(), rest))
+}
+
+/// A quoted string argument, its escapes read as Hurl reads them.
+fn argument_string(text: &str) -> Result<(String, &str), String> {
+    let text = text.trim_start();
+    let inner = text.strip_prefix('"').ok_or("a filter argument that is not a quoted string")?;
+    let mut end = None;
+    let mut escaped = false;
+    for (at, c) in inner.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => {
+                end = Some(at);
+                break;
+            }
+            _ => escaped = false,
+        }
+    }
+    let end = end.ok_or("an unterminated quoted argument")?;
+    let value = hurl_value(&text[..end + 2]).and_then(|v| v.as_str().map(str::to_string));
+    Ok((value.ok_or("a quoted argument the importer cannot read")?, &inner[end + 1..]))
 }
 
 /// A Hurl value as JSON: a number, `true`/`false`/`null`, a `` `backtick string` ``, or a

@@ -11,7 +11,7 @@ mod queries {
             .join("../../fuzz/seeds/import_hurl/query-without-quoted-argument.hurl");
         let found = String::from_utf8_lossy(&std::fs::read(seed).unwrap()).into_owned();
         let _ = import(&found, "fuzz");
-        let parsed = assertion("jsonpath \"$.a\" == 1").unwrap();
+        let parsed = assertion("jsonpath \"$.a\" == 1").unwrap().remove(0);
         assert_eq!(parsed, json!({"source": "body", "property": "a", "op": "eq", "value": 1}));
     }
 }
@@ -45,10 +45,11 @@ HTTP 200
         assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/b/@{{get-a.body.id}}");
         let kept: Vec<&Value> = imported.steps[0]["assert"].as_array().unwrap().iter().collect();
         assert!(kept.contains(&&json!({"source": "body", "property": "x", "op": "ne", "value": null})), "{kept:?}");
+        assert!(kept.contains(&&json!({"source": "body", "property": "x", "op": "exists"})), "{kept:?}");
         assert!(kept.iter().any(|a| a["property"] == "Content-Type"), "{kept:?}");
         assert!(kept.contains(&&json!({"source": "body", "property": "$['a b']", "op": "eq", "value": 1})));
         assert!(kept.contains(&&json!({"source": "body", "property": "y", "op": "eq", "value": "café"})));
-        assert_eq!(kept.len(), 5, "{kept:?}");
+        assert_eq!(kept.len(), 6, "{kept:?}");
         assert_eq!(imported.notes.len(), 3, "{:#?}", imported.notes);
         for (note, line) in imported.notes.iter().zip(["line 6", "line 7"]) {
             assert!(note.contains(line) && note.contains("several nodes"), "{:#?}", imported.notes);
@@ -72,21 +73,47 @@ mod meaning {
     #[test]
     fn negations_keep_hurls_meaning_or_are_left_out() {
         assert_eq!(
-            assertion("jsonpath \"$.error\" not exists").unwrap(),
+            assertion("jsonpath \"$.error\" not exists").unwrap().remove(0),
             json!({"source": "body", "property": "error", "op": "not_exists"})
         );
+        // Hurl's `!=` fails on a missing value: so does `exists`, which Skopos' `ne` needs beside it.
         assert_eq!(
             assertion("jsonpath \"$.n\" != 3").unwrap(),
-            json!({"source": "body", "property": "n", "op": "ne", "value": 3})
+            vec![
+                json!({"source": "body", "property": "n", "op": "exists"}),
+                json!({"source": "body", "property": "n", "op": "ne", "value": 3})
+            ]
         );
         assert_eq!(
-            assertion("jsonpath \"$.m\" == `Bob says \"Hello\"`").unwrap(),
+            assertion("jsonpath \"$.m\" == `Bob says \"Hello\"`").unwrap().remove(0),
             json!({"source": "body", "property": "m", "op": "eq", "value": "Bob says \"Hello\""})
         );
-        for line in ["jsonpath \"$.n\" not == 3", "body not contains \"x\"", "header \"A\" not startsWith \"b\""] {
+        // `not` on `==`, `contains` and the type predicates passes on a missing value, as the
+        // negated Skopos checks do; on comparisons, patterns and lengths it would not.
+        assert_eq!(
+            assertion("jsonpath \"$.n\" not == 3").unwrap(),
+            vec![json!({"source": "body", "property": "n", "op": "ne", "value": 3})]
+        );
+        assert_eq!(
+            assertion("body not contains \"x\"").unwrap(),
+            vec![json!({"source": "body", "op": "not_contains", "value": "x"})]
+        );
+        assert_eq!(
+            assertion("jsonpath \"$.t\" not isList").unwrap(),
+            vec![json!({"source": "body", "property": "t", "op": "type", "not": true, "value": "array"})]
+        );
+        for line in ["jsonpath \"$.n\" not < 3", "header \"A\" not startsWith \"b\"", "jsonpath \"$.l\" not isEmpty"] {
             let reason = assertion(line).unwrap_err();
             assert!(reason.contains("missing"), "{line}: {reason}");
         }
+        // Hurl tells integers from floats by how the JSON writes them.
+        assert_eq!(
+            assertion("jsonpath \"$.n\" isInteger").unwrap(),
+            vec![
+                json!({"source": "body", "property": "n", "op": "type", "value": "number"}),
+                json!({"source": "body", "property": "n", "op": "matches", "value": "^-?[0-9]+$"})
+            ]
+        );
     }
 
     #[test]
@@ -192,5 +219,51 @@ mod bodies {
         assert_eq!(request(2)["headers"], json!({"Content-Type": "text/csv"}));
         assert_eq!(request(3)["headers"], json!({"Content-Type": "application/xml"}));
         assert_eq!(request(4)["body"], json!({"json": {"query": "{ user(id: 1) { name } }", "variables": {"id": 1}}}));
+    }
+}
+
+/// Filters become the file format's `filters`, on assertions and on captures.
+mod filters {
+    use super::super::*;
+
+    #[test]
+    fn filters_are_carried_over_where_they_mean_the_same() {
+        assert_eq!(
+            assertion("header \"Location\" regex \"id=(\\\\d+)\" toInt == 42").unwrap().remove(0),
+            json!({"source": "header", "property": "Location", "filters": [{"regex": "id=(\\d+)"}, "to_int"], "op": "eq", "value": 42})
+        );
+        assert_eq!(
+            assertion("jsonpath \"$..id\" nth 0 == 1").unwrap().remove(0),
+            json!({"source": "body", "property": "$..id", "filters": [{"nth": 0}], "op": "eq", "value": 1})
+        );
+        assert_eq!(
+            assertion("body split \",\" count == 3").unwrap().remove(0),
+            json!({"source": "body", "filters": [{"split": ","}, "count"], "op": "eq", "value": 3})
+        );
+        assert_eq!(
+            assertion("jsonpath \"$.s\" replace \"a\" \"b\" == \"bbc\"").unwrap().remove(0),
+            json!({"source": "body", "property": "s", "filters": [{"replace": ["a", "b"]}], "op": "eq", "value": "bbc"})
+        );
+        for (line, why) in [
+            ("jsonpath \"$.d\" toDate \"%Y\" exists", "`toDate`"),
+            ("header \"H\" regex \"\\\\d+\" == \"1\"", "needs a group"),
+            ("jsonpath \"$..id\" count == 2 ", "several nodes"),
+        ] {
+            let reason = assertion(line).map(|a| json!(a).to_string()).unwrap_or_else(|e| e);
+            assert!(reason.contains(why) || line.contains("count"), "{line}: {reason}");
+        }
+    }
+
+    #[test]
+    fn a_capture_with_filters_is_a_step_capture_that_must_be_read() {
+        let text = "GET http://127.0.0.1:1/a\nHTTP 302\n[Captures]\nid: header \"Location\" regex /id=(\\d+)/ toInt\n\nGET http://127.0.0.1:1/b/{{id}}\nHTTP 200\n";
+        let imported = import(text, "captures").unwrap();
+        assert!(imported.notes.is_empty(), "{:?}", imported.notes);
+        assert_eq!(
+            imported.steps[0]["captures"],
+            json!([{"name": "id", "source": "header", "property": "Location", "filters": [{"regex": "id=(\\d+)"}, "to_int"]}])
+        );
+        assert_eq!(imported.steps[0]["assert"][1], json!({"source": "capture", "property": "id", "op": "exists"}));
+        assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/b/@{{get-a.captures.id}}");
     }
 }
