@@ -274,7 +274,7 @@ pub fn filters(mut rest: &str) -> Result<(Vec<Value>, &str), String> {
 fn argument(text: &str) -> Result<(String, &str), String> {
     let text = text.trim_start();
     if let Some(inner) = text.strip_prefix('/') {
-        let end = inner.find(|c| c == '/').ok_or("an unterminated /regex/")?;
+        let end = inner.find('/').ok_or("an unterminated /regex/")?;
         let mut end = end;
         while inner[..end].ends_with('\\') {
             end += 1 + inner[end + 1..].find('/').ok_or("an unterminated /regex/")?;
