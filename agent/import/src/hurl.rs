@@ -195,6 +195,8 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                     Some(("location", "true")) => follow = true,
                     Some(("location", "false")) => follow = false,
                     Some(("variable", value)) if value.contains('=') => {}
+                    // Hurl's default: nothing to carry over.
+                    Some(("insecure", "false")) => {}
                     Some(("user", value)) if value.contains(':') => {
                         let (user, password) = value.split_once(':').unwrap_or_default();
                         let (user, password) = (templates.convert(user), templates.convert(password));
