@@ -101,7 +101,36 @@ fn body() -> impl Strategy<Value = Option<Value>> {
         text().prop_map(|text| Some(json!({"text": text}))),
         proptest::collection::btree_map("[a-z]{1,5}", text(), 0..3)
             .prop_map(|form| Some(json!({"form": Map::from_iter(form.into_iter().map(|(k, v)| (k, json!(v))))}))),
+        proptest::collection::btree_map("[a-z]{1,5}", text(), 0..3).prop_map(|parts| {
+            Some(json!({"multipart": Map::from_iter(parts.into_iter().map(|(k, v)| (k, json!(v))))}))
+        }),
     ]
+}
+
+/// Filters, with text arguments that may hold anything.
+fn filters() -> impl Strategy<Value = Value> {
+    let filter = prop_oneof![
+        line().prop_map(|text| json!({"regex": format!("({})", regex::escape(&text))})),
+        (-3i64..3).prop_map(|n| json!({"nth": n})),
+        text().prop_map(|text| json!({"split": text})),
+        (text(), text()).prop_map(|(old, new)| json!({"replace": [old, new]})),
+        proptest::sample::select(
+            &["count", "first", "last", "to_int", "to_float", "to_string", "url_decode", "url_encode", "html_unescape"]
+                [..]
+        )
+        .prop_map(|name| json!(name)),
+    ];
+    proptest::collection::vec(filter, 0..3).prop_map(Value::Array)
+}
+
+fn capture() -> impl Strategy<Value = Value> {
+    ("[a-z][a-z0-9_-]{0,5}", filters()).prop_map(|(name, filters)| {
+        let mut capture = json!({"name": name, "source": "header", "property": "Location"});
+        if filters.as_array().is_some_and(|f| !f.is_empty()) {
+            capture["filters"] = filters;
+        }
+        capture
+    })
 }
 
 fn assertion() -> impl Strategy<Value = Value> {
@@ -116,8 +145,14 @@ fn assertion() -> impl Strategy<Value = Value> {
         json_value().prop_map(|value| json!({"source": "body", "property": "$['k y']", "op": "ne", "value": value})),
         Just(json!({"source": "body", "property": "token", "op": "exists"})),
         Just(json!({"source": "latency", "op": "lt", "value": 500})),
+        (line(), filters()).prop_map(|(cookie, filters)| {
+            json!({"source": "cookie", "property": format!("sid{}", cookie.len()), "filters": filters, "op": "exists"})
+        }),
     ];
     (named, check).prop_map(|(name, mut check)| {
+        if check["filters"].as_array().is_some_and(Vec::is_empty) {
+            check.as_object_mut().unwrap().remove("filters");
+        }
         if check["not"] == json!(false) {
             check.as_object_mut().unwrap().remove("not");
         }
@@ -131,21 +166,37 @@ fn assertion() -> impl Strategy<Value = Value> {
 fn step() -> impl Strategy<Value = Value> {
     let method = proptest::sample::select(&["GET", "POST", "PUT", "DELETE"][..]);
     let query = proptest::collection::btree_map("[a-z]{1,4}", line(), 0..3);
-    (method, "[a-z0-9/]{0,8}", query, headers(), body(), proptest::collection::vec(assertion(), 0..4)).prop_map(
-        |(method, path, query, headers, body, assertions)| {
-            let mut request = json!({"method": method, "url": format!("http://127.0.0.1:1/{path}")});
-            if !query.is_empty() {
-                request["query"] = json!(query);
-            }
-            if !headers.is_empty() {
-                request["headers"] = Value::Object(headers);
-            }
-            if let Some(body) = body {
-                request["body"] = body;
-            }
-            json!({"request": request, "assert": assertions})
-        },
-    )
+    let cookies = proptest::collection::btree_map("[a-z]{1,4}", line(), 0..2);
+    let captures = proptest::collection::btree_map("[a-z]{1,4}", capture(), 0..2);
+    let parts = (method, "[a-z0-9/]{0,8}", query, headers(), body(), proptest::collection::vec(assertion(), 0..4));
+    (parts, cookies, captures).prop_map(|((method, path, query, headers, body, assertions), cookies, captures)| {
+        let mut request = json!({"method": method, "url": format!("http://127.0.0.1:1/{path}")});
+        if !query.is_empty() {
+            request["query"] = json!(query);
+        }
+        if !headers.is_empty() {
+            request["headers"] = Value::Object(headers);
+        }
+        if let Some(body) = body {
+            request["body"] = body;
+        }
+        if !cookies.is_empty() {
+            request["cookies"] = json!(cookies);
+        }
+        let mut step = json!({"request": request, "assert": assertions});
+        if !captures.is_empty() {
+            // Unique names: the map's keys.
+            let captures: Vec<Value> = captures
+                .into_iter()
+                .map(|(name, mut capture)| {
+                    capture["name"] = json!(name);
+                    capture
+                })
+                .collect();
+            step["captures"] = Value::Array(captures);
+        }
+        step
+    })
 }
 
 fn collection() -> impl Strategy<Value = Value> {
