@@ -44,6 +44,9 @@ pub async fn routes(request: http::Request<bytes::Bytes>) -> Reply {
     let host = ADDRESS.get().map(ToString::to_string).unwrap_or_default();
     match request.uri().path() {
         "/assert-status-code" => reply(201, HTML, ""),
+        "/error-assert-header-not-found" | "/error-query-header-not-found" | "/query-match-none" => {
+            reply(200, HTML, "")
+        }
         "/default-headers" => checked(
             vec![
                 (

@@ -156,6 +156,7 @@ fn predicate_of(mut subject: Value, rest: &str, singular: bool, count: bool) -> 
         ("endsWith", false) => {
             (Op::Matches, Some(json!(format!("{}$", regex::escape(literal()?.as_str().unwrap_or(""))))))
         }
+        ("matches", false) if value.starts_with('/') => (Op::Matches, Some(json!(argument(value)?.0))),
         ("matches", false) => (Op::Matches, Some(literal()?)),
         ("contains" | "includes", true) => (Op::Contains, Some(literal()?)),
         ("==", true) => (Op::Eq, Some(literal()?)),

@@ -267,3 +267,11 @@ mod filters {
         assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/b/@{{get-a.captures.id}}");
     }
 }
+
+#[test]
+fn a_regex_literal_is_a_pattern() {
+    assert_eq!(
+        super::assertion("header \"Location\" matches /^foo\\/b$/").unwrap(),
+        vec![serde_json::json!({"source": "header", "property": "Location", "op": "matches", "value": "^foo/b$"})]
+    );
+}
