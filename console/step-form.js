@@ -135,12 +135,14 @@ export function pairs(field, initial, noun, complete = (input) => input) {
   return { node, read };
 }
 
-/** The body as JSON, text or form fields. */
+/** The body as JSON, text, form fields or multipart fields. */
 function bodyEditor(field, initial, complete) {
-  const kind = initial?.json !== undefined ? "json" : initial?.text !== undefined ? "text" : initial?.form ? "form" : "none";
-  const text = initial?.json !== undefined ? JSON.stringify(initial.json, null, 2) : initial?.text ?? (initial?.form ? JSON.stringify(initial.form, null, 2) : "");
+  const kind = initial?.json !== undefined ? "json" : initial?.text !== undefined ? "text" : initial?.form ? "form" : initial?.multipart ? "multipart" : "none";
+  const fields = initial?.form ?? initial?.multipart;
+  const text = initial?.json !== undefined ? JSON.stringify(initial.json, null, 2) : initial?.text ?? (fields ? JSON.stringify(fields, null, 2) : "");
   const choice = el("select", { "aria-label": "Body kind", "data-field": field },
-    [["none", "No body"], ["json", "JSON"], ["text", "Text"], ["form", "Form fields (JSON object)"]].map(([value, label]) => el("option", { value, selected: value === kind }, label)));
+    [["none", "No body"], ["json", "JSON"], ["text", "Text"], ["form", "Form fields (JSON object)"], ["multipart", "Multipart fields (JSON object: text, or {file, content_type})"]]
+      .map(([value, label]) => el("option", { value, selected: value === kind }, label)));
   const area = el("textarea", { rows: 6, "aria-label": "Request body", "data-field": `${field}.${kind}`, value: text });
   const node = el("div", { class: "body-editor" }, choice, complete(area));
   const read = () => {
@@ -175,7 +177,9 @@ function assertionRows(field, initial) {
     };
     source.addEventListener("change", sync);
     op.addEventListener("change", sync);
-    const row = el("div", { class: "assertion-row", "data-name": assertion.name ?? "", "data-plugin": assertion.plugin ?? "" }, source, property,
+    // Fields the row does not show are kept as they were.
+    const row = el("div", { class: "assertion-row", "data-name": assertion.name ?? "", "data-plugin": assertion.plugin ?? "",
+      "data-filters": assertion.filters ? JSON.stringify(assertion.filters) : "" }, source, property,
       el("label", { class: "not" }, not, "not"), op, value,
       el("button", { type: "button", class: "secondary small", "aria-label": "Remove assertion", onclick: () => { row.remove(); renumber(); } }, "×"));
     rows.append(row);
@@ -191,6 +195,7 @@ function assertionRows(field, initial) {
     if (not.checked) assertion.not = true;
     if (row.dataset.name) assertion.name = row.dataset.name;
     if (row.dataset.plugin) assertion.plugin = row.dataset.plugin;
+    if (row.dataset.filters) assertion.filters = JSON.parse(row.dataset.filters);
     if (!property.hidden && property.value.trim()) assertion.property = property.value.trim();
     const parsed = value.disabled ? undefined : parseValue(value.value);
     if (parsed !== undefined) assertion.value = parsed;
