@@ -337,3 +337,28 @@ fn captures_cut_values_out_for_later_steps() {
         validate.stderr
     );
 }
+
+#[test]
+fn retrying_on_assertions_polls_until_they_pass_or_attempts_run_out() {
+    let files = Files::new();
+    let key = unique("polling");
+    files.write(
+        "polling.yaml",
+        &collection("polling.yaml", &[("base", &server().base()), ("key", &key), ("attempts", "4")]),
+    );
+    let outcome = files.run(&["polling.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+    assert_eq!(outcome.step(0, 0)["attempts"].as_array().map(Vec::len), Some(3), "{}", outcome.step(0, 0));
+    assert_eq!(outcome.step(0, 0)["assertions"][0]["actual"], 3);
+
+    // Two attempts are not enough: the last is reported, failed.
+    let key = unique("polling");
+    files.write(
+        "polling.yaml",
+        &collection("polling.yaml", &[("base", &server().base()), ("key", &key), ("attempts", "2")]),
+    );
+    let outcome = files.run(&["polling.yaml"], &[]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stdout);
+    assert_eq!(outcome.step(0, 0)["attempts"].as_array().map(Vec::len), Some(2));
+    assert_eq!(outcome.step(0, 0)["assertions"][0]["actual"], 2);
+}

@@ -185,7 +185,8 @@ pub struct Retry {
     pub delay_ms: u64,
     #[serde(default)]
     pub backoff: Backoff,
-    /// What is retried: request errors always; `status` adds 5xx responses.
+    /// What is retried: request errors always; `status` adds 5xx responses, `assertions`
+    /// responses whose assertions fail.
     #[serde(default = "default_retry_on")]
     pub on: Vec<RetryOn>,
 }
@@ -212,6 +213,9 @@ pub enum Backoff {
 pub enum RetryOn {
     Error,
     Status,
+    /// A response whose assertions fail: polling until they pass (each attempt is judged;
+    /// the report holds the last).
+    Assertions,
 }
 
 /// A check on the response.

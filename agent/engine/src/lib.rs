@@ -21,8 +21,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use skopos_core::assert::{AssertionPlugins, AssertionResult, NoPlugins};
 use skopos_core::interpolate::{Scope, Secrets};
-use skopos_core::plan::Plan;
-use skopos_core::report::{CollectionReport, StepError, StepReport, StepStatus};
+use skopos_core::plan::{Plan, PlannedStep};
+use skopos_core::report::{CollectionReport, StepError, StepReport, StepStatus, Timings};
 use skopos_core::response::Response;
 
 /// What every collection of a run shares.
@@ -264,7 +264,26 @@ async fn run_step(
 
     let options =
         SendOptions { tls: &step.tls, follow_redirects: step.follow_redirects, max_body_bytes: plan.max_body_bytes };
-    let outcome = retry::send(step, connections, &rendered.outgoing, options, secrets, &mut report.attempts).await;
+    loop {
+        let outcome = retry::send(step, connections, &rendered.outgoing, options, secrets, &mut report.attempts).await;
+        let (report_now, response) = judge(step, context, secrets, report.clone(), outcome).await;
+        let failed = report_now.status == StepStatus::Failed && response.is_some();
+        match retry::again_for_assertions(step, report_now.attempts.len()).filter(|_| failed) {
+            Some(retry) => retry::pause(retry, report_now.attempts.len() as u32).await,
+            None => return (report_now, response),
+        }
+        report.attempts = report_now.attempts;
+    }
+}
+
+/// The step's report once `outcome` is in: its response with captures, judged by its checks.
+async fn judge(
+    step: &PlannedStep,
+    context: &RunContext,
+    secrets: &Secrets,
+    mut report: StepReport,
+    outcome: Result<Incoming, (StepError, Timings)>,
+) -> (StepReport, Option<Response>) {
     match outcome {
         Err((error, timings)) => {
             report.timings = Some(timings);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::http::{Connections, Incoming, Outgoing, SendOptions};
 use super::mask_error;
 use skopos_core::interpolate::Secrets;
-use skopos_core::model::{Backoff, RetryOn};
+use skopos_core::model::{Backoff, Retry, RetryOn};
 use skopos_core::plan::PlannedStep;
 use skopos_core::report::{Attempt, ErrorKind, StepError, Timings};
 
@@ -20,7 +20,8 @@ pub async fn send(
     attempts: &mut Vec<Attempt>,
 ) -> Result<Incoming, (StepError, Timings)> {
     let max_attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
-    let mut attempt = 0;
+    // Attempts made before (a response whose assertions failed) count too.
+    let mut attempt = attempts.len() as u32;
     loop {
         attempt += 1;
         let outcome = match tokio::time::timeout(step.timeout, connections.send(outgoing, options)).await {
@@ -52,11 +53,24 @@ pub async fn send(
         if !retryable || attempt >= max_attempts {
             return outcome;
         }
-        let factor = match retry.backoff {
-            Backoff::Constant => 1,
-            Backoff::Linear => u64::from(attempt),
-            Backoff::Exponential => 1u64 << (attempt - 1).min(16),
-        };
-        tokio::time::sleep(Duration::from_millis(retry.delay_ms.saturating_mul(factor))).await;
+        pause(retry, attempt).await;
     }
+}
+
+/// Whether a response whose assertions failed is tried again: `on: [assertions]` and attempts
+/// left.
+pub fn again_for_assertions(step: &PlannedStep, attempts: usize) -> Option<&Retry> {
+    step.retry
+        .as_ref()
+        .filter(|retry| retry.on.contains(&RetryOn::Assertions) && (attempts as u32) < retry.attempts.max(1))
+}
+
+/// The wait after attempt number `attempt`, by the retry's backoff.
+pub async fn pause(retry: &Retry, attempt: u32) {
+    let factor = match retry.backoff {
+        Backoff::Constant => 1,
+        Backoff::Linear => u64::from(attempt),
+        Backoff::Exponential => 1u64 << attempt.saturating_sub(1).min(16),
+    };
+    tokio::time::sleep(Duration::from_millis(retry.delay_ms.saturating_mul(factor))).await;
 }

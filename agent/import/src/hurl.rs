@@ -47,6 +47,7 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
         }
         let mut request = json!({"method": method, "url": templates.convert(url.trim())});
         let mut captures: Vec<Value> = Vec::new();
+        let mut retry = json!({"delay_ms": 1000, "on": ["error", "assertions"]});
         let (mut headers, mut assertions) = (Map::new(), Vec::new());
         let mut section = "headers";
         let mut body: Vec<&str> = Vec::new();
@@ -197,6 +198,13 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                     Some(("variable", value)) if value.contains('=') => {}
                     // Hurl's default: nothing to carry over.
                     Some(("insecure", "false")) => {}
+                    // Hurl retries an entry whose asserts or captures fail, or that errs.
+                    Some(("retry", count)) if count.parse::<u32>().is_ok() => {
+                        retry["attempts"] = json!(count.parse::<u32>().unwrap_or(0) + 1);
+                    }
+                    Some(("retry-interval", interval)) if milliseconds(interval).is_some() => {
+                        retry["delay_ms"] = json!(milliseconds(interval));
+                    }
                     Some(("user", value)) if value.contains(':') => {
                         let (user, password) = value.split_once(':').unwrap_or_default();
                         let (user, password) = (templates.convert(user), templates.convert(password));
@@ -247,6 +255,9 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
         }
         request["follow_redirects"] = json!(follow);
         let mut step = json!({"name": step_name, "request": request});
+        if retry.get("attempts").is_some() {
+            step["retry"] = retry;
+        }
         if !captures.is_empty() {
             step["captures"] = Value::Array(captures);
         }
@@ -327,6 +338,18 @@ fn unquote(text: &str) -> String {
         Ok(Value::String(s)) => s,
         _ => text.trim().to_string(),
     }
+}
+
+/// A Hurl duration (`500`, `500ms`, `2s`, `1m`) in milliseconds.
+fn milliseconds(text: &str) -> Option<u64> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let number: u64 = digits.parse().ok()?;
+    Some(match &text[digits.len()..] {
+        "" | "ms" => number,
+        "s" => number * 1000,
+        "m" => number * 60_000,
+        _ => return None,
+    })
 }
 
 /// The `key: value` lines of an entry's `[Options]` section, values without comments.

@@ -275,3 +275,15 @@ fn a_regex_literal_is_a_pattern() {
         vec![serde_json::json!({"source": "header", "property": "Location", "op": "matches", "value": "^foo/b$"})]
     );
 }
+
+#[test]
+fn hurls_retry_polls_until_the_asserts_pass() {
+    let text = "GET http://127.0.0.1:1/job\n[Options]\nretry: 5\nretry-interval: 2s\nHTTP 200\n[Asserts]\njsonpath \"$.state\" == \"done\"\n\nGET http://127.0.0.1:1/b\n[Options]\nretry: -1\nHTTP 200\n";
+    let imported = super::import(text, "retry").unwrap();
+    assert_eq!(
+        imported.steps[0]["retry"],
+        serde_json::json!({"attempts": 6, "delay_ms": 2000, "on": ["error", "assertions"]})
+    );
+    assert!(imported.steps[1].get("retry").is_none());
+    assert!(imported.notes.iter().any(|n| n.contains("`retry: -1`")), "{:?}", imported.notes);
+}
