@@ -362,3 +362,17 @@ fn retrying_on_assertions_polls_until_they_pass_or_attempts_run_out() {
     assert_eq!(outcome.step(0, 0)["attempts"].as_array().map(Vec::len), Some(2));
     assert_eq!(outcome.step(0, 0)["assertions"][0]["actual"], 2);
 }
+
+#[test]
+fn xpath_reads_xml_bodies() {
+    let files = Files::new();
+    files.write("xpath.yaml", &collection("xpath.yaml", &[("base", &server().base())]));
+    let outcome = files.run(&["xpath.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    // A body that is not XML fails the check, saying so.
+    let not_xml = collection("xpath.yaml", &[("base", &server().base())]).replace("<order ", "not xml <order ");
+    files.write("xpath.yaml", &not_xml);
+    let outcome = files.run(&["xpath.yaml"], &[]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stdout);
+    assert!(outcome.stdout.contains("the body is not XML"), "{}", outcome.stdout);
+}

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::cookie::CookieQuery;
 use crate::path::{Found, PropertyPath};
 use crate::response::Response;
+use crate::xpath::{Found as XPathFound, XPathQuery};
 
 /// A part of a response.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub enum Part {
     Cookie(CookieQuery),
     /// A value the step captured (`captures`), by name.
     Capture(String),
+    /// An XPath expression on an XML body.
+    XPath(XPathQuery),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +72,8 @@ pub enum Extracted<'a> {
     NoCertificate,
     /// A cookie, attribute or capture that is not there, and what is missing.
     Missing(String),
+    /// The string values of the nodes an XPath expression matched.
+    Nodes(Vec<String>),
 }
 
 impl Part {
@@ -94,6 +99,11 @@ impl Part {
                 Some((_, Ok(value))) => Extracted::Value(value.clone()),
                 Some((_, Err(why))) => Extracted::Missing(format!("capture `{name}`: {why}")),
                 None => Extracted::Missing(format!("the step captures no `{name}`")),
+            },
+            Part::XPath(query) => match query.evaluate(&response.text()) {
+                Ok(XPathFound::Nodes(nodes)) => Extracted::Nodes(nodes),
+                Ok(XPathFound::Value(value)) => Extracted::Value(value),
+                Err(why) => Extracted::Missing(why),
             },
             Part::Cookie(query) => match query.read(&response.headers) {
                 Ok(value) => Extracted::Value(value),

@@ -30,3 +30,4 @@ pub mod report;
 pub mod response;
 pub mod schedule;
 pub mod schema;
+pub mod xpath;

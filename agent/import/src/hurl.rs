@@ -275,9 +275,9 @@ fn is_section(line: &str) -> bool {
         .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
-/// The first line of an expected response body: JSON, a `` `text` `` or a ``` block.
+/// The first line of an expected response body: JSON, XML, a `` `text` `` or a ``` block.
 fn starts_a_body(line: &str) -> bool {
-    line.starts_with(['{', '`'])
+    line.starts_with(['{', '`', '<'])
         || (line.starts_with('[') && !is_section(line))
         || line.starts_with("base64,")
         || line.starts_with("hex,")
@@ -300,7 +300,7 @@ fn body_text(lines: &[&str]) -> Option<String> {
     if let Some(inner) = first.strip_prefix('`').filter(|_| lines.len() == 1) {
         return Some(inner.strip_suffix('`')?.replace("\\`", "`"));
     }
-    first.starts_with(['{', '[']).then(|| lines.join("\n"))
+    first.starts_with(['{', '[', '<']).then(|| lines.join("\n"))
 }
 
 /// Whether the body so far is complete: only a ``` block can hold a line starting with `HTTP`.

@@ -86,6 +86,7 @@ const PASSING: &[Case] = &[
     case("tests_ok/multipart_form_data.hurl"),
     Case { variables: &["name=Bruce"], ..case("tests_ok/cookies.hurl") },
     case("tests_ok/graphql.hurl"),
+    case("tests_ok/assert_xpath.hurl"),
 ];
 
 #[test]

@@ -44,6 +44,10 @@ pub async fn routes(request: http::Request<bytes::Bytes>) -> Reply {
     let host = ADDRESS.get().map(ToString::to_string).unwrap_or_default();
     match request.uri().path() {
         "/assert-status-code" => reply(201, HTML, ""),
+        path if path.starts_with("/assert-xpath") => match xml(path) {
+            Some(body) => reply(200, "text/xml; charset=utf-8", body),
+            None => reply(404, HTML, "Not Found"),
+        },
         "/error-assert-header-not-found" | "/error-query-header-not-found" | "/query-match-none" => {
             reply(200, HTML, "")
         }
@@ -265,4 +269,32 @@ fn graphql_answer(body: &str) -> Option<String> {
         ),
     ];
     known.into_iter().find(|(expected, _)| expected == body).map(|(_, answer)| answer)
+}
+
+/// `assert_xpath.py`: XML documents, with and without namespaces.
+fn xml(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "/assert-xpath" => "<data>café</data>",
+        "/assert-xpath-svg" => concat!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.0//EN\" \n",
+            "              \"http://www.w3.org/TR/2001/REC-SVG-20010904/DTD/svg10.dtd\">\n",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">\n  <style type=\"text/css\">\n    circle:hover {fill-opacity:0.9;}\n  </style>\n",
+            "  <g style=\"fill-opacity:0.7;\">\n    <circle cx=\"6.5cm\" cy=\"2cm\" r=\"100\"/>\n    <circle cx=\"6.5cm\" cy=\"2cm\" r=\"100\"/>\n",
+            "    <circle cx=\"6.5cm\" cy=\"2cm\" r=\"100\"/>\n  </g>\n</svg>\n"
+        ),
+        "/assert-xpath-simple-namespaces" => concat!(
+            "<?xml version=\"1.0\"?>\n<!-- both namespace prefixes are available throughout -->\n",
+            "<bk:book xmlns:bk='urn:loc.gov:books'\n         xmlns:isbn='urn:ISBN:0-395-36341-6'>\n",
+            "    <bk:title>Cheaper by the Dozen</bk:title>\n    <isbn:number>1568491379</isbn:number>\n</bk:book>\n"
+        ),
+        "/assert-xpath-namespaces" => concat!(
+            "<?xml version=\"1.0\"?>\n<!-- initially, the default namespace is \"books\" -->\n",
+            "<book xmlns='urn:loc.gov:books'\n      xmlns:isbn='urn:ISBN:0-395-36341-6'>\n",
+            "    <title>Cheaper by the Dozen</title>\n    <isbn:number>1568491379</isbn:number>\n    <notes>\n",
+            "      <!-- make HTML the default namespace for some commentary -->\n",
+            "      <p xmlns='http://www.w3.org/1999/xhtml'>\n          This is a <i>funny</i> book!\n      </p>\n",
+            "    </notes>\n</book>\n"
+        ),
+        _ => return None,
+    })
 }

@@ -18,6 +18,7 @@ use crate::model::{Assertion, AssertionSource};
 use crate::path::{Found, PropertyPath};
 use crate::predicate::{Expected, Op, OpName, Predicate};
 use crate::response::{Response, snippet as excerpt};
+use crate::xpath::XPathQuery;
 
 /// An assertion ready to evaluate: its path parsed and its pattern compiled.
 #[derive(Debug, Clone)]
@@ -284,6 +285,11 @@ impl Check {
             Extracted::Path { found, .. } => Subject { count: found.count(), value: found.to_value(), missing: None },
             Extracted::NoCertificate => Subject::missing("no certificate (not a TLS connection)".into()),
             Extracted::Missing(missing) => Subject::missing(missing),
+            Extracted::Nodes(nodes) => match nodes.len() {
+                0 => Subject::missing("no node (the XPath matched none)".into()),
+                1 => Subject::one(Value::String(nodes[0].clone())),
+                count => Subject { value: Some(Value::from(nodes)), count, missing: None },
+            },
         }
     }
 }
@@ -322,6 +328,9 @@ pub fn part_of(source: AssertionSource, property: Option<&str>) -> Result<Part, 
         (AssertionSource::Size, None) => Part::Size,
         (AssertionSource::Body, None) => Part::Text,
         (AssertionSource::Header, Some(name)) => Part::Header(name.to_ascii_lowercase()),
+        (AssertionSource::Body, Some(path)) if XPathQuery::looks_like(path) => {
+            Part::XPath(XPathQuery::parse(path).map_err(|message| err("property", message))?)
+        }
         (AssertionSource::Body, Some(path)) => {
             Part::Body(Some(PropertyPath::parse(path).map_err(|e| err("property", e.to_string()))?))
         }

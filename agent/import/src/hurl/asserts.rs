@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::unquote;
 use skopos_core::predicate::{Op, Predicate};
+use skopos_core::xpath::XPathQuery;
 
 /// `jsonpath "$.a.b[0]"` or `header "Location"` as a reference inside the step.
 pub fn reference(query: &str) -> Option<String> {
@@ -41,6 +42,9 @@ pub fn dot_path(jsonpath: &str) -> Option<String> {
 /// predicate is two Skopos checks) two.
 pub fn assertion(line: &str) -> Result<Vec<Value>, String> {
     let (mut subject, mut rest, mut singular) = query(line)?;
+    if is_nodeset(&subject) {
+        return nodeset_assertion(subject, rest.trim());
+    }
     rest = rest.trim();
     let (mut filters, after) = filters(rest)?;
     rest = after;
@@ -62,10 +66,38 @@ pub fn assertion(line: &str) -> Result<Vec<Value>, String> {
     predicate_of(subject, rest, singular, count)
 }
 
+/// An XPath that selects nodes (`//item`) rather than computing a value (`string(//item)`):
+/// Hurl reads its result as a node set, which only `count`, `exists` and `not exists` look at.
+fn is_nodeset(subject: &Value) -> bool {
+    let Some(expression) = subject["property"].as_str().filter(|p| XPathQuery::looks_like(p)) else { return false };
+    let call = expression.split('(').next().unwrap_or("").trim();
+    call.is_empty()
+        || call.starts_with('/')
+        || call == "id"
+        || !call.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+}
+
+/// `count == N`, `exists` and `not exists` on an XPath node set.
+fn nodeset_assertion(mut subject: Value, rest: &str) -> Result<Vec<Value>, String> {
+    let (op, value) = match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
+        ["count", "==", n] => {
+            (Predicate::new(Op::Count), Some(json!(n.parse::<u64>().map_err(|_| "`count ==` a number")?)))
+        }
+        ["exists"] => (Predicate::new(Op::Exists), None),
+        ["not", "exists"] => (Predicate::new(Op::Exists).negate(), None),
+        _ => return Err("on an XPath node set, only `count ==`, `exists` and `not exists` are translated".into()),
+    };
+    op.write_into(&mut subject, value);
+    Ok(vec![subject])
+}
+
 /// A `[Captures]` line's query with filters (`header "Location" regex "id=(\\d+)"`) as a step
 /// capture named `name`.
 pub fn capture(name: &str, line: &str) -> Result<Value, String> {
     let (subject, rest, singular) = query(line)?;
+    if is_nodeset(&subject) {
+        return Err("Hurl captures an XPath node set, not a value; not translated".into());
+    }
     let (filters, rest) = filters(rest.trim())?;
     if !rest.trim().is_empty() {
         return Err(format!("`{}` after the query is not understood", rest.trim()));
@@ -92,22 +124,26 @@ fn query(line: &str) -> Result<(Value, &str, bool), String> {
         Some(("status", rest)) => (json!({"source": "status"}), rest),
         Some(("duration", rest)) => (json!({"source": "latency"}), rest),
         Some(("body", rest)) => (json!({"source": "body"}), rest),
-        Some((kind @ ("jsonpath" | "header" | "cookie"), rest)) => {
-            let rest = rest.trim_start();
-            let quoted = rest.strip_prefix('"').ok_or("the query's argument is not a quoted string")?;
-            let end = quoted.find('"').map(|at| at + 2).ok_or("an unterminated quoted argument")?;
-            let argument = unquote(&rest[..end]);
-            let subject = if kind == "header" {
-                json!({"source": "header", "property": argument})
-            } else if kind == "cookie" {
-                json!({"source": "cookie", "property": argument})
-            } else {
-                singular = skopos_core::path::is_singular(&argument);
-                json!({"source": "body", "property": dot_path(&argument).unwrap_or(argument)})
+        Some((kind @ ("jsonpath" | "header" | "cookie" | "xpath"), rest)) => {
+            if !rest.trim_start().starts_with('"') {
+                return Err("the query's argument is not a quoted string".into());
+            }
+            let (argument, after) = argument_string(rest)?;
+            let subject = match kind {
+                "header" => json!({"source": "header", "property": argument}),
+                "cookie" => json!({"source": "cookie", "property": argument}),
+                "xpath" if !XPathQuery::looks_like(&argument) => {
+                    return Err(format!("the XPath `{argument}` would read as a path here; not translated"));
+                }
+                "xpath" => json!({"source": "body", "property": argument}),
+                _ => {
+                    singular = skopos_core::path::is_singular(&argument);
+                    json!({"source": "body", "property": dot_path(&argument).unwrap_or(argument)})
+                }
             };
-            (subject, &rest[end..])
+            (subject, after)
         }
-        _ => return Err("this kind of query is not translated (xpath, regex, sha256, bytes, ...)".into()),
+        _ => return Err("this kind of query is not translated (regex, sha256, bytes, ...)".into()),
     };
     Ok((subject, rest, singular))
 }

@@ -287,3 +287,23 @@ fn hurls_retry_polls_until_the_asserts_pass() {
     assert!(imported.steps[1].get("retry").is_none());
     assert!(imported.notes.iter().any(|n| n.contains("`retry: -1`")), "{:?}", imported.notes);
 }
+
+/// XPath: values computed by a function are compared; node sets only counted or tested.
+#[test]
+fn xpath_queries_keep_hurls_node_sets_and_values_apart() {
+    use serde_json::json;
+    assert_eq!(
+        super::assertion("xpath \"string(//_:book/_:title)\" == \"Dozen\"").unwrap(),
+        vec![json!({"source": "body", "property": "string(//_:book/_:title)", "op": "eq", "value": "Dozen"})]
+    );
+    assert_eq!(
+        super::assertion("xpath \"//*[name()='g']/*[name()='circle']\" count == 3").unwrap(),
+        vec![json!({"source": "body", "property": "//*[name()='g']/*[name()='circle']", "op": "count", "value": 3})]
+    );
+    assert_eq!(
+        super::assertion("xpath \"//toto\" not exists").unwrap(),
+        vec![json!({"source": "body", "property": "//toto", "op": "not_exists"})]
+    );
+    // Hurl compares a node set with nothing: not translated.
+    assert!(super::assertion("xpath \"//title\" == \"Dozen\"").unwrap_err().contains("node set"));
+}
