@@ -340,27 +340,20 @@ fn captures_cut_values_out_for_later_steps() {
 
 #[test]
 fn retrying_on_assertions_polls_until_they_pass_or_attempts_run_out() {
-    let files = Files::new();
-    let key = unique("polling");
-    files.write(
-        "polling.yaml",
-        &collection("polling.yaml", &[("base", &server().base()), ("key", &key), ("attempts", "4")]),
-    );
-    let outcome = files.run(&["polling.yaml"], &[]);
-    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
-    assert_eq!(outcome.step(0, 0)["attempts"].as_array().map(Vec::len), Some(3), "{}", outcome.step(0, 0));
-    assert_eq!(outcome.step(0, 0)["assertions"][0]["actual"], 3);
-
+    // The endpoint counts its calls: the check passes from the third. With `attempts`
+    // attempts, (code, attempts made, the count the last one saw).
+    let poll = |attempts: &str| {
+        let files = Files::new();
+        let values = [("base", server().base()), ("key", unique("polling")), ("attempts", attempts.to_string())];
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        files.write("polling.yaml", &collection("polling.yaml", &values));
+        let outcome = files.run(&["polling.yaml"], &[]);
+        let step = outcome.step(0, 0).clone();
+        (outcome.code, step["attempts"].as_array().map_or(0, Vec::len), step["assertions"][0]["actual"].clone())
+    };
+    assert_eq!(poll("4"), (0, 3, json!(3)));
     // Two attempts are not enough: the last is reported, failed.
-    let key = unique("polling");
-    files.write(
-        "polling.yaml",
-        &collection("polling.yaml", &[("base", &server().base()), ("key", &key), ("attempts", "2")]),
-    );
-    let outcome = files.run(&["polling.yaml"], &[]);
-    assert_eq!(outcome.code, 1, "{}", outcome.stdout);
-    assert_eq!(outcome.step(0, 0)["attempts"].as_array().map(Vec::len), Some(2));
-    assert_eq!(outcome.step(0, 0)["assertions"][0]["actual"], 2);
+    assert_eq!(poll("2"), (1, 2, json!(2)));
 }
 
 #[test]
