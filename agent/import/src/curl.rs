@@ -91,6 +91,7 @@ fn ansi_c_quotes(command: &str) -> String {
 fn step(words: &[String], imported: &mut Imported, label: &str) -> Result<Value, String> {
     let (mut method, mut url, mut data, mut form) = (None::<String>, None::<String>, Vec::<String>::new(), Vec::new());
     let (mut headers, mut json_body, mut get, mut follow, mut user) = (Map::new(), None::<String>, false, false, None);
+    let (mut multipart, mut has_multipart) = (Map::new(), false);
     let mut words = words.iter();
     while let Some(word) = words.next() {
         let mut value = |flag: &str| words.next().cloned().ok_or_else(|| format!("{label}: `{flag}` needs a value"));
@@ -104,6 +105,21 @@ fn step(words: &[String], imported: &mut Imported, label: &str) -> Result<Value,
             }
             "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-ascii" => data.push(value(word)?),
             "--data-urlencode" => form.push(value(word)?),
+            // `name=value`, `name=@file` (a file part), `name=<file` (a field read from a file).
+            "-F" | "--form" | "--form-string" => {
+                let field = value(word)?;
+                let (name, text) = field.split_once('=').unwrap_or((&field, ""));
+                if word != "--form-string" && (text.starts_with('@') || text.starts_with('<')) {
+                    let note = format!(
+                        "the form field `{name}` read from the file `{}` is left out: add it as `{{file: PATH}}`",
+                        &text[1..]
+                    );
+                    imported.note(label, note);
+                } else {
+                    multipart.insert(name.to_string(), json!(text));
+                }
+                has_multipart = true;
+            }
             "--json" => json_body = Some(value(word)?),
             "-u" | "--user" => user = Some(value(word)?),
             "-b" | "--cookie" => {
@@ -127,7 +143,7 @@ fn step(words: &[String], imported: &mut Imported, label: &str) -> Result<Value,
         }
     }
     let url = url.ok_or_else(|| format!("{label}: no URL"))?;
-    let has_body = !data.is_empty() || !form.is_empty() || json_body.is_some();
+    let has_body = !data.is_empty() || !form.is_empty() || json_body.is_some() || has_multipart;
     let method = method.unwrap_or_else(|| if has_body && !get { "POST" } else { "GET" }.to_string());
     let mut request = json!({"method": method, "url": url});
     let content_type = headers
@@ -136,7 +152,9 @@ fn step(words: &[String], imported: &mut Imported, label: &str) -> Result<Value,
         .and_then(|(_, v)| v.as_str())
         .unwrap_or("")
         .to_string();
-    if let Some(text) = json_body {
+    if has_multipart {
+        request["body"] = json!({"multipart": multipart});
+    } else if let Some(text) = json_body {
         let json =
             serde_json::from_str::<Value>(&text).map_err(|e| format!("{label}: `--json` data is not JSON: {e}"))?;
         request["body"] = json!({"json": json});
@@ -217,5 +235,20 @@ mod tests {
         assert_eq!(search["follow_redirects"], true);
         assert_eq!(imported.notes, ["step 2: `--proxy` is not carried over"]);
         assert!(import("wget http://x", "w").unwrap_err().contains("not a curl command"));
+    }
+
+    #[test]
+    fn form_fields_are_a_multipart_body() {
+        let imported = import(
+            "curl http://127.0.0.1/up -F owner=alice -F 'doc=@report.pdf' --form-string 'note=@not a file'",
+            "f",
+        )
+        .unwrap();
+        let request = &imported.steps[0]["request"];
+        assert_eq!(request["method"], "POST");
+        assert_eq!(request["url"], "http://127.0.0.1/up");
+        assert_eq!(request["body"], json!({"multipart": {"owner": "alice", "note": "@not a file"}}));
+        assert_eq!(imported.notes.len(), 1, "{:?}", imported.notes);
+        assert!(imported.notes[0].contains("`doc` read from the file `report.pdf`"), "{:?}", imported.notes);
     }
 }
