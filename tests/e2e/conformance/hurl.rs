@@ -87,6 +87,7 @@ const PASSING: &[Case] = &[
     Case { variables: &["name=Bruce"], ..case("tests_ok/cookies.hurl") },
     case("tests_ok/graphql.hurl"),
     case("tests_ok/assert_xpath.hurl"),
+    case("tests_ok/float.hurl"),
 ];
 
 #[test]

@@ -44,6 +44,11 @@ pub async fn routes(request: http::Request<bytes::Bytes>) -> Reply {
     let host = ADDRESS.get().map(ToString::to_string).unwrap_or_default();
     match request.uri().path() {
         "/assert-status-code" => reply(201, HTML, ""),
+        "/float" => reply(
+            200,
+            HTML,
+            "[ -2.2, 0.0, 0.0000000000000001, 0.000000000000001, 0.333, 0.3333333333333333, 0.333333333333333333, 1.0, 1.001, 1.07, 1.070, 1.1, 1.5 ]",
+        ),
         path if path.starts_with("/assert-xpath") => match xml(path) {
             Some(body) => reply(200, "text/xml; charset=utf-8", body),
             None => reply(404, HTML, "Not Found"),
