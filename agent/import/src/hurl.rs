@@ -16,6 +16,8 @@ pub struct Options {
     pub files: PathBuf,
     /// The folder the collection is written to, where its file parts are checked.
     pub written_to: Option<PathBuf>,
+    /// Follow redirects unless an entry says otherwise (`hurl --location`).
+    pub location: bool,
 }
 
 pub fn import(text: &str, name: &str) -> Result<Imported, String> {
@@ -54,8 +56,8 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
         let mut in_response = false;
         let mut expected_body: Vec<&str> = Vec::new();
         let mut expected_body_line = 0;
-        // Hurl follows no redirect unless the entry says `location: true`.
-        let mut follow = false;
+        // Hurl follows no redirect unless the entry (or `--location`) says so.
+        let mut follow = options.location;
         for (line_number, line) in &lines[1..] {
             let line = line.trim_end();
             let trimmed = line.trim();

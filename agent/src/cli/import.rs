@@ -48,6 +48,10 @@ pub enum ImportCommand {
     /// A Hurl file: its entries become the steps of one collection.
     Hurl {
         file: PathBuf,
+        /// Follow redirects in every entry, as `hurl --location` does (an entry's
+        /// `[Options] location:` still wins).
+        #[arg(long)]
+        location: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -109,14 +113,17 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
             let imported = import_har(&har, &name).map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((file.display().to_string(), vec![imported], output))
         }
-        ImportCommand::Hurl { file, output } => {
+        ImportCommand::Hurl { file, location, output } => {
             let text = skopos_core::document::read_text(&file).map_err(|problem| problem.to_string())?;
             let name = file.file_stem().map_or_else(|| "hurl".into(), |stem| stem.to_string_lossy().into_owned());
             // Hurl reads the files an entry sends beside the Hurl file; the collection names
             // them from where it is written.
             let hurl_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-            let options =
-                HurlOptions { files: relative_path(&output.dir, &hurl_dir), written_to: Some(output.dir.clone()) };
+            let options = HurlOptions {
+                files: relative_path(&output.dir, &hurl_dir),
+                written_to: Some(output.dir.clone()),
+                location,
+            };
             let imported = import_hurl_with(&text, &name, &options).map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((file.display().to_string(), vec![imported], output))
         }

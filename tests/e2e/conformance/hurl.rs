@@ -27,7 +27,7 @@ fn hurl_server() -> SocketAddr {
 }
 
 /// Imports one case, pointed at the stand-in server, and runs it.
-fn import_and_run(case: &str, variables: &[&str]) -> (Outcome, Outcome) {
+fn import_and_run(case: &str, options: &[&str], variables: &[&str]) -> (Outcome, Outcome) {
     let suite = std::env::var_os("SKOPOS_HURL_SUITE").expect("SKOPOS_HURL_SUITE: Hurl's integration/hurl folder");
     let source = Path::new(&suite).join(case);
     let text = std::fs::read_to_string(&source).unwrap();
@@ -41,7 +41,9 @@ fn import_and_run(case: &str, variables: &[&str]) -> (Outcome, Outcome) {
             std::fs::write(files.path().join(file), bytes).unwrap();
         }
     }
-    let imported = files.skopos(&["import".into(), "hurl".into(), name.into(), "-o".into(), "imported".into()], &[]);
+    let mut args: Vec<String> = vec!["import".into(), "hurl".into(), name.into(), "-o".into(), "imported".into()];
+    args.extend(options.iter().map(|option| option.to_string()));
+    let imported = files.skopos(&args, &[]);
     assert_eq!(imported.code, 0, "{case}: {}{}", imported.stdout, imported.stderr);
     let mut args = vec!["imported"];
     for variable in variables {
@@ -68,12 +70,14 @@ fn verdicts(run: &Outcome) -> Vec<(usize, String, bool)> {
 /// sends.
 struct Case {
     file: &'static str,
+    /// Options Hurl's own run passes on its command line, given to `skopos import hurl`.
+    options: &'static [&'static str],
     variables: &'static [&'static str],
     fails: &'static [(usize, &'static str)],
 }
 
 const fn case(file: &'static str) -> Case {
-    Case { file, variables: &[], fails: &[] }
+    Case { file, options: &[], variables: &[], fails: &[] }
 }
 
 /// Hurl's `tests_ok` cases here.
@@ -88,14 +92,15 @@ const PASSING: &[Case] = &[
     case("tests_ok/graphql.hurl"),
     case("tests_ok/assert_xpath.hurl"),
     case("tests_ok/float.hurl"),
+    Case { options: &["--location"], ..case("tests_ok/follow_redirect.hurl") },
 ];
 
 #[test]
 #[ignore = "needs Hurl's suite: SKOPOS_HURL_SUITE=path/to/hurl/integration/hurl"]
 fn hurls_passing_cases_pass_with_every_check_carried_over() {
     println!("| case | entries | checks carried over | notes |");
-    for Case { file: case, variables, fails: known } in PASSING {
-        let (imported, run) = import_and_run(case, variables);
+    for Case { file: case, options, variables, fails: known } in PASSING {
+        let (imported, run) = import_and_run(case, options, variables);
         let verdicts = verdicts(&run);
         let failed: Vec<&(usize, String, bool)> = verdicts.iter().filter(|(_, _, passed)| !passed).collect();
         let unexpected: Vec<&String> = failed
@@ -131,7 +136,7 @@ const FAILING: &[&str] = &[
 #[ignore = "needs Hurl's suite: SKOPOS_HURL_SUITE=path/to/hurl/integration/hurl"]
 fn hurls_failing_cases_fail() {
     for case in FAILING {
-        let (imported, run) = import_and_run(case, &[]);
+        let (imported, run) = import_and_run(case, &[], &[]);
         assert_eq!(run.code, 1, "{case}: {}{}\n{}", run.stdout, run.stderr, imported.stdout);
         assert!(verdicts(&run).iter().any(|(_, _, passed)| !passed), "{case}: {}", run.stdout);
     }

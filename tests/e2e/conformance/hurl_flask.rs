@@ -44,6 +44,20 @@ pub async fn routes(request: http::Request<bytes::Bytes>) -> Reply {
     let host = ADDRESS.get().map(ToString::to_string).unwrap_or_default();
     match request.uri().path() {
         "/assert-status-code" => reply(201, HTML, ""),
+        "/follow-redirect" => checked(
+            vec![("Accept == 'text/plain'", header("accept").as_deref() == Some("text/plain"))],
+            redirect(302, &format!("http://{host}/following-redirect")),
+        ),
+        // A `location` header in lower case.
+        "/following-redirect" => redirect(302, &format!("http://{host}/followed-redirect")),
+        "/followed-redirect" => checked(
+            vec![("Accept == 'text/plain'", header("accept").as_deref() == Some("text/plain"))],
+            reply(200, HTML, "Followed redirect!"),
+        ),
+        "/follow-redirect-308" => redirect(308, &format!("http://{host}/followed-redirect-post")),
+        "/followed-redirect-post" if request.method() == http::Method::POST => {
+            reply(200, HTML, "Followed redirect POST!")
+        }
         "/float" => reply(
             200,
             HTML,
@@ -302,4 +316,10 @@ fn xml(path: &str) -> Option<&'static str> {
         ),
         _ => return None,
     })
+}
+
+fn redirect(status: u16, location: &str) -> Reply {
+    let mut answer = reply(status, "text/html; charset=utf-8", "<!DOCTYPE html>\n<title>Redirecting...</title>\n");
+    answer.headers_mut().insert("location", http::HeaderValue::from_str(location).expect("a URL"));
+    answer
 }

@@ -177,7 +177,7 @@ mod requests {
         for file in ["data.txt", "page.html", "blob.bin"] {
             std::fs::write(root.path().join("cases").join(file), "x").unwrap();
         }
-        let options = Options { files: "../cases".into(), written_to: Some(root.path().join("out")) };
+        let options = Options { files: "../cases".into(), written_to: Some(root.path().join("out")), location: false };
         let imported = import_with(text, "multipart", &options).unwrap();
         assert!(imported.notes.is_empty(), "{:?}", imported.notes);
         let body = &imported.steps[0]["request"]["body"];
@@ -306,4 +306,15 @@ fn xpath_queries_keep_hurls_node_sets_and_values_apart() {
     );
     // Hurl compares a node set with nothing: not translated.
     assert!(super::assertion("xpath \"//title\" == \"Dozen\"").unwrap_err().contains("node set"));
+}
+
+/// `--location` follows redirects in every entry, as `hurl --location` does; an entry's own
+/// option still wins.
+#[test]
+fn location_follows_redirects_unless_an_entry_says_otherwise() {
+    let text = "GET http://127.0.0.1:1/a\nHTTP 200\n\nGET http://127.0.0.1:1/b\n[Options]\nlocation: false\nHTTP 302\n";
+    let options = super::Options { location: true, ..super::Options::default() };
+    let imported = super::import_with(text, "location", &options).unwrap();
+    assert_eq!(imported.steps[0]["request"]["follow_redirects"], true);
+    assert_eq!(imported.steps[1]["request"]["follow_redirects"], false);
 }
