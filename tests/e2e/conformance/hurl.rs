@@ -29,7 +29,7 @@ fn hurl_server() -> SocketAddr {
 /// Imports one case, pointed at the stand-in server, and runs it.
 fn import_and_run(case: &str, options: &[&str], variables: &[&str]) -> (Outcome, Outcome) {
     let suite = std::env::var_os("SKOPOS_HURL_SUITE").expect("SKOPOS_HURL_SUITE: Hurl's integration/hurl folder");
-    let source = Path::new(&suite).join(case);
+    let source = locate(Path::new(&suite), case);
     let text = std::fs::read_to_string(&source).unwrap();
     let files = Files::new();
     let name = Path::new(case).file_name().unwrap().to_str().unwrap();
@@ -51,6 +51,28 @@ fn import_and_run(case: &str, options: &[&str], variables: &[&str]) -> (Outcome,
     }
     let run = files.run(&args, &[]);
     (imported, run)
+}
+
+/// A case by its flat path (`tests_ok/cookies.hurl`), or, in Hurl's newer layout of a folder
+/// per topic (`tests_ok/cookie/cookies.hurl`), wherever its file is under the same folder.
+fn locate(suite: &Path, case: &str) -> std::path::PathBuf {
+    let flat = suite.join(case);
+    if flat.is_file() {
+        return flat;
+    }
+    let (folder, name) = case.split_once('/').expect("tests_ok/NAME or tests_failed/NAME");
+    let mut stack = vec![suite.join(folder)];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == name) {
+                return path;
+            }
+        }
+    }
+    flat
 }
 
 /// Every assertion of every step: the step's number, what it is, and whether it passed.
