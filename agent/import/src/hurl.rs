@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
+use super::templates::{Piece, pieces};
 use super::{Imported, Templates, step_name};
 
 /// Where the files an entry sends (`file,data.txt;`) are, as seen from the collection written:
@@ -409,24 +410,22 @@ fn hurl_text(raw: &str) -> String {
 fn with_literals(line: &str, templates: &Templates) -> String {
     let mut out = String::with_capacity(line.len());
     let mut quoted = false;
-    let mut rest = line;
-    while let Some(open) = rest.find("{{") {
-        let before = &rest[..open];
-        quoted ^= before.chars().filter(|c| *c == '"').count() % 2 == 1;
-        out.push_str(before);
-        let Some(close) = rest[open..].find("}}") else { break };
-        let name = rest[open + 2..open + close].trim();
-        match templates.literals.get(name) {
-            Some(text) if quoted => out.push_str(&text.replace('"', "\\\"")),
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(scalar @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => out.push_str(&scalar.to_string()),
-                _ => out.push_str(&Value::String(text.clone()).to_string()),
+    for piece in pieces(line) {
+        match piece {
+            Piece::Text(text) => {
+                quoted ^= text.chars().filter(|c| *c == '"').count() % 2 == 1;
+                out.push_str(text);
+            }
+            Piece::Placeholder { name, written } => match templates.literals.get(name) {
+                Some(text) if quoted => out.push_str(&text.replace('"', "\\\"")),
+                Some(text) => match serde_json::from_str::<Value>(text) {
+                    Ok(scalar @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => out.push_str(&scalar.to_string()),
+                    _ => out.push_str(&Value::String(text.clone()).to_string()),
+                },
+                None => out.push_str(written),
             },
-            None => out.push_str(&rest[open..open + close + 2]),
         }
-        rest = &rest[open + close + 2..];
     }
-    out.push_str(rest);
     out
 }
 

@@ -34,6 +34,37 @@ pub struct Templates {
     pub undefined_as_written: bool,
 }
 
+/// A piece of text written with `{{name}}` placeholders.
+#[derive(Debug, PartialEq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    /// `written` is `{{ name }}` as it stands; `name` is trimmed.
+    Placeholder {
+        name: &'a str,
+        written: &'a str,
+    },
+}
+
+/// `text` cut into its text and its `{{name}}` placeholders, in order; a `{{` that is never
+/// closed is text.
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open + 2..].find("}}") else { break };
+        if open > 0 {
+            pieces.push(Piece::Text(&rest[..open]));
+        }
+        let written = &rest[open..open + 4 + close];
+        pieces.push(Piece::Placeholder { name: written[2..written.len() - 2].trim(), written });
+        rest = &rest[open + 4 + close..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    pieces
+}
+
 /// A variable name as the file format's `vars.NAME` takes it (`fo/o` → `fo_o`).
 pub fn variable_key(name: &str) -> String {
     name.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
@@ -95,20 +126,22 @@ impl Templates {
 
     pub fn convert(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(open) = rest.find("{{") {
-            let Some(close) = rest[open + 2..].find("}}") else { break };
-            let name = rest[open + 2..open + 2 + close].trim();
-            match self.reference(name) {
-                Some(reference) => {
-                    out.push_str(&Template::escape(&rest[..open]));
-                    out.push_str(&reference);
-                }
-                None => out.push_str(&Template::escape(&rest[..open + 4 + close])),
+        // Text (and placeholders kept as written) is escaped as one, so no `@{{` is made at
+        // the seams.
+        let mut as_written = String::new();
+        for piece in pieces(text) {
+            match piece {
+                Piece::Text(text) => as_written.push_str(text),
+                Piece::Placeholder { name, written } => match self.reference(name) {
+                    Some(reference) => {
+                        out.push_str(&Template::escape(&std::mem::take(&mut as_written)));
+                        out.push_str(&reference);
+                    }
+                    None => as_written.push_str(written),
+                },
             }
-            rest = &rest[open + 4 + close..];
         }
-        out.push_str(&Template::escape(rest));
+        out.push_str(&Template::escape(&as_written));
         out
     }
 
@@ -118,26 +151,27 @@ impl Templates {
     /// script) stays as written and counts as an unknown use.
     pub fn name(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(open) = rest.find("{{") {
-            let Some(close) = rest[open + 2..].find("}}") else { break };
-            let name = rest[open + 2..open + 2 + close].trim();
+        for piece in pieces(text) {
+            let (name, written) = match piece {
+                Piece::Text(text) => {
+                    out.push_str(text);
+                    continue;
+                }
+                Piece::Placeholder { name, written } => (name, written),
+            };
             let value = self.literals.get(name).cloned().or_else(|| {
                 let known =
                     !self.is_unknown(name) && !self.captured.contains_key(name) && !self.secrets.contains_key(name);
                 known.then(|| self.variables.get(&variable_key(name))?.as_str().map(str::to_string)).flatten()
             });
-            out.push_str(&rest[..open]);
             match value {
                 Some(value) => out.push_str(&value),
                 None => {
                     self.used_unknown.insert(name.to_string());
-                    out.push_str(&rest[open..open + 4 + close]);
+                    out.push_str(written);
                 }
             }
-            rest = &rest[open + 4 + close..];
         }
-        out.push_str(rest);
         out
     }
 
@@ -185,5 +219,33 @@ impl Templates {
             self.notes.entry(name.to_string()).or_insert(note);
         }
         Some(format!("@{{{{vars.{key}}}}}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_at_its_placeholders() {
+        assert_eq!(
+            pieces("a{{ x }}b{{y}}{{unfinished"),
+            vec![
+                Piece::Text("a"),
+                Piece::Placeholder { name: "x", written: "{{ x }}" },
+                Piece::Text("b"),
+                Piece::Placeholder { name: "y", written: "{{y}}" },
+                Piece::Text("{{unfinished"),
+            ]
+        );
+        assert_eq!(pieces(""), vec![]);
+    }
+
+    #[test]
+    fn text_around_a_placeholder_kept_as_written_is_escaped_as_one() {
+        // `a@` and an unknown dynamic variable: together they would start a reference.
+        let mut templates = Templates::new(Map::new());
+        assert_eq!(templates.convert("a@{{$unknown}}"), "a@{{'@{{'}}$unknown}}");
+        assert_eq!(templates.convert("a@{{x}}"), "a@@{{vars.x}}");
     }
 }

@@ -318,3 +318,12 @@ fn location_follows_redirects_unless_an_entry_says_otherwise() {
     assert_eq!(imported.steps[0]["request"]["follow_redirects"], true);
     assert_eq!(imported.steps[1]["request"]["follow_redirects"], false);
 }
+
+/// An `{{` never closed in an assert is text (it used to be written twice over).
+#[test]
+fn an_unfinished_placeholder_in_an_assert_is_text() {
+    let text = "GET http://127.0.0.1:1/a\n[Options]\nvariable: n=1\nHTTP 200\n[Asserts]\njsonpath \"$.a\" == \"x{{\"\njsonpath \"$.b\" == {{n}}\n";
+    let imported = super::import(text, "unfinished").unwrap();
+    assert_eq!(imported.steps[0]["assert"][1]["value"], "x{{");
+    assert_eq!(imported.steps[0]["assert"][2]["value"], 1);
+}
