@@ -62,9 +62,14 @@ impl Response {
 
     /// Every value of a header (case-insensitive), joined by ", " as HTTP allows.
     pub fn header(&self, name: &str) -> Option<String> {
-        let mut values = self.headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()));
+        let mut values = self.header_values(name);
         let first = values.next()?;
         Some(values.fold(first.into_owned(), |joined, next| joined + ", " + &next))
+    }
+
+    /// Each value of a header sent several times, in order.
+    pub fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = Cow<'a, str>> {
+        self.headers.get_all(name).iter().map(|value| String::from_utf8_lossy(value.as_bytes()))
     }
 
     pub fn latency_ms(&self) -> f64 {

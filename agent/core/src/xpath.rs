@@ -50,6 +50,15 @@ pub enum Found {
     Value(Value),
 }
 
+/// A node set as a value: one node's text, or the list of several; `None` for no node.
+pub fn nodes_value(nodes: Vec<String>) -> Option<Value> {
+    match nodes.len() {
+        0 => None,
+        1 => nodes.into_iter().next().map(Value::String),
+        _ => Some(Value::from(nodes)),
+    }
+}
+
 impl XPathQuery {
     /// Whether a property is an XPath expression rather than a dot path or JSONPath: it starts
     /// with `/` or `(`, or calls an XPath function.

@@ -268,11 +268,11 @@ async fn run_step(
         let outcome = retry::send(step, connections, &rendered.outgoing, options, secrets, &mut report.attempts).await;
         let (report_now, response) = judge(step, context, secrets, report.clone(), outcome).await;
         let failed = report_now.status == StepStatus::Failed && response.is_some();
-        match retry::again_for_assertions(step, report_now.attempts.len()).filter(|_| failed) {
-            Some(retry) => retry::pause(retry, report_now.attempts.len() as u32).await,
+        // `report` holds every attempt so far (`send` adds to it); each judgement starts from it.
+        match retry::again_for_assertions(step, report.attempts.len()).filter(|_| failed) {
+            Some(retry) => retry::pause(retry, report.attempts.len() as u32).await,
             None => return (report_now, response),
         }
-        report.attempts = report_now.attempts;
     }
 }
 

@@ -18,7 +18,7 @@ use crate::model::{Assertion, AssertionSource};
 use crate::path::{Found, PropertyPath};
 use crate::predicate::{Expected, Op, OpName, Predicate};
 use crate::response::{Response, snippet as excerpt};
-use crate::xpath::XPathQuery;
+use crate::xpath::{XPathQuery, nodes_value};
 
 /// An assertion ready to evaluate: its path parsed and its pattern compiled.
 #[derive(Debug, Clone)]
@@ -151,12 +151,8 @@ impl Check {
             && !matches!(self.predicate.op, Op::Count | Op::Exists)
             && self.filters.is_empty()
         {
-            let values: Vec<Value> = response
-                .headers
-                .get_all(name.as_str())
-                .iter()
-                .map(|value| Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()))
-                .collect();
+            let values: Vec<Value> =
+                response.header_values(name).map(|value| Value::String(value.into_owned())).collect();
             if values.len() > 1 {
                 return self.evaluate_each(values);
             }
@@ -285,11 +281,13 @@ impl Check {
             Extracted::Path { found, .. } => Subject { count: found.count(), value: found.to_value(), missing: None },
             Extracted::NoCertificate => Subject::missing("no certificate (not a TLS connection)".into()),
             Extracted::Missing(missing) => Subject::missing(missing),
-            Extracted::Nodes(nodes) => match nodes.len() {
-                0 => Subject::missing("no node (the XPath matched none)".into()),
-                1 => Subject::one(Value::String(nodes[0].clone())),
-                count => Subject { value: Some(Value::from(nodes)), count, missing: None },
-            },
+            Extracted::Nodes(nodes) => {
+                let count = nodes.len();
+                match nodes_value(nodes) {
+                    Some(value) => Subject { value: Some(value), count, missing: None },
+                    None => Subject::missing("no node (the XPath matched none)".into()),
+                }
+            }
         }
     }
 }

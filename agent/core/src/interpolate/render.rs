@@ -195,11 +195,9 @@ pub fn resolve_part(part: &Part, label: &str, response: &Response) -> Result<Val
             Err(format!("{label} has no header `{name}` (it has: {})", names.join(", ")))
         }
         Extracted::Missing(missing) => Err(format!("{label}: {missing}")),
-        Extracted::Nodes(nodes) => match nodes.len() {
-            0 => Err(format!("{label}: the XPath matched no node")),
-            1 => Ok(Value::String(nodes[0].clone())),
-            _ => Ok(Value::from(nodes)),
-        },
+        Extracted::Nodes(nodes) => {
+            crate::xpath::nodes_value(nodes).ok_or_else(|| format!("{label}: the XPath matched no node"))
+        }
         Extracted::NotJson => {
             Err(format!("{label} body is not JSON, so it has no fields; it was: {}", excerpt(&response.text(), 200)))
         }
