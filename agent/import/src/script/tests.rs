@@ -25,8 +25,7 @@ pm.test("count", function () { pm.expect(json.count).to.be.above(3); });
 pm.test("text", function () { pm.expect(pm.response.text()).to.include("ok"); });
 tests["legacy status"] = responseCode.code === 200;
 "#;
-    let translated = translate(script);
-    assert!(translated.skipped.is_empty(), "{:?}", translated.skipped);
+    let assertions = all_translated(script);
     let expected = vec![
         json!({"source": "status", "op": "eq", "value": 200, "name": "Status code is 200"}),
         json!({"source": "status", "op": "eq", "value": 200, "name": "ok"}),
@@ -42,7 +41,7 @@ tests["legacy status"] = responseCode.code === 200;
         json!({"source": "body", "op": "contains", "value": "ok", "name": "text"}),
         json!({"source": "status", "op": "eq", "value": 200, "name": "legacy status"}),
     ];
-    assert_eq!(translated.assertions, expected);
+    assert_eq!(assertions, expected);
 }
 
 #[test]
@@ -232,6 +231,13 @@ fn negations_without_an_exact_translation_are_left_out() {
     }
 }
 
+/// The assertions of a script every statement of which was translated.
+fn all_translated(script: &str) -> Vec<serde_json::Value> {
+    let translated = translate(script);
+    assert!(translated.skipped.is_empty(), "{:?}", translated.skipped);
+    translated.assertions
+}
+
 /// Exactly one statement was left out: one holding `statement`, for a reason holding `reason`.
 fn left_out_once(translated: &super::Translated, statement: &str, reason: &str) {
     assert_eq!(translated.skipped.len(), 1, "{:?}", translated.skipped);
@@ -265,10 +271,8 @@ tests["wrapped"] = (responseCode.code === 200);
 var data = JSON.parse(responseBody).headers;
 tests["host"] = "host" in data;
 "#;
-    let translated = translate(script);
-    assert!(translated.skipped.is_empty(), "{:?}", translated.skipped);
     assert_eq!(
-        translated.assertions,
+        all_translated(script),
         vec![
             json!({"name": "has foo", "source": "body", "property": "cookies.foo1", "op": "exists"}),
             json!({"name": "no foo", "source": "body", "property": "cookies.foo1", "op": "not_exists"}),
@@ -361,10 +365,8 @@ pm.test("id is 7", () => { pm.response.to.have.jsonBody("data.id", 7); });
 pm.test("text", () => { pm.response.to.have.body("OK"); });
 pm.test("object", () => { pm.response.to.have.body({"ok": true}); });
 "#;
-    let translated = translate(script);
-    assert!(translated.skipped.is_empty(), "{:?}", translated.skipped);
     assert_eq!(
-        translated.assertions,
+        all_translated(script),
         vec![
             json!({"name": "json", "source": "body", "property": "$", "op": "exists"}),
             json!({"name": "not json", "source": "body", "property": "$", "op": "not_exists"}),
