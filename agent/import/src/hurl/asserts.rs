@@ -3,28 +3,30 @@
 
 use serde_json::{Value, json};
 
-use super::unquote;
 use skopos_core::predicate::{Op, Predicate};
 use skopos_core::xpath::XPathQuery;
 
-/// `jsonpath "$.a.b[0]"` or `header "Location"` as a reference inside the step.
-pub fn reference(query: &str) -> Option<String> {
-    let (kind, argument) = query.split_once(' ')?;
-    let argument = argument.trim();
-    // One quoted argument and nothing after it (no filters).
-    if !(argument.starts_with('"') && argument.ends_with('"') && argument.len() >= 2) {
+/// `jsonpath "$.a.b[0]"`, `header "Location"` or `cookie "sid"`, with nothing after it, as a
+/// reference inside the step.
+pub fn reference(line: &str) -> Option<String> {
+    let (subject, rest, _) = query(line).ok()?;
+    if !rest.trim().is_empty() {
         return None;
     }
-    let argument = unquote(argument);
-    if argument.contains('"') {
-        return None;
-    }
-    match kind {
-        "jsonpath" => Some(format!("body.{}", dot_path(&argument)?)),
-        "header" => Some(format!("headers.{argument}")),
-        "cookie" => Some(format!("cookies.{argument}")),
+    let property = subject["property"].as_str()?;
+    match subject["source"].as_str()? {
+        // A plain path; JSONPath and XPath are captured with the step's `captures`.
+        "body" if !property.starts_with('$') && !XPathQuery::looks_like(property) => Some(format!("body.{property}")),
+        "header" => Some(format!("headers.{property}")),
+        "cookie" => Some(format!("cookies.{property}")),
         _ => None,
     }
+}
+
+/// Whether the first of `filters` picks one item (`nth`, `first`, `last`): what makes a
+/// JSONPath that can match several nodes mean the same to Hurl and here.
+fn picks_one(filters: &[Value]) -> bool {
+    filters.first().is_some_and(|f| ["first", "last"].iter().any(|p| f == p) || f.get("nth").is_some())
 }
 
 /// `$.a.b[0]` as the agent's dot path `a.b[0]`; `None` for anything else (quoted names,
@@ -53,9 +55,8 @@ pub fn assertion(line: &str) -> Result<Vec<Value>, String> {
     if count {
         filters.clear();
     }
-    if let Some(first) = filters.first() {
-        let picks = ["first", "last"].iter().any(|f| first == f) || first.get("nth").is_some();
-        if !singular && !picks {
+    if !filters.is_empty() {
+        if !singular && !picks_one(&filters) {
             return Err("a JSONPath that can match several nodes, filtered other than by `nth`, `first` or \
                         `last`, is not translated"
                 .into());
@@ -102,8 +103,7 @@ pub fn capture(name: &str, line: &str) -> Result<Value, String> {
     if !rest.trim().is_empty() {
         return Err(format!("`{}` after the query is not understood", rest.trim()));
     }
-    let picks = filters.first().is_some_and(|f| ["first", "last"].iter().any(|p| f == p) || f.get("nth").is_some());
-    if !singular && !picks {
+    if !singular && !picks_one(&filters) {
         return Err("a JSONPath that can match several nodes is read by Hurl as a list, or as the one value matched; \
                     not translated"
             .into());
