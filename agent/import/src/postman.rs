@@ -185,29 +185,19 @@ fn collection_of(
         }
         let mut after = Vec::new();
         // Postman runs the collection's and folders' scripts, then the request's own.
-        for event in found.around.iter().flat_map(|around| events(&around["event"])).chain(events(&item["event"])) {
+        let around = found.around.iter().flat_map(|around| events(&around["event"])).map(|event| (event, false));
+        for (event, own) in around.chain(events(&item["event"]).into_iter().map(|event| (event, true))) {
             let script = script_text(&event["script"]["exec"]);
             if script.trim().is_empty() {
                 continue;
             }
-            let own = events(&item["event"]).iter().any(|own| std::ptr::eq(*own, event));
             match event["listen"].as_str() {
                 Some("test") => {
                     let translated = translate(&script);
                     if own {
                         assertions.extend(translated.assertions);
                         for (statement, reason) in translated.skipped {
-                            let written = one_line(&statement);
-                            // Every test it holds is named, also where the text is cut short.
-                            let cut: Vec<String> = test_names(&statement)
-                                .into_iter()
-                                .filter(|name| !written.contains(name.as_str()))
-                                .map(|name| format!("`{name}`"))
-                                .collect();
-                            let holding =
-                                if cut.is_empty() { String::new() } else { format!(" (tests {})", cut.join(", ")) };
-                            imported
-                                .note(&label, format!("test script not translated: `{written}`{holding}: {reason}"));
+                            note_untranslated(&mut imported, &label, &statement, &reason);
                         }
                     }
                     after.extend(translated.effects);
@@ -240,21 +230,9 @@ fn collection_of(
         if let Some(follow) = behavior.follow_redirects {
             converted["follow_redirects"] = json!(follow);
         }
-        let method = converted["method"].as_str().unwrap_or("GET").to_string();
-        if behavior::prunes_body(&method)
-            && !behavior.sends_body_with_get
-            && let Some(object) = converted.as_object_mut().filter(|r| r.contains_key("body"))
+        if !behavior.sends_body_with_get
+            && let Some(method) = without_pruned_body(&mut converted, &request)
         {
-            object.remove("body");
-            // Nor the `Content-Type` that comes with a body, unless the request sets it.
-            let set_by_request = enabled(&request["header"])
-                .any(|h| h["key"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("content-type")));
-            if let (false, Some(headers)) = (set_by_request, object.get_mut("headers").and_then(Value::as_object_mut)) {
-                headers.retain(|name, _| !name.eq_ignore_ascii_case("content-type"));
-                if headers.is_empty() {
-                    object.remove("headers");
-                }
-            }
             imported.note(&label, format!("its body is not sent: Postman sends no body with {method}"));
         }
         let step = json!({"name": &step_name, "request": converted});
@@ -282,6 +260,36 @@ fn collection_of(
     }
     imported.finish(templates);
     imported
+}
+
+/// A note for a statement of a test script left out; every test it holds is named, also where
+/// the text is cut short.
+fn note_untranslated(imported: &mut Imported, label: &str, statement: &str, reason: &str) {
+    let written = one_line(statement);
+    let cut: Vec<String> = test_names(statement)
+        .into_iter()
+        .filter(|name| !written.contains(name.as_str()))
+        .map(|name| format!("`{name}`"))
+        .collect();
+    let holding = if cut.is_empty() { String::new() } else { format!(" (tests {})", cut.join(", ")) };
+    imported.note(label, format!("test script not translated: `{written}`{holding}: {reason}"));
+}
+
+/// The body of a GET (HEAD, ...) taken out of `converted`, as Postman sends none, with the
+/// `Content-Type` that came with it unless the `request` set it; the method when it did.
+fn without_pruned_body(converted: &mut Value, request: &Value) -> Option<String> {
+    let method = converted["method"].as_str().unwrap_or("GET").to_string();
+    let object = converted.as_object_mut().filter(|r| behavior::prunes_body(&method) && r.contains_key("body"))?;
+    object.remove("body");
+    let set_by_request =
+        enabled(&request["header"]).any(|h| h["key"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("content-type")));
+    if let (false, Some(headers)) = (set_by_request, object.get_mut("headers").and_then(Value::as_object_mut)) {
+        headers.retain(|name, _| !name.eq_ignore_ascii_case("content-type"));
+        if headers.is_empty() {
+            object.remove("headers");
+        }
+    }
+    Some(method)
 }
 
 /// An item's `event`: a list, or (as some exporters write it) one event object.
