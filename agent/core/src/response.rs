@@ -67,6 +67,17 @@ impl Response {
         Some(values.fold(first.into_owned(), |joined, next| joined + ", " + &next))
     }
 
+    /// A header as filters read it: its value, or the list of its values when it was sent
+    /// several times (so `nth`, `first`, `last` and `count` pick among them, as in Hurl).
+    pub fn header_for_filters(&self, name: &str) -> Option<Value> {
+        let mut values: Vec<Value> = self.header_values(name).map(|v| Value::String(v.into_owned())).collect();
+        match values.len() {
+            0 => None,
+            1 => values.pop(),
+            _ => Some(Value::Array(values)),
+        }
+    }
+
     /// Each value of a header sent several times, in order.
     pub fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = Cow<'a, str>> {
         self.headers.get_all(name).iter().map(|value| String::from_utf8_lossy(value.as_bytes()))

@@ -2,6 +2,7 @@
 //! sections, a JSON or text body; `HTTP` status, response headers, `[Captures]`, `[Asserts]`)
 //! becomes a step; captures become references to that step wherever `{{name}}` is used later.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
@@ -50,6 +51,8 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
         }
         let mut request = json!({"method": method, "url": templates.convert(url.trim())});
         let mut captures: Vec<Value> = Vec::new();
+        // The query each capture of this entry reads, for `variable "NAME"` in its asserts.
+        let mut captured_by: HashMap<String, String> = HashMap::new();
         let mut retry = json!({"delay_ms": 1000, "on": ["error", "assertions"]});
         let (mut headers, mut assertions) = (Map::new(), Vec::new());
         let mut section = "headers";
@@ -175,11 +178,19 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                 },
                 (true, "captures") => {
                     let (name, query) = pair.unwrap_or_default();
-                    let query = without_comment(&query);
-                    if let Some(reference) = reference(query) {
-                        templates.captured.insert(name, format!("{step_name}.{reference}"));
+                    let query = match with_variable_expanded(without_comment(&query), &captured_by) {
+                        Ok(query) => query,
+                        Err(reason) => {
+                            let note = format!("line {line_number}: capture `{trimmed}` is not carried over: {reason}");
+                            imported.note(&label, note);
+                            continue;
+                        }
+                    };
+                    if let Some(reference) = reference(&query) {
+                        templates.captured.insert(name.clone(), format!("{step_name}.{reference}"));
+                        captured_by.insert(name, query);
                     } else {
-                        match capture(&name, query) {
+                        match capture(&name, &query) {
                             // Hurl fails the entry when a capture cannot be read: so does the
                             // assertion that it exists.
                             Ok(spec) => {
@@ -187,6 +198,7 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                                 assertions.push((exists, *line_number));
                                 captures.push(spec);
                                 templates.captured.insert(name.clone(), format!("{step_name}.captures.{name}"));
+                                captured_by.insert(name, query);
                             }
                             Err(reason) => imported.note(
                                 &label,
@@ -217,21 +229,21 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                         imported.note(&label, format!("line {line_number}: the option `{trimmed}` is not carried over"))
                     }
                 },
-                (true, "asserts") => match assertion(&with_literals(without_comment(trimmed), &templates)) {
-                    Ok(checks) => assertions.extend(checks.into_iter().map(|check| (check, *line_number))),
-                    Err(reason) => imported.note(&label, format!("line {line_number}: `{trimmed}`: {reason}")),
-                },
+                (true, "asserts") => {
+                    let line = with_literals(without_comment(trimmed), &templates);
+                    match asserted(&line, &captured_by) {
+                        Ok(checks) => assertions.extend(checks.into_iter().map(|check| (check, *line_number))),
+                        Err(reason) => imported.note(&label, format!("line {line_number}: `{trimmed}`: {reason}")),
+                    }
+                }
                 _ => {}
             }
         }
         if !expected_body.is_empty() {
-            match body_text(&expected_body) {
-                Some(text) => assertions
-                    .push((json!({"source": "body", "op": "eq", "value": templates.convert(&text)}), expected_body_line)),
-                None => imported.note(
-                    &label,
-                    format!("line {expected_body_line}: a response body in this form (base64, hex, file) is not carried over"),
-                ),
+            let files = options.written_to.as_deref().map_or(options.files.clone(), |dir| dir.join(&options.files));
+            match expected_checks(&expected_body, &files) {
+                Ok(checks) => assertions.extend(checks.into_iter().map(|check| (check, expected_body_line))),
+                Err(reason) => imported.note(&label, format!("line {expected_body_line}: {reason}")),
             }
         }
         match request_body(&body, &mut templates, &mut imported, &label) {
@@ -276,42 +288,6 @@ fn is_section(line: &str) -> bool {
     line.strip_prefix('[')
         .and_then(|rest| rest.strip_suffix(']'))
         .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()))
-}
-
-/// The first line of an expected response body: JSON, XML, a `` `text` `` or a ``` block.
-fn starts_a_body(line: &str) -> bool {
-    line.starts_with(['{', '`', '<'])
-        || (line.starts_with('[') && !is_section(line))
-        || line.starts_with("base64,")
-        || line.starts_with("hex,")
-        || line.starts_with("file,")
-}
-
-/// The text Hurl compares the response body with: JSON as written, a `` `one line` ``, or
-/// the lines of a ``` block (each ending with a line break); `None` for bytes given as
-/// base64, hex or a file.
-fn body_text(lines: &[&str]) -> Option<String> {
-    let mut lines = lines.to_vec();
-    while lines.last().is_some_and(|line| line.trim().is_empty()) {
-        lines.pop();
-    }
-    let first = lines.first()?.trim();
-    if first.starts_with("```") {
-        let inner = lines.get(1..lines.len().checked_sub(1)?)?;
-        return (lines.last()?.trim() == "```").then(|| inner.iter().map(|line| format!("{line}\n")).collect());
-    }
-    if let Some(inner) = first.strip_prefix('`').filter(|_| lines.len() == 1) {
-        return Some(inner.strip_suffix('`')?.replace("\\`", "`"));
-    }
-    first.starts_with(['{', '[', '<']).then(|| lines.join("\n"))
-}
-
-/// Whether the body so far is complete: only a ``` block can hold a line starting with `HTTP`.
-fn body_closed(body: &[&str]) -> bool {
-    match body.first().map(|l| l.trim()) {
-        Some(first) if first.starts_with("```") => body.len() > 1 && body.last().is_some_and(|l| l.trim() == "```"),
-        _ => true,
-    }
 }
 
 /// The entries: each starts at a line `METHOD URL` (comments and blank lines between).
@@ -429,6 +405,20 @@ fn with_literals(line: &str, templates: &Templates) -> String {
     out
 }
 
+/// The checks of one `[Asserts]` line, its `variable` query expanded; a line that still holds
+/// a `{{placeholder}}` is not translated, since Skopos compares assertion values as written.
+fn asserted(line: &str, captured_by: &HashMap<String, String>) -> Result<Vec<Value>, String> {
+    if let Some(Piece::Placeholder { written, .. }) =
+        pieces(line).into_iter().find(|piece| matches!(piece, Piece::Placeholder { .. }))
+    {
+        return Err(format!(
+            "`{written}` is a value Hurl renders when it runs, and Skopos compares assertion values as written; \
+             not translated"
+        ));
+    }
+    assertion(&with_variable_expanded(line, captured_by)?)
+}
+
 /// `text` without a `# comment` after it (outside quotes).
 fn without_comment(text: &str) -> &str {
     let mut quoted = false;
@@ -445,9 +435,11 @@ fn without_comment(text: &str) -> &str {
 }
 
 mod asserts;
+mod expected_body;
 mod request;
 #[cfg(test)]
 mod tests;
 
-use asserts::{assertion, capture, reference};
+use asserts::{assertion, capture, reference, with_variable_expanded};
+use expected_body::{body_closed, expected_checks, starts_a_body};
 use request::{file_part, request_body};

@@ -115,6 +115,10 @@ const PASSING: &[Case] = &[
     case("tests_ok/assert_xpath.hurl"),
     case("tests_ok/float.hurl"),
     Case { options: &["--location"], ..case("tests_ok/follow_redirect.hurl") },
+    case("tests_ok/hello.hurl"),
+    case("tests_ok/assert_base64.hurl"),
+    case("tests_ok/assert_header.hurl"),
+    case("tests_ok/captures.hurl"),
 ];
 
 #[test]

@@ -3,5 +3,6 @@
 
 mod hurl;
 mod hurl_flask;
+mod hurl_flask_captures;
 mod newman;
 mod postman_echo;

@@ -249,7 +249,10 @@ impl Check {
     }
 
     fn actual(&self, response: &Response) -> Subject {
-        let subject = self.extracted(response);
+        let mut subject = self.extracted(response);
+        if let (Part::Header(name), false, Some(_)) = (&self.part, self.filters.is_empty(), &subject.value) {
+            subject.value = response.header_for_filters(name);
+        }
         match (subject.value, self.filters.is_empty()) {
             (Some(value), false) => match self.filters.apply(value) {
                 Ok(value) => Subject::one(value),

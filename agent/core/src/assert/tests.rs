@@ -208,3 +208,18 @@ fn a_repeated_header_is_checked_on_each_value() {
     assert_eq!(failed.message.as_deref(), Some(r#"expected "c=3" in one of the header's values, got "a=1", "b=2""#));
     assert!(run(json!({"source": "header", "property": "Set-Cookie", "op": "count", "value": 2}), "").passed);
 }
+
+/// Filters take a header sent several times as the list of its values, and one sent once as
+/// its value, as Hurl's filters do.
+#[test]
+fn filters_read_a_repeated_header_as_its_list_of_values() {
+    let filtered = |property: &str, filters: Value, value: Value| {
+        let check = json!({"source": "header", "property": property, "filters": filters, "op": "eq", "value": value});
+        run(check, "")
+    };
+    assert!(filtered("Set-Cookie", json!([{"nth": 1}]), json!("b=2")).passed);
+    assert!(filtered("Set-Cookie", json!(["first"]), json!("a=1")).passed);
+    assert!(filtered("Set-Cookie", json!(["count"]), json!(2)).passed);
+    assert!(filtered("Content-Length", json!(["to_int"]), json!(42)).passed);
+    assert!(!filtered("Content-Length", json!([{"nth": 0}]), json!("42")).passed);
+}

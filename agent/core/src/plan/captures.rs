@@ -22,7 +22,14 @@ pub struct PlannedCapture {
 impl PlannedCapture {
     /// The captured value, or why there is none.
     pub fn read(&self, response: &Response) -> Result<Value, String> {
-        let value = resolve_part(&self.part, "the response", response)?;
+        let value = match &self.part {
+            Part::Header(name) if !self.filters.is_empty() => response.header_for_filters(name),
+            _ => None,
+        };
+        let value = match value {
+            Some(value) => value,
+            None => resolve_part(&self.part, "the response", response)?,
+        };
         self.filters.apply(value)
     }
 }

@@ -371,3 +371,22 @@ pub fn hurl_value(text: &str) -> Option<Value> {
     out.push_str(rest);
     serde_json::from_str(&format!("\"{out}\"")).ok()
 }
+
+/// A line whose query is `variable "NAME"` with that query replaced by the one that captured
+/// NAME in the same entry (`queries`), which reads the same response: so `variable "id" == 5`
+/// after `id: jsonpath "$.id"` is `jsonpath "$.id" == 5`. A variable from an earlier entry or
+/// the command line is a value this entry's response does not hold: not translated.
+pub fn with_variable_expanded(
+    line: &str,
+    queries: &std::collections::HashMap<String, String>,
+) -> Result<String, String> {
+    let Some(rest) = line.strip_prefix("variable ") else { return Ok(line.to_string()) };
+    let (name, after) = argument_string(rest)?;
+    match queries.get(&name) {
+        Some(query) => Ok(format!("{query}{after}")),
+        None => Err(format!(
+            "`variable \"{name}\"` is not a value this entry captures and carries over (it comes from an \
+             earlier entry, the command line, or a capture left out); not translated"
+        )),
+    }
+}

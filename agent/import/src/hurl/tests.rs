@@ -135,8 +135,8 @@ mod meaning {
         assert_eq!(body(0), json!("[\n  1,\n  2\n]"));
         assert_eq!(body(1), json!("Hello World!"));
         assert_eq!(body(2), json!("line one\nline two\n"));
-        assert_eq!(imported.notes.len(), 1, "{:?}", imported.notes);
-        assert!(imported.notes[0].contains("line 23: a response body in this form"), "{:?}", imported.notes);
+        assert!(imported.notes.is_empty(), "{:?}", imported.notes);
+        assert_eq!(imported.steps[3]["assert"][1]["value"], "Hello");
     }
 }
 
@@ -326,4 +326,64 @@ fn an_unfinished_placeholder_in_an_assert_is_text() {
     let imported = super::import(text, "unfinished").unwrap();
     assert_eq!(imported.steps[0]["assert"][1]["value"], "x{{");
     assert_eq!(imported.steps[0]["assert"][2]["value"], 1);
+}
+
+mod expected_bodies {
+    use super::super::*;
+
+    fn checks_of(text: &str, files: &std::path::Path) -> (Vec<Value>, Vec<String>) {
+        let options = Options { files: files.to_path_buf(), written_to: None, location: false };
+        let imported = import_with(text, &options.files.to_string_lossy(), &options).unwrap();
+        let step = &imported.steps[0];
+        (step["assert"].as_array().cloned().unwrap_or_default(), imported.notes.clone())
+    }
+
+    /// `base64,`, `hex,` and `file,` bodies are compared as the text they hold and by their
+    /// size; bytes that are not UTF-8 are left out with a note naming the line.
+    #[test]
+    fn bytes_are_compared_as_their_text_and_size() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("data.txt"), "Hello World!").unwrap();
+        for body in ["base64, SGVsbG8gV29ybGQh;", "hex, 48656c6c6f20576f726c6421;", "file, data.txt;"] {
+            let (checks, notes) =
+                checks_of(&format!("GET http://127.0.0.1:1/hello\nHTTP 200\n{body}\n"), folder.path());
+            assert!(notes.is_empty(), "{body}: {notes:?}");
+            assert_eq!(checks[1], json!({"source": "body", "op": "eq", "value": "Hello World!"}), "{body}");
+            assert_eq!(checks[2], json!({"source": "size", "op": "eq", "value": 12}), "{body}");
+        }
+        let (checks, notes) = checks_of("GET http://127.0.0.1:1/png\nHTTP 200\nhex, 89504e47;\n", folder.path());
+        assert_eq!(checks.len(), 1, "only the status: {checks:?}");
+        assert!(notes[0].contains("line 3") && notes[0].contains("not UTF-8"), "{notes:?}");
+    }
+
+    /// A value Hurl renders at run time is not compared as the text `{{name}}`.
+    #[test]
+    fn placeholders_in_expected_values_are_left_out_with_a_note() {
+        let text = "GET http://127.0.0.1:1/a\nHTTP 200\n[Captures]\nid: header \"Id\"\n[Asserts]\n\
+                    header \"Other\" == \"{{id}}\"\n\n\nGET http://127.0.0.1:1/b\nHTTP 200\n```\nid {{id}}\n```\n";
+        let imported = import(text, "placeholders").unwrap();
+        let written = serde_json::to_string(&imported.steps).unwrap();
+        assert!(!written.contains("{{id}}"), "{written}");
+        assert!(imported.notes.iter().any(|n| n.contains("line 6") && n.contains("`{{id}}`")), "{:?}", imported.notes);
+        assert!(imported.notes.iter().any(|n| n.contains("line 11") && n.contains("`{{id}}`")), "{:?}", imported.notes);
+    }
+
+    /// `variable "NAME"` reads what the entry's own capture read, filters and all; a variable
+    /// from an earlier entry is left out with a note.
+    #[test]
+    fn a_variable_query_reads_the_query_that_captured_it() {
+        let text = "GET http://127.0.0.1:1/a\nHTTP 200\n[Captures]\nfruits: header \"X-Fruit\"\n\
+                    name: header \"Greeting\" regex \"Hello (.*)!\"\n[Asserts]\nvariable \"fruits\" nth 0 == \"Banana\"\n\
+                    variable \"name\" == \"Bob\"\n\n\nGET http://127.0.0.1:1/b\nHTTP 200\n[Asserts]\n\
+                    variable \"name\" == \"Bob\"\n";
+        let imported = import(text, "variables").unwrap();
+        let steps = &imported.steps;
+        let checks = steps[0]["assert"].as_array().unwrap();
+        assert!(checks.contains(&json!({"source": "header", "property": "X-Fruit", "filters": [{"nth": 0}],
+            "op": "eq", "value": "Banana"})));
+        assert!(checks.contains(&json!({"source": "header", "property": "Greeting",
+            "filters": [{"regex": "Hello (.*)!"}], "op": "eq", "value": "Bob"})));
+        assert_eq!(steps[1]["assert"].as_array().unwrap().len(), 1, "the status only");
+        assert!(imported.notes.iter().any(|n| n.contains("line 14") && n.contains("variable")), "{:?}", imported.notes);
+    }
 }

@@ -1,0 +1,62 @@
+//! More of Hurl's Flask routes, written here: `hello.py`, `assert_base64.py`,
+//! `assert_header.py` and `captures.py` (answers as Flask gives them; the request checked as
+//! the route asserts it).
+
+use skopos_test_support::{Reply, reply};
+
+const HTML: &str = "text/html; charset=utf-8";
+
+/// The answer to `request` if one of these routes takes its path.
+pub fn route(request: &http::Request<bytes::Bytes>) -> Option<Reply> {
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let argument = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    Some(match request.uri().path() {
+        "/hello" => reply(200, HTML, "Hello World!"),
+        "/assert-base64" => reply(200, HTML, "line1\nline2\r\nline3\n"),
+        "/assert-header" => with_headers(
+            reply(200, HTML, ""),
+            &[
+                ("Header1", "value1"),
+                ("ETag", "\"33a64df551425fcc55e4d42a148795d9f25f89d4\""),
+                ("Expires", "Wed, 21 Oct 2015 07:28:00 GMT"),
+                ("x-fruit", "Banana"),
+                ("x-fruit", "Lemon"),
+                ("x-fruit", "Grape"),
+                ("x-fruit", "Strawberry"),
+                ("Set-Cookie", "cookie1=value1; Path=/"),
+                ("Set-Cookie", "cookie2=value2; Path=/"),
+                ("Set-Cookie", "cookie3=value3; Path=/"),
+            ],
+        ),
+        "/captures" => {
+            with_headers(reply(200, HTML, "Hello world!"), &[("Header1", "value1"), ("Header2", "Hello Bob!")])
+        }
+        "/captures-check" => match (argument("param1"), argument("param2")) {
+            (Some("value1"), Some("Bob")) => reply(200, HTML, ""),
+            _ => reply(500, HTML, "assert request.args.get('param1') == 'value1' and param2 == 'Bob'"),
+        },
+        "/captures-xml" => reply(
+            200,
+            HTML,
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>title</title></head><body>\
+             <p>Lorem ipsum dolor sit amet</p><p>Sed ut perspiciatis unde omnis</p></body></html>",
+        ),
+        "/captures-json" => reply(
+            200,
+            HTML,
+            "{\"a_null\":null,\"an_object\":{\"id\": \"123\"},\"a_list\":[1,2,3],\"an_integer\":1,\
+             \"a_big_integer\":10000000000000000365,\"a_float\":1.1,\"a_bool\":true,\"a_string\":\"hello\",\
+             \"a_date_like_string\":\"2012-04-23T18:25:43.511Z\"}",
+        ),
+        _ => return None,
+    })
+}
+
+fn with_headers(mut answer: Reply, headers: &[(&'static str, &'static str)]) -> Reply {
+    for (name, value) in headers {
+        answer.headers_mut().append(*name, http::HeaderValue::from_static(value));
+    }
+    answer
+}
