@@ -118,14 +118,17 @@ fn apply_one(filter: &Filter, regex: Option<&Regex>, value: Value) -> Result<Val
             Value::String(text) => Value::from(text.chars().count()),
             other => return Err(format!("`count` needs a list, got {other}")),
         },
-        Filter::ToInt => {
-            let text = text()?;
-            let number = text.trim().parse::<i64>().ok().or_else(|| {
-                let float = text.trim().parse::<f64>().ok()?;
-                (float.is_finite() && float.fract() == 0.0).then_some(float as i64)
-            });
-            Value::from(number.ok_or_else(|| format!("`to_int`: {text:?} is not a whole number"))?)
-        }
+        // As Hurl's `toInt`: a number loses its fraction (1.6 is 1); text must be a whole number.
+        Filter::ToInt => match &value {
+            Value::Number(number) => match number.as_i64() {
+                Some(whole) => Value::from(whole),
+                None => Value::from(number.as_f64().filter(|f| f.is_finite()).ok_or("`to_int`: too large")? as i64),
+            },
+            _ => {
+                let text = text()?;
+                Value::from(text.parse::<i64>().map_err(|_| format!("`to_int`: {text:?} is not a whole number"))?)
+            }
+        },
         Filter::ToFloat => {
             let text = text()?;
             let number = text.trim().parse::<f64>().map_err(|_| format!("`to_float`: {text:?} is not a number"))?;
@@ -151,10 +154,21 @@ fn html_unescape(text: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let after = &rest[at..];
-        let Some(end) = after.find(';').filter(|end| *end <= 10) else {
-            out.push('&');
-            rest = &after[1..];
-            continue;
+        // A numeric reference may end without its `;`, as HTML parsers read it (`&#65 foo`).
+        let numeric_end = after.strip_prefix("&#").map(|digits| {
+            let hex = digits.starts_with(['x', 'X']);
+            let body = if hex { &digits[1..] } else { digits };
+            let length = body.find(|c: char| !(if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() }));
+            2 + usize::from(hex) + length.unwrap_or(body.len())
+        });
+        let (end, skip) = match (numeric_end, after.find(';').filter(|end| *end <= 10)) {
+            (Some(end), _) => (end, usize::from(after[end..].starts_with(';'))),
+            (None, Some(end)) => (end, 1),
+            (None, None) => {
+                out.push('&');
+                rest = &after[1..];
+                continue;
+            }
         };
         let entity = &after[1..end];
         let decoded = match entity {
@@ -173,7 +187,7 @@ fn html_unescape(text: &str) -> String {
         match decoded {
             Some(c) => {
                 out.push(c);
-                rest = &after[end + 1..];
+                rest = &after[end + skip..];
             }
             None => {
                 out.push('&');
@@ -213,6 +227,10 @@ mod tests {
             run(json!(["html_unescape"]), json!("a &amp; b &#39;c&#x27; &lt;&gt; &nope;")),
             Ok(json!("a & b 'c' <> &nope;"))
         );
+        assert_eq!(run(json!(["html_unescape"]), json!("&#65 foo &#x42;&#x43 &#66 a;")), Ok(json!("A foo BC B a;")));
+        assert_eq!(run(json!(["to_int"]), json!(1.6)), Ok(json!(1)));
+        assert_eq!(run(json!(["to_int"]), json!(-1.6)), Ok(json!(-1)));
+        assert_eq!(run(json!(["to_int"]), json!("123")), Ok(json!(123)));
     }
 
     #[test]

@@ -119,6 +119,7 @@ const PASSING: &[Case] = &[
     case("tests_ok/assert_base64.hurl"),
     case("tests_ok/assert_header.hurl"),
     case("tests_ok/captures.hurl"),
+    case("tests_ok/filter.hurl"),
 ];
 
 #[test]
@@ -156,6 +157,7 @@ const FAILING: &[&str] = &[
     "tests_failed/assert_header_not_found.hurl",
     "tests_failed/query_header_not_found.hurl",
     "tests_failed/query_match_none.hurl",
+    "tests_failed/assert_base64.hurl",
 ];
 
 #[test]

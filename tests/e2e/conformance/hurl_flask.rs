@@ -183,7 +183,7 @@ pub async fn routes(request: http::Request<bytes::Bytes>) -> Reply {
         "/assert-json/list-in-list" => {
             reply(200, JSON, "{\n    \"list\": [1, 2, 3],\n    \"list_in_list\": [[1, 2, 3]]\n}")
         }
-        _ if let Some(answer) = super::hurl_flask_captures::route(&request) => answer,
+        _ if let Some(answer) = super::hurl_flask_values::route(&request) => answer,
         _ => reply(404, HTML, "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"),
     }
 }

@@ -3,6 +3,6 @@
 
 mod hurl;
 mod hurl_flask;
-mod hurl_flask_captures;
+mod hurl_flask_values;
 mod newman;
 mod postman_echo;

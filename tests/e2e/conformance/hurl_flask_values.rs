@@ -1,6 +1,6 @@
-//! More of Hurl's Flask routes, written here: `hello.py`, `assert_base64.py`,
-//! `assert_header.py` and `captures.py` (answers as Flask gives them; the request checked as
-//! the route asserts it).
+//! More of Hurl's Flask routes, those that answer values to capture, filter and compare,
+//! written here: `hello.py`, `assert_base64.py`, `assert_header.py`, `captures.py` and
+//! `filter.py` (answers as Flask gives them; the request checked as the route asserts it).
 
 use skopos_test_support::{Reply, reply};
 
@@ -50,9 +50,28 @@ pub fn route(request: &http::Request<bytes::Bytes>) -> Option<Reply> {
              \"a_big_integer\":10000000000000000365,\"a_float\":1.1,\"a_bool\":true,\"a_string\":\"hello\",\
              \"a_date_like_string\":\"2012-04-23T18:25:43.511Z\"}",
         ),
+        "/filter" => reply(200, HTML, FILTER),
         _ => return None,
     })
 }
+
+/// `filter.py`'s answer, as `filter.hurl` expects it.
+const FILTER: &str = r#"{
+  "list": [1,2,3],
+  "message": "Hello Bob!",
+  "url": "https://mozilla.org/?x=шеллы",
+  "encoded_url": "https://mozilla.org/?x=%D1%88%D0%B5%D0%BB%D0%BB%D1%8B",
+  "text": "a > b && a < c",
+  "escaped_html": [
+    "a &gt; b &amp;&amp; a &lt; c",
+    "Foo &#xA9; bar &#x1D306; baz &#x2603; qux",
+    "&#65 foo"
+  ],
+  "id": "123",
+  "score": 1.6,
+  "ips": "192.168.2.1, 10.0.0.20, 10.0.0.10",
+  "json": "{\"message\": \"Hello\"}"
+}"#;
 
 fn with_headers(mut answer: Reply, headers: &[(&'static str, &'static str)]) -> Reply {
     for (name, value) in headers {
