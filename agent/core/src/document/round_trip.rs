@@ -114,9 +114,23 @@ fn filters() -> impl Strategy<Value = Value> {
         (-3i64..3).prop_map(|n| json!({"nth": n})),
         text().prop_map(|text| json!({"split": text})),
         (text(), text()).prop_map(|(old, new)| json!({"replace": [old, new]})),
+        proptest::sample::select(&["%Y-%m-%d", "%a, %d %b %Y %H:%M:%S GMT", "%+"][..])
+            .prop_flat_map(|format| proptest::sample::select(&["to_date", "format"][..])
+                .prop_map(move |name| json!({name: format}))),
         proptest::sample::select(
-            &["count", "first", "last", "to_int", "to_float", "to_string", "url_decode", "url_encode", "html_unescape"]
-                [..]
+            &[
+                "count",
+                "first",
+                "last",
+                "to_int",
+                "to_float",
+                "to_string",
+                "url_decode",
+                "url_encode",
+                "html_unescape",
+                "days_before_now",
+                "days_after_now"
+            ][..]
         )
         .prop_map(|name| json!(name)),
     ];

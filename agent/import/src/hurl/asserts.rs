@@ -55,6 +55,13 @@ pub fn assertion(line: &str) -> Result<Vec<Value>, String> {
     if count {
         filters.clear();
     }
+    if ends_in_date(&filters) {
+        // Hurl's dates are a kind of their own: only whether there is one reads the same here.
+        match rest.trim() {
+            "exists" | "isDate" => rest = "exists",
+            _ => return Err("a date from `toDate` checked other than by `exists` or `isDate` is not translated".into()),
+        }
+    }
     if !filters.is_empty() {
         if !singular && !picks_one(&filters) {
             return Err("a JSONPath that can match several nodes, filtered other than by `nth`, `first` or \
@@ -65,6 +72,11 @@ pub fn assertion(line: &str) -> Result<Vec<Value>, String> {
         subject["filters"] = Value::Array(filters);
     }
     predicate_of(subject, rest, singular, count)
+}
+
+/// Whether `filters` end by making a date (`to_date`), a kind of value only Hurl has.
+fn ends_in_date(filters: &[Value]) -> bool {
+    filters.last().is_some_and(|filter| filter.get("to_date").is_some())
 }
 
 /// An XPath that selects nodes (`//item`) rather than computing a value (`string(//item)`):
@@ -102,6 +114,9 @@ pub fn capture(name: &str, line: &str) -> Result<Value, String> {
     let (filters, rest) = filters(rest.trim())?;
     if !rest.trim().is_empty() {
         return Err(format!("`{}` after the query is not understood", rest.trim()));
+    }
+    if ends_in_date(&filters) {
+        return Err("Hurl captures a date from `toDate` as a value of its own kind; not translated".into());
     }
     if !singular && !picks_one(&filters) {
         return Err("a JSONPath that can match several nodes is read by Hurl as a list, or as the one value matched; \
@@ -280,9 +295,24 @@ pub fn filters(mut rest: &str) -> Result<(Vec<Value>, &str), String> {
                     _ => "html_unescape",
                 })
             }
-            "format"
-            | "toDate"
-            | "decode"
+            // A date is Hurl's own kind of value: only `toDate` makes one, and only the date
+            // filters read one.
+            "toDate" | "format" | "dateFormat" => {
+                let (format, after) = argument_string(after)?;
+                if word != "toDate" && !filters.iter().any(|f: &Value| f.get("to_date").is_some()) {
+                    return Err(format!("`{word}` on a value that is not a date from `toDate` is not translated"));
+                }
+                if !skopos_core::filter::is_valid_date_format(&format) {
+                    return Err(format!("`{format}` is not a date format the importer reads"));
+                }
+                rest = after;
+                json!({if word == "toDate" { "to_date" } else { "format" }: format})
+            }
+            "daysBeforeNow" | "daysAfterNow" if filters.iter().any(|f: &Value| f.get("to_date").is_some()) => {
+                rest = after;
+                json!(if word == "daysBeforeNow" { "days_before_now" } else { "days_after_now" })
+            }
+            "decode"
             | "base64Decode"
             | "base64Encode"
             | "jsonpath"
@@ -297,8 +327,7 @@ pub fn filters(mut rest: &str) -> Result<(Vec<Value>, &str), String> {
             | "hexEncode"
             | "replaceRegex"
             | "base64UrlSafeDecode"
-            | "base64UrlSafeEncode"
-            | "dateFormat" => {
+            | "base64UrlSafeEncode" => {
                 return Err(format!("the filter `{word}` is not translated"));
             }
             _ => return Ok((filters, trimmed)),

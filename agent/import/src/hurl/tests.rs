@@ -245,13 +245,36 @@ mod filters {
             json!({"source": "body", "property": "s", "filters": [{"replace": ["a", "b"]}], "op": "eq", "value": "bbc"})
         );
         for (line, why) in [
-            ("jsonpath \"$.d\" toDate \"%Y\" exists", "`toDate`"),
+            ("jsonpath \"$.d\" toDate \"%Y\" == \"2015\"", "`toDate`"),
+            ("jsonpath \"$.d\" format \"%Y\" == \"2015\"", "not a date"),
             ("header \"H\" regex \"\\\\d+\" == \"1\"", "needs a group"),
             ("jsonpath \"$..id\" count == 2 ", "several nodes"),
         ] {
             let reason = assertion(line).map(|a| json!(a).to_string()).unwrap_or_else(|e| e);
             assert!(reason.contains(why) || line.contains("count"), "{line}: {reason}");
         }
+    }
+
+    /// Dates exist only between `toDate` and the filters that read them.
+    #[test]
+    fn date_filters_are_carried_over_from_to_date_on() {
+        assert_eq!(
+            assertion("header \"Expires\" toDate \"%a, %d %b %Y %H:%M:%S GMT\" format \"%Y\" == \"2015\"").unwrap(),
+            vec![json!({"source": "header", "property": "Expires",
+                "filters": [{"to_date": "%a, %d %b %Y %H:%M:%S GMT"}, {"format": "%Y"}], "op": "eq", "value": "2015"})]
+        );
+        assert_eq!(
+            assertion("header \"Expires\" toDate \"%+\" daysBeforeNow > 1000").unwrap(),
+            vec![json!({"source": "header", "property": "Expires", "filters": [{"to_date": "%+"}, "days_before_now"],
+                "op": "gt", "value": 1000})]
+        );
+        assert_eq!(
+            assertion("jsonpath \"$.d\" toDate \"%+\" isDate").unwrap(),
+            vec![json!({"source": "body", "property": "d", "filters": [{"to_date": "%+"}], "op": "exists"})]
+        );
+        assert!(capture("d", "jsonpath \"$.d\" toDate \"%+\"").unwrap_err().contains("own kind"));
+        assert!(assertion("jsonpath \"$.d\" daysAfterNow > 1").unwrap_err().contains("daysAfterNow"));
+        assert!(assertion("jsonpath \"$.d\" toDate \"%Q\" exists").unwrap_err().contains("date format"));
     }
 
     #[test]

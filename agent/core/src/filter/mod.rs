@@ -34,7 +34,20 @@ pub enum Filter {
     UrlEncode,
     /// `&amp;`, `&lt;`, `&#39;`... as the characters they stand for.
     HtmlUnescape,
+    /// Text read as a date with this strftime format (`%a, %d %b %Y %H:%M:%S GMT`), passed on
+    /// as RFC 3339 text in UTC.
+    ToDate(String),
+    /// A date (as `to_date` gives it) written with this strftime format (`%Y`).
+    Format(String),
+    /// The whole days from a date to now.
+    DaysBeforeNow,
+    /// The whole days from now to a date.
+    DaysAfterNow,
 }
+
+mod date;
+
+pub use date::is_valid_format as is_valid_date_format;
 
 /// Filters ready to apply: their patterns compiled.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +64,9 @@ impl Filters {
                 }
                 Filter::Replace(pair) if pair.len() != 2 => {
                     return Err((index, "`replace` takes [OLD, NEW]".into()));
+                }
+                Filter::ToDate(format) | Filter::Format(format) if !date::is_valid_format(format) => {
+                    return Err((index, format!("{format:?} is not a strftime format")));
                 }
                 _ => None,
             };
@@ -135,6 +151,11 @@ fn apply_one(filter: &Filter, regex: Option<&Regex>, value: Value) -> Result<Val
             serde_json::Number::from_f64(number).map(Value::Number).ok_or("`to_float`: not a finite number")?
         }
         Filter::ToString => Value::String(text()?),
+        Filter::ToDate(format) => Value::String(date::to_date(&text()?, format)?),
+        Filter::Format(format) => Value::String(date::format(&text()?, format)?),
+        Filter::DaysBeforeNow | Filter::DaysAfterNow => {
+            Value::from(date::days_from_now(&text()?, *filter == Filter::DaysBeforeNow)?)
+        }
         Filter::UrlDecode => {
             let text = text()?;
             Value::String(percent_encoding::percent_decode_str(&text).decode_utf8_lossy().into_owned())
