@@ -120,6 +120,7 @@ const PASSING: &[Case] = &[
     case("tests_ok/assert_header.hurl"),
     case("tests_ok/captures.hurl"),
     case("tests_ok/filter.hurl"),
+    case("tests_ok/querystring_params.hurl"),
 ];
 
 #[test]

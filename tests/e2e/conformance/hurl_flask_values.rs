@@ -1,6 +1,6 @@
 //! More of Hurl's Flask routes, those that answer values to capture, filter and compare,
 //! written here: `hello.py`, `assert_base64.py`, `assert_header.py`, `captures.py` and
-//! `filter.py` (answers as Flask gives them; the request checked as the route asserts it).
+//! `filter.py`, `querystring_params.py` (answers as Flask gives them; the request checked as the route asserts it).
 
 use skopos_test_support::{Reply, reply};
 
@@ -33,10 +33,9 @@ pub fn route(request: &http::Request<bytes::Bytes>) -> Option<Reply> {
         "/captures" => {
             with_headers(reply(200, HTML, "Hello world!"), &[("Header1", "value1"), ("Header2", "Hello Bob!")])
         }
-        "/captures-check" => match (argument("param1"), argument("param2")) {
-            (Some("value1"), Some("Bob")) => reply(200, HTML, ""),
-            _ => reply(500, HTML, "assert request.args.get('param1') == 'value1' and param2 == 'Bob'"),
-        },
+        "/captures-check" => {
+            checked(&[("param1", argument("param1") == Some("value1")), ("param2", argument("param2") == Some("Bob"))])
+        }
         "/captures-xml" => reply(
             200,
             HTML,
@@ -51,6 +50,18 @@ pub fn route(request: &http::Request<bytes::Bytes>) -> Option<Reply> {
              \"a_date_like_string\":\"2012-04-23T18:25:43.511Z\"}",
         ),
         "/filter" => reply(200, HTML, FILTER),
+        "/querystring-params" => checked(&[
+            ("param1", argument("param1") == Some("value1")),
+            ("param2", argument("param2") == Some("")),
+            ("param3", argument("param3") == Some("a=b")),
+            ("param4", argument("param4") == Some("1,2,3")),
+            ("$top", argument("$top") == Some("5")),
+        ]),
+        "/querystring-params-encoded" => checked(&[
+            ("value1", argument("value1") == Some("/")),
+            ("value2", argument("value2") == Some("/")),
+            ("value3", argument("value3") == Some("/")),
+        ]),
         _ => return None,
     })
 }
@@ -72,6 +83,15 @@ const FILTER: &str = r#"{
   "ips": "192.168.2.1, 10.0.0.20, 10.0.0.10",
   "json": "{\"message\": \"Hello\"}"
 }"#;
+
+/// An empty 200 when every argument check holds, else a 500 naming the first that does not
+/// (as a failed Python `assert` is).
+fn checked(checks: &[(&str, bool)]) -> Reply {
+    match checks.iter().find(|(_, held)| !held) {
+        Some((argument, _)) => reply(500, HTML, format!("assert request.args.get('{argument}')")),
+        None => reply(200, HTML, ""),
+    }
+}
 
 fn with_headers(mut answer: Reply, headers: &[(&'static str, &'static str)]) -> Reply {
     for (name, value) in headers {
