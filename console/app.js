@@ -2,8 +2,11 @@
 // the session cookie set at sign-in, and sends the session's CSRF token with changes.
 // Everything from the API is put into the page as text (never as HTML). Pages are chosen by
 // the location's hash: #/collections, #/collections/NAME[/history], #/new-collection, #/runs/ID,
-// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/regions, #/plugins, #/sign-in.
+// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/regions, #/plugins, #/tokens, #/users,
+// #/sign-in, #/invite/CODE. Links and buttons the signed-in role cannot use are not shown (the
+// API refuses them anyway).
 
+import { can, invitePage, remember, signInPage, tokensPage, usersPage } from "./access.js";
 import { api, el, session, show } from "./api.js";
 import { collectionPage, collectionsPage, newCollectionPage } from "./collections.js";
 import { historyPage, runPage } from "./history.js";
@@ -12,31 +15,6 @@ import { pluginsPage } from "./plugins.js";
 import { regionsPage } from "./regions.js";
 
 const nav = document.getElementById("nav");
-
-async function signIn() {
-  nav.hidden = true;
-  const message = el("p", { class: "error", role: "alert" });
-  const token = el("input", { id: "token", type: "password", autocomplete: "current-password", required: true });
-  const form = el(
-    "form",
-    { class: "card sign-in", onsubmit: async (event) => {
-      event.preventDefault();
-      try {
-        session.csrf = (await api("POST", "/api/v1/session", { token: token.value })).csrf;
-        location.hash = "#/collections";
-      } catch (error) {
-        message.textContent = error.message;
-      }
-    } },
-    el("label", { for: "token" }, "API token"),
-    token,
-    el("button", { type: "submit" }, "Sign in"),
-    message,
-    el("p", { class: "muted" }, "The token the agent printed at its first start, or SKOPOS_TOKEN."),
-  );
-  show("Sign in", form);
-  token.focus();
-}
 
 /** `#/a/b?x=1` → `["a", "b"]` (decoded) and the query. */
 function location_() {
@@ -47,16 +25,25 @@ function location_() {
 async function route() {
   const { parts: [page, name, sub], params } = location_();
   try {
+    if (page === "invite") {
+      nav.hidden = true;
+      return await invitePage(name);
+    }
     if (page !== "sign-in" && !session.csrf) {
       const signedIn = await api("GET", "/api/v1/session").catch(() => null);
       if (!signedIn) {
         location.hash = "#/sign-in";
         return;
       }
-      session.csrf = signedIn.csrf;
+      remember(signedIn);
     }
-    if (page === "sign-in") return await signIn();
+    if (page === "sign-in") {
+      nav.hidden = true;
+      return await signInPage();
+    }
     nav.hidden = false;
+    for (const a of nav.querySelectorAll("a[data-needs]")) a.hidden = !can(a.dataset.needs);
+    document.getElementById("who").textContent = session.user ? `${session.user} (${session.role})` : "";
     for (const a of nav.querySelectorAll("a")) a.toggleAttribute("aria-current", a.hash.slice(2) === page);
     if (page === "new-collection") return await newCollectionPage();
     if (page === "collections" && name && sub === "history") return await historyPage("collection", name, params);
@@ -68,6 +55,8 @@ async function route() {
     if (page === "monitors") return await monitorsPage();
     if (page === "plugins") return await pluginsPage();
     if (page === "regions") return await regionsPage();
+    if (page === "tokens") return await tokensPage();
+    if (page === "users") return await usersPage();
     return await collectionsPage();
   } catch (error) {
     if (error.message !== "signed out") show("Something went wrong", el("p", { class: "error" }, error.message));
@@ -76,7 +65,7 @@ async function route() {
 
 document.getElementById("sign-out").addEventListener("click", async () => {
   await api("DELETE", "/api/v1/session").catch(() => {});
-  session.csrf = null;
+  Object.assign(session, { csrf: null, user: null, role: null, permissions: [] });
   location.hash = "#/sign-in";
 });
 window.addEventListener("hashchange", route);

@@ -2,6 +2,7 @@
 // collection's page where its steps are added, edited, duplicated, reordered and deleted,
 // and the collection is run, renamed or deleted.
 
+import { can } from "./access.js";
 import { api, badge, el, link, path, percent, show, showProblems } from "./api.js";
 import { sparkline } from "./charts.js";
 import { envNamesIn } from "./complete.js";
@@ -30,7 +31,7 @@ export async function collectionsPage() {
       el("th", { class: "wide" }, "7 d"), el("th", { class: "wide" }, "Latency 24 h"), el("th", { class: "wide" }, "Steps"))),
     el("tbody", {}, rows));
   show("Collections",
-    el("div", { class: "toolbar" }, link("#/new-collection", "New collection", { class: "button" }), el("span", { class: "muted" }, `${list.length} collections`)),
+    el("div", { class: "toolbar" }, can("apply") && link("#/new-collection", "New collection", { class: "button" }), el("span", { class: "muted" }, `${list.length} collections`)),
     list.length ? table : el("p", { class: "muted" }, "No collections yet."));
 }
 

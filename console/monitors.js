@@ -2,6 +2,7 @@
 // form: `every` or `cron` with the next five fire times as the user types, the collections,
 // alert settings, and notifiers whose fields come from each plugin's config schema.
 
+import { can } from "./access.js";
 import { api, badge, el, link, path, show, showProblems, when } from "./api.js";
 
 export async function monitorsPage() {
@@ -22,10 +23,10 @@ export async function monitorsPage() {
       el("td", {}, when(status.last_run)),
       el("td", {}, status.paused ? "–" : when(status.next_run)),
       el("td", { class: "wide" }, spec.collections.join(", ")),
-      el("td", {}, el("div", { class: "step-actions" }, toggle, link(`#/monitors/${path(spec.name)}/history`, "History"))));
+      el("td", {}, el("div", { class: "step-actions" }, can("apply") && toggle, link(`#/monitors/${path(spec.name)}/history`, "History"))));
   });
   show("Monitors",
-    el("div", { class: "toolbar" }, link("#/new-monitor", "New monitor", { class: "button" })),
+    el("div", { class: "toolbar" }, can("apply") && link("#/new-monitor", "New monitor", { class: "button" })),
     monitors.length
       ? el("table", { class: "monitors" },
         el("thead", {}, el("tr", {}, ["Monitor", "State", "Last run", "Next run"].map((h) => el("th", {}, h)), el("th", { class: "wide" }, "Collections"), el("th", {}, ""))),

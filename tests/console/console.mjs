@@ -20,13 +20,15 @@ try {
   page.on("pageerror", (error) => problems.push(error.message));
   const shot = (name, fullPage = true) => page.screenshot({ path: `${shots}/${name}.png`, fullPage });
 
-  // Not signed in: the console asks for the token; a wrong one is refused.
+  // Not signed in: the console asks for a user and password, or the bootstrap token; a wrong
+  // token is refused.
   await page.goto(base);
-  await page.getByLabel("API token").waitFor();
+  await page.getByLabel("User").waitFor();
   await shot("sign-in", false);
+  await page.getByText("Sign in with the bootstrap token").click();
   await page.getByLabel("API token").fill("wrong");
   await page.keyboard.press("Enter");
-  await page.getByRole("alert").filter({ hasText: "not the agent's token" }).waitFor();
+  await page.getByRole("alert").filter({ hasText: "not the agent's bootstrap token" }).waitFor();
 
   // Signing in with the keyboard alone.
   await page.getByLabel("API token").fill(token);
@@ -61,7 +63,8 @@ try {
   await page.getByLabel("variable name").fill("qty");
   await page.getByLabel("variable value").fill("2");
   await page.getByRole("button", { name: "Save variables" }).click();
-  await page.getByRole("button", { name: "Save variables" }).waitFor();
+  // Saved once the page is drawn anew (which focuses the main region).
+  await page.waitForFunction(() => document.activeElement?.id === "main");
   expect((await page.getByLabel("variable value").inputValue()) === "2", "the variable saved");
 
   // Step 2 uses step 1's token, offered by completion after `@{{`.
@@ -223,9 +226,9 @@ try {
   await page.getByRole("button", { name: "Run collection" }).waitFor();
   await shot("collection-phone");
 
-  // Signed out: the API refuses the old cookie and the console asks for the token again.
+  // Signed out: the API refuses the old cookie and the console asks to sign in again.
   await page.getByRole("button", { name: "Sign out" }).click();
-  await page.getByLabel("API token").waitFor();
+  await page.getByLabel("User").waitFor();
   const refused = await page.evaluate(async () => (await fetch("/api/v1/collections")).status);
   expect(refused === 401, `401 after signing out, got ${refused}`);
   expect(problems.length === 0, `no script errors, got ${problems.join("; ")}`);

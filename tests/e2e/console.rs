@@ -71,3 +71,30 @@ fn the_console_builds_runs_and_monitors_a_collection_through_its_forms_in_a_real
         "{alert}"
     );
 }
+
+/// People's accounts and tokens through the console: see `tests/console/access.mjs`.
+#[test]
+fn the_console_adds_users_and_tokens_and_a_disabled_user_is_signed_out_at_once() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
+    let output = Command::new("node")
+        .arg(folder.join("access.mjs"))
+        .args([&agent.base, crate::agent::TOKEN, shots.to_str().unwrap()])
+        .output()
+        .expect("node runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    // The token made in the browser is a runner's: it applies, and it manages no one.
+    let token = result["token"].as_str().unwrap();
+    let collection = crate::agent::collection("from-ci", "/ok");
+    assert_eq!(agent.call("POST", "/api/v1/collections", Some(token), Some(collection)).0, 201);
+    let (status, refused) = agent.call("GET", "/api/v1/users", Some(token), None);
+    assert_eq!((status, refused["permission"].as_str()), (403, Some("manage_access")), "{refused}");
+    for page in ["users", "tokens", "viewer"] {
+        assert!(shots.join(format!("{page}.png")).is_file(), "no screenshot of {page}");
+    }
+}

@@ -1,5 +1,5 @@
-//! The running agent as one service: its store, scheduler, run context, plugins and token,
-//! and keeping the scheduler in step with the store.
+//! The running agent as one service: its store, scheduler, run context, plugins and access
+//! (accounts, tokens, sessions), and keeping the scheduler in step with the store.
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use skopos_engine::RunContext;
 use skopos_plugin_host::PluginHost;
 use skopos_telemetry::Telemetry;
 
+use crate::access::Access;
 use crate::error::ServiceError;
 use crate::notify::Notifications;
 use crate::scheduler::{AlertSink, ScheduledMonitor, Scheduler};
@@ -23,7 +24,8 @@ pub struct Agent {
     pub context: Arc<RunContext>,
     /// Where runs, the scheduler and plugins are measured, when export is on.
     pub telemetry: Option<Arc<Telemetry>>,
-    pub token: Token,
+    /// Who may do what: the bootstrap token, accounts, API tokens, console sessions.
+    pub access: Access,
     /// The plugin host (built-in plugins and `--plugins DIR`).
     pub plugins: Option<Arc<PluginHost>>,
     /// The primary this agent follows (`--primary`): its definitions come from there.
@@ -37,6 +39,7 @@ pub struct AgentParts {
     /// from `telemetry`).
     pub context: RunContext,
     pub telemetry: Option<Arc<Telemetry>>,
+    /// The bootstrap token: the first admin's.
     pub token: Token,
     pub plugins: Option<Arc<PluginHost>>,
     pub primary: Option<url::Url>,
@@ -60,7 +63,8 @@ impl Agent {
             Arc::new(Notifications::new(store.clone(), context.env.clone(), plugins.clone(), public_url)).sink()
         };
         let scheduler = Scheduler::new(store.clone(), context.clone(), telemetry.clone(), alerts);
-        let agent = Arc::new(Agent { store, scheduler, context, telemetry, token, plugins, primary });
+        let access = Access::load(store.clone(), token)?;
+        let agent = Arc::new(Agent { store, scheduler, context, telemetry, access, plugins, primary });
         agent.schedule_all()?;
         Ok(agent)
     }

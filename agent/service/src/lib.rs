@@ -4,6 +4,7 @@
 //! ([`token`], [`sessions`]), and [`Agent`], which ties them together behind one type that
 //! returns domain errors ([`ServiceError`]) and is built in one place ([`Agent::start`]). Blocking store work (sled's flush, an fsync) runs off the async workers.
 
+pub mod access;
 mod agent;
 pub mod client;
 mod error;

@@ -1,8 +1,9 @@
-//! Browser sessions for the web console: signing in with the agent's token sets an
-//! `HttpOnly; SameSite=Strict` cookie; a request authenticated by that cookie must also carry
-//! the session's CSRF token in `X-CSRF-Token` to change anything. API clients keep using the
-//! bearer token, which needs neither. Sessions live in memory (a restart signs everyone out)
-//! and end after 12 hours, on sign-out, or when the token is rotated.
+//! Browser sessions for the web console: signing in (with a password, or the bootstrap token)
+//! sets an `HttpOnly; SameSite=Strict` cookie; a request authenticated by that cookie must
+//! also carry the session's CSRF token in `X-CSRF-Token` to change anything. API clients use
+//! bearer tokens, which need neither. Sessions live in memory (a restart signs everyone out)
+//! and end after 12 hours, on sign-out, when the bootstrap token is rotated, or when their
+//! user is disabled or removed.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,6 +24,8 @@ pub enum Refusal {
 }
 
 struct Session {
+    /// The account signed in.
+    user: String,
     csrf: String,
     expires: Instant,
 }
@@ -40,20 +43,20 @@ pub struct SignedIn {
 }
 
 impl Sessions {
-    pub fn open(&self) -> SignedIn {
+    pub fn open(&self, user: &str) -> SignedIn {
         let cookie = random_token();
         let csrf = random_token();
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         live.retain(|_, session| session.expires > now);
-        live.insert(digest(&cookie), Session { csrf: csrf.clone(), expires: now + LIFETIME });
+        live.insert(digest(&cookie), Session { user: user.to_string(), csrf: csrf.clone(), expires: now + LIFETIME });
         SignedIn { cookie, csrf }
     }
 
-    /// The CSRF token of the live session this cookie belongs to.
-    pub fn csrf(&self, cookie: &str) -> Option<String> {
+    /// The user and CSRF token of the live session this cookie belongs to.
+    pub fn live(&self, cookie: &str) -> Option<(String, String)> {
         let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        live.get(&digest(cookie)).filter(|s| s.expires > Instant::now()).map(|s| s.csrf.clone())
+        live.get(&digest(cookie)).filter(|s| s.expires > Instant::now()).map(|s| (s.user.clone(), s.csrf.clone()))
     }
 
     pub fn close(&self, cookie: &str) {
@@ -64,14 +67,19 @@ impl Sessions {
         self.live.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
-    /// Whether a cookie-authenticated request may go ahead: reads always, changes only with
-    /// the session's CSRF token.
-    pub fn admit(&self, cookie: Option<&str>, method: &http::Method, csrf: Option<&str>) -> Result<(), Refusal> {
-        let expected = cookie.and_then(|cookie| self.csrf(cookie)).ok_or(Refusal::Unauthorized)?;
+    /// Ends every session of one user (disabled or removed).
+    pub fn close_user(&self, user: &str) {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, session| session.user != user);
+    }
+
+    /// The user of a cookie-authenticated request that may go ahead: reads always, changes
+    /// only with the session's CSRF token.
+    pub fn admit(&self, cookie: Option<&str>, method: &http::Method, csrf: Option<&str>) -> Result<String, Refusal> {
+        let (user, expected) = cookie.and_then(|cookie| self.live(cookie)).ok_or(Refusal::Unauthorized)?;
         let safe = matches!(*method, http::Method::GET | http::Method::HEAD | http::Method::OPTIONS);
         // Both sides hashed: comparing them leaks nothing about the token.
         if safe || csrf.is_some_and(|offered| digest(offered) == digest(&expected)) {
-            Ok(())
+            Ok(user)
         } else {
             Err(Refusal::Csrf)
         }

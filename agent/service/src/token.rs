@@ -5,7 +5,6 @@
 use std::sync::RwLock;
 
 use crate::secret::digest;
-use crate::sessions::Sessions;
 use crate::store::{Store, StoreError};
 
 const SETTING: &str = "api_token_sha256";
@@ -14,8 +13,6 @@ pub struct Token {
     sha256: RwLock<Vec<u8>>,
     /// Set from `SKOPOS_TOKEN`: the agent cannot rotate what the environment decides.
     from_env: bool,
-    /// Browsers signed in with the token; rotating it signs them all out.
-    pub sessions: Sessions,
 }
 
 /// Why a token could not be rotated.
@@ -31,16 +28,13 @@ impl Token {
     /// The token to check requests against, and a newly made token to show the user once.
     pub fn load(store: &Store, from_env: Option<String>) -> Result<(Token, Option<String>), StoreError> {
         if let Some(token) = from_env.filter(|t| !t.is_empty()) {
-            return Ok((
-                Token { sha256: RwLock::new(digest(&token)), from_env: true, sessions: Sessions::default() },
-                None,
-            ));
+            return Ok((Token { sha256: RwLock::new(digest(&token)), from_env: true }, None));
         }
         if let Some(sha256) = store.setting(SETTING)? {
-            return Ok((Token { sha256: RwLock::new(sha256), from_env: false, sessions: Sessions::default() }, None));
+            return Ok((Token { sha256: RwLock::new(sha256), from_env: false }, None));
         }
         let token = Token::reset(store)?;
-        Ok((Token { sha256: RwLock::new(digest(&token)), from_env: false, sessions: Sessions::default() }, Some(token)))
+        Ok((Token { sha256: RwLock::new(digest(&token)), from_env: false }, Some(token)))
     }
 
     /// Makes a new token and stores its hash (on disk before this returns); the old one
@@ -59,13 +53,7 @@ impl Token {
         }
         let token = Token::reset(store)?;
         *self.sha256.write().unwrap_or_else(|e| e.into_inner()) = digest(&token);
-        self.sessions.close_all();
         Ok(token)
-    }
-
-    /// Whether an `Authorization` header carries the token.
-    pub fn accepts(&self, authorization: Option<&str>) -> bool {
-        authorization.and_then(|value| value.strip_prefix("Bearer ")).is_some_and(|token| self.is(token.trim()))
     }
 
     /// Whether `offered` is the token.

@@ -10,6 +10,7 @@ mod run;
 mod serve;
 mod storage;
 mod token;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,8 +44,11 @@ enum Command {
     /// Make collection files from Postman collections or curl command lines.
     #[command(subcommand)]
     Import(import::ImportCommand),
-    /// Replace the agent's API token with a new one, printed once.
+    /// Named API tokens (create, list, revoke), or replace the bootstrap token.
     Token(token::TokenArgs),
+    /// People's accounts: add (printing a one-time link to set the password), list, disable...
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// List the plugins, or try one against a sample alert or response.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
@@ -152,6 +156,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export::export(args),
         Command::Import(command) => import::import(command),
         Command::Token(args) => token::token(args),
+        Command::User(command) => user::user(command),
         Command::Plugin(command) => plugin::plugin(command),
         Command::Validate { paths, vars, plugins } => run::validate(&paths, &vars, plugins.as_deref()),
     };

@@ -8,6 +8,7 @@ use warp::reply::Response;
 
 use skopos_core::document::Diagnostic;
 use skopos_service::ServiceError;
+use skopos_service::access::{AccessError, Permission, Role};
 use skopos_service::store::StoreError;
 
 /// `{"error": "...", "field": "steps[0].request.url", "line": 7, "column": 12}`.
@@ -26,16 +27,33 @@ pub struct ApiError {
     /// Every problem, when the body had several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<ApiError>,
+    /// The permission a refused principal lacks (403).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<Permission>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
-        ApiError { status, error: error.into(), field: None, line: None, column: None, problems: Vec::new() }
+        ApiError {
+            status,
+            error: error.into(),
+            field: None,
+            line: None,
+            column: None,
+            problems: Vec::new(),
+            permission: None,
+        }
     }
 
     /// An error naming the request's field (or query parameter) at fault.
     pub fn at_field(status: StatusCode, field: &str, error: impl Into<String>) -> ApiError {
         ApiError { field: Some(field.to_string()), ..ApiError::new(status, error) }
+    }
+
+    /// 403 naming the permission the role lacks.
+    pub fn forbidden(role: Role, permission: Permission) -> ApiError {
+        let message = format!("the {} role lacks the `{}` permission", role.as_str(), permission.as_str());
+        ApiError { permission: Some(permission), ..ApiError::new(StatusCode::FORBIDDEN, message) }
     }
 
     pub fn not_found(what: &str, key: &str) -> ApiError {
@@ -56,6 +74,7 @@ impl ApiError {
             line: first.line,
             column: first.column,
             problems: Vec::new(),
+            permission: None,
         };
         if all.len() > 1 {
             error.problems = std::mem::take(&mut all);
@@ -75,6 +94,7 @@ impl ApiError {
             line: Some(diagnostic.location.line),
             column: Some(diagnostic.location.column),
             problems: Vec::new(),
+            permission: None,
         }
     }
 
@@ -102,6 +122,23 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(problems) => ApiError::invalid(problems),
             ServiceError::Conflict(message) => conflict(message),
             ServiceError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(error: AccessError) -> ApiError {
+        match error {
+            AccessError::NotFound { kind, key } => ApiError::not_found(kind, &key),
+            AccessError::Forbidden { permission, message } => {
+                ApiError { permission, ..ApiError::new(StatusCode::FORBIDDEN, message) }
+            }
+            AccessError::Invalid { field, message } => {
+                ApiError::at_field(StatusCode::UNPROCESSABLE_ENTITY, field, message)
+            }
+            AccessError::Conflict(message) => conflict(message),
+            AccessError::SignIn => ApiError::new(StatusCode::UNAUTHORIZED, error.to_string()),
+            AccessError::Store(error) => error.into(),
         }
     }
 }

@@ -16,13 +16,13 @@ use super::error::{ApiError, conflict};
 use skopos_core::document::{Document, child_index, child_key};
 use skopos_core::model::{Collection, Monitor};
 use skopos_core::plan::{compile, compile_monitor};
+use skopos_service::Agent;
+use skopos_service::access::{Permission, Principal};
 use skopos_service::store::{RunQuery, RunRecord, RunStatus, Stored};
-use skopos_service::token::RotateError;
-use skopos_service::{Agent, sessions as session};
 
 pub type Reply_ = Result<Response, ApiError>;
 
-fn json<T: Serialize>(status: StatusCode, value: &T) -> Reply_ {
+pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Reply_ {
     Ok(warp::reply::with_status(warp::reply::json(value), status).into_response())
 }
 
@@ -70,6 +70,21 @@ fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
         return Err(ApiError::invalid(problems));
     }
     Ok(monitor)
+}
+
+/// Where a monitor's alerts go is an editor's to change (`notifier_settings`): a runner (CI)
+/// may apply a monitor whose `notify` entries stay as they are.
+fn may_set_notifiers(
+    who: &Principal,
+    before: &[skopos_core::model::Notifier],
+    after: &Monitor,
+) -> Result<(), ApiError> {
+    let same = serde_json::to_value(before).ok() == serde_json::to_value(&after.notify).ok();
+    if same || who.allows(Permission::NotifierSettings) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(who.role, Permission::NotifierSettings))
+    }
 }
 
 /// Every collection, each with a summary of its latest run (`last_run`: id, status, start,
@@ -188,9 +203,10 @@ pub fn list_monitors(agent: &Agent) -> Reply_ {
     json(StatusCode::OK, &listed)
 }
 
-pub fn create_monitor(agent: &Agent, body: &Bytes) -> Reply_ {
+pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
     agent.writable()?;
     let monitor = monitor_body(agent, body)?;
+    may_set_notifiers(who, &[], &monitor)?;
     if let Some(existing) = agent.store.monitors.get(&monitor.name)? {
         return Err(conflict(format!(
             "a monitor named `{}` exists (`{}`); PUT to change it",
@@ -208,10 +224,11 @@ pub fn get_monitor(agent: &Agent, key: &str) -> Reply_ {
     json(StatusCode::OK, &stored)
 }
 
-pub fn put_monitor(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
+pub fn put_monitor(agent: &Agent, who: &Principal, key: &str, body: &Bytes) -> Reply_ {
     agent.writable()?;
     let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
     let monitor = monitor_body(agent, body)?;
+    may_set_notifiers(who, &existing.spec.notify, &monitor)?;
     let stored = agent.store.monitors.put(Some(&existing.id), monitor)?;
     agent.store.flush()?;
     agent.schedule(&stored)?;
@@ -394,62 +411,6 @@ pub fn list_notifications(agent: &Agent, params: &HashMap<String, String>) -> Re
         }
     }
     json(StatusCode::OK, &serde_json::json!({"notifications": agent.store.notifications(monitor.as_deref(), count)?}))
-}
-
-/// `POST /api/v1/token`: a new token, shown once; the one used for this request stops working.
-pub fn rotate_token(agent: &Agent) -> Reply_ {
-    let token = agent.token.rotate(&agent.store).map_err(|error| match error {
-        RotateError::FromEnvironment => conflict(error.to_string()),
-        RotateError::Store(error) => error.into(),
-    })?;
-    json(StatusCode::OK, &serde_json::json!({ "token": token }))
-}
-
-/// `POST /api/v1/session` with `{"token": ...}`: signs a browser in (the console), setting
-/// its session cookie; the reply carries the CSRF token changes must send.
-pub fn sign_in(agent: &Agent, body: &Bytes, secure: bool) -> Reply_ {
-    #[derive(serde::Deserialize)]
-    struct SignIn {
-        token: String,
-    }
-    let offered: SignIn = serde_json::from_slice(body).map_err(|e| {
-        let mut error =
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("expected {{\"token\": \"...\"}}: {e}"));
-        error.field = Some("token".into());
-        error
-    })?;
-    if !agent.token.is(offered.token.trim()) {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "that is not the agent's token"));
-    }
-    let signed_in = agent.token.sessions.open();
-    let mut reply = json(StatusCode::OK, &serde_json::json!({ "csrf": signed_in.csrf }))?;
-    set_cookie(&mut reply, &session::set_cookie(Some(&signed_in.cookie), secure));
-    Ok(reply)
-}
-
-/// `GET /api/v1/session`: whether this browser is signed in, and its CSRF token.
-pub fn session(agent: &Agent, cookie: Option<&str>) -> Reply_ {
-    match cookie.and_then(|cookie| agent.token.sessions.csrf(cookie)) {
-        Some(csrf) => json(StatusCode::OK, &serde_json::json!({ "csrf": csrf })),
-        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "not signed in")),
-    }
-}
-
-/// `DELETE /api/v1/session`: signs this browser out.
-pub fn sign_out(agent: &Agent, cookie: Option<&str>) -> Reply_ {
-    if let Some(cookie) = cookie {
-        agent.token.sessions.close(cookie);
-    }
-    let mut reply =
-        warp::http::Response::builder().status(StatusCode::NO_CONTENT).body(Default::default()).unwrap_or_default();
-    set_cookie(&mut reply, &session::set_cookie(None, false));
-    Ok(reply)
-}
-
-fn set_cookie(reply: &mut Response, value: &str) {
-    if let Ok(value) = warp::http::HeaderValue::from_str(value) {
-        reply.headers_mut().append(warp::http::header::SET_COOKIE, value);
-    }
 }
 
 /// `GET /api/v1/plugins`: loaded plugins with their kind, version, settings schema and health.

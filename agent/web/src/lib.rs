@@ -1,10 +1,14 @@
-//! The agent's JSON API under `/api/v1` (warp), behind a bearer token, and `/healthz`.
-//! Collections and monitors are addressed by id or by name.
+//! The agent's JSON API under `/api/v1` (warp), and `/healthz`. Every route but the public
+//! ones is guarded ([`guard`]) by the permission [`rules::ROUTES`] gives it. Collections and
+//! monitors are addressed by id or by name.
 
+mod accounts;
 pub mod console;
 mod error;
+mod guard;
 mod handlers;
 mod regions;
+pub mod rules;
 
 pub use error::ApiError;
 
@@ -18,7 +22,9 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use skopos_service::{Agent, sessions as session};
+use guard::{Forbidden, Guard, MissingCsrf, Unauthorized};
+use skopos_service::Agent;
+use skopos_service::access::Principal;
 
 /// The API described for people and tools, served without a token at `/api/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -27,14 +33,6 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 const MAX_BODY_BYTES: u64 = 1 << 20;
 /// Largest batch of runs a follower may send at once.
 const MAX_RUNS_BODY_BYTES: u64 = 64 << 20;
-
-#[derive(Debug)]
-struct Unauthorized;
-impl warp::reject::Reject for Unauthorized {}
-
-#[derive(Debug)]
-struct MissingCsrf;
-impl warp::reject::Reject for MissingCsrf {}
 
 #[derive(Debug)]
 struct TooLarge(u64);
@@ -80,34 +78,15 @@ where
 /// Each route is boxed before they are joined: a long chain of warp's `or` makes a type
 /// deep enough to take the compiler many minutes.
 pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
-    let with_agent = warp::any().map(move || agent.clone());
-    // A bearer token, or a console session (with its CSRF token for changes).
-    let a = with_agent
-        .clone()
-        .and(warp::header::optional::<String>("authorization"))
-        .and(warp::cookie::optional::<String>(session::COOKIE))
-        .and(warp::method())
-        .and(warp::header::optional::<String>("x-csrf-token"))
-        .and_then(
-            |agent: Arc<Agent>, bearer: Option<String>, cookie: Option<String>, method, csrf: Option<String>| async move {
-                if agent.token.accepts(bearer.as_deref()) {
-                    return Ok(agent);
-                }
-                match agent.token.sessions.admit(cookie.as_deref(), &method, csrf.as_deref()) {
-                    Ok(()) => Ok(agent),
-                    Err(session::Refusal::Csrf) => Err(warp::reject::custom(MissingCsrf)),
-                    Err(session::Refusal::Unauthorized) => Err(warp::reject::custom(Unauthorized)),
-                }
-            },
-        )
-        .boxed();
-    let cookie = || warp::cookie::optional::<String>(session::COOKIE).boxed();
+    let guard = Guard::new(agent.clone());
+    let with_agent = warp::any().map(move || agent.clone()).boxed();
     let body = || warp::body::stream().and_then(|chunks| read_limited(chunks, MAX_BODY_BYTES)).boxed();
     let collection = || warp::path!("api" / "v1" / "collections" / String).map(|key: String| decode(&key)).boxed();
     let monitor = || warp::path!("api" / "v1" / "monitors" / String).map(|key: String| decode(&key)).boxed();
     type Agent_ = Arc<Agent>;
+    type Who = Principal;
 
-    let routes: Vec<BoxedFilter<(Response,)>> = vec![
+    let mut routes: Vec<BoxedFilter<(Response,)>> = vec![
         crate::console::routes(),
         warp::path!("healthz")
             .and(warp::get())
@@ -115,8 +94,8 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .boxed(),
         warp::path!("metrics")
             .and(warp::get())
-            .and(a.clone())
-            .map(|agent: Agent_| {
+            .and(guard.needs("GET", "/metrics"))
+            .map(|agent: Agent_, _: Who| {
                 let text = agent.telemetry.as_ref().and_then(|t| t.prometheus_text()).unwrap_or_default();
                 warp::reply::with_header(text, "content-type", "text/plain; version=0.0.4").into_response()
             })
@@ -138,38 +117,38 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .boxed(),
         warp::path!("api" / "v1" / "collections")
             .and(warp::get())
-            .and(a.clone())
-            .then(|agent: Agent_| off_async(move || handlers::list_collections(&agent)))
+            .and(guard.needs("GET", "/api/v1/collections"))
+            .then(|agent: Agent_, _: Who| off_async(move || handlers::list_collections(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "collections")
             .and(warp::post())
-            .and(a.clone())
+            .and(guard.needs("POST", "/api/v1/collections"))
             .and(body())
-            .then(|agent: Agent_, body: Bytes| off_async(move || handlers::create_collection(&agent, &body)))
+            .then(|agent: Agent_, _: Who, body: Bytes| off_async(move || handlers::create_collection(&agent, &body)))
             .boxed(),
         collection()
             .and(warp::get())
-            .and(a.clone())
-            .then(|key: String, agent: Agent_| off_async(move || handlers::get_collection(&agent, &key)))
+            .and(guard.needs("GET", "/api/v1/collections/{key}"))
+            .then(|key: String, agent: Agent_, _: Who| off_async(move || handlers::get_collection(&agent, &key)))
             .boxed(),
         collection()
             .and(warp::put())
-            .and(a.clone())
+            .and(guard.needs("PUT", "/api/v1/collections/{key}"))
             .and(body())
-            .then(|key: String, agent: Agent_, body: Bytes| {
+            .then(|key: String, agent: Agent_, _: Who, body: Bytes| {
                 off_async(move || handlers::put_collection(&agent, &key, &body))
             })
             .boxed(),
         collection()
             .and(warp::delete())
-            .and(a.clone())
-            .then(|key: String, agent: Agent_| off_async(move || handlers::delete_collection(&agent, &key)))
+            .and(guard.needs("DELETE", "/api/v1/collections/{key}"))
+            .then(|key: String, agent: Agent_, _: Who| off_async(move || handlers::delete_collection(&agent, &key)))
             .boxed(),
         warp::path!("api" / "v1" / "collections" / String / "run")
             .and(warp::post())
-            .and(a.clone())
+            .and(guard.needs("POST", "/api/v1/collections/{key}/run"))
             .and(warp::query::<HashMap<String, String>>())
-            .and_then(|key: String, agent: Agent_, query: HashMap<String, String>| async move {
+            .and_then(|key: String, agent: Agent_, _: Who, query: HashMap<String, String>| async move {
                 let key = decode(&key);
                 let reply = match query.get("stream").map(String::as_str) {
                     Some("true" | "1") => handlers::run_collection_streamed(agent, key),
@@ -180,130 +159,107 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .boxed(),
         warp::path!("api" / "v1" / "monitors")
             .and(warp::get())
-            .and(a.clone())
-            .then(|agent: Agent_| off_async(move || handlers::list_monitors(&agent)))
+            .and(guard.needs("GET", "/api/v1/monitors"))
+            .then(|agent: Agent_, _: Who| off_async(move || handlers::list_monitors(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "monitors")
             .and(warp::post())
-            .and(a.clone())
+            .and(guard.needs("POST", "/api/v1/monitors"))
             .and(body())
-            .then(|agent: Agent_, body: Bytes| off_async(move || handlers::create_monitor(&agent, &body)))
+            .then(|agent: Agent_, who: Who, body: Bytes| {
+                off_async(move || handlers::create_monitor(&agent, &who, &body))
+            })
             .boxed(),
         monitor()
             .and(warp::get())
-            .and(a.clone())
-            .then(|key: String, agent: Agent_| off_async(move || handlers::get_monitor(&agent, &key)))
+            .and(guard.needs("GET", "/api/v1/monitors/{key}"))
+            .then(|key: String, agent: Agent_, _: Who| off_async(move || handlers::get_monitor(&agent, &key)))
             .boxed(),
         monitor()
             .and(warp::put())
-            .and(a.clone())
+            .and(guard.needs("PUT", "/api/v1/monitors/{key}"))
             .and(body())
-            .then(|key: String, agent: Agent_, body: Bytes| {
-                off_async(move || handlers::put_monitor(&agent, &key, &body))
+            .then(|key: String, agent: Agent_, who: Who, body: Bytes| {
+                off_async(move || handlers::put_monitor(&agent, &who, &key, &body))
             })
             .boxed(),
         monitor()
             .and(warp::delete())
-            .and(a.clone())
-            .then(|key: String, agent: Agent_| off_async(move || handlers::delete_monitor(&agent, &key)))
+            .and(guard.needs("DELETE", "/api/v1/monitors/{key}"))
+            .then(|key: String, agent: Agent_, _: Who| off_async(move || handlers::delete_monitor(&agent, &key)))
             .boxed(),
         warp::path!("api" / "v1" / "monitors" / String / "status")
             .and(warp::get())
-            .and(a.clone())
-            .then(|key: String, agent: Agent_| off_async(move || handlers::monitor_status(&agent, &decode(&key))))
+            .and(guard.needs("GET", "/api/v1/monitors/{key}/status"))
+            .then(|key: String, agent: Agent_, _: Who| {
+                off_async(move || handlers::monitor_status(&agent, &decode(&key)))
+            })
             .boxed(),
         warp::path!("api" / "v1" / "schedule" / "preview")
             .and(warp::post())
-            .and(a.clone())
+            .and(guard.needs("POST", "/api/v1/schedule/preview"))
             .and(body())
             .and(warp::query::<HashMap<String, String>>())
-            .then(|_agent: Agent_, body: Bytes, params: HashMap<String, String>| {
+            .then(|_: Agent_, _: Who, body: Bytes, params: HashMap<String, String>| {
                 off_async(move || handlers::preview_schedule(&body, &params))
             })
             .boxed(),
         warp::path!("api" / "v1" / "runs")
             .and(warp::get())
-            .and(a.clone())
+            .and(guard.needs("GET", "/api/v1/runs"))
             .and(warp::query::<HashMap<String, String>>())
-            .then(|agent: Agent_, params: HashMap<String, String>| {
+            .then(|agent: Agent_, _: Who, params: HashMap<String, String>| {
                 off_async(move || handlers::list_runs(&agent, &params))
             })
             .boxed(),
         warp::path!("api" / "v1" / "runs" / String)
             .and(warp::get())
-            .and(a.clone())
-            .then(|id: String, agent: Agent_| off_async(move || handlers::get_run(&agent, &id)))
+            .and(guard.needs("GET", "/api/v1/runs/{id}"))
+            .then(|id: String, agent: Agent_, _: Who| off_async(move || handlers::get_run(&agent, &id)))
             .boxed(),
         warp::path!("api" / "v1" / "notifications")
             .and(warp::get())
-            .and(a.clone())
+            .and(guard.needs("GET", "/api/v1/notifications"))
             .and(warp::query::<HashMap<String, String>>())
-            .then(|agent: Agent_, params: HashMap<String, String>| {
+            .then(|agent: Agent_, _: Who, params: HashMap<String, String>| {
                 off_async(move || handlers::list_notifications(&agent, &params))
             })
             .boxed(),
         warp::path!("api" / "v1" / "plugins")
             .and(warp::get())
-            .and(a.clone())
-            .then(|agent: Agent_| off_async(move || handlers::list_plugins(&agent)))
-            .boxed(),
-        warp::path!("api" / "v1" / "session")
-            .and(warp::post())
-            .and(with_agent.clone())
-            .and(warp::header::optional::<String>("x-forwarded-proto"))
-            .and(body())
-            .then(|agent: Agent_, proto: Option<String>, body: Bytes| {
-                off_async(move || handlers::sign_in(&agent, &body, proto.as_deref() == Some("https")))
-            })
-            .boxed(),
-        warp::path!("api" / "v1" / "session")
-            .and(warp::get())
-            .and(with_agent.clone())
-            .and(cookie())
-            .then(|agent: Agent_, cookie: Option<String>| {
-                off_async(move || handlers::session(&agent, cookie.as_deref()))
-            })
-            .boxed(),
-        warp::path!("api" / "v1" / "session")
-            .and(warp::delete())
-            .and(with_agent.clone())
-            .and(cookie())
-            .then(|agent: Agent_, cookie: Option<String>| {
-                off_async(move || handlers::sign_out(&agent, cookie.as_deref()))
-            })
+            .and(guard.needs("GET", "/api/v1/plugins"))
+            .then(|agent: Agent_, _: Who| off_async(move || handlers::list_plugins(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "plugins" / String / "files")
             .and(warp::get())
-            .and(a.clone())
-            .then(|name: String, agent: Agent_| off_async(move || regions::plugin_files(&agent, &decode(&name))))
+            .and(guard.needs("GET", "/api/v1/plugins/{key}/files"))
+            .then(|name: String, agent: Agent_, _: Who| {
+                off_async(move || regions::plugin_files(&agent, &decode(&name)))
+            })
             .boxed(),
         warp::path!("api" / "v1" / "definitions")
             .and(warp::get())
-            .and(a.clone())
+            .and(guard.needs("GET", "/api/v1/definitions"))
             .and(warp::header::optional::<String>("if-none-match"))
-            .then(|agent: Agent_, etag: Option<String>| {
+            .then(|agent: Agent_, _: Who, etag: Option<String>| {
                 off_async(move || regions::definitions(&agent, etag.as_deref()))
             })
             .boxed(),
         warp::path!("api" / "v1" / "regions")
             .and(warp::get())
-            .and(a.clone())
-            .then(|agent: Agent_| off_async(move || regions::matrix(&agent)))
+            .and(guard.needs("GET", "/api/v1/regions"))
+            .then(|agent: Agent_, _: Who| off_async(move || regions::matrix(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "regions" / String / "runs")
             .and(warp::post())
-            .and(a.clone())
+            .and(guard.needs("POST", "/api/v1/regions/{region}/runs"))
             .and(warp::body::stream().and_then(|chunks| read_limited(chunks, MAX_RUNS_BODY_BYTES)))
-            .then(|region: String, agent: Agent_, body: Bytes| {
-                off_async(move || regions::receive_runs(&agent, &decode(&region), &body))
+            .then(|region: String, agent: Agent_, who: Who, body: Bytes| {
+                off_async(move || regions::receive_runs(&agent, &who, &decode(&region), &body))
             })
             .boxed(),
-        warp::path!("api" / "v1" / "token")
-            .and(warp::post())
-            .and(a)
-            .then(|agent: Agent_| off_async(move || handlers::rotate_token(&agent)))
-            .boxed(),
     ];
+    routes.extend(accounts::routes(&guard, &with_agent));
     let joined = routes.into_iter().reduce(|all, route| all.or(route).unify().boxed()).expect("there are routes");
     joined.recover(rejection).unify().boxed()
 }
@@ -320,6 +276,8 @@ fn decode(segment: &str) -> String {
 async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
     let (status, message) = if rejection.find::<Unauthorized>().is_some() {
         (StatusCode::UNAUTHORIZED, "a bearer token is required (Authorization: Bearer $SKOPOS_TOKEN)".to_string())
+    } else if let Some(Forbidden { role, permission }) = rejection.find::<Forbidden>() {
+        return Ok(ApiError::forbidden(*role, *permission).into_response());
     } else if rejection.find::<MissingCsrf>().is_some() {
         let message = "a signed-in browser must send the session's X-CSRF-Token to change anything";
         (StatusCode::FORBIDDEN, message.to_string())
@@ -337,5 +295,7 @@ async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
     Ok(ApiError::new(status, message).into_response())
 }
 
+#[cfg(test)]
+mod access_tests;
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ use warp::http::StatusCode;
 use super::error::{ApiError, conflict};
 use super::handlers::Reply_;
 use skopos_service::Agent;
+use skopos_service::access::Principal;
 use skopos_service::region::{PluginFiles, Receipt, RunBatch, Snapshot, check_region_name};
 use skopos_service::store::RegionCell;
 
@@ -33,9 +34,14 @@ pub fn definitions(agent: &Agent, if_none_match: Option<&str>) -> Reply_ {
 }
 
 /// Stores runs a follower sent, each once; a run already stored counts as a duplicate.
-pub fn receive_runs(agent: &Agent, region: &str, body: &Bytes) -> Reply_ {
+pub fn receive_runs(agent: &Agent, who: &Principal, region: &str, body: &Bytes) -> Reply_ {
     if agent.primary.is_some() {
         return Err(conflict("this agent follows a primary; followers send their runs there".into()));
+    }
+    // A follower token sends its own region's runs, and no other's.
+    if let Some(bound) = who.region.as_deref().filter(|bound| *bound != region) {
+        let message = format!("this follower token is bound to region `{bound}`, not `{region}`");
+        return Err(ApiError::new(StatusCode::FORBIDDEN, message));
     }
     check_region_name(region).map_err(|message| ApiError::at_field(StatusCode::BAD_REQUEST, "region", message))?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);

@@ -2,6 +2,7 @@
 //! name, runs with their per-step results, the notification log, and the indexes that make "latest runs of X" and
 //! "runs in a time range" range scans.
 
+mod accounts;
 mod definitions;
 mod notifications;
 mod regions;
@@ -9,6 +10,7 @@ mod runs;
 mod stats;
 mod status;
 
+pub use accounts::{Invite, TokenRecord, UserRecord};
 pub use definitions::{Definitions, Stored};
 pub use notifications::{Delivery, NotificationRecord};
 pub use regions::RegionCell;
@@ -93,6 +95,8 @@ pub struct Store {
     stats: stats::Stats,
     status: status::Status,
     notifications: sled::Tree,
+    users: sled::Tree,
+    tokens: sled::Tree,
     durability: Durability,
     /// Set while [`Store::check_writable`] finds the disk failing.
     disk_failing: AtomicBool,
@@ -132,6 +136,8 @@ impl Store {
             stats: stats::Stats::open(&db)?,
             status: status::Status::open(&db)?,
             notifications: db.open_tree("notifications")?,
+            users: db.open_tree("users")?,
+            tokens: db.open_tree("api_tokens")?,
             durability: Durability::default(),
             disk_failing: AtomicBool::new(false),
             db,

@@ -1,0 +1,116 @@
+//! Accounts, tokens and sessions on a real store in a temporary folder.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::access::accounts::NewToken;
+
+fn access() -> (tempfile::TempDir, Access, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let (token, made) = Token::load(&store, None).unwrap();
+    (dir, Access::load(store, token).unwrap(), made.unwrap())
+}
+
+fn new_token(name: &str, role: Role, expires_in: Option<Duration>) -> NewToken {
+    let region = (role == Role::Follower).then(|| "eu".to_string());
+    NewToken { name: name.into(), role, region, expires_in }
+}
+
+const GET: http::Method = http::Method::GET;
+
+#[test]
+fn the_bootstrap_token_is_the_first_admins_and_tokens_carry_their_role() {
+    let (_dir, access, bootstrap) = access();
+    let admin = access.bearer(&bootstrap).unwrap();
+    assert_eq!((admin.user.as_str(), admin.role, &admin.via), (FIRST_ADMIN, Role::Admin, &Via::Bootstrap));
+    let (record, secret) = access.create_token(&admin, new_token("ci", Role::Runner, None)).unwrap();
+    assert!(secret.starts_with("skt_") && !record.sha256.contains(&secret));
+    let ci = access.authenticate(Some(&format!("Bearer {secret}")), None, &GET, None).unwrap();
+    assert_eq!((ci.role, ci.user.as_str()), (Role::Runner, FIRST_ADMIN));
+    assert_eq!(ci.describe(), "admin (token ci)");
+    // A runner token cannot make tokens; nobody makes a token above their role.
+    let refused = access.create_token(&ci, new_token("more", Role::Viewer, None)).unwrap_err();
+    assert!(matches!(refused, AccessError::Forbidden { .. }), "{refused}");
+    assert!(access.authenticate(Some("Bearer nonsense"), None, &GET, None).is_err());
+    // Revoked: refused at once.
+    access.revoke_token(&admin, &record.id).unwrap();
+    assert!(access.bearer(&secret).is_none());
+}
+
+#[test]
+fn tokens_expire_and_followers_are_bound_to_a_region() {
+    let (_dir, access, bootstrap) = access();
+    let admin = access.bearer(&bootstrap).unwrap();
+    let (_, short) =
+        access.create_token(&admin, new_token("short", Role::Viewer, Some(Duration::from_millis(300)))).unwrap();
+    assert!(access.bearer(&short).is_some());
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(access.bearer(&short).is_none(), "an expired token is refused");
+    let (_, follower) = access.create_token(&admin, new_token("eu", Role::Follower, None)).unwrap();
+    assert_eq!(access.bearer(&follower).unwrap().region.as_deref(), Some("eu"));
+    let unbound = NewToken { region: None, ..new_token("x", Role::Follower, None) };
+    assert!(matches!(access.create_token(&admin, unbound), Err(AccessError::Invalid { field: "region", .. })));
+}
+
+#[test]
+fn people_set_a_password_once_sign_in_and_stop_at_once_when_disabled() {
+    let (_dir, access, bootstrap) = access();
+    let admin = access.bearer(&bootstrap).unwrap();
+    let (alice, code) = access.add_user("alice", Role::Editor).unwrap();
+    assert!(!alice.has_password);
+    assert!(access.sign_in_with_password("alice", "").is_err());
+    assert!(matches!(access.accept_invite(&code, "short"), Err(AccessError::Invalid { field: "password", .. })));
+    assert_eq!(access.accept_invite(&code, "a long enough secret").unwrap(), "alice");
+    assert!(access.accept_invite(&code, "a long enough secret").is_err(), "a code works once");
+    // The same refusal for a wrong password and an unknown user.
+    let wrong = access.sign_in_with_password("alice", "not the secret at all").err().unwrap().to_string();
+    let unknown = access.sign_in_with_password("mallory", "a long enough secret").err().unwrap().to_string();
+    assert_eq!(wrong, unknown);
+    let session = access.sign_in_with_password("alice", "a long enough secret").unwrap();
+    let signed_in = access.authenticate(None, Some(&session.cookie), &GET, None).unwrap();
+    assert_eq!((signed_in.user.as_str(), signed_in.role), ("alice", Role::Editor));
+    let as_alice = Principal { user: "alice".into(), via: Via::Session, role: Role::Editor, region: None };
+    let (_, token) = access.create_token(&as_alice, new_token("laptop", Role::Runner, None)).unwrap();
+    assert!(access.create_token(&as_alice, new_token("boss", Role::Admin, None)).is_err());
+    assert_eq!(access.tokens(&as_alice).len(), 1);
+    assert_eq!(access.tokens(&admin).len(), 1, "an admin sees every token");
+    // Disabled: the session and the token stop at once.
+    access.update_user("alice", None, Some(true)).unwrap();
+    assert!(access.authenticate(None, Some(&session.cookie), &GET, None).is_err());
+    assert!(access.bearer(&token).is_none());
+    access.update_user("alice", None, Some(false)).unwrap();
+    assert!(access.bearer(&token).is_some(), "enabled again, the token works again");
+    access.remove_user("alice").unwrap();
+    assert!(access.bearer(&token).is_none());
+}
+
+#[test]
+fn the_last_admin_cannot_be_disabled_demoted_or_removed() {
+    let (_dir, access, _) = access();
+    assert!(matches!(access.update_user(FIRST_ADMIN, None, Some(true)), Err(AccessError::Conflict(_))));
+    assert!(matches!(access.update_user(FIRST_ADMIN, Some(Role::Viewer), None), Err(AccessError::Conflict(_))));
+    assert!(matches!(access.remove_user(FIRST_ADMIN), Err(AccessError::Conflict(_))));
+    access.add_user("bob", Role::Admin).unwrap();
+    access.update_user(FIRST_ADMIN, None, Some(true)).unwrap();
+}
+
+#[test]
+fn accounts_and_tokens_outlive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = {
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let (token, made) = Token::load(&store, None).unwrap();
+        let access = Access::load(store, token).unwrap();
+        let admin = access.bearer(&made.unwrap()).unwrap();
+        access.add_user("carol", Role::Viewer).unwrap();
+        access.create_token(&admin, new_token("ci", Role::Runner, None)).unwrap().1
+    };
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let (token, made) = Token::load(&store, None).unwrap();
+    assert!(made.is_none(), "the bootstrap token is kept");
+    let access = Access::load(store, token).unwrap();
+    assert_eq!(access.users().iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), [FIRST_ADMIN, "carol"]);
+    assert_eq!(access.bearer(&secret).unwrap().role, Role::Runner);
+}

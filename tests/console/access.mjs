@@ -1,0 +1,86 @@
+// Accounts and tokens in headless Chromium against a running agent:
+//   node access.mjs AGENT_URL BOOTSTRAP_TOKEN SCREENSHOT_DIR
+// The admin (bootstrap token) adds a viewer through the Users page and makes a runner token
+// on the Tokens page; the viewer sets a password from the one-time link, signs in, sees no
+// admin pages and no "New collection"; disabled by the admin, the viewer's session stops at
+// once. Prints {"ok": true, "token": ...} (the runner token, for the Rust side to try).
+import { chromium } from "playwright-core";
+
+const [base, bootstrap, shots] = process.argv.slice(2);
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update"] });
+
+function expect(condition, what) {
+  if (!condition) throw new Error(`expected ${what}`);
+}
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on("pageerror", (error) => { throw new Error(`page error: ${error.message}`); });
+  return page;
+}
+
+try {
+  const admin = await newPage();
+  await admin.goto(base);
+  await admin.getByText("Sign in with the bootstrap token").click();
+  await admin.getByLabel("API token").fill(bootstrap);
+  await admin.keyboard.press("Enter");
+  await admin.getByRole("heading", { name: "Collections" }).waitFor();
+  await admin.getByText("admin (admin)").waitFor();
+
+  // A viewer, added on the Users page, with a one-time link.
+  await admin.getByRole("link", { name: "Users" }).click();
+  await admin.getByRole("heading", { name: "Users" }).waitFor();
+  await admin.getByLabel("User name").fill("vera");
+  await admin.getByLabel("Role").selectOption("viewer");
+  await admin.getByRole("button", { name: "Add user" }).click();
+  const invite = await admin.locator(".secret-value").textContent();
+  expect(invite.startsWith(base) && invite.includes("#/invite/inv_"), `an invite link, got ${invite}`);
+  await admin.getByRole("row", { name: /vera/ }).getByText("invited").waitFor();
+  await admin.screenshot({ path: `${shots}/users.png`, fullPage: true });
+
+  // A runner token, shown once.
+  await admin.getByRole("link", { name: "Tokens" }).click();
+  await admin.getByLabel("Token name").fill("ci");
+  await admin.getByLabel("Role").selectOption("runner");
+  await admin.getByLabel("Expires in").fill("1h");
+  await admin.getByRole("button", { name: "Make token" }).click();
+  const token = await admin.locator(".secret-value").textContent();
+  expect(token.startsWith("skt_"), `a token, got ${token}`);
+  await admin.getByRole("row", { name: /ci/ }).getByText("never used").waitFor();
+  await admin.screenshot({ path: `${shots}/tokens.png`, fullPage: true });
+
+  // The viewer sets a password from the link and signs in.
+  const vera = await newPage();
+  await vera.goto(invite);
+  await vera.getByLabel("New password").fill("vera's long secret");
+  await vera.getByLabel("Repeat the password").fill("vera's long secret");
+  await vera.getByRole("button", { name: "Set password" }).click();
+  await vera.getByText("The account vera can sign in now.").waitFor();
+  await vera.getByRole("link", { name: "Sign in" }).click();
+  await vera.getByLabel("User").fill("vera");
+  await vera.getByLabel("Password").fill("not her password");
+  await vera.keyboard.press("Enter");
+  await vera.getByRole("alert").filter({ hasText: "do not match an account" }).waitFor();
+  await vera.getByLabel("Password").fill("vera's long secret");
+  await vera.keyboard.press("Enter");
+  await vera.getByRole("heading", { name: "Collections" }).waitFor();
+  await vera.getByText("vera (viewer)").waitFor();
+  expect(!(await vera.getByRole("link", { name: "Users" }).isVisible()), "no Users page for a viewer");
+  expect(!(await vera.getByRole("link", { name: "New collection" }).isVisible()), "no New collection for a viewer");
+  await vera.screenshot({ path: `${shots}/viewer.png`, fullPage: true });
+
+  // Disabled by the admin: the viewer's next request finds the session gone.
+  await admin.getByRole("link", { name: "Users" }).click();
+  await admin.getByRole("button", { name: "Disable vera" }).click();
+  await admin.getByRole("row", { name: /vera/ }).getByText("disabled").waitFor();
+  await vera.getByRole("link", { name: "Monitors" }).click();
+  await vera.getByLabel("User").waitFor();
+
+  console.log(JSON.stringify({ ok: true, token }));
+} finally {
+  await browser.close();
+}
