@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `skopos` binary against a real local API server.
 
+mod access;
 pub mod agent;
 mod cli;
 mod conformance;

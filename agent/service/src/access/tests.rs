@@ -114,3 +114,32 @@ fn accounts_and_tokens_outlive_a_restart() {
     assert_eq!(access.users().iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), [FIRST_ADMIN, "carol"]);
     assert_eq!(access.bearer(&secret).unwrap().role, Role::Runner);
 }
+
+/// A data folder from before accounts (a token, definitions and runs, no users): the agent
+/// opens it with its token still working, as the first admin's, and nothing else changed.
+#[test]
+fn a_data_folder_from_before_accounts_keeps_its_token_definitions_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let old_token = {
+        let store = Store::open(dir.path()).unwrap();
+        let token = Token::reset(&store).unwrap();
+        let collection: skopos_core::model::Collection = serde_json::from_value(
+            serde_json::json!({"name": "c", "steps": [{"request": {"url": "http://127.0.0.1:9/"}}]}),
+        )
+        .unwrap();
+        let stored = store.collections.put(None, collection).unwrap();
+        let run = crate::store::RunRecord::new((&stored.id, "c"), Utc::now(), None, None);
+        store.insert_run(run).unwrap();
+        store.flush().unwrap();
+        token
+    };
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let (token, made) = Token::load(&store, None).unwrap();
+    assert!(made.is_none());
+    let access = Access::load(store.clone(), token).unwrap();
+    let admin = access.bearer(&old_token).expect("the old token works");
+    assert_eq!((admin.user.as_str(), admin.role), (FIRST_ADMIN, Role::Admin));
+    assert_eq!(store.collections.list().unwrap().len(), 1);
+    let runs = store.runs(&crate::store::RunQuery::default()).unwrap();
+    assert_eq!(runs.runs.len(), 1);
+}

@@ -1,0 +1,101 @@
+//! Teams: `skopos user` and `skopos token` against a real agent, tokens scoped to roles used
+//! by `skopos apply`, and a follower that sends its runs with a follower token bound to its
+//! region.
+
+use serde_json::{Value, json};
+
+use crate::agent::{Agent, TOKEN, collection, runs, wait_until};
+use crate::{Files, Outcome, server, unique};
+
+fn skopos(files: &Files, args: &[&str], token: &str) -> Outcome {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    files.skopos(&args, &[("SKOPOS_TOKEN", token)])
+}
+
+#[test]
+fn skopos_user_and_token_manage_accounts_and_scoped_tokens_through_the_agent() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    let files = Files::new();
+    let base = agent.base.as_str();
+
+    // A person: added with a one-time link, which sets a password once.
+    let added = skopos(&files, &["user", "add", "alice", "--role", "editor", "--server", base], TOKEN);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let link = added.stdout.trim();
+    let code = link.strip_prefix(&format!("{base}/#/invite/")).unwrap_or_else(|| panic!("a link: {link}"));
+    let password = json!({"password": "alice's long password"});
+    assert_eq!(agent.call("POST", &format!("/api/v1/invites/{code}"), None, Some(password.clone())).0, 200);
+    assert_eq!(agent.call("POST", &format!("/api/v1/invites/{code}"), None, Some(password)).0, 422, "used up");
+    let sign_in = |user: &str, password: &str| {
+        agent.call("POST", "/api/v1/session", None, Some(json!({"user": user, "password": password})))
+    };
+    assert_eq!(sign_in("alice", "alice's long password").0, 200);
+    let (wrong, wrong_reply) = sign_in("alice", "not alice's password");
+    let (unknown, unknown_reply) = sign_in("mallory", "alice's long password");
+    assert_eq!((wrong, unknown), (401, 401));
+    assert_eq!(wrong_reply, unknown_reply, "a wrong user reads as a wrong password");
+
+    // Tokens scoped to roles, used by `skopos apply`.
+    let token = |name: &str, role: &str| {
+        let made = skopos(
+            &files,
+            &["token", "create", "--name", name, "--role", role, "--expires", "1h", "--server", base],
+            TOKEN,
+        );
+        assert_eq!(made.code, 0, "{}", made.stderr);
+        made.stdout.trim().to_string()
+    };
+    let (ci, dashboard) = (token("ci", "runner"), token("dashboard", "viewer"));
+    files.write("health.yaml", &format!("name: health\nsteps:\n  - request: {{ url: '{}/final' }}\n", server().base()));
+    let apply = |token: &str| skopos(&files, &["apply", "health.yaml", "--server", base], token);
+    let applied = apply(&ci);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    let refused = apply(&dashboard);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("the viewer role lacks the `apply` permission"), "{}", refused.stderr);
+    assert_eq!(agent.call("GET", "/api/v1/collections", Some(&dashboard), None).0, 200, "a viewer reads");
+
+    // Listed with their owner, revoked at once.
+    let listed = skopos(&files, &["token", "list", "--server", base], TOKEN);
+    let ci_line =
+        listed.stdout.lines().find(|line| line.contains(" ci ")).unwrap_or_else(|| panic!("{}", listed.stdout));
+    assert!(ci_line.contains("runner") && ci_line.contains("admin"), "{ci_line}");
+    let id = ci_line.split_whitespace().next().unwrap();
+    assert_eq!(skopos(&files, &["token", "revoke", id, "--server", base], TOKEN).code, 0);
+    assert_eq!(agent.call("GET", "/api/v1/collections", Some(&ci), None).0, 401);
+
+    // Disabled: alice can no longer sign in; listed as disabled.
+    assert_eq!(skopos(&files, &["user", "disable", "alice", "--server", base], TOKEN).code, 0);
+    assert_eq!(sign_in("alice", "alice's long password").0, 401);
+    let users = skopos(&files, &["user", "list", "--server", base], TOKEN);
+    assert!(users.stdout.lines().any(|l| l.starts_with("alice") && l.ends_with("disabled")), "{}", users.stdout);
+    // Only an admin manages people.
+    let denied = skopos(&files, &["user", "add", "bob", "--role", "viewer", "--server", base], &dashboard);
+    assert!(denied.stderr.contains("lacks the `manage_access` permission"), "{}", denied.stderr);
+}
+
+#[test]
+fn a_follower_sends_its_runs_with_a_follower_token_bound_to_its_region() {
+    let key = unique("follower-token");
+    let (primary_data, eu_data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let primary = Agent::start_with(primary_data.path(), &["--region", "hq"], &[]);
+    let body = json!({"name": "eu-agent", "role": "follower", "region": "eu"});
+    let (status, made) = primary.api("POST", "/api/v1/tokens", Some(body));
+    assert_eq!(status, 201, "{made}");
+    let follower_token = made["token"].as_str().unwrap();
+    // The follower token reads definitions and sends runs; it reads no results, changes nothing.
+    assert_eq!(primary.call("GET", "/api/v1/runs", Some(follower_token), None).0, 403);
+    let denied = primary.call("POST", "/api/v1/collections", Some(follower_token), Some(collection("x", "/ok")));
+    assert_eq!((denied.0, denied.1["permission"].clone()), (403, Value::from("apply")));
+
+    let flags =
+        ["--region", "eu", "--primary", &primary.base, "--primary-token", follower_token, "--sync-every", "200ms"];
+    let _eu = Agent::start_with(eu_data.path(), &flags, &[]);
+    assert_eq!(primary.api("POST", "/api/v1/collections", Some(collection("ping", &format!("/switch/{key}")))).0, 201);
+    let monitor = json!({"name": "ping-every-second", "schedule": {"every": "1s"}, "collections": ["ping"]});
+    assert_eq!(primary.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
+    wait_until("a run from eu at the primary", || {
+        runs(&primary, "collection=ping").iter().any(|run| run["region"] == "eu")
+    });
+}
