@@ -65,16 +65,21 @@ fn the_kubernetes_manifests_start_a_primary_and_a_follower_that_work_together() 
     let mut follower = workload("follower-us-east.yaml");
     let service = &documents("primary.yaml")[1];
     let (name, port) = (service["metadata"]["name"].as_str().unwrap(), service["spec"]["ports"][0]["port"].as_i64());
-    // The follower points at the primary's Service, and presents the primary's token.
+    // The follower points at the primary's Service, and presents a follower token of its
+    // own (made on the primary: the example secret holds a placeholder for it).
     assert_eq!(follower.1["SKOPOS_PRIMARY"], format!("http://{name}.skopos.svc:{}", port.unwrap()));
-    assert_eq!(follower.1["SKOPOS_PRIMARY_TOKEN"], primary.1["SKOPOS_TOKEN"]);
+    assert!(follower.1["SKOPOS_PRIMARY_TOKEN"].starts_with("skt_"), "{}", follower.1["SKOPOS_PRIMARY_TOKEN"]);
 
     let (primary_data, follower_data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let primary_agent = start(primary_data.path(), &primary);
+    let token = Some(primary.1["SKOPOS_TOKEN"].as_str());
+    let made = json!({"name": "us-east", "role": "follower", "region": "us-east"});
+    let (status, made) = primary_agent.call("POST", "/api/v1/tokens", token, Some(made));
+    assert_eq!(status, 201, "{made}");
+    follower.1.insert("SKOPOS_PRIMARY_TOKEN".into(), made["token"].as_str().unwrap().to_string());
     follower.1.insert("SKOPOS_PRIMARY".into(), primary_agent.base.clone());
     let follower_agent = start(follower_data.path(), &follower);
 
-    let token = Some(primary.1["SKOPOS_TOKEN"].as_str());
     assert_eq!(primary_agent.call("POST", "/api/v1/collections", token, Some(collection("site", "/final"))).0, 201);
     // No notifier: the example secret's Slack address is not on loopback.
     let monitor = json!({"name": "site", "schedule": {"every": "1s"}, "collections": ["site"]});
