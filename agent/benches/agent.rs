@@ -14,10 +14,13 @@
 //! - `telemetry`: `monitors` twice, without and with OTLP export (CPU overhead).
 //! - `regions`: a primary and a follower running the same monitors every second: delay from
 //!   a follower's run to its arrival at the primary (`regions.rs`).
+//! - `access`: the API's latency with the bootstrap token, a named token and a console session,
+//!   and password sign-in (`access.rs`).
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
 //! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
 
+mod access;
 mod common;
 mod regions;
 
@@ -44,6 +47,9 @@ fn main() {
     }
     if runs("history") {
         history(server);
+    }
+    if runs("access") {
+        access::access(server);
     }
     if runs("console") {
         console(server);

@@ -99,3 +99,37 @@ fn a_follower_sends_its_runs_with_a_follower_token_bound_to_its_region() {
         runs(&primary, "collection=ping").iter().any(|run| run["region"] == "eu")
     });
 }
+
+#[test]
+fn definitions_read_only_the_environment_the_operator_allows_and_never_the_agents_own() {
+    let data = tempfile::tempdir().unwrap();
+    let env = [("SHOP_USER", "ann"), ("OTHER_SECRET", "do-not-send")];
+    let agent = Agent::start_with(data.path(), &["--env-allow", "SHOP_*"], &env);
+    let echo = |name: &str, text: &str| {
+        json!({"name": name, "steps": [{"request": {"method": "POST", "url": format!("{}/echo", server().base()),
+            "body": {"text": text}}, "assert": [{"source": "body", "op": "eq", "value": "user=ann"}]}]})
+    };
+    // The agent's own token, and a variable not allowed: refused when saved, naming each.
+    for (name, variable) in [("steal", "SKOPOS_TOKEN"), ("other", "OTHER_SECRET")] {
+        let (status, reply) =
+            agent.api("POST", "/api/v1/collections", Some(echo(name, &format!("user=@{{{{env.{variable}}}}}"))));
+        assert_eq!((status, reply["field"].as_str()), (422, Some("steps[0].request.body.text")), "{reply}");
+        assert!(reply["error"].as_str().unwrap().contains(&format!("env.{variable}")), "{reply}");
+    }
+    let alerting = json!({"name": "m", "schedule": {"every": "1h"}, "collections": ["shop"],
+        "notify": [{"plugin": "webhook", "config": {"url": "http://127.0.0.1:9/@{{env.OTHER_SECRET}}"}}]});
+    // An allowed one is sent.
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(echo("shop", "user=@{{env.SHOP_USER}}"))).0, 201);
+    let (status, reply) = agent.api("POST", "/api/v1/monitors", Some(alerting));
+    assert_eq!((status, reply["field"].as_str()), (422, Some("notify[0].config.url")), "{reply}");
+    let (status, run) = agent.api("POST", "/api/v1/collections/shop/run", None);
+    assert_eq!((status, run["status"].as_str()), (200, Some("passed")), "{run}");
+
+    // With no allow list, any variable but the agent's own.
+    let open_data = tempfile::tempdir().unwrap();
+    let open = Agent::start_with(open_data.path(), &[], &env);
+    let (status, reply) = open.api("POST", "/api/v1/collections", Some(echo("steal", "user=@{{env.SKOPOS_TOKEN}}")));
+    assert_eq!(status, 422, "{reply}");
+    assert!(reply["error"].as_str().unwrap().contains("the agent's own"), "{reply}");
+    assert_eq!(open.api("POST", "/api/v1/collections", Some(echo("other", "user=@{{env.OTHER_SECRET}}"))).0, 201);
+}

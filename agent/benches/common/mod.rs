@@ -13,8 +13,10 @@ use bytes::Bytes;
 /// The API token every bench agent is started with.
 pub const TOKEN: &str = "bench-token";
 
-pub fn skopos() -> &'static str {
-    env!("CARGO_BIN_EXE_skopos")
+/// The `skopos` binary: this build's, or the one `SKOPOS_BENCH_BINARY` names (an older build
+/// to compare with).
+pub fn skopos() -> String {
+    std::env::var("SKOPOS_BENCH_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_skopos").to_string())
 }
 
 /// `2 cores, AMD EPYC ...`

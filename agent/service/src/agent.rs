@@ -11,7 +11,7 @@ use skopos_engine::RunContext;
 use skopos_plugin_host::PluginHost;
 use skopos_telemetry::Telemetry;
 
-use crate::access::Access;
+use crate::access::{Access, EnvAllow};
 use crate::error::ServiceError;
 use crate::notify::Notifications;
 use crate::scheduler::{AlertSink, ScheduledMonitor, Scheduler};
@@ -26,6 +26,8 @@ pub struct Agent {
     pub telemetry: Option<Arc<Telemetry>>,
     /// Who may do what: the bootstrap token, accounts, API tokens, console sessions.
     pub access: Access,
+    /// The environment variables definitions may read; `context.env` holds only those.
+    pub env_allow: EnvAllow,
     /// The plugin host (built-in plugins and `--plugins DIR`).
     pub plugins: Option<Arc<PluginHost>>,
     /// The primary this agent follows (`--primary`): its definitions come from there.
@@ -45,6 +47,8 @@ pub struct AgentParts {
     pub primary: Option<url::Url>,
     /// The agent's public address, for links to runs in alerts.
     pub public_url: Option<String>,
+    /// The environment variables definitions may read (`--env-allow`).
+    pub env_allow: EnvAllow,
 }
 
 impl Agent {
@@ -52,7 +56,9 @@ impl Agent {
     /// primary, which sees every region), the scheduler, and every stored monitor scheduled.
     /// The scheduler's loop is not started: spawn `agent.scheduler.clone().run()`.
     pub fn start(parts: AgentParts) -> Result<Arc<Agent>, ServiceError> {
-        let AgentParts { store, mut context, telemetry, token, plugins, primary, public_url } = parts;
+        let AgentParts { store, mut context, telemetry, token, plugins, primary, public_url, env_allow } = parts;
+        // Runs and notifier settings see only what definitions may read.
+        context.env.retain(|name, _| env_allow.allows(name));
         if let Some(telemetry) = &telemetry {
             context.instrumentation = Some(telemetry.clone());
         }
@@ -64,7 +70,7 @@ impl Agent {
         };
         let scheduler = Scheduler::new(store.clone(), context.clone(), telemetry.clone(), alerts);
         let access = Access::load(store.clone(), token)?;
-        let agent = Arc::new(Agent { store, scheduler, context, telemetry, access, plugins, primary });
+        let agent = Arc::new(Agent { store, scheduler, context, telemetry, access, env_allow, plugins, primary });
         agent.schedule_all()?;
         Ok(agent)
     }

@@ -66,6 +66,11 @@ pub struct ServeArgs {
     /// The primary's API token.
     #[arg(long, env = "SKOPOS_PRIMARY_TOKEN", value_name = "TOKEN", hide_env_values = true, requires = "primary")]
     primary_token: Option<String>,
+    /// The environment variables definitions may read as `@{{env.NAME}}`: patterns, `*` for any
+    /// run of characters (`SHOP_*,SLACK_WEBHOOK`; repeatable). Without it, any variable;
+    /// never the agent's own `SKOPOS_*`.
+    #[arg(long, env = "SKOPOS_ENV_ALLOW", value_name = "PATTERNS")]
+    env_allow: Vec<String>,
     /// How often a follower reads the primary's definitions.
     #[arg(long, default_value = "5s", value_parser = parse_period, requires = "primary")]
     sync_every: std::time::Duration,
@@ -160,6 +165,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         plugins: Some(plugins),
         primary: following.as_ref().map(|f| f.primary.clone()),
         public_url: args.public_url.clone(),
+        env_allow: skopos_service::access::EnvAllow::new(&args.env_allow),
     };
     let agent = Agent::start(parts).map_err(|e| e.to_string())?;
     tokio::spawn(agent.scheduler.clone().run());

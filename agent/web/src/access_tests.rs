@@ -20,7 +20,16 @@ fn agent() -> (tempfile::TempDir, Arc<Agent>) {
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let (token, _) = Token::load(&store, Some(BOOTSTRAP.into())).unwrap();
     let context = RunContext::new(HashMap::new());
-    let parts = AgentParts { store, context, telemetry: None, token, plugins: None, primary: None, public_url: None };
+    let parts = AgentParts {
+        store,
+        context,
+        telemetry: None,
+        token,
+        plugins: None,
+        primary: None,
+        public_url: None,
+        env_allow: Default::default(),
+    };
     (dir, Agent::start(parts).unwrap())
 }
 

@@ -34,10 +34,23 @@ fn read_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(Document, 
     Ok((document, spec))
 }
 
+/// Each `@{{env.NAME}}` in a request body that this agent does not let definitions read, as a
+/// problem at its field: saved, it would hand the agent's environment to whoever edits it.
+fn env_problems(agent: &Agent, document: &Document, body: &Bytes) -> Result<(), ApiError> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else { return Ok(()) };
+    let problems: Vec<_> = skopos_core::interpolate::env_references(&value)
+        .into_iter()
+        .filter(|(_, name)| !agent.env_allow.allows(name))
+        .map(|(at, name)| document.problem(&at, agent.env_allow.refusal(&name)))
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(ApiError::invalid(problems)) }
+}
+
 /// Reads and checks a request body as a collection, its plugin assertions' values included.
 fn collection_body(agent: &Agent, body: &Bytes) -> Result<Collection, ApiError> {
     let (document, collection): (_, Collection) = read_body(body)?;
     let plan = compile(&document, collection.clone(), &serde_json::Map::new()).map_err(ApiError::invalid)?;
+    env_problems(agent, &document, body)?;
     if let Some(plugins) = &agent.plugins {
         let problems: Vec<_> =
             plugins.check_plan(&plan).into_iter().map(|(at, message)| document.problem(&at, message)).collect();
@@ -52,6 +65,7 @@ fn collection_body(agent: &Agent, body: &Bytes) -> Result<Collection, ApiError> 
 fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
     let (document, monitor): (_, Monitor) = read_body(body)?;
     compile_monitor(&document, monitor.clone()).map_err(ApiError::invalid)?;
+    env_problems(agent, &document, body)?;
     let mut problems = Vec::new();
     for (index, name) in monitor.collections.iter().enumerate() {
         if agent.store.collections.get(name)?.is_none() {

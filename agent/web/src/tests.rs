@@ -16,7 +16,16 @@ fn agent(env_token: Option<&str>) -> (tempfile::TempDir, Arc<Agent>, Option<Stri
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let (token, made) = Token::load(&store, env_token.map(str::to_string)).unwrap();
     let context = RunContext::new(HashMap::new());
-    let parts = AgentParts { store, context, telemetry: None, token, plugins: None, primary: None, public_url: None };
+    let parts = AgentParts {
+        store,
+        context,
+        telemetry: None,
+        token,
+        plugins: None,
+        primary: None,
+        public_url: None,
+        env_allow: Default::default(),
+    };
     (dir, Agent::start(parts).unwrap(), made)
 }
 

@@ -281,3 +281,59 @@ fn contains_reference(value: &Value) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// Every `@{{env.NAME}}` in a definition (any string in it, keys included), with the field
+/// path of the string it is in (`steps[0].request.headers.Authorization`): what an agent
+/// checks against the variables it lets definitions read.
+pub fn env_references(definition: &Value) -> Vec<(String, String)> {
+    fn look(text: &str, at: &str, found: &mut Vec<(String, String)>) {
+        let Ok(template) = Template::parse(text) else { return };
+        for reference in template.references() {
+            if let Target::Env(name) = &reference.target {
+                found.push((at.to_string(), name.clone()));
+            }
+        }
+    }
+    fn walk(value: &Value, at: &str, found: &mut Vec<(String, String)>) {
+        match value {
+            Value::String(text) => look(text, at, found),
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    walk(item, &crate::document::child_index(at, index), found);
+                }
+            }
+            Value::Object(fields) => {
+                for (key, item) in fields {
+                    let at = crate::document::child_key(at, key);
+                    look(key, &at, found);
+                    walk(item, &at, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(definition, "", &mut found);
+    found
+}
+
+#[cfg(test)]
+mod env_tests {
+    use serde_json::json;
+
+    #[test]
+    fn env_references_are_found_with_their_field() {
+        let collection = json!({"steps": [{"request": {"url": "https://x/@{{env.HOST}}",
+            "headers": {"X-@{{env.KEY_NAME}}": "Bearer @{{env.SKOPOS_TOKEN}} @{{vars.a}}"}}}]});
+        let mut found = super::env_references(&collection);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("steps[0].request.headers.X-@{{env.KEY_NAME}}".to_string(), "KEY_NAME".to_string()),
+                ("steps[0].request.headers.X-@{{env.KEY_NAME}}".to_string(), "SKOPOS_TOKEN".to_string()),
+                ("steps[0].request.url".to_string(), "HOST".to_string()),
+            ]
+        );
+    }
+}

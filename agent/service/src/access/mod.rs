@@ -6,10 +6,12 @@
 //! costs a hash and a map look-up; every change is written through to the store.
 
 mod accounts;
+mod env_allow;
 mod passwords;
 mod role;
 
 pub use accounts::{AccessError, NewToken, UserView};
+pub use env_allow::EnvAllow;
 pub use role::{Permission, Role};
 
 use std::collections::HashMap;
