@@ -160,3 +160,39 @@ export async function usersPage(shown = null) {
     el("table", {}, el("thead", {}, el("tr", {}, ["User", "Role", "State", ""].map((h) => el("th", {}, h)))), el("tbody", {}, rows)),
     form);
 }
+
+/** `#/audit?user=&action=`: the audit log, newest first, with what changed. */
+export async function auditPage(params) {
+  const query = new URLSearchParams({ limit: "200" });
+  for (const name of ["user", "action"]) if (params.get(name)) query.set(name, params.get(name));
+  const { entries } = await api("GET", `/api/v1/audit?${query}`);
+  const change = (entry) => entry.before || entry.after
+    ? el("details", {}, el("summary", {}, "what changed"),
+      entry.before ? el("pre", {}, "before: ", JSON.stringify(entry.before, null, 2)) : "",
+      entry.after ? el("pre", {}, "after: ", JSON.stringify(entry.after, null, 2)) : "")
+    : "";
+  const rows = entries.map((entry) => el("tr", { "data-action": entry.action },
+    el("td", {}, when(entry.at)),
+    el("td", {}, entry.user),
+    el("td", {}, entry.via),
+    el("th", { scope: "row" }, entry.action),
+    el("td", {}, entry.target ?? ""),
+    el("td", {}, entry.from ?? ""),
+    el("td", { class: "wide" }, change(entry))));
+  const user = el("input", { id: "audit-user", value: params.get("user") ?? "" });
+  const action = el("input", { id: "audit-action", placeholder: "user. or collection.create", value: params.get("action") ?? "" });
+  const filters = el("form", { class: "toolbar", onsubmit: (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    if (user.value.trim()) next.set("user", user.value.trim());
+    if (action.value.trim()) next.set("action", action.value.trim());
+    location.hash = `#/audit?${next}`;
+  } },
+  el("label", { for: "audit-user" }, "User"), user,
+  el("label", { for: "audit-action" }, "Action"), action,
+  el("button", { type: "submit", class: "secondary" }, "Filter"));
+  show("Audit log", filters,
+    entries.length
+      ? el("table", { class: "audit" }, el("thead", {}, el("tr", {}, ["When", "User", "Via", "Action", "Target", "From"].map((h) => el("th", {}, h)), el("th", { class: "wide" }, "Change"))), el("tbody", {}, rows))
+      : el("p", { class: "muted" }, "Nothing recorded that matches."));
+}

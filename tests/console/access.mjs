@@ -3,7 +3,7 @@
 // The admin (bootstrap token) adds a viewer through the Users page and makes a runner token
 // on the Tokens page; the viewer sets a password from the one-time link, signs in, sees no
 // admin pages and no "New collection"; disabled by the admin, the viewer's session stops at
-// once. Prints {"ok": true, "token": ...} (the runner token, for the Rust side to try).
+// once; the audit log shows all of it. Prints {"ok": true, "token": ...} (the runner token, for the Rust side to try).
 import { chromium } from "playwright-core";
 
 const [base, bootstrap, shots] = process.argv.slice(2);
@@ -72,6 +72,17 @@ try {
   expect(!(await vera.getByRole("link", { name: "Users" }).isVisible()), "no Users page for a viewer");
   expect(!(await vera.getByRole("link", { name: "New collection" }).isVisible()), "no New collection for a viewer");
   await vera.screenshot({ path: `${shots}/viewer.png`, fullPage: true });
+
+  // The audit log shows who added vera, and vera's sign-ins (one refused).
+  await admin.getByRole("link", { name: "Audit" }).click();
+  await admin.getByRole("heading", { name: "Audit log" }).waitFor();
+  await admin.locator('tr[data-action="user.add"]').filter({ hasText: "vera" }).waitFor();
+  await admin.locator('tr[data-action="session.sign_in_failed"]').filter({ hasText: "vera" }).waitFor();
+  await admin.getByLabel("Action").fill("session.");
+  await admin.getByRole("button", { name: "Filter" }).click();
+  await admin.locator('tr[data-action="session.sign_in"]').filter({ hasText: "vera" }).waitFor();
+  expect(await admin.locator('tr[data-action="user.add"]').count() === 0, "only sign-ins once filtered");
+  await admin.screenshot({ path: `${shots}/audit.png`, fullPage: true });
 
   // Disabled by the admin: the viewer's next request finds the session gone.
   await admin.getByRole("link", { name: "Users" }).click();

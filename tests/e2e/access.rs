@@ -73,6 +73,32 @@ fn skopos_user_and_token_manage_accounts_and_scoped_tokens_through_the_agent() {
     // Only an admin manages people.
     let denied = skopos(&files, &["user", "add", "bob", "--role", "viewer", "--server", base], &dashboard);
     assert!(denied.stderr.contains("lacks the `manage_access` permission"), "{}", denied.stderr);
+
+    // Each of those is in the audit log: who, how, from where, what; never a secret.
+    let (status, audit) = agent.api("GET", "/api/v1/audit?limit=100", None);
+    assert_eq!(status, 200, "{audit}");
+    let entries = audit["entries"].as_array().unwrap();
+    let find = |action: &str, target: &str| {
+        entries
+            .iter()
+            .find(|e| e["action"] == action && e["target"].as_str().unwrap_or("").starts_with(target))
+            .unwrap_or_else(|| panic!("no {action} {target} in {audit}"))
+    };
+    assert_eq!(find("user.add", "alice")["via"], "bootstrap token");
+    assert_eq!(find("user.set_password", "alice")["via"], "one-time link");
+    let failed = find("session.sign_in_failed", "");
+    assert!(entries.iter().any(|e| e["action"] == "session.sign_in_failed" && e["user"] == "mallory"), "{audit}");
+    assert_eq!(failed["from"], "127.0.0.1");
+    let created = find("collection.create", "health");
+    assert_eq!((created["via"].as_str(), created["after"]["name"].as_str()), (Some("token ci"), Some("health")));
+    assert_eq!(find("user.disable", "alice")["before"]["disabled"], false);
+    find("token.create", "ci");
+    find("token.revoke", "ci");
+    for secret in [ci.as_str(), dashboard.as_str(), "alice's long password", code] {
+        assert!(!audit.to_string().contains(secret), "a secret in the audit log");
+    }
+    let (status, refused) = agent.call("GET", "/api/v1/audit", Some(&dashboard), None);
+    assert_eq!((status, refused["permission"].as_str()), (403, Some("read_audit")));
 }
 
 #[test]

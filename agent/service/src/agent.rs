@@ -134,6 +134,35 @@ impl Agent {
         }
     }
 
+    /// Records a change in the audit log, made by `who`.
+    pub fn audit(
+        &self,
+        who: &crate::access::Principal,
+        action: &str,
+        target: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) {
+        self.audit_record(crate::store::AuditRecord {
+            at: Utc::now(),
+            user: who.user.clone(),
+            via: who.via.describe(),
+            action: action.to_string(),
+            target: target.to_string(),
+            from: who.address.clone(),
+            before,
+            after,
+        });
+    }
+
+    /// Adds an entry to the audit log. A failed write is logged, not returned: what it
+    /// describes has happened.
+    pub fn audit_record(&self, record: crate::store::AuditRecord) {
+        if let Err(error) = self.store.insert_audit(&record) {
+            skopos_core::log_line!("skopos: the audit log could not take `{}`: {error}", record.action);
+        }
+    }
+
     /// The monitors that run a collection, by name.
     pub fn monitors_using(&self, collection: &str) -> Result<Vec<String>, ServiceError> {
         Ok(self

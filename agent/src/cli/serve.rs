@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// Delete runs older than this (`30d`, `12h`, ...).
     #[arg(long, default_value = "30d", value_parser = parse_period)]
     retention: std::time::Duration,
+    /// Delete audit log entries older than this.
+    #[arg(long, default_value = "400d", value_parser = parse_period)]
+    audit_retention: std::time::Duration,
     /// Keep at most this many runs per collection.
     #[arg(long, default_value_t = 10_000)]
     keep_runs: usize,
@@ -173,7 +176,8 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         announce!("skopos: following {} as region `{}`", options.primary, options.region);
         skopos_service::region::follow(agent.clone(), options);
     }
-    tokio::spawn(prune(agent.store.clone(), args.retention, args.keep_runs, args.prune_every));
+    let retention = Retention { runs: args.retention, audit: args.audit_retention, keep_runs: args.keep_runs };
+    tokio::spawn(prune(agent.store.clone(), retention, args.prune_every));
 
     let telemetry = agent.telemetry.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -200,11 +204,24 @@ async fn start(args: ServeArgs) -> Result<(), String> {
 
 /// Deletes old runs (and notification log entries) every `--prune-every`, in small batches on the blocking pool, so the scheduler
 /// and the API never wait on a large clean-up.
-async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usize, every: std::time::Duration) {
+/// How long runs and the logs are kept.
+struct Retention {
+    runs: std::time::Duration,
+    audit: std::time::Duration,
+    keep_runs: usize,
+}
+
+/// When a retention ends: everything before it goes.
+fn cutoff(retention: std::time::Duration) -> chrono::DateTime<chrono::Utc> {
+    let age = chrono::TimeDelta::from_std(retention).unwrap_or(chrono::TimeDelta::MAX);
+    chrono::Utc::now().checked_sub_signed(age).unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+}
+
+async fn prune(store: Arc<Store>, retention: Retention, every: std::time::Duration) {
+    let keep_runs = retention.keep_runs;
     const BATCH: usize = 500;
     loop {
-        let age = chrono::TimeDelta::from_std(retention).unwrap_or(chrono::TimeDelta::MAX);
-        let cutoff = chrono::Utc::now().checked_sub_signed(age).unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        let (cutoff, audit_cutoff) = (cutoff(retention.runs), cutoff(retention.audit));
         loop {
             let store = store.clone();
             match tokio::task::spawn_blocking(move || store.prune(cutoff, keep_runs, BATCH)).await {
@@ -217,9 +234,13 @@ async fn prune(store: Arc<Store>, retention: std::time::Duration, keep_runs: usi
                 Err(_) => break,
             }
         }
-        let store = store.clone();
-        if let Ok(Err(err)) = tokio::task::spawn_blocking(move || store.prune_notifications(cutoff)).await {
+        let logs = store.clone();
+        if let Ok(Err(err)) = tokio::task::spawn_blocking(move || logs.prune_notifications(cutoff)).await {
             skopos_core::log_line!("skopos: pruning the notification log failed: {err}");
+        }
+        let logs = store.clone();
+        if let Ok(Err(err)) = tokio::task::spawn_blocking(move || logs.prune_audit(audit_cutoff)).await {
+            skopos_core::log_line!("skopos: pruning the audit log failed: {err}");
         }
         tokio::time::sleep(every).await;
     }

@@ -1,6 +1,7 @@
 //! Signing in and out, the bootstrap token, named API tokens, and people's accounts: the
 //! routes under `/api/v1/session`, `/token`, `/tokens`, `/users` and `/invites`.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -17,7 +18,7 @@ use super::{MAX_BODY_BYTES, decode, off_async, read_limited};
 use skopos_service::Agent;
 use skopos_service::access::{NewToken, Principal, Role};
 use skopos_service::sessions as session;
-use skopos_service::store::TokenRecord;
+use skopos_service::store::{AuditRecord, TokenRecord};
 use skopos_service::token::RotateError;
 
 type Agent_ = Arc<Agent>;
@@ -31,9 +32,10 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
             .and(warp::post())
             .and(with_agent.clone())
             .and(warp::header::optional::<String>("x-forwarded-proto"))
+            .and(warp::addr::remote())
             .and(body())
-            .then(|agent: Agent_, proto: Option<String>, body: Bytes| {
-                off_async(move || sign_in(&agent, &body, proto.as_deref() == Some("https")))
+            .then(|agent: Agent_, proto: Option<String>, remote: Option<SocketAddr>, body: Bytes| {
+                off_async(move || sign_in(&agent, &body, proto.as_deref() == Some("https"), remote))
             })
             .boxed(),
         warp::path!("api" / "v1" / "session")
@@ -51,15 +53,16 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
         warp::path!("api" / "v1" / "invites" / String)
             .and(warp::post())
             .and(with_agent.clone())
+            .and(warp::addr::remote())
             .and(body())
-            .then(|code: String, agent: Agent_, body: Bytes| {
-                off_async(move || accept_invite(&agent, &decode(&code), &body))
+            .then(|code: String, agent: Agent_, remote: Option<SocketAddr>, body: Bytes| {
+                off_async(move || accept_invite(&agent, &decode(&code), &body, remote))
             })
             .boxed(),
         warp::path!("api" / "v1" / "token")
             .and(warp::post())
             .and(guard.needs("POST", "/api/v1/token"))
-            .then(|agent: Agent_, _: Who| off_async(move || rotate_bootstrap(&agent)))
+            .then(|agent: Agent_, who: Who| off_async(move || rotate_bootstrap(&agent, &who)))
             .boxed(),
         warp::path!("api" / "v1" / "tokens")
             .and(warp::get())
@@ -77,7 +80,8 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
             .and(guard.needs("DELETE", "/api/v1/tokens/{id}"))
             .then(|id: String, agent: Agent_, who: Who| {
                 off_async(move || {
-                    agent.access.revoke_token(&who, &decode(&id))?;
+                    let revoked = agent.access.revoke_token(&who, &decode(&id))?;
+                    agent.audit(&who, "token.revoke", &format!("{} ({})", revoked.name, revoked.id), None, None);
                     no_content()
                 })
             })
@@ -93,22 +97,25 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
             .and(warp::post())
             .and(guard.needs("POST", "/api/v1/users"))
             .and(body())
-            .then(|agent: Agent_, _: Who, body: Bytes| off_async(move || add_user(&agent, &body)))
+            .then(|agent: Agent_, who: Who, body: Bytes| off_async(move || add_user(&agent, &who, &body)))
             .boxed(),
         warp::path!("api" / "v1" / "users" / String)
             .and(warp::patch())
             .and(guard.needs("PATCH", "/api/v1/users/{name}"))
             .and(body())
-            .then(|name: String, agent: Agent_, _: Who, body: Bytes| {
-                off_async(move || update_user(&agent, &decode(&name), &body))
+            .then(|name: String, agent: Agent_, who: Who, body: Bytes| {
+                off_async(move || update_user(&agent, &who, &decode(&name), &body))
             })
             .boxed(),
         warp::path!("api" / "v1" / "users" / String)
             .and(warp::delete())
             .and(guard.needs("DELETE", "/api/v1/users/{name}"))
-            .then(|name: String, agent: Agent_, _: Who| {
+            .then(|name: String, agent: Agent_, who: Who| {
                 off_async(move || {
-                    agent.access.remove_user(&decode(&name))?;
+                    let name = decode(&name);
+                    let before = agent.access.user_view(&name).and_then(|user| serde_json::to_value(user).ok());
+                    agent.access.remove_user(&name)?;
+                    agent.audit(&who, "user.remove", &name, before, None);
                     no_content()
                 })
             })
@@ -116,10 +123,11 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
         warp::path!("api" / "v1" / "users" / String / "invite")
             .and(warp::post())
             .and(guard.needs("POST", "/api/v1/users/{name}/invite"))
-            .then(|name: String, agent: Agent_, _: Who| {
+            .then(|name: String, agent: Agent_, who: Who| {
                 off_async(move || {
                     let name = decode(&name);
                     let code = agent.access.invite(&name)?;
+                    agent.audit(&who, "user.invite", &name, None, None);
                     json(StatusCode::OK, &Invited { user: name, invite: invite_link(&code), code })
                 })
             })
@@ -157,7 +165,7 @@ struct Invited {
 
 /// `POST /api/v1/session` with `{"user", "password"}` (or the bootstrap `{"token"}`): signs a
 /// browser in, setting its session cookie; the reply carries the CSRF token changes must send.
-fn sign_in(agent: &Agent, body: &Bytes, secure: bool) -> Reply_ {
+fn sign_in(agent: &Agent, body: &Bytes, secure: bool, remote: Option<SocketAddr>) -> Reply_ {
     #[derive(Deserialize)]
     #[serde(untagged, deny_unknown_fields)]
     enum SignIn {
@@ -165,13 +173,32 @@ fn sign_in(agent: &Agent, body: &Bytes, secure: bool) -> Reply_ {
         Token { token: String },
     }
     let offered: SignIn = read(body, r#"{"user": "...", "password": "..."} or {"token": "..."}"#)?;
-    let signed_in = match offered {
-        SignIn::Password { user, password } => agent.access.sign_in_with_password(user.trim(), &password)?,
-        SignIn::Token { token } => agent
-            .access
-            .sign_in_with_token(token.trim())
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "that is not the agent's bootstrap token"))?,
+    let (user, via, signed_in) = match offered {
+        SignIn::Password { user, password } => {
+            let user = user.trim().to_string();
+            let signed_in = agent.access.sign_in_with_password(&user, &password).map_err(ApiError::from);
+            (user, "password", signed_in)
+        }
+        SignIn::Token { token } => {
+            let signed_in = agent
+                .access
+                .sign_in_with_token(token.trim())
+                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "that is not the agent's bootstrap token"));
+            (skopos_service::access::FIRST_ADMIN.to_string(), "bootstrap token", signed_in)
+        }
     };
+    let action = if signed_in.is_ok() { "session.sign_in" } else { "session.sign_in_failed" };
+    agent.audit_record(AuditRecord {
+        at: chrono::Utc::now(),
+        user,
+        via: via.into(),
+        action: action.into(),
+        target: String::new(),
+        from: remote.map(|address| address.ip().to_string()),
+        before: None,
+        after: None,
+    });
+    let signed_in = signed_in?;
     let mut reply = json(StatusCode::OK, &serde_json::json!({ "csrf": signed_in.csrf }))?;
     set_cookie(&mut reply, &session::set_cookie(Some(&signed_in.cookie), secure));
     Ok(reply)
@@ -214,11 +241,12 @@ fn set_cookie(reply: &mut Response, value: &str) {
 }
 
 /// `POST /api/v1/token`: a new bootstrap token, shown once; the old one stops working.
-fn rotate_bootstrap(agent: &Agent) -> Reply_ {
+fn rotate_bootstrap(agent: &Agent, who: &Principal) -> Reply_ {
     let token = agent.access.rotate_bootstrap().map_err(|error| match error {
         RotateError::FromEnvironment => conflict(error.to_string()),
         RotateError::Store(error) => error.into(),
     })?;
+    agent.audit(who, "token.rotate_bootstrap", "", None, None);
     json(StatusCode::OK, &serde_json::json!({ "token": token }))
 }
 
@@ -278,6 +306,8 @@ fn create_token(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
     };
     let new = NewToken { name: create.name, role: create.role, region: create.region, expires_in };
     let (record, secret) = agent.access.create_token(who, new)?;
+    let made = serde_json::to_value(TokenView::from(&record)).ok();
+    agent.audit(who, "token.create", &format!("{} ({})", record.name, record.id), None, made);
     let mut view = serde_json::to_value(TokenView::from(&record)).unwrap_or_default();
     view["token"] = serde_json::Value::String(secret);
     json(StatusCode::CREATED, &view)
@@ -285,7 +315,7 @@ fn create_token(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
 
 /// `POST /api/v1/users` with `{name, role}`: the account, and the one-time link that sets its
 /// password.
-fn add_user(agent: &Agent, body: &Bytes) -> Reply_ {
+fn add_user(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Add {
@@ -294,11 +324,12 @@ fn add_user(agent: &Agent, body: &Bytes) -> Reply_ {
     }
     let add: Add = read(body, r#"{"name", "role"}"#)?;
     let (user, code) = agent.access.add_user(add.name.trim(), add.role)?;
+    agent.audit(who, "user.add", &user.name, None, serde_json::to_value(&user).ok());
     json(StatusCode::CREATED, &serde_json::json!({ "user": user, "invite": invite_link(&code), "code": code }))
 }
 
 /// `PATCH /api/v1/users/{name}` with `{role?, disabled?}`.
-fn update_user(agent: &Agent, name: &str, body: &Bytes) -> Reply_ {
+fn update_user(agent: &Agent, who: &Principal, name: &str, body: &Bytes) -> Reply_ {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Update {
@@ -308,12 +339,20 @@ fn update_user(agent: &Agent, name: &str, body: &Bytes) -> Reply_ {
         disabled: Option<bool>,
     }
     let update: Update = read(body, r#"{"role"?, "disabled"?}"#)?;
-    json(StatusCode::OK, &agent.access.update_user(name, update.role, update.disabled)?)
+    let before = agent.access.user_view(name).and_then(|user| serde_json::to_value(user).ok());
+    let after = agent.access.update_user(name, update.role, update.disabled)?;
+    let action = match (update.disabled, after.disabled) {
+        (Some(true), _) => "user.disable",
+        (Some(false), _) => "user.enable",
+        _ => "user.update",
+    };
+    agent.audit(who, action, name, before, serde_json::to_value(&after).ok());
+    json(StatusCode::OK, &after)
 }
 
 /// `POST /api/v1/invites/{code}` with `{password}`: sets the password of the account the
 /// one-time code was made for.
-fn accept_invite(agent: &Agent, code: &str, body: &Bytes) -> Reply_ {
+fn accept_invite(agent: &Agent, code: &str, body: &Bytes, remote: Option<SocketAddr>) -> Reply_ {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Accept {
@@ -321,5 +360,15 @@ fn accept_invite(agent: &Agent, code: &str, body: &Bytes) -> Reply_ {
     }
     let accept: Accept = read(body, r#"{"password"}"#)?;
     let user = agent.access.accept_invite(code, &accept.password)?;
+    agent.audit_record(AuditRecord {
+        at: chrono::Utc::now(),
+        user: user.clone(),
+        via: "one-time link".into(),
+        action: "user.set_password".into(),
+        target: user.clone(),
+        from: remote.map(|address| address.ip().to_string()),
+        before: None,
+        after: None,
+    });
     json(StatusCode::OK, &serde_json::json!({ "user": user }))
 }

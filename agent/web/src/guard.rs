@@ -27,6 +27,22 @@ pub struct Forbidden {
 }
 impl warp::reject::Reject for Forbidden {}
 
+/// What a request offers to say who it is.
+struct Credentials {
+    bearer: Option<String>,
+    cookie: Option<String>,
+    method: warp::http::Method,
+    csrf: Option<String>,
+}
+
+fn credentials() -> impl Filter<Extract = (Credentials,), Error = Rejection> + Clone {
+    warp::header::optional::<String>("authorization")
+        .and(warp::cookie::optional::<String>(session::COOKIE))
+        .and(warp::method())
+        .and(warp::header::optional::<String>("x-csrf-token"))
+        .map(|bearer, cookie, method, csrf| Credentials { bearer, cookie, method, csrf })
+}
+
 /// Builds guarded routes for one agent.
 #[derive(Clone)]
 pub struct Guard {
@@ -35,29 +51,23 @@ pub struct Guard {
 
 impl Guard {
     pub fn new(agent: Arc<Agent>) -> Guard {
-        let authenticated =
-            warp::any()
-                .map(move || agent.clone())
-                .and(warp::header::optional::<String>("authorization"))
-                .and(warp::cookie::optional::<String>(session::COOKIE))
-                .and(warp::method())
-                .and(warp::header::optional::<String>("x-csrf-token"))
-                .and_then(
-                    |agent: Arc<Agent>,
-                     bearer: Option<String>,
-                     cookie: Option<String>,
-                     method,
-                     csrf: Option<String>| async move {
-                        match agent.access.authenticate(bearer.as_deref(), cookie.as_deref(), &method, csrf.as_deref())
-                        {
-                            Ok(principal) => Ok((agent, principal)),
-                            Err(Refusal::Csrf) => Err(warp::reject::custom(MissingCsrf)),
-                            Err(Refusal::Unauthorized) => Err(warp::reject::custom(Unauthorized)),
-                        }
-                    },
-                )
-                .untuple_one()
-                .boxed();
+        let authenticated = warp::any()
+            .map(move || agent.clone())
+            .and(credentials())
+            .and(warp::addr::remote())
+            .and_then(|agent: Arc<Agent>, offered: Credentials, remote: Option<std::net::SocketAddr>| async move {
+                let Credentials { bearer, cookie, method, csrf } = offered;
+                match agent.access.authenticate(bearer.as_deref(), cookie.as_deref(), &method, csrf.as_deref()) {
+                    Ok(mut principal) => {
+                        principal.address = remote.map(|address| address.ip().to_string());
+                        Ok((agent, principal))
+                    }
+                    Err(Refusal::Csrf) => Err(warp::reject::custom(MissingCsrf)),
+                    Err(Refusal::Unauthorized) => Err(warp::reject::custom(Unauthorized)),
+                }
+            })
+            .untuple_one()
+            .boxed();
         Guard { authenticated }
     }
 

@@ -86,6 +86,11 @@ fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
     Ok(monitor)
 }
 
+/// A definition as the audit log keeps it: its file-format spec.
+fn spec_of<T: Serialize>(stored: &Stored<T>) -> Option<serde_json::Value> {
+    serde_json::to_value(&stored.spec).ok()
+}
+
 /// Where a monitor's alerts go is an editor's to change (`notifier_settings`): a runner (CI)
 /// may apply a monitor whose `notify` entries stay as they are.
 fn may_set_notifiers(
@@ -125,7 +130,7 @@ pub fn list_collections(agent: &Agent) -> Reply_ {
     json(StatusCode::OK, &listed)
 }
 
-pub fn create_collection(agent: &Agent, body: &Bytes) -> Reply_ {
+pub fn create_collection(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
     agent.writable()?;
     let collection = collection_body(agent, body)?;
     if let Some(existing) = agent.store.collections.get(&collection.name)? {
@@ -135,6 +140,7 @@ pub fn create_collection(agent: &Agent, body: &Bytes) -> Reply_ {
         )));
     }
     let stored = agent.store.collections.put(None, collection)?;
+    agent.audit(who, "collection.create", &stored.spec.name, None, spec_of(&stored));
     agent.store.flush()?;
     json(StatusCode::CREATED, &stored)
 }
@@ -144,7 +150,7 @@ pub fn get_collection(agent: &Agent, key: &str) -> Reply_ {
     json(StatusCode::OK, &stored)
 }
 
-pub fn put_collection(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
+pub fn put_collection(agent: &Agent, who: &Principal, key: &str, body: &Bytes) -> Reply_ {
     agent.writable()?;
     let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
     let collection = collection_body(agent, body)?;
@@ -153,18 +159,20 @@ pub fn put_collection(agent: &Agent, key: &str, body: &Bytes) -> Reply_ {
         return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
     }
     let stored = agent.store.collections.put(Some(&existing.id), collection)?;
+    agent.audit(who, "collection.update", &stored.spec.name, spec_of(&existing), spec_of(&stored));
     agent.store.flush()?;
     agent.schedule_all()?;
     json(StatusCode::OK, &stored)
 }
 
-pub fn delete_collection(agent: &Agent, key: &str) -> Reply_ {
+pub fn delete_collection(agent: &Agent, who: &Principal, key: &str) -> Reply_ {
     agent.writable()?;
     let existing = agent.store.collections.get(key)?.ok_or_else(|| ApiError::not_found("collection", key))?;
     if let Some(monitor) = agent.monitors_using(&existing.spec.name)?.first() {
         return Err(conflict(format!("monitor `{monitor}` runs `{}`; change the monitor first", existing.spec.name)));
     }
     agent.store.collections.delete(&existing.id)?;
+    agent.audit(who, "collection.delete", &existing.spec.name, spec_of(&existing), None);
     agent.store.flush()?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -228,6 +236,7 @@ pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
         )));
     }
     let stored = agent.store.monitors.put(None, monitor)?;
+    agent.audit(who, "monitor.create", &stored.spec.name, None, spec_of(&stored));
     agent.store.flush()?;
     agent.schedule(&stored)?;
     json(StatusCode::CREATED, &stored)
@@ -244,17 +253,24 @@ pub fn put_monitor(agent: &Agent, who: &Principal, key: &str, body: &Bytes) -> R
     let monitor = monitor_body(agent, body)?;
     may_set_notifiers(who, &existing.spec.notify, &monitor)?;
     let stored = agent.store.monitors.put(Some(&existing.id), monitor)?;
+    let action = match (existing.spec.paused, stored.spec.paused) {
+        (false, true) => "monitor.pause",
+        (true, false) => "monitor.resume",
+        _ => "monitor.update",
+    };
+    agent.audit(who, action, &stored.spec.name, spec_of(&existing), spec_of(&stored));
     agent.store.flush()?;
     agent.schedule(&stored)?;
     json(StatusCode::OK, &stored)
 }
 
-pub fn delete_monitor(agent: &Agent, key: &str) -> Reply_ {
+pub fn delete_monitor(agent: &Agent, who: &Principal, key: &str) -> Reply_ {
     agent.writable()?;
     let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
     agent.scheduler.remove(&existing.id);
     agent.store.monitors.delete(&existing.id)?;
     agent.store.clear_status(&existing.id)?;
+    agent.audit(who, "monitor.delete", &existing.spec.name, spec_of(&existing), None);
     agent.store.flush()?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -333,6 +349,12 @@ pub fn preview_schedule(body: &Bytes, params: &HashMap<String, String>) -> Reply
 }
 
 /// A 400 naming the query parameter at fault.
+fn time_param(name: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
+    Ok(DateTime::parse_from_rfc3339(value)
+        .map_err(|_| bad(name, format!("`{value}` is not an RFC 3339 time like 2026-11-24T10:00:00Z")))?
+        .with_timezone(&Utc))
+}
+
 fn bad(field: &str, message: String) -> ApiError {
     ApiError::at_field(StatusCode::BAD_REQUEST, field, message)
 }
@@ -370,9 +392,7 @@ pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
                 })
             }
             "since" | "until" => {
-                let time = DateTime::parse_from_rfc3339(value)
-                    .map_err(|_| bad(name, format!("`{value}` is not an RFC 3339 time like 2026-11-24T10:00:00Z")))?
-                    .with_timezone(&Utc);
+                let time = time_param(name, value)?;
                 if name == "since" { query.since = Some(time) } else { query.until = Some(time) }
             }
             "limit" => query.limit = limit(value)?,
@@ -425,6 +445,22 @@ pub fn list_notifications(agent: &Agent, params: &HashMap<String, String>) -> Re
         }
     }
     json(StatusCode::OK, &serde_json::json!({"notifications": agent.store.notifications(monitor.as_deref(), count)?}))
+}
+
+/// `GET /api/v1/audit?user=&action=&since=&until=&limit=`: the audit log, newest first.
+pub fn list_audit(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
+    let mut query = skopos_service::store::AuditQuery { limit: 50, ..Default::default() };
+    for (name, value) in params {
+        match name.as_str() {
+            "user" => query.user = Some(value.clone()),
+            "action" => query.action = Some(value.clone()),
+            "since" => query.since = Some(time_param(name, value)?),
+            "until" => query.until = Some(time_param(name, value)?),
+            "limit" => query.limit = limit(value)?,
+            other => return Err(bad(other, format!("unknown parameter `{other}`"))),
+        }
+    }
+    json(StatusCode::OK, &serde_json::json!({ "entries": agent.store.audit(&query)? }))
 }
 
 /// `GET /api/v1/plugins`: loaded plugins with their kind, version, settings schema and health.

@@ -124,7 +124,9 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(warp::post())
             .and(guard.needs("POST", "/api/v1/collections"))
             .and(body())
-            .then(|agent: Agent_, _: Who, body: Bytes| off_async(move || handlers::create_collection(&agent, &body)))
+            .then(|agent: Agent_, who: Who, body: Bytes| {
+                off_async(move || handlers::create_collection(&agent, &who, &body))
+            })
             .boxed(),
         collection()
             .and(warp::get())
@@ -135,14 +137,16 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(warp::put())
             .and(guard.needs("PUT", "/api/v1/collections/{key}"))
             .and(body())
-            .then(|key: String, agent: Agent_, _: Who, body: Bytes| {
-                off_async(move || handlers::put_collection(&agent, &key, &body))
+            .then(|key: String, agent: Agent_, who: Who, body: Bytes| {
+                off_async(move || handlers::put_collection(&agent, &who, &key, &body))
             })
             .boxed(),
         collection()
             .and(warp::delete())
             .and(guard.needs("DELETE", "/api/v1/collections/{key}"))
-            .then(|key: String, agent: Agent_, _: Who| off_async(move || handlers::delete_collection(&agent, &key)))
+            .then(|key: String, agent: Agent_, who: Who| {
+                off_async(move || handlers::delete_collection(&agent, &who, &key))
+            })
             .boxed(),
         warp::path!("api" / "v1" / "collections" / String / "run")
             .and(warp::post())
@@ -186,7 +190,9 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
         monitor()
             .and(warp::delete())
             .and(guard.needs("DELETE", "/api/v1/monitors/{key}"))
-            .then(|key: String, agent: Agent_, _: Who| off_async(move || handlers::delete_monitor(&agent, &key)))
+            .then(|key: String, agent: Agent_, who: Who| {
+                off_async(move || handlers::delete_monitor(&agent, &who, &key))
+            })
             .boxed(),
         warp::path!("api" / "v1" / "monitors" / String / "status")
             .and(warp::get())
@@ -223,6 +229,14 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(warp::query::<HashMap<String, String>>())
             .then(|agent: Agent_, _: Who, params: HashMap<String, String>| {
                 off_async(move || handlers::list_notifications(&agent, &params))
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "audit")
+            .and(warp::get())
+            .and(guard.needs("GET", "/api/v1/audit"))
+            .and(warp::query::<HashMap<String, String>>())
+            .then(|agent: Agent_, _: Who, params: HashMap<String, String>| {
+                off_async(move || handlers::list_audit(&agent, &params))
             })
             .boxed(),
         warp::path!("api" / "v1" / "plugins")

@@ -49,6 +49,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/runs", Needs(ReadResults)),
     route("GET", "/api/v1/runs/{id}", Needs(ReadResults)),
     route("GET", "/api/v1/notifications", Needs(ReadResults)),
+    route("GET", "/api/v1/audit", Needs(ReadAudit)),
     route("GET", "/api/v1/plugins", Needs(ReadDefinitions)),
     route("GET", "/api/v1/plugins/{key}/files", Needs(ReadDefinitions)),
     route("GET", "/api/v1/definitions", Needs(ReadDefinitions)),

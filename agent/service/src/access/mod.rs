@@ -37,6 +37,8 @@ pub struct Principal {
     pub role: Role,
     /// The region a follower token may send runs for.
     pub region: Option<String>,
+    /// The address the request came from (set by the web layer), for the audit log.
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,17 +51,27 @@ pub enum Via {
     Token { id: String, name: String },
 }
 
+impl Via {
+    /// `session`, `bootstrap token` or `token NAME`.
+    pub fn describe(&self) -> String {
+        match self {
+            Via::Session => "session".into(),
+            Via::Bootstrap => "bootstrap token".into(),
+            Via::Token { name, .. } => format!("token {name}"),
+        }
+    }
+}
+
 impl Principal {
     pub fn allows(&self, permission: Permission) -> bool {
         self.role.allows(permission)
     }
 
-    /// Who, as the audit log and errors name them: `alice`, or `alice (token ci)`.
+    /// Who, as errors name them: `alice`, or `alice (token ci)`.
     pub fn describe(&self) -> String {
         match &self.via {
-            Via::Token { name, .. } => format!("{} (token {name})", self.user),
-            Via::Bootstrap => format!("{} (bootstrap token)", self.user),
             Via::Session => self.user.clone(),
+            _ => format!("{} ({})", self.user, self.via.describe()),
         }
     }
 }
@@ -126,7 +138,7 @@ impl Access {
         }
         let user = self.sessions.admit(cookie, method, csrf)?;
         self.enabled_user(&user)
-            .map(|role| Principal { user, via: Via::Session, role, region: None })
+            .map(|role| Principal { user, via: Via::Session, role, region: None, address: None })
             .ok_or(Refusal::Unauthorized)
     }
 
@@ -134,7 +146,13 @@ impl Access {
     pub fn bearer(&self, offered: &str) -> Option<Principal> {
         if self.bootstrap.is(offered) {
             let role = self.enabled_user(FIRST_ADMIN)?;
-            return Some(Principal { user: FIRST_ADMIN.into(), via: Via::Bootstrap, role, region: None });
+            return Some(Principal {
+                user: FIRST_ADMIN.into(),
+                via: Via::Bootstrap,
+                role,
+                region: None,
+                address: None,
+            });
         }
         let hash = hex(&digest(offered));
         let token = self.read().tokens.get(&hash).cloned()?;
@@ -148,7 +166,7 @@ impl Access {
         }
         self.note_use(&token);
         let via = Via::Token { id: token.id.clone(), name: token.name.clone() };
-        Some(Principal { user: token.owner, via, role: token.role, region: token.region })
+        Some(Principal { user: token.owner, via, role: token.role, region: token.region, address: None })
     }
 
     /// The role of an account that exists and is not disabled.

@@ -71,7 +71,8 @@ fn people_set_a_password_once_sign_in_and_stop_at_once_when_disabled() {
     let session = access.sign_in_with_password("alice", "a long enough secret").unwrap();
     let signed_in = access.authenticate(None, Some(&session.cookie), &GET, None).unwrap();
     assert_eq!((signed_in.user.as_str(), signed_in.role), ("alice", Role::Editor));
-    let as_alice = Principal { user: "alice".into(), via: Via::Session, role: Role::Editor, region: None };
+    let as_alice =
+        Principal { user: "alice".into(), via: Via::Session, role: Role::Editor, region: None, address: None };
     let (_, token) = access.create_token(&as_alice, new_token("laptop", Role::Runner, None)).unwrap();
     assert!(access.create_token(&as_alice, new_token("boss", Role::Admin, None)).is_err());
     assert_eq!(access.tokens(&as_alice).len(), 1);

@@ -3,6 +3,7 @@
 //! "runs in a time range" range scans.
 
 mod accounts;
+mod audit;
 mod definitions;
 mod notifications;
 mod regions;
@@ -11,6 +12,7 @@ mod stats;
 mod status;
 
 pub use accounts::{Invite, TokenRecord, UserRecord};
+pub use audit::{AuditQuery, AuditRecord};
 pub use definitions::{Definitions, Stored};
 pub use notifications::{Delivery, NotificationRecord};
 pub use regions::RegionCell;
@@ -97,6 +99,7 @@ pub struct Store {
     notifications: sled::Tree,
     users: sled::Tree,
     tokens: sled::Tree,
+    audit: sled::Tree,
     durability: Durability,
     /// Set while [`Store::check_writable`] finds the disk failing.
     disk_failing: AtomicBool,
@@ -138,6 +141,7 @@ impl Store {
             notifications: db.open_tree("notifications")?,
             users: db.open_tree("users")?,
             tokens: db.open_tree("api_tokens")?,
+            audit: db.open_tree("audit")?,
             durability: Durability::default(),
             disk_failing: AtomicBool::new(false),
             db,
@@ -214,6 +218,17 @@ fn migrate(db: &sled::Db) -> Result<(), StoreError> {
         db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
     }
     Ok(())
+}
+
+/// Deletes the entries of a log under time-ordered keys that are older than `cutoff`; returns
+/// how many went.
+fn prune_before(log: &sled::Tree, cutoff: chrono::DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut deleted = 0;
+    for entry in log.range(..runs::time_key(cutoff)) {
+        log.remove(entry?.0)?;
+        deleted += 1;
+    }
+    Ok(deleted)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::runs::{rand_u64, time_key, time_ordered_key};
-use super::{Store, StoreError, from_json, to_json};
+use super::runs::{rand_u64, time_ordered_key};
+use super::{Store, StoreError, from_json, prune_before, to_json};
 use skopos_core::alert::AlertEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,11 +57,6 @@ impl Store {
 
     /// Deletes entries older than `cutoff`; returns how many went.
     pub fn prune_notifications(&self, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
-        let mut deleted = 0;
-        for entry in self.notifications.range(..time_key(cutoff)) {
-            self.notifications.remove(entry?.0)?;
-            deleted += 1;
-        }
-        Ok(deleted)
+        prune_before(&self.notifications, cutoff)
     }
 }
