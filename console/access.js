@@ -111,10 +111,22 @@ export async function tokensPage(shown = null) {
   el("label", { for: "token-expires" }, "Expires in"), expires,
   el("label", { for: "token-region" }, "Region"), region,
   el("button", { type: "submit" }, "Make token"), message);
+  const { sessions } = await api("GET", "/api/v1/sessions");
+  const sessionRows = sessions.map((s) => el("tr", {},
+    el("th", { scope: "row" }, s.user),
+    el("td", {}, when(s.started_at)),
+    el("td", {}, when(s.last_seen_at)),
+    el("td", {}, s.address ?? ""),
+    el("td", {}, el("button", { class: "small danger", "aria-label": `End session ${s.id}`, onclick: async () => {
+      await api("DELETE", `/api/v1/sessions/${encodeURIComponent(s.id)}`);
+      await tokensPage();
+    } }, "End"))));
   show("Tokens", shown ?? "",
     el("p", { class: "muted" }, can("manage_access") ? "Every token, with its owner." : "Your tokens."),
     el("table", {}, el("thead", {}, el("tr", {}, ["Name", "Role", "Owner", "Expires", "Last used", ""].map((h) => el("th", {}, h)))), el("tbody", {}, rows)),
-    form);
+    form,
+    el("h2", {}, can("manage_access") ? "Signed-in browsers" : "Your signed-in browsers"),
+    el("table", { class: "sessions" }, el("thead", {}, el("tr", {}, ["User", "Signed in", "Last seen", "From", ""].map((h) => el("th", {}, h)))), el("tbody", {}, sessionRows)));
 }
 
 export async function usersPage(shown = null) {

@@ -72,7 +72,8 @@ fn check_alone() {
     {
         let start = Instant::now();
         for _ in 0..100_000 {
-            let principal = access.authenticate(Some(&offered), None, &http::Method::GET, None).unwrap();
+            let principal =
+                access.authenticate(Some(&offered), None, &http::Method::GET, None, Some("127.0.0.1")).unwrap();
             assert!(principal.allows(Permission::ReadDefinitions));
         }
         println!(

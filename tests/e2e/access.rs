@@ -159,3 +159,38 @@ fn definitions_read_only_the_environment_the_operator_allows_and_never_the_agent
     assert!(reply["error"].as_str().unwrap().contains("the agent's own"), "{reply}");
     assert_eq!(open.api("POST", "/api/v1/collections", Some(echo("other", "user=@{{env.OTHER_SECRET}}"))).0, 201);
 }
+
+#[test]
+fn sign_ins_are_rate_limited_and_sessions_are_listed_and_ended_at_once() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start_with(data.path(), &["--public-url", "https://skopos.example.com"], &[]);
+    let (_, added) = agent.api("POST", "/api/v1/users", Some(json!({"name": "sam", "role": "viewer"})));
+    let code = added["code"].as_str().unwrap();
+    let password = "sam's long password";
+    assert_eq!(
+        agent.call("POST", &format!("/api/v1/invites/{code}"), None, Some(json!({"password": password}))).0,
+        200
+    );
+    let sign_in = |password: &str| {
+        agent.call("POST", "/api/v1/session", None, Some(json!({"user": "sam", "password": password})))
+    };
+    assert_eq!(sign_in(password).0, 200);
+    let (sessions_status, sessions) = agent.api("GET", "/api/v1/sessions?user=sam", None);
+    assert_eq!(sessions_status, 200);
+    let id = sessions["sessions"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(sessions["sessions"][0]["address"], "127.0.0.1");
+    assert_eq!(agent.api("DELETE", &format!("/api/v1/sessions/{id}"), None).0, 204);
+    assert_eq!(agent.api("GET", "/api/v1/sessions?user=sam", None).1["sessions"], json!([]));
+    // Ten wrong guesses lock the account for a while: then even the right password waits.
+    for _ in 0..10 {
+        assert_eq!(sign_in("a wrong guess here").0, 401);
+    }
+    let (status, locked) = sign_in(password);
+    assert_eq!(status, 429, "{locked}");
+    assert!(locked["retry_after"].as_u64().unwrap() >= 1, "{locked}");
+    // Wrong tokens from one address: refused without being checked once past the limit.
+    let statuses: Vec<u16> =
+        (0..61).map(|n| agent.call("GET", "/api/v1/runs", Some(&format!("guess-{n}")), None).0).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 60);
+    assert_eq!(*statuses.last().unwrap(), 429);
+}

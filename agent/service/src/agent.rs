@@ -28,6 +28,8 @@ pub struct Agent {
     pub access: Access,
     /// The environment variables definitions may read; `context.env` holds only those.
     pub env_allow: EnvAllow,
+    /// Session cookies are `Secure`: the agent's public address is https.
+    pub secure_cookies: bool,
     /// The plugin host (built-in plugins and `--plugins DIR`).
     pub plugins: Option<Arc<PluginHost>>,
     /// The primary this agent follows (`--primary`): its definitions come from there.
@@ -63,6 +65,7 @@ impl Agent {
             context.instrumentation = Some(telemetry.clone());
         }
         let context = Arc::new(context);
+        let secure_cookies = public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
         let alerts: AlertSink = if primary.is_some() {
             Arc::new(|_, _| {})
         } else {
@@ -70,7 +73,17 @@ impl Agent {
         };
         let scheduler = Scheduler::new(store.clone(), context.clone(), telemetry.clone(), alerts);
         let access = Access::load(store.clone(), token)?;
-        let agent = Arc::new(Agent { store, scheduler, context, telemetry, access, env_allow, plugins, primary });
+        let agent = Arc::new(Agent {
+            store,
+            scheduler,
+            context,
+            telemetry,
+            access,
+            env_allow,
+            secure_cookies,
+            plugins,
+            primary,
+        });
         agent.schedule_all()?;
         Ok(agent)
     }

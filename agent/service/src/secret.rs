@@ -6,3 +6,8 @@ use sha2::{Digest, Sha256};
 pub fn digest(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
+
+/// Lower-case hex of bytes (a digest as text).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -130,3 +130,33 @@ async fn a_follower_token_sends_only_its_own_regions_runs_and_a_runner_cannot_re
     slower["schedule"] = json!({"every": "2h"});
     assert_eq!(call(&agent, "PUT", "/api/v1/monitors/m", Some(&runner), &slower).await.0, 200);
 }
+
+/// Behind an https public address, the session cookie is `Secure`; over plain http, not.
+#[tokio::test]
+async fn session_cookies_are_secure_when_the_public_url_is_https() {
+    for (public_url, secure) in [(Some("https://skopos.example.com"), true), (None, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let (token, _) = Token::load(&store, Some(BOOTSTRAP.into())).unwrap();
+        let parts = AgentParts {
+            store,
+            context: RunContext::new(HashMap::new()),
+            telemetry: None,
+            token,
+            plugins: None,
+            primary: None,
+            public_url: public_url.map(str::to_string),
+            env_allow: Default::default(),
+        };
+        let agent = Agent::start(parts).unwrap();
+        let reply = warp::test::request()
+            .method("POST")
+            .path("/api/v1/session")
+            .json(&json!({"token": BOOTSTRAP}))
+            .reply(&routes(agent))
+            .await;
+        let cookie = reply.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
+        assert!(cookie.contains("HttpOnly; SameSite=Strict"), "{cookie}");
+    }
+}

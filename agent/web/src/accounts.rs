@@ -16,7 +16,7 @@ use super::guard::Guard;
 use super::handlers::{Reply_, json};
 use super::{MAX_BODY_BYTES, decode, off_async, read_limited};
 use skopos_service::Agent;
-use skopos_service::access::{NewToken, Principal, Role};
+use skopos_service::access::{NewToken, Permission, Principal, Role};
 use skopos_service::sessions as session;
 use skopos_service::store::{AuditRecord, TokenRecord};
 use skopos_service::token::RotateError;
@@ -49,6 +49,31 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
             .and(with_agent.clone())
             .and(cookie())
             .then(|agent: Agent_, cookie: Option<String>| off_async(move || sign_out(&agent, cookie.as_deref())))
+            .boxed(),
+        warp::path!("api" / "v1" / "sessions")
+            .and(warp::get())
+            .and(guard.needs("GET", "/api/v1/sessions"))
+            .and(warp::query::<std::collections::HashMap<String, String>>())
+            .then(|agent: Agent_, who: Who, query: std::collections::HashMap<String, String>| {
+                off_async(move || {
+                    let user = whose(&who, query.get("user").map(String::as_str))?;
+                    json(StatusCode::OK, &serde_json::json!({ "sessions": agent.access.sessions.list(user) }))
+                })
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "sessions" / String)
+            .and(warp::delete())
+            .and(guard.needs("DELETE", "/api/v1/sessions/{id}"))
+            .then(|id: String, agent: Agent_, who: Who| {
+                off_async(move || {
+                    let mine = (!who.allows(Permission::ManageAccess)).then_some(who.user.as_str());
+                    let id = decode(&id);
+                    let ended =
+                        agent.access.sessions.revoke(&id, mine).ok_or_else(|| ApiError::not_found("session", &id))?;
+                    agent.audit(&who, "session.revoke", &format!("{ended} ({id})"), None, None);
+                    no_content()
+                })
+            })
             .boxed(),
         warp::path!("api" / "v1" / "invites" / String)
             .and(warp::post())
@@ -135,6 +160,17 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
     ]
 }
 
+/// Whose sessions a listing shows: one's own, or (for an admin) `user`'s or everyone's.
+fn whose<'a>(who: &'a Principal, user: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+    if who.allows(Permission::ManageAccess) {
+        return Ok(user);
+    }
+    match user {
+        Some(other) if other != who.user => Err(ApiError::forbidden(who.role, Permission::ManageAccess)),
+        _ => Ok(Some(&who.user)),
+    }
+}
+
 fn no_content() -> Reply_ {
     Ok(warp::http::Response::builder().status(StatusCode::NO_CONTENT).body(Default::default()).unwrap_or_default())
 }
@@ -173,17 +209,15 @@ fn sign_in(agent: &Agent, body: &Bytes, secure: bool, remote: Option<SocketAddr>
         Token { token: String },
     }
     let offered: SignIn = read(body, r#"{"user": "...", "password": "..."} or {"token": "..."}"#)?;
+    let address = remote.map(|address| address.ip().to_string());
     let (user, via, signed_in) = match offered {
         SignIn::Password { user, password } => {
             let user = user.trim().to_string();
-            let signed_in = agent.access.sign_in_with_password(&user, &password).map_err(ApiError::from);
+            let signed_in = agent.access.sign_in_with_password(&user, &password, address.as_deref());
             (user, "password", signed_in)
         }
         SignIn::Token { token } => {
-            let signed_in = agent
-                .access
-                .sign_in_with_token(token.trim())
-                .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "that is not the agent's bootstrap token"));
+            let signed_in = agent.access.sign_in_with_token(token.trim(), address.as_deref());
             (skopos_service::access::FIRST_ADMIN.to_string(), "bootstrap token", signed_in)
         }
     };
@@ -194,11 +228,12 @@ fn sign_in(agent: &Agent, body: &Bytes, secure: bool, remote: Option<SocketAddr>
         via: via.into(),
         action: action.into(),
         target: String::new(),
-        from: remote.map(|address| address.ip().to_string()),
+        from: address,
         before: None,
         after: None,
     });
     let signed_in = signed_in?;
+    let secure = secure || agent.secure_cookies;
     let mut reply = json(StatusCode::OK, &serde_json::json!({ "csrf": signed_in.csrf }))?;
     set_cookie(&mut reply, &session::set_cookie(Some(&signed_in.cookie), secure));
     Ok(reply)

@@ -30,6 +30,9 @@ pub struct ApiError {
     /// The permission a refused principal lacks (403).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<Permission>,
+    /// Seconds to wait before trying again (429), also sent as `Retry-After`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -42,6 +45,7 @@ impl ApiError {
             column: None,
             problems: Vec::new(),
             permission: None,
+            retry_after: None,
         }
     }
 
@@ -54,6 +58,12 @@ impl ApiError {
     pub fn forbidden(role: Role, permission: Permission) -> ApiError {
         let message = format!("the {} role lacks the `{}` permission", role.as_str(), permission.as_str());
         ApiError { permission: Some(permission), ..ApiError::new(StatusCode::FORBIDDEN, message) }
+    }
+
+    /// 429: wait `wait` before trying again.
+    pub fn too_many(wait: std::time::Duration, message: &str) -> ApiError {
+        let seconds = u32::try_from(wait.as_secs() + 1).unwrap_or(u32::MAX);
+        ApiError { retry_after: Some(seconds), ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, message) }
     }
 
     pub fn not_found(what: &str, key: &str) -> ApiError {
@@ -75,6 +85,7 @@ impl ApiError {
             column: first.column,
             problems: Vec::new(),
             permission: None,
+            retry_after: None,
         };
         if all.len() > 1 {
             error.problems = std::mem::take(&mut all);
@@ -95,12 +106,18 @@ impl ApiError {
             column: Some(diagnostic.location.column),
             problems: Vec::new(),
             permission: None,
+            retry_after: None,
         }
     }
 
     pub fn into_response(self) -> Response {
         let status = self.status;
-        warp::reply::with_status(warp::reply::json(&self), status).into_response()
+        let retry_after = self.retry_after;
+        let mut reply = warp::reply::with_status(warp::reply::json(&self), status).into_response();
+        if let Some(seconds) = retry_after {
+            reply.headers_mut().insert(warp::http::header::RETRY_AFTER, seconds.into());
+        }
+        reply
     }
 }
 
@@ -137,7 +154,10 @@ impl From<AccessError> for ApiError {
                 ApiError::at_field(StatusCode::UNPROCESSABLE_ENTITY, field, message)
             }
             AccessError::Conflict(message) => conflict(message),
-            AccessError::SignIn => ApiError::new(StatusCode::UNAUTHORIZED, error.to_string()),
+            AccessError::SignIn | AccessError::NotBootstrap => {
+                ApiError::new(StatusCode::UNAUTHORIZED, error.to_string())
+            }
+            AccessError::TooMany(wait) => ApiError::too_many(wait, &error.to_string()),
             AccessError::Store(error) => error.into(),
         }
     }

@@ -19,6 +19,11 @@ impl warp::reject::Reject for Unauthorized {}
 pub struct MissingCsrf;
 impl warp::reject::Reject for MissingCsrf {}
 
+/// An address that offered too many wrong tokens: refused for this long.
+#[derive(Debug)]
+pub struct TooMany(pub std::time::Duration);
+impl warp::reject::Reject for TooMany {}
+
 /// A principal whose role lacks the route's permission.
 #[derive(Debug)]
 pub struct Forbidden {
@@ -57,13 +62,22 @@ impl Guard {
             .and(warp::addr::remote())
             .and_then(|agent: Arc<Agent>, offered: Credentials, remote: Option<std::net::SocketAddr>| async move {
                 let Credentials { bearer, cookie, method, csrf } = offered;
-                match agent.access.authenticate(bearer.as_deref(), cookie.as_deref(), &method, csrf.as_deref()) {
+                let address = remote.map(|address| address.ip().to_string());
+                let access = &agent.access;
+                match access.authenticate(
+                    bearer.as_deref(),
+                    cookie.as_deref(),
+                    &method,
+                    csrf.as_deref(),
+                    address.as_deref(),
+                ) {
                     Ok(mut principal) => {
-                        principal.address = remote.map(|address| address.ip().to_string());
+                        principal.address = address;
                         Ok((agent, principal))
                     }
                     Err(Refusal::Csrf) => Err(warp::reject::custom(MissingCsrf)),
                     Err(Refusal::Unauthorized) => Err(warp::reject::custom(Unauthorized)),
+                    Err(Refusal::TooMany(wait)) => Err(warp::reject::custom(TooMany(wait))),
                 }
             })
             .untuple_one()

@@ -22,7 +22,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use guard::{Forbidden, Guard, MissingCsrf, Unauthorized};
+use guard::{Forbidden, Guard, MissingCsrf, TooMany, Unauthorized};
 use skopos_service::Agent;
 use skopos_service::access::Principal;
 
@@ -292,6 +292,8 @@ async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
         (StatusCode::UNAUTHORIZED, "a bearer token is required (Authorization: Bearer $SKOPOS_TOKEN)".to_string())
     } else if let Some(Forbidden { role, permission }) = rejection.find::<Forbidden>() {
         return Ok(ApiError::forbidden(*role, *permission).into_response());
+    } else if let Some(TooMany(wait)) = rejection.find::<TooMany>() {
+        return Ok(ApiError::too_many(*wait, "too many requests with a wrong token from this address").into_response());
     } else if rejection.find::<MissingCsrf>().is_some() {
         let message = "a signed-in browser must send the session's X-CSRF-Token to change anything";
         (StatusCode::FORBIDDEN, message.to_string())

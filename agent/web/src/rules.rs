@@ -59,6 +59,8 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/session", Public),
     route("DELETE", "/api/v1/session", Public),
     route("POST", "/api/v1/invites/{code}", Public),
+    route("GET", "/api/v1/sessions", Needs(OwnTokens)),
+    route("DELETE", "/api/v1/sessions/{id}", Needs(OwnTokens)),
     route("POST", "/api/v1/token", Needs(ManageAccess)),
     route("GET", "/api/v1/tokens", Needs(OwnTokens)),
     route("POST", "/api/v1/tokens", Needs(OwnTokens)),

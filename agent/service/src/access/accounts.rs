@@ -4,8 +4,8 @@
 use chrono::{Duration, Utc};
 use serde::Serialize;
 
-use super::{Access, FIRST_ADMIN, Permission, Principal, Role, Via, hex, passwords};
-use crate::secret::digest;
+use super::{Access, FIRST_ADMIN, Permission, Principal, Role, Via, passwords};
+use crate::secret::{digest, hex};
 use crate::sessions::SignedIn;
 use crate::store::{Invite, StoreError, TokenRecord, UserRecord};
 
@@ -27,6 +27,11 @@ pub enum AccessError {
     /// A sign-in that failed: the same words whatever was wrong.
     #[error("that user name and password do not match an account")]
     SignIn,
+    #[error("that is not the agent's bootstrap token")]
+    NotBootstrap,
+    /// Too many failed sign-ins for this account or from this address.
+    #[error("too many failed sign-ins; try again in {} s", .0.as_secs() + 1)]
+    TooMany(std::time::Duration),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -240,13 +245,26 @@ impl Access {
 
     /// Opens a console session for a user whose password matches. Whatever is wrong (no such
     /// user, no password yet, disabled, wrong password), the answer and the time are the same.
-    pub fn sign_in_with_password(&self, name: &str, password: &str) -> Result<SignedIn, AccessError> {
+    /// Failed sign-ins are limited per account and per address: past the limit, the answer is
+    /// [`AccessError::TooMany`] before any password is checked.
+    pub fn sign_in_with_password(
+        &self,
+        name: &str,
+        password: &str,
+        address: Option<&str>,
+    ) -> Result<SignedIn, AccessError> {
+        let from = address.unwrap_or("unknown");
+        self.limits.account.check(name).and(self.limits.address.check(from)).map_err(AccessError::TooMany)?;
         let user = self.read().users.get(name).cloned();
         let stored = user.as_ref().and_then(|user| user.password.as_deref());
         let matches = passwords::verify(password, stored);
         match user {
-            Some(user) if matches && !user.disabled => Ok(self.sessions.open(&user.name)),
-            _ => Err(AccessError::SignIn),
+            Some(user) if matches && !user.disabled => Ok(self.sessions.open(&user.name, address)),
+            _ => {
+                self.limits.account.fail(name);
+                self.limits.address.fail(from);
+                Err(AccessError::SignIn)
+            }
         }
     }
 

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod env_allow;
+mod limits;
 mod passwords;
 mod role;
 
@@ -20,7 +21,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use crate::secret::digest;
+use crate::secret::{digest, hex};
 use crate::sessions::{Refusal, Sessions, SignedIn};
 use crate::store::{Store, StoreError, TokenRecord, UserRecord};
 use crate::token::{RotateError, Token};
@@ -88,6 +89,7 @@ pub struct Access {
     store: Arc<Store>,
     bootstrap: Token,
     pub sessions: Sessions,
+    limits: limits::Limits,
     accounts: RwLock<Accounts>,
     /// When each token's last use was last written to the store (at most once a minute).
     use_written: Mutex<HashMap<String, Instant>>,
@@ -119,22 +121,30 @@ impl Access {
             store,
             bootstrap,
             sessions: Sessions::default(),
+            limits: limits::Limits::default(),
             accounts: RwLock::new(accounts),
             use_written: Mutex::default(),
         })
     }
 
-    /// The principal behind a request: a bearer token (bootstrap or named), else a console
-    /// session cookie (whose changes must carry its CSRF token).
+    /// The principal behind a request from `address`: a bearer token (bootstrap or named),
+    /// else a console session cookie (whose changes must carry its CSRF token). An address
+    /// that keeps offering wrong tokens is refused for a while before any is checked.
     pub fn authenticate(
         &self,
         authorization: Option<&str>,
         cookie: Option<&str>,
         method: &http::Method,
         csrf: Option<&str>,
+        address: Option<&str>,
     ) -> Result<Principal, Refusal> {
         if let Some(offered) = authorization.and_then(|value| value.strip_prefix("Bearer ")).map(str::trim) {
-            return self.bearer(offered).ok_or(Refusal::Unauthorized);
+            let address = address.unwrap_or("unknown");
+            self.limits.token.check(address).map_err(Refusal::TooMany)?;
+            return self.bearer(offered).ok_or_else(|| {
+                self.limits.token.fail(address);
+                Refusal::Unauthorized
+            });
         }
         let user = self.sessions.admit(cookie, method, csrf)?;
         self.enabled_user(&user)
@@ -193,9 +203,16 @@ impl Access {
 
     /// Signs a browser in with the bootstrap token, as [`FIRST_ADMIN`]. (Named API tokens are
     /// for programs: they open no console session.)
-    pub fn sign_in_with_token(&self, offered: &str) -> Option<SignedIn> {
-        let principal = self.bearer(offered).filter(|p| p.via == Via::Bootstrap)?;
-        Some(self.sessions.open(&principal.user))
+    pub fn sign_in_with_token(&self, offered: &str, address: Option<&str>) -> Result<SignedIn, AccessError> {
+        let from = address.unwrap_or("unknown");
+        self.limits.address.check(from).map_err(AccessError::TooMany)?;
+        match self.bearer(offered).filter(|p| p.via == Via::Bootstrap) {
+            Some(principal) => Ok(self.sessions.open(&principal.user, address)),
+            None => {
+                self.limits.address.fail(from);
+                Err(AccessError::NotBootstrap)
+            }
+        }
     }
 
     /// Replaces the bootstrap token; every console session ends.
@@ -212,11 +229,6 @@ impl Access {
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Accounts> {
         self.accounts.write().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// Lower-case hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -27,13 +27,13 @@ fn the_bootstrap_token_is_the_first_admins_and_tokens_carry_their_role() {
     assert_eq!((admin.user.as_str(), admin.role, &admin.via), (FIRST_ADMIN, Role::Admin, &Via::Bootstrap));
     let (record, secret) = access.create_token(&admin, new_token("ci", Role::Runner, None)).unwrap();
     assert!(secret.starts_with("skt_") && !record.sha256.contains(&secret));
-    let ci = access.authenticate(Some(&format!("Bearer {secret}")), None, &GET, None).unwrap();
+    let ci = access.authenticate(Some(&format!("Bearer {secret}")), None, &GET, None, None).unwrap();
     assert_eq!((ci.role, ci.user.as_str()), (Role::Runner, FIRST_ADMIN));
     assert_eq!(ci.describe(), "admin (token ci)");
     // A runner token cannot make tokens; nobody makes a token above their role.
     let refused = access.create_token(&ci, new_token("more", Role::Viewer, None)).unwrap_err();
     assert!(matches!(refused, AccessError::Forbidden { .. }), "{refused}");
-    assert!(access.authenticate(Some("Bearer nonsense"), None, &GET, None).is_err());
+    assert!(access.authenticate(Some("Bearer nonsense"), None, &GET, None, None).is_err());
     // Revoked: refused at once.
     access.revoke_token(&admin, &record.id).unwrap();
     assert!(access.bearer(&secret).is_none());
@@ -60,16 +60,16 @@ fn people_set_a_password_once_sign_in_and_stop_at_once_when_disabled() {
     let admin = access.bearer(&bootstrap).unwrap();
     let (alice, code) = access.add_user("alice", Role::Editor).unwrap();
     assert!(!alice.has_password);
-    assert!(access.sign_in_with_password("alice", "").is_err());
+    assert!(access.sign_in_with_password("alice", "", None).is_err());
     assert!(matches!(access.accept_invite(&code, "short"), Err(AccessError::Invalid { field: "password", .. })));
     assert_eq!(access.accept_invite(&code, "a long enough secret").unwrap(), "alice");
     assert!(access.accept_invite(&code, "a long enough secret").is_err(), "a code works once");
     // The same refusal for a wrong password and an unknown user.
-    let wrong = access.sign_in_with_password("alice", "not the secret at all").err().unwrap().to_string();
-    let unknown = access.sign_in_with_password("mallory", "a long enough secret").err().unwrap().to_string();
+    let wrong = access.sign_in_with_password("alice", "not the secret at all", None).err().unwrap().to_string();
+    let unknown = access.sign_in_with_password("mallory", "a long enough secret", None).err().unwrap().to_string();
     assert_eq!(wrong, unknown);
-    let session = access.sign_in_with_password("alice", "a long enough secret").unwrap();
-    let signed_in = access.authenticate(None, Some(&session.cookie), &GET, None).unwrap();
+    let session = access.sign_in_with_password("alice", "a long enough secret", None).unwrap();
+    let signed_in = access.authenticate(None, Some(&session.cookie), &GET, None, None).unwrap();
     assert_eq!((signed_in.user.as_str(), signed_in.role), ("alice", Role::Editor));
     let as_alice =
         Principal { user: "alice".into(), via: Via::Session, role: Role::Editor, region: None, address: None };
@@ -79,7 +79,7 @@ fn people_set_a_password_once_sign_in_and_stop_at_once_when_disabled() {
     assert_eq!(access.tokens(&admin).len(), 1, "an admin sees every token");
     // Disabled: the session and the token stop at once.
     access.update_user("alice", None, Some(true)).unwrap();
-    assert!(access.authenticate(None, Some(&session.cookie), &GET, None).is_err());
+    assert!(access.authenticate(None, Some(&session.cookie), &GET, None, None).is_err());
     assert!(access.bearer(&token).is_none());
     access.update_user("alice", None, Some(false)).unwrap();
     assert!(access.bearer(&token).is_some(), "enabled again, the token works again");
@@ -143,4 +143,28 @@ fn a_data_folder_from_before_accounts_keeps_its_token_definitions_and_runs() {
     assert_eq!(store.collections.list().unwrap().len(), 1);
     let runs = store.runs(&crate::store::RunQuery::default()).unwrap();
     assert_eq!(runs.runs.len(), 1);
+}
+
+#[test]
+fn guessing_passwords_or_tokens_is_limited_per_account_and_address() {
+    let (_dir, access, bootstrap) = access();
+    let (_, code) = access.add_user("alice", Role::Viewer).unwrap();
+    access.accept_invite(&code, "a long enough secret").unwrap();
+    for _ in 0..10 {
+        let wrong = access.sign_in_with_password("alice", "a wrong guess!!", Some("10.0.0.1")).err().unwrap();
+        assert!(matches!(wrong, AccessError::SignIn), "{wrong}");
+    }
+    // Alice's account is locked for a while, even from elsewhere and with the right password.
+    let locked = access.sign_in_with_password("alice", "a long enough secret", Some("10.0.0.2")).err().unwrap();
+    assert!(matches!(locked, AccessError::TooMany(_)), "{locked}");
+    // Wrong tokens from one address: refused before any is checked, others unaffected.
+    for _ in 0..60 {
+        assert_eq!(
+            access.authenticate(Some("Bearer guess"), None, &GET, None, Some("10.0.0.3")),
+            Err(Refusal::Unauthorized)
+        );
+    }
+    let refused = access.authenticate(Some(&format!("Bearer {bootstrap}")), None, &GET, None, Some("10.0.0.3"));
+    assert!(matches!(refused, Err(Refusal::TooMany(_))), "{refused:?}");
+    assert!(access.authenticate(Some(&format!("Bearer {bootstrap}")), None, &GET, None, Some("10.0.0.4")).is_ok());
 }
