@@ -9,8 +9,8 @@ export const can = (permission) => session.permissions?.includes(permission) ?? 
 
 /** Remembers who is signed in and what they may do, from `GET /api/v1/session`. */
 export function remember(signedIn) {
-  const { csrf, user, role, permissions, token_roles: tokenRoles } = signedIn;
-  Object.assign(session, { csrf, user, role, permissions, tokenRoles });
+  const { csrf, user, role, permissions, token_roles: tokenRoles, totp } = signedIn;
+  Object.assign(session, { csrf, user, role, permissions, tokenRoles, totp });
 }
 
 export async function signInPage() {
@@ -18,6 +18,9 @@ export async function signInPage() {
   const user = el("input", { id: "user", autocomplete: "username", required: true });
   const password = el("input", { id: "password", type: "password", autocomplete: "current-password", required: true });
   const token = el("input", { id: "token", type: "password", autocomplete: "off", required: true });
+  // Shown once the password matched an account with a second factor.
+  const code = el("input", { id: "code", inputmode: "numeric", autocomplete: "one-time-code" });
+  const codeField = el("div", { class: "stack", hidden: true }, el("label", { for: "code" }, "Authentication code"), code);
   const signIn = (body) => async (event) => {
     event.preventDefault();
     try {
@@ -26,12 +29,18 @@ export async function signInPage() {
       location.hash = "#/collections";
     } catch (error) {
       message.textContent = error.message;
+      if (error.field === "code") {
+        codeField.hidden = false;
+        code.focus();
+      }
     }
   };
+  const withCode = () => ({ user: user.value, password: password.value, ...(code.value.trim() ? { code: code.value.trim() } : {}) });
   show("Sign in",
-    el("form", { class: "card sign-in", onsubmit: signIn(() => ({ user: user.value, password: password.value })) },
+    el("form", { class: "card sign-in", onsubmit: signIn(withCode) },
       el("label", { for: "user" }, "User"), user,
       el("label", { for: "password" }, "Password"), password,
+      codeField,
       el("button", { type: "submit" }, "Sign in"),
       message),
     el("details", { class: "card sign-in" },
@@ -142,6 +151,7 @@ export async function usersPage(shown = null) {
         const { invite } = await api("POST", `/api/v1/users/${encodeURIComponent(u.name)}/invite`);
         return once(`A new link for ${u.name} to set a password:`, link(invite), "It works once, for 72 hours; the last one no longer works.");
       }) }, "New link"),
+      u.totp && el("button", { class: "small secondary", "aria-label": `Reset second factor of ${u.name}`, onclick: () => change(() => api("DELETE", `/api/v1/users/${encodeURIComponent(u.name)}/totp`)) }, "Reset second factor"),
       el("button", { class: "small danger", "aria-label": `Remove ${u.name}`, onclick: () => change(() => api("DELETE", `/api/v1/users/${encodeURIComponent(u.name)}`)) }, "Remove"))));
   const problems = el("div");
   async function change(act) {
@@ -207,4 +217,51 @@ export async function auditPage(params) {
     entries.length
       ? el("table", { class: "audit" }, el("thead", {}, el("tr", {}, ["When", "User", "Via", "Action", "Target", "From"].map((h) => el("th", {}, h)), el("th", { class: "wide" }, "Change"))), el("tbody", {}, rows))
       : el("p", { class: "muted" }, "Nothing recorded that matches."));
+}
+
+/** `#/account`: the signed-in user's second factor: set it up, or turn it off. */
+export async function accountPage(shown = null) {
+  const message = el("div");
+  const code = el("input", { id: "account-code", inputmode: "numeric", autocomplete: "one-time-code", required: true, "data-field": "code" });
+  const on = session.totp;
+  const turnOff = el("form", { class: "card stack", onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api("DELETE", "/api/v1/account/totp", { code: code.value.trim() });
+      session.totp = false;
+      await accountPage(el("p", { role: "status" }, "The second factor is off."));
+    } catch (error) {
+      showProblems(turnOff, message, error);
+    }
+  } }, el("p", {}, "Signing in needs a code from your authenticator app."),
+  el("label", { for: "account-code" }, "Code (or a recovery code)"), code,
+  el("button", { type: "submit", class: "danger" }, "Turn off the second factor"), message);
+  const setUp = el("section", { class: "card stack" },
+    el("p", {}, "Add a second factor: signing in will also need a code from an authenticator app."),
+    el("button", { type: "button", onclick: async () => {
+      const { secret, link } = await api("POST", "/api/v1/account/totp");
+      const confirm = el("form", { class: "stack", onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          const { recovery_codes: codes } = await api("POST", "/api/v1/account/totp/confirm", { code: code.value.trim() });
+          session.totp = true;
+          await accountPage(el("section", { class: "card secret", role: "status" },
+            el("p", {}, "The second factor is on. Keep these recovery codes somewhere safe: each signs in once without the app, and they are shown only now."),
+            el("ul", { class: "recovery-codes" }, codes.map((c) => el("li", {}, el("code", {}, c))))));
+        } catch (error) {
+          showProblems(confirm, message, error);
+        }
+      } },
+      el("label", { for: "account-code" }, "Code from the app"), code,
+      el("button", { type: "submit" }, "Confirm"), message);
+      setUp.replaceChildren(
+        el("p", {}, "Add this key to your authenticator app (or open the link on the device that has it):"),
+        el("code", { class: "secret-value", id: "totp-secret" }, secret),
+        el("p", {}, el("a", { href: link }, "otpauth link")),
+        confirm);
+      code.focus();
+    } }, "Set up a second factor"));
+  show("Your account", shown ?? "",
+    el("p", {}, `Signed in as ${session.user} (${session.role}).`),
+    on ? turnOff : setUp);
 }

@@ -2,11 +2,11 @@
 // the session cookie set at sign-in, and sends the session's CSRF token with changes.
 // Everything from the API is put into the page as text (never as HTML). Pages are chosen by
 // the location's hash: #/collections, #/collections/NAME[/history], #/new-collection, #/runs/ID,
-// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/regions, #/plugins, #/tokens, #/users, #/audit,
+// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/regions, #/plugins, #/tokens, #/users, #/audit, #/account,
 // #/sign-in, #/invite/CODE. Links and buttons the signed-in role cannot use are not shown (the
 // API refuses them anyway).
 
-import { auditPage, can, invitePage, remember, signInPage, tokensPage, usersPage } from "./access.js";
+import { accountPage, auditPage, can, invitePage, remember, signInPage, tokensPage, usersPage } from "./access.js";
 import { api, el, session, show } from "./api.js";
 import { collectionPage, collectionsPage, newCollectionPage } from "./collections.js";
 import { historyPage, runPage } from "./history.js";
@@ -58,6 +58,7 @@ async function route() {
     if (page === "tokens") return await tokensPage();
     if (page === "users") return await usersPage();
     if (page === "audit") return await auditPage(params);
+    if (page === "account") return await accountPage();
     return await collectionsPage();
   } catch (error) {
     if (error.message !== "signed out") show("Something went wrong", el("p", { class: "error" }, error.message));

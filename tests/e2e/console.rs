@@ -94,7 +94,7 @@ fn the_console_adds_users_and_tokens_and_a_disabled_user_is_signed_out_at_once()
     assert_eq!(agent.call("POST", "/api/v1/collections", Some(token), Some(collection)).0, 201);
     let (status, refused) = agent.call("GET", "/api/v1/users", Some(token), None);
     assert_eq!((status, refused["permission"].as_str()), (403, Some("manage_access")), "{refused}");
-    for page in ["users", "tokens", "viewer", "audit"] {
+    for page in ["users", "tokens", "viewer", "second-factor", "audit"] {
         assert!(shots.join(format!("{page}.png")).is_file(), "no screenshot of {page}");
     }
 }

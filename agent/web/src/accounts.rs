@@ -16,7 +16,7 @@ use super::guard::Guard;
 use super::handlers::{Reply_, json};
 use super::{MAX_BODY_BYTES, decode, off_async, read_limited};
 use skopos_service::Agent;
-use skopos_service::access::{NewToken, Permission, Principal, Role};
+use skopos_service::access::{AccessError, NewToken, Permission, Principal, Role, Via};
 use skopos_service::sessions as session;
 use skopos_service::store::{AuditRecord, TokenRecord};
 use skopos_service::token::RotateError;
@@ -49,6 +49,51 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
             .and(with_agent.clone())
             .and(cookie())
             .then(|agent: Agent_, cookie: Option<String>| off_async(move || sign_out(&agent, cookie.as_deref())))
+            .boxed(),
+        warp::path!("api" / "v1" / "account" / "totp")
+            .and(warp::post())
+            .and(guard.needs("POST", "/api/v1/account/totp"))
+            .then(|agent: Agent_, who: Who| {
+                off_async(move || json(StatusCode::OK, &agent.access.start_totp(in_browser(&who)?)?))
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "account" / "totp" / "confirm")
+            .and(warp::post())
+            .and(guard.needs("POST", "/api/v1/account/totp/confirm"))
+            .and(body())
+            .then(|agent: Agent_, who: Who, body: Bytes| {
+                off_async(move || {
+                    let code: Code = read(&body, r#"{"code"}"#)?;
+                    let recovery = agent.access.confirm_totp(in_browser(&who)?, &code.code)?;
+                    agent.audit(&who, "user.totp_on", &who.user, None, None);
+                    json(StatusCode::OK, &serde_json::json!({ "recovery_codes": recovery }))
+                })
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "account" / "totp")
+            .and(warp::delete())
+            .and(guard.needs("DELETE", "/api/v1/account/totp"))
+            .and(body())
+            .then(|agent: Agent_, who: Who, body: Bytes| {
+                off_async(move || {
+                    let code: Code = read(&body, r#"{"code"}"#)?;
+                    agent.access.disable_totp(in_browser(&who)?, &code.code)?;
+                    agent.audit(&who, "user.totp_off", &who.user, None, None);
+                    no_content()
+                })
+            })
+            .boxed(),
+        warp::path!("api" / "v1" / "users" / String / "totp")
+            .and(warp::delete())
+            .and(guard.needs("DELETE", "/api/v1/users/{name}/totp"))
+            .then(|name: String, agent: Agent_, who: Who| {
+                off_async(move || {
+                    let name = decode(&name);
+                    agent.access.reset_totp(&name)?;
+                    agent.audit(&who, "user.totp_reset", &name, None, None);
+                    no_content()
+                })
+            })
             .boxed(),
         warp::path!("api" / "v1" / "sessions")
             .and(warp::get())
@@ -160,6 +205,20 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
     ]
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Code {
+    code: String,
+}
+
+/// The account a person changes for themselves, from a signed-in browser (not with a token).
+fn in_browser(who: &Principal) -> Result<&str, ApiError> {
+    match who.via {
+        Via::Session => Ok(&who.user),
+        _ => Err(ApiError::new(StatusCode::FORBIDDEN, "a person's own account is changed from a signed-in browser")),
+    }
+}
+
 /// Whose sessions a listing shows: one's own, or (for an admin) `user`'s or everyone's.
 fn whose<'a>(who: &'a Principal, user: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
     if who.allows(Permission::ManageAccess) {
@@ -205,15 +264,27 @@ fn sign_in(agent: &Agent, body: &Bytes, secure: bool, remote: Option<SocketAddr>
     #[derive(Deserialize)]
     #[serde(untagged, deny_unknown_fields)]
     enum SignIn {
-        Password { user: String, password: String },
-        Token { token: String },
+        Password {
+            user: String,
+            password: String,
+            #[serde(default)]
+            code: Option<String>,
+        },
+        Token {
+            token: String,
+        },
     }
     let offered: SignIn = read(body, r#"{"user": "...", "password": "..."} or {"token": "..."}"#)?;
     let address = remote.map(|address| address.ip().to_string());
     let (user, via, signed_in) = match offered {
-        SignIn::Password { user, password } => {
+        SignIn::Password { user, password, code } => {
             let user = user.trim().to_string();
-            let signed_in = agent.access.sign_in_with_password(&user, &password, address.as_deref());
+            let signed_in = agent.access.sign_in_with_password(
+                &user,
+                &password,
+                code.as_deref().filter(|c| !c.is_empty()),
+                address.as_deref(),
+            );
             (user, "password", signed_in)
         }
         SignIn::Token { token } => {
@@ -221,6 +292,9 @@ fn sign_in(agent: &Agent, body: &Bytes, secure: bool, remote: Option<SocketAddr>
             (skopos_service::access::FIRST_ADMIN.to_string(), "bootstrap token", signed_in)
         }
     };
+    if let Err(needed @ AccessError::SecondFactorNeeded) = signed_in {
+        return Err(needed.into());
+    }
     let action = if signed_in.is_ok() { "session.sign_in" } else { "session.sign_in_failed" };
     agent.audit_record(AuditRecord {
         at: chrono::Utc::now(),
@@ -253,6 +327,7 @@ fn session(agent: &Agent, cookie: Option<&str>) -> Reply_ {
                 "role": user.role,
                 "permissions": user.role.permissions(),
                 "token_roles": Role::ALL.into_iter().filter(|role| user.role.covers(*role)).collect::<Vec<_>>(),
+                "totp": user.totp,
             }),
         ),
         _ => Err(ApiError::new(StatusCode::UNAUTHORIZED, "not signed in")),

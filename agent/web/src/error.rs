@@ -158,6 +158,7 @@ impl From<AccessError> for ApiError {
                 ApiError::new(StatusCode::UNAUTHORIZED, error.to_string())
             }
             AccessError::TooMany(wait) => ApiError::too_many(wait, &error.to_string()),
+            AccessError::SecondFactorNeeded => ApiError::at_field(StatusCode::UNAUTHORIZED, "code", error.to_string()),
             AccessError::Store(error) => error.into(),
         }
     }

@@ -29,6 +29,9 @@ pub enum AccessError {
     SignIn,
     #[error("that is not the agent's bootstrap token")]
     NotBootstrap,
+    /// The password was right; the account also needs a code from its authenticator app.
+    #[error("enter the code from your authenticator app (or a recovery code)")]
+    SecondFactorNeeded,
     /// Too many failed sign-ins for this account or from this address.
     #[error("too many failed sign-ins; try again in {} s", .0.as_secs() + 1)]
     TooMany(std::time::Duration),
@@ -56,6 +59,8 @@ pub struct UserView {
     pub role: Role,
     pub disabled: bool,
     pub has_password: bool,
+    /// Signs in with a second factor (a code from an authenticator app).
+    pub totp: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invite_expires_at: Option<chrono::DateTime<Utc>>,
     pub created_at: chrono::DateTime<Utc>,
@@ -68,6 +73,7 @@ impl From<&UserRecord> for UserView {
             role: user.role,
             disabled: user.disabled,
             has_password: user.password.is_some(),
+            totp: user.totp.is_some(),
             invite_expires_at: user.invite.as_ref().map(|invite| invite.expires_at),
             created_at: user.created_at,
         }
@@ -174,6 +180,8 @@ impl Access {
             disabled: false,
             password: None,
             invite: None,
+            totp: None,
+            totp_pending: None,
             created_at: Utc::now(),
         };
         self.save_user(user)?;
@@ -247,10 +255,14 @@ impl Access {
     /// user, no password yet, disabled, wrong password), the answer and the time are the same.
     /// Failed sign-ins are limited per account and per address: past the limit, the answer is
     /// [`AccessError::TooMany`] before any password is checked.
+    ///
+    /// An account with a second factor needs `code` too: without one, the answer (after the
+    /// password matched) is [`AccessError::SecondFactorNeeded`]; a wrong one is a failure.
     pub fn sign_in_with_password(
         &self,
         name: &str,
         password: &str,
+        code: Option<&str>,
         address: Option<&str>,
     ) -> Result<SignedIn, AccessError> {
         let from = address.unwrap_or("unknown");
@@ -258,14 +270,24 @@ impl Access {
         let user = self.read().users.get(name).cloned();
         let stored = user.as_ref().and_then(|user| user.password.as_deref());
         let matches = passwords::verify(password, stored);
-        match user {
-            Some(user) if matches && !user.disabled => Ok(self.sessions.open(&user.name, address)),
-            _ => {
-                self.limits.account.fail(name);
-                self.limits.address.fail(from);
-                Err(AccessError::SignIn)
+        let refused = || {
+            self.limits.account.fail(name);
+            self.limits.address.fail(from);
+            AccessError::SignIn
+        };
+        let mut user = match user {
+            Some(user) if matches && !user.disabled => user,
+            _ => return Err(refused()),
+        };
+        if let Some(mut factor) = user.totp.take() {
+            let Some(code) = code else { return Err(AccessError::SecondFactorNeeded) };
+            if !factor.accept(code, super::totp::now()) {
+                return Err(refused());
             }
+            user.totp = Some(factor);
+            self.save_user(user.clone())?;
         }
+        Ok(self.sessions.open(&user.name, address))
     }
 
     /// The signed-in principal's account, for `GET /api/v1/session`.
@@ -273,11 +295,11 @@ impl Access {
         self.read().users.get(name).map(UserView::from)
     }
 
-    fn user(&self, name: &str) -> Result<UserRecord, AccessError> {
+    pub(super) fn user(&self, name: &str) -> Result<UserRecord, AccessError> {
         self.read().users.get(name).cloned().ok_or_else(|| AccessError::NotFound { kind: "user", key: name.into() })
     }
 
-    fn save_user(&self, user: UserRecord) -> Result<(), AccessError> {
+    pub(super) fn save_user(&self, user: UserRecord) -> Result<(), AccessError> {
         self.store.put_user(&user)?;
         self.store.flush()?;
         self.write().users.insert(user.name.clone(), user);

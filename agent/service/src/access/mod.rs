@@ -10,10 +10,13 @@ mod env_allow;
 mod limits;
 mod passwords;
 mod role;
+mod second_factor;
+mod totp;
 
 pub use accounts::{AccessError, NewToken, UserView};
 pub use env_allow::EnvAllow;
 pub use role::{Permission, Role};
+pub use totp::{SecondFactor, code_at as totp_code_at};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -107,6 +110,8 @@ impl Access {
                 disabled: false,
                 password: None,
                 invite: None,
+                totp: None,
+                totp_pending: None,
                 created_at: Utc::now(),
             };
             store.put_user(&admin)?;

@@ -32,8 +32,11 @@ pub enum Permission {
     Apply,
     /// Change a monitor's `notify` entries (where alerts go, with which settings).
     NotifierSettings,
-    /// Create tokens with permissions of one's own, list and revoke one's own tokens.
+    /// Create tokens with permissions of one's own, list and revoke one's own tokens and
+    /// sessions.
     OwnTokens,
+    /// One's own account, from a signed-in browser: its second factor.
+    OwnAccount,
     /// Users, every token, the bootstrap token.
     ManageAccess,
     /// The audit log.
@@ -43,13 +46,14 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::ReadDefinitions,
         Permission::ReadResults,
         Permission::Run,
         Permission::Apply,
         Permission::NotifierSettings,
         Permission::OwnTokens,
+        Permission::OwnAccount,
         Permission::ManageAccess,
         Permission::ReadAudit,
         Permission::SendRuns,
@@ -64,6 +68,7 @@ impl Permission {
             Permission::Apply => "apply",
             Permission::NotifierSettings => "notifier_settings",
             Permission::OwnTokens => "own_tokens",
+            Permission::OwnAccount => "own_account",
             Permission::ManageAccess => "manage_access",
             Permission::ReadAudit => "read_audit",
             Permission::SendRuns => "send_runs",
@@ -79,9 +84,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => &Permission::ALL,
-            Role::Editor => &[ReadDefinitions, ReadResults, Run, Apply, NotifierSettings, OwnTokens],
-            Role::Runner => &[ReadDefinitions, ReadResults, Run, Apply, OwnTokens],
-            Role::Viewer => &[ReadDefinitions, ReadResults, OwnTokens],
+            Role::Editor => &[ReadDefinitions, ReadResults, Run, Apply, NotifierSettings, OwnTokens, OwnAccount],
+            Role::Runner => &[ReadDefinitions, ReadResults, Run, Apply, OwnTokens, OwnAccount],
+            Role::Viewer => &[ReadDefinitions, ReadResults, OwnTokens, OwnAccount],
             Role::Follower => &[ReadDefinitions, SendRuns],
         }
     }

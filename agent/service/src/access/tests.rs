@@ -60,15 +60,16 @@ fn people_set_a_password_once_sign_in_and_stop_at_once_when_disabled() {
     let admin = access.bearer(&bootstrap).unwrap();
     let (alice, code) = access.add_user("alice", Role::Editor).unwrap();
     assert!(!alice.has_password);
-    assert!(access.sign_in_with_password("alice", "", None).is_err());
+    assert!(access.sign_in_with_password("alice", "", None, None).is_err());
     assert!(matches!(access.accept_invite(&code, "short"), Err(AccessError::Invalid { field: "password", .. })));
     assert_eq!(access.accept_invite(&code, "a long enough secret").unwrap(), "alice");
     assert!(access.accept_invite(&code, "a long enough secret").is_err(), "a code works once");
     // The same refusal for a wrong password and an unknown user.
-    let wrong = access.sign_in_with_password("alice", "not the secret at all", None).err().unwrap().to_string();
-    let unknown = access.sign_in_with_password("mallory", "a long enough secret", None).err().unwrap().to_string();
+    let wrong = access.sign_in_with_password("alice", "not the secret at all", None, None).err().unwrap().to_string();
+    let unknown =
+        access.sign_in_with_password("mallory", "a long enough secret", None, None).err().unwrap().to_string();
     assert_eq!(wrong, unknown);
-    let session = access.sign_in_with_password("alice", "a long enough secret", None).unwrap();
+    let session = access.sign_in_with_password("alice", "a long enough secret", None, None).unwrap();
     let signed_in = access.authenticate(None, Some(&session.cookie), &GET, None, None).unwrap();
     assert_eq!((signed_in.user.as_str(), signed_in.role), ("alice", Role::Editor));
     let as_alice =
@@ -151,11 +152,11 @@ fn guessing_passwords_or_tokens_is_limited_per_account_and_address() {
     let (_, code) = access.add_user("alice", Role::Viewer).unwrap();
     access.accept_invite(&code, "a long enough secret").unwrap();
     for _ in 0..10 {
-        let wrong = access.sign_in_with_password("alice", "a wrong guess!!", Some("10.0.0.1")).err().unwrap();
+        let wrong = access.sign_in_with_password("alice", "a wrong guess!!", None, Some("10.0.0.1")).err().unwrap();
         assert!(matches!(wrong, AccessError::SignIn), "{wrong}");
     }
     // Alice's account is locked for a while, even from elsewhere and with the right password.
-    let locked = access.sign_in_with_password("alice", "a long enough secret", Some("10.0.0.2")).err().unwrap();
+    let locked = access.sign_in_with_password("alice", "a long enough secret", None, Some("10.0.0.2")).err().unwrap();
     assert!(matches!(locked, AccessError::TooMany(_)), "{locked}");
     // Wrong tokens from one address: refused before any is checked, others unaffected.
     for _ in 0..60 {
@@ -167,4 +168,33 @@ fn guessing_passwords_or_tokens_is_limited_per_account_and_address() {
     let refused = access.authenticate(Some(&format!("Bearer {bootstrap}")), None, &GET, None, Some("10.0.0.3"));
     assert!(matches!(refused, Err(Refusal::TooMany(_))), "{refused:?}");
     assert!(access.authenticate(Some(&format!("Bearer {bootstrap}")), None, &GET, None, Some("10.0.0.4")).is_ok());
+}
+
+#[test]
+fn a_second_factor_is_set_up_with_a_code_and_then_needed_at_every_sign_in() {
+    let (_dir, access, _) = access();
+    let (_, invite) = access.add_user("tess", Role::Editor).unwrap();
+    access.accept_invite(&invite, "a long enough secret").unwrap();
+    let enrollment = access.start_totp("tess").unwrap();
+    assert!(enrollment.link.contains(&enrollment.secret));
+    assert!(matches!(access.confirm_totp("tess", "000000"), Err(AccessError::Invalid { field: "code", .. })));
+    let now = super::totp::now();
+    let code = totp_code_at(&enrollment.secret, now).unwrap();
+    let recovery = access.confirm_totp("tess", &code).unwrap();
+    assert_eq!(recovery.len(), 10);
+    assert!(access.user_view("tess").unwrap().totp);
+    // The password alone is not enough; the code just used for the setup is not taken again.
+    let needed = access.sign_in_with_password("tess", "a long enough secret", None, None).err().unwrap();
+    assert!(matches!(needed, AccessError::SecondFactorNeeded), "{needed}");
+    let replay = access.sign_in_with_password("tess", "a long enough secret", Some(&code), None).err().unwrap();
+    assert!(matches!(replay, AccessError::SignIn), "{replay}");
+    let next = totp_code_at(&enrollment.secret, now + 30).unwrap();
+    assert!(access.sign_in_with_password("tess", "a long enough secret", Some(&next), None).is_ok());
+    assert!(access.sign_in_with_password("tess", "a long enough secret", Some(&recovery[0]), None).is_ok());
+    assert!(access.sign_in_with_password("tess", "a long enough secret", Some(&recovery[0]), None).is_err());
+    access.disable_totp("tess", &recovery[1]).unwrap();
+    assert!(access.sign_in_with_password("tess", "a long enough secret", None, None).is_ok());
+    access.start_totp("tess").unwrap();
+    access.reset_totp("tess").unwrap();
+    assert!(!access.user_view("tess").unwrap().totp);
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, from_json, to_json};
-use crate::access::Role;
+use crate::access::{Role, SecondFactor};
 
 /// A person's account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,12 @@ pub struct UserRecord {
     /// The SHA-256 (hex) of the one-time code that sets the password, and until when it works.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite: Option<Invite>,
+    /// The second factor, once confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<SecondFactor>,
+    /// A second factor's secret while it is being set up (until a code confirms it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_pending: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
