@@ -13,8 +13,9 @@ export function remember(signedIn) {
   Object.assign(session, { csrf, user, role, permissions, tokenRoles, totp });
 }
 
-export async function signInPage() {
-  const message = el("p", { class: "error", role: "alert" });
+export async function signInPage(params = new URLSearchParams()) {
+  const message = el("p", { class: "error", role: "alert" }, params.get("sso_error") ?? "");
+  const sso = await api("GET", "/api/v1/sso").catch(() => ({ enabled: false }));
   const user = el("input", { id: "user", autocomplete: "username", required: true });
   const password = el("input", { id: "password", type: "password", autocomplete: "current-password", required: true });
   const token = el("input", { id: "token", type: "password", autocomplete: "off", required: true });
@@ -42,6 +43,7 @@ export async function signInPage() {
       el("label", { for: "password" }, "Password"), password,
       codeField,
       el("button", { type: "submit" }, "Sign in"),
+      sso.enabled && el("a", { href: "/api/v1/sso/start", class: "button secondary" }, "Sign in with single sign-on"),
       message),
     el("details", { class: "card sign-in" },
       el("summary", {}, "Sign in with the bootstrap token"),

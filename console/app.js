@@ -39,7 +39,7 @@ async function route() {
     }
     if (page === "sign-in") {
       nav.hidden = true;
-      return await signInPage();
+      return await signInPage(params);
     }
     nav.hidden = false;
     for (const a of nav.querySelectorAll("a[data-needs]")) a.hidden = !can(a.dataset.needs);

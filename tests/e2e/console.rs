@@ -98,3 +98,62 @@ fn the_console_adds_users_and_tokens_and_a_disabled_user_is_signed_out_at_once()
         assert!(shots.join(format!("{page}.png")).is_file(), "no screenshot of {page}");
     }
 }
+
+/// Single sign-on against a real OpenID provider (`oidc-provider` from npm, run by Node on
+/// loopback) in Chromium: see `tests/console/sso.mjs`.
+#[test]
+fn single_sign_on_makes_accounts_with_the_role_the_provider_gives() {
+    use std::io::BufRead;
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
+    let address = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    };
+    let callback = format!("http://{address}/api/v1/sso/callback");
+    let logs = tempfile::tempdir().unwrap();
+    let mut provider = Command::new("node")
+        .arg(folder.join("oidc-provider.mjs"))
+        .args(["skopos", "provider-secret", &callback])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(logs.path().join("oidc-provider.log")).unwrap())
+        .spawn()
+        .expect("node runs");
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(provider.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
+    // The provider writes to its standard output as it goes: keep reading it, or it fails.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let issuer = line.trim().strip_prefix("issuer ").unwrap_or_else(|| panic!("the provider said {line}")).to_string();
+    let data = tempfile::tempdir().unwrap();
+    let flags = [
+        "--oidc-issuer",
+        &issuer,
+        "--oidc-client-id",
+        "skopos",
+        "--oidc-roles",
+        "skopos-admins=admin,skopos-devs=editor",
+    ];
+    let agent = Agent::start_at(data.path(), &address, &flags, &[("SKOPOS_OIDC_CLIENT_SECRET", "provider-secret")]);
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let output = Command::new("node").arg(folder.join("sso.mjs")).args([&agent.base, shots.to_str().unwrap()]).output();
+    let _ = provider.kill();
+    let _ = provider.wait();
+    let output = output.expect("node runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let provider_log = std::fs::read_to_string(logs.path().join("oidc-provider.log")).unwrap_or_default();
+    assert!(output.status.success(), "the browser test failed:\n{stdout}\n{stderr}\nthe provider:\n{provider_log}");
+    // The accounts were made at the first sign-in, with the provider's roles.
+    let (_, users) = agent.api("GET", "/api/v1/users", None);
+    let role =
+        |name: &str| users["users"].as_array().unwrap().iter().find(|u| u["name"] == name).map(|u| u["role"].clone());
+    assert_eq!(
+        (role("olga"), role("dan"), role("eve")),
+        (Some(json!("admin")), Some(json!("editor")), None),
+        "{users}"
+    );
+    let (_, audit) = agent.api("GET", "/api/v1/audit?action=session.", None);
+    let via_sso = audit["entries"].as_array().unwrap().iter().filter(|e| e["via"] == "single sign-on").count();
+    assert_eq!(via_sso, 3, "{audit}");
+    assert!(shots.join("sso-admin.png").is_file());
+}

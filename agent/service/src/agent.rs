@@ -30,6 +30,8 @@ pub struct Agent {
     pub env_allow: EnvAllow,
     /// Session cookies are `Secure`: the agent's public address is https.
     pub secure_cookies: bool,
+    /// Single sign-on with an OpenID provider, when set up.
+    pub sso: Option<crate::access::Sso>,
     /// The plugin host (built-in plugins and `--plugins DIR`).
     pub plugins: Option<Arc<PluginHost>>,
     /// The primary this agent follows (`--primary`): its definitions come from there.
@@ -51,6 +53,8 @@ pub struct AgentParts {
     pub public_url: Option<String>,
     /// The environment variables definitions may read (`--env-allow`).
     pub env_allow: EnvAllow,
+    /// Single sign-on (`--oidc-issuer` and the rest).
+    pub sso: Option<crate::access::SsoSettings>,
 }
 
 impl Agent {
@@ -58,7 +62,8 @@ impl Agent {
     /// primary, which sees every region), the scheduler, and every stored monitor scheduled.
     /// The scheduler's loop is not started: spawn `agent.scheduler.clone().run()`.
     pub fn start(parts: AgentParts) -> Result<Arc<Agent>, ServiceError> {
-        let AgentParts { store, mut context, telemetry, token, plugins, primary, public_url, env_allow } = parts;
+        let AgentParts { store, mut context, telemetry, token, plugins, primary, public_url, env_allow, sso } = parts;
+        let sso = sso.map(crate::access::Sso::new);
         // Runs and notifier settings see only what definitions may read.
         context.env.retain(|name, _| env_allow.allows(name));
         if let Some(telemetry) = &telemetry {
@@ -81,6 +86,7 @@ impl Agent {
             access,
             env_allow,
             secure_cookies,
+            sso,
             plugins,
             primary,
         });

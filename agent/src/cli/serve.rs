@@ -74,6 +74,22 @@ pub struct ServeArgs {
     /// never the agent's own `SKOPOS_*`.
     #[arg(long, env = "SKOPOS_ENV_ALLOW", value_name = "PATTERNS")]
     env_allow: Vec<String>,
+    /// Single sign-on: the OpenID provider's issuer URL (its discovery document is at
+    /// `ISSUER/.well-known/openid-configuration`).
+    #[arg(long, env = "SKOPOS_OIDC_ISSUER", value_name = "URL", requires_all = ["oidc_client_id", "oidc_roles"])]
+    oidc_issuer: Option<String>,
+    /// The agent's client id at the provider.
+    #[arg(long, env = "SKOPOS_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// The agent's client secret at the provider (a confidential client).
+    #[arg(long, env = "SKOPOS_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// The ID token claim the role is read from.
+    #[arg(long, env = "SKOPOS_OIDC_ROLE_CLAIM", default_value = "groups")]
+    oidc_role_claim: String,
+    /// Claim value to role, first match wins, `*` for anyone: `skopos-admins=admin,*=viewer`.
+    #[arg(long, env = "SKOPOS_OIDC_ROLES", value_name = "VALUE=ROLE,...")]
+    oidc_roles: Option<String>,
     /// How often a follower reads the primary's definitions.
     #[arg(long, default_value = "5s", value_parser = parse_period, requires = "primary")]
     sync_every: std::time::Duration,
@@ -169,6 +185,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
         primary: following.as_ref().map(|f| f.primary.clone()),
         public_url: args.public_url.clone(),
         env_allow: skopos_service::access::EnvAllow::new(&args.env_allow),
+        sso: sso_settings(&args)?,
     };
     let agent = Agent::start(parts).map_err(|e| e.to_string())?;
     tokio::spawn(agent.scheduler.clone().run());
@@ -204,6 +221,23 @@ async fn start(args: ServeArgs) -> Result<(), String> {
 
 /// Deletes old runs (and notification log entries) every `--prune-every`, in small batches on the blocking pool, so the scheduler
 /// and the API never wait on a large clean-up.
+/// Single sign-on, when `--oidc-issuer` is given; the provider sends browsers back to the
+/// public URL (or the listening address).
+fn sso_settings(args: &ServeArgs) -> Result<Option<skopos_service::access::SsoSettings>, String> {
+    let Some(issuer) = args.oidc_issuer.clone() else { return Ok(None) };
+    let roles = skopos_service::access::SsoSettings::parse_roles(args.oidc_roles.as_deref().unwrap_or_default())
+        .map_err(|e| format!("--oidc-roles: {e}"))?;
+    let base = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    Ok(Some(skopos_service::access::SsoSettings {
+        issuer,
+        client_id: args.oidc_client_id.clone().unwrap_or_default(),
+        client_secret: args.oidc_client_secret.clone(),
+        redirect_url: format!("{}/api/v1/sso/callback", base.trim_end_matches('/')),
+        role_claim: args.oidc_role_claim.clone(),
+        roles,
+    }))
+}
+
 /// How long runs and the logs are kept.
 struct Retention {
     runs: std::time::Duration,

@@ -29,6 +29,7 @@ fn agent() -> (tempfile::TempDir, Arc<Agent>) {
         primary: None,
         public_url: None,
         env_allow: Default::default(),
+        sso: None,
     };
     (dir, Agent::start(parts).unwrap())
 }
@@ -149,6 +150,7 @@ async fn session_cookies_are_secure_when_the_public_url_is_https() {
             primary: None,
             public_url: public_url.map(str::to_string),
             env_allow: Default::default(),
+            sso: None,
         };
         let agent = Agent::start(parts).unwrap();
         let reply = warp::test::request()

@@ -8,7 +8,7 @@ use warp::reply::Response;
 
 use skopos_core::document::Diagnostic;
 use skopos_service::ServiceError;
-use skopos_service::access::{AccessError, Permission, Role};
+use skopos_service::access::{AccessError, Permission, Role, SsoError};
 use skopos_service::store::StoreError;
 
 /// `{"error": "...", "field": "steps[0].request.url", "line": 7, "column": 12}`.
@@ -160,6 +160,17 @@ impl From<AccessError> for ApiError {
             AccessError::TooMany(wait) => ApiError::too_many(wait, &error.to_string()),
             AccessError::SecondFactorNeeded => ApiError::at_field(StatusCode::UNAUTHORIZED, "code", error.to_string()),
             AccessError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<SsoError> for ApiError {
+    fn from(error: SsoError) -> ApiError {
+        match error {
+            SsoError::Off => ApiError::new(StatusCode::NOT_FOUND, error.to_string()),
+            SsoError::Provider(_) => ApiError::new(StatusCode::BAD_GATEWAY, error.to_string()),
+            SsoError::Access(error) => error.into(),
+            other => ApiError::new(StatusCode::UNAUTHORIZED, other.to_string()),
         }
     }
 }

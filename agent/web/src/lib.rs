@@ -9,6 +9,8 @@ mod guard;
 mod handlers;
 mod regions;
 pub mod rules;
+mod sessions;
+mod sso;
 
 pub use error::ApiError;
 

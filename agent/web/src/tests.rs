@@ -25,6 +25,7 @@ fn agent(env_token: Option<&str>) -> (tempfile::TempDir, Arc<Agent>, Option<Stri
         primary: None,
         public_url: None,
         env_allow: Default::default(),
+        sso: None,
     };
     (dir, Agent::start(parts).unwrap(), made)
 }

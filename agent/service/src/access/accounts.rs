@@ -81,7 +81,7 @@ impl From<&UserRecord> for UserView {
 }
 
 /// A name for a user or token: 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
-fn check_name(field: &'static str, name: &str) -> Result<(), AccessError> {
+pub(super) fn check_name(field: &'static str, name: &str) -> Result<(), AccessError> {
     let fits = (1..=64).contains(&name.len())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if fits { Ok(()) } else { Err(invalid(field, "1 to 64 letters, digits, `.`, `_`, `-` or `@`")) }
@@ -174,16 +174,7 @@ impl Access {
         if self.read().users.contains_key(name) {
             return Err(AccessError::Conflict(format!("there is already a user named `{name}`")));
         }
-        let user = UserRecord {
-            name: name.to_string(),
-            role,
-            disabled: false,
-            password: None,
-            invite: None,
-            totp: None,
-            totp_pending: None,
-            created_at: Utc::now(),
-        };
+        let user = UserRecord::new(name, role);
         self.save_user(user)?;
         let code = self.invite(name)?;
         Ok((UserView::from(&self.read().users[name]), code))

@@ -11,11 +11,13 @@ mod limits;
 mod passwords;
 mod role;
 mod second_factor;
+mod sso;
 mod totp;
 
 pub use accounts::{AccessError, NewToken, UserView};
 pub use env_allow::EnvAllow;
 pub use role::{Permission, Role};
+pub use sso::{Sso, SsoError, SsoSettings};
 pub use totp::{SecondFactor, code_at as totp_code_at};
 
 use std::collections::HashMap;
@@ -104,16 +106,7 @@ impl Access {
     pub fn load(store: Arc<Store>, bootstrap: Token) -> Result<Access, StoreError> {
         let mut users = store.users()?;
         if users.is_empty() {
-            let admin = UserRecord {
-                name: FIRST_ADMIN.into(),
-                role: Role::Admin,
-                disabled: false,
-                password: None,
-                invite: None,
-                totp: None,
-                totp_pending: None,
-                created_at: Utc::now(),
-            };
+            let admin = UserRecord::new(FIRST_ADMIN, Role::Admin);
             store.put_user(&admin)?;
             store.flush()?;
             users.push(admin);

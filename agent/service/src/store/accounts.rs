@@ -29,6 +29,22 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
 }
 
+impl UserRecord {
+    /// A new, enabled account with no password or second factor yet.
+    pub fn new(name: &str, role: Role) -> UserRecord {
+        UserRecord {
+            name: name.to_string(),
+            role,
+            disabled: false,
+            password: None,
+            invite: None,
+            totp: None,
+            totp_pending: None,
+            created_at: Utc::now(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invite {
     pub sha256: String,
