@@ -13,7 +13,7 @@ use warp::reply::Response;
 
 use super::error::{ApiError, conflict};
 use super::guard::Guard;
-use super::handlers::{Reply_, json};
+use super::handlers::{Reply_, json, no_content, read};
 use super::{MAX_BODY_BYTES, decode, off_async, read_limited};
 use skopos_service::Agent;
 use skopos_service::access::{NewToken, Principal, Role};
@@ -25,7 +25,7 @@ type Who = Principal;
 
 pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFilter<(Response,)>> {
     let body = || warp::body::stream().and_then(|chunks| read_limited(chunks, MAX_BODY_BYTES)).boxed();
-    let mut routes = vec![
+    vec![
         warp::path!("api" / "v1" / "invites" / String)
             .and(warp::post())
             .and(with_agent.clone())
@@ -108,24 +108,7 @@ pub fn routes(guard: &Guard, with_agent: &BoxedFilter<(Agent_,)>) -> Vec<BoxedFi
                 })
             })
             .boxed(),
-    ];
-    routes.extend(super::sessions::routes(guard, with_agent));
-    routes.extend(super::sso::routes(with_agent));
-    routes
-}
-
-pub(crate) fn no_content() -> Reply_ {
-    Ok(warp::http::Response::builder().status(StatusCode::NO_CONTENT).body(Default::default()).unwrap_or_default())
-}
-
-/// A JSON request body, or a 422 naming the field serde found wrong.
-pub(crate) fn read<T: serde::de::DeserializeOwned>(body: &Bytes, expected: &str) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let field = error.path().to_string();
-        let message = format!("expected {expected}: {}", error.into_inner());
-        ApiError::at_field(StatusCode::UNPROCESSABLE_ENTITY, &field, message)
-    })
+    ]
 }
 
 /// The path of the console page that sets a password with a one-time code (the CLI puts the

@@ -26,6 +26,20 @@ pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Reply_ {
     Ok(warp::reply::with_status(warp::reply::json(value), status).into_response())
 }
 
+pub(crate) fn no_content() -> Reply_ {
+    Ok(warp::http::Response::builder().status(StatusCode::NO_CONTENT).body(Default::default()).unwrap_or_default())
+}
+
+/// A JSON request body, or a 422 naming the field serde found wrong.
+pub(crate) fn read<T: serde::de::DeserializeOwned>(body: &Bytes, expected: &str) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let message = format!("expected {expected}: {}", error.into_inner());
+        ApiError::at_field(StatusCode::UNPROCESSABLE_ENTITY, &field, message)
+    })
+}
+
 /// Parses a request body, keeping the document to locate later problems in.
 fn read_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(Document, T), ApiError> {
     let text = String::from_utf8_lossy(body).into_owned();

@@ -276,6 +276,8 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .boxed(),
     ];
     routes.extend(accounts::routes(&guard, &with_agent));
+    routes.extend(sessions::routes(&guard, &with_agent));
+    routes.extend(sso::routes(&with_agent));
     let joined = routes.into_iter().reduce(|all, route| all.or(route).unify().boxed()).expect("there are routes");
     joined.recover(rejection).unify().boxed()
 }

@@ -12,10 +12,9 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
-use super::accounts::{no_content, read};
 use super::error::ApiError;
 use super::guard::Guard;
-use super::handlers::{Reply_, json};
+use super::handlers::{Reply_, json, no_content, read};
 use super::{MAX_BODY_BYTES, decode, off_async, read_limited};
 use skopos_service::Agent;
 use skopos_service::access::{AccessError, Permission, Principal, Role, Via};
