@@ -98,7 +98,7 @@ export async function collectionPage(name) {
       item.append(
         el("div", { class: "step-head" }, el("strong", {}, label), el("code", {}, `${step.request.method ?? "GET"} ${step.request.url}`),
           el("span", { class: "muted" }, `${(step.assert ?? []).length} assertions`)),
-        el("div", { class: "step-actions" },
+        can("apply") && el("div", { class: "step-actions" },
           button("Edit", () => edit(index, item)),
           button("Duplicate", () => change((list) => list.splice(index + 1, 0, { ...structuredClone(step), name: step.name ? copyName(step.name, list) : undefined }))),
           button("Move up", () => change((list) => list.splice(index - 1, 0, ...list.splice(index, 1))), index === 0),
@@ -114,11 +114,12 @@ export async function collectionPage(name) {
     edit(stored.spec.steps.length, item);
   } }, "Add step");
 
+  // What the role cannot do is not offered (the API refuses it anyway).
   show(stored.spec.name,
-    el("div", { class: "toolbar" }, run, link(`#/collections/${path(stored.spec.name)}/history`, "History"), summary),
-    el("section", { class: "card" }, el("h2", {}, "Steps"), steps, problems, addStep),
-    el("section", { class: "card", "aria-label": "Results" }, el("h2", {}, "Results"), results),
-    settings(() => stored));
+    el("div", { class: "toolbar" }, can("run") && run, link(`#/collections/${path(stored.spec.name)}/history`, "History"), summary),
+    el("section", { class: "card" }, el("h2", {}, "Steps"), steps, problems, can("apply") && addStep),
+    can("run") && el("section", { class: "card", "aria-label": "Results" }, el("h2", {}, "Results"), results),
+    can("apply") && settings(() => stored));
 }
 
 /** `NAME-copy`, or `NAME-copy-2`...: step names are unique (they are `@{{NAME...}}`). */

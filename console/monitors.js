@@ -120,9 +120,10 @@ export async function monitorPage(name) {
     row("recover-after", "Recovered after passes", recoverAfter),
     row("remind-every", "Remind every", remindEvery),
     notify,
-    el("button", { type: "button", class: "secondary small", onclick: () => { addNotifier({ plugin: notifiers[0]?.name ?? "", config: {} }); renumber(notify); } }, "Add notifier")),
+    can("notifier_settings") && el("button", { type: "button", class: "secondary small", onclick: () => { addNotifier({ plugin: notifiers[0]?.name ?? "", config: {} }); renumber(notify); } }, "Add notifier")),
   message,
-  el("div", { class: "toolbar" }, el("button", { type: "submit" }, stored ? "Save monitor" : "Create monitor"),
+  // What the role cannot do is not offered (the API refuses it anyway).
+  can("apply") && el("div", { class: "toolbar" }, el("button", { type: "submit" }, stored ? "Save monitor" : "Create monitor"),
     stored ? deleteButton(stored) : null));
   renumber(notify);
   show(stored ? `Monitor ${spec.name}` : "New monitor", el("section", { class: "card" }, form));

@@ -67,6 +67,19 @@ try {
   await admin.getByRole("row", { name: /ci/ }).getByText("never used").waitFor();
   await admin.screenshot({ path: `${shots}/tokens.png`, fullPage: true });
 
+  // A token made to expire in 2 s works, then is refused (tried from the page, as a script would).
+  await admin.getByLabel("Token name").fill("brief");
+  await admin.getByLabel("Role").selectOption("viewer");
+  await admin.getByLabel("Expires in").fill("2s");
+  await admin.getByRole("button", { name: "Make token" }).click();
+  await admin.getByText("The token brief (viewer):").waitFor();
+  const brief = await admin.locator(".secret-value").textContent();
+  expect(brief !== token, "a new token");
+  const status = () => admin.evaluate(async (t) => (await fetch("/api/v1/collections", { headers: { authorization: `Bearer ${t}` } })).status, brief);
+  expect(await status() === 200, "the brief token works at first");
+  await admin.waitForTimeout(2500);
+  expect(await status() === 401, "the brief token is refused once expired");
+
   // The viewer sets a password from the link and signs in.
   const vera = await newPage();
   await vera.goto(invite);
@@ -85,6 +98,12 @@ try {
   await vera.getByText("vera (viewer)").waitFor();
   expect(!(await vera.getByRole("link", { name: "Users" }).isVisible()), "no Users page for a viewer");
   expect(!(await vera.getByRole("link", { name: "New collection" }).isVisible()), "no New collection for a viewer");
+  // A collection's page offers a viewer neither running nor editing.
+  await vera.getByRole("link", { name: "shared" }).click();
+  await vera.getByRole("heading", { name: "shared" }).waitFor();
+  expect(!(await vera.getByRole("button", { name: "Run collection" }).isVisible()), "no Run for a viewer");
+  expect(!(await vera.getByRole("button", { name: "Add step" }).isVisible()), "no Add step for a viewer");
+  await vera.getByRole("link", { name: "Collections" }).click();
   await vera.screenshot({ path: `${shots}/viewer.png`, fullPage: true });
 
   // Vera adds a second factor: the code comes from the secret the page shows (computed here

@@ -77,6 +77,7 @@ fn the_console_builds_runs_and_monitors_a_collection_through_its_forms_in_a_real
 fn the_console_adds_users_and_tokens_and_a_disabled_user_is_signed_out_at_once() {
     let data = tempfile::tempdir().unwrap();
     let agent = Agent::start(data.path());
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(crate::agent::collection("shared", "/ok"))).0, 201);
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
