@@ -9,8 +9,8 @@ export const can = (permission) => session.permissions?.includes(permission) ?? 
 
 /** Remembers who is signed in and what they may do, from `GET /api/v1/session`. */
 export function remember(signedIn) {
-  const { csrf, user, role, permissions, token_roles: tokenRoles, totp } = signedIn;
-  Object.assign(session, { csrf, user, role, permissions, tokenRoles, totp });
+  const { csrf, user, role, permissions, token_roles: tokenRoles, totp, env_allow: envAllow } = signedIn;
+  Object.assign(session, { csrf, user, role, permissions, tokenRoles, totp, envAllow });
 }
 
 export async function signInPage(params = new URLSearchParams()) {

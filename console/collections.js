@@ -3,7 +3,7 @@
 // and the collection is run, renamed or deleted.
 
 import { can } from "./access.js";
-import { api, badge, el, link, path, percent, show, showProblems } from "./api.js";
+import { api, badge, el, link, path, percent, session, show, showProblems } from "./api.js";
 import { sparkline } from "./charts.js";
 import { envNamesIn } from "./complete.js";
 import { runPanel } from "./run.js";
@@ -14,7 +14,7 @@ let knownEnvNames = [];
 
 export async function collectionsPage() {
   const list = await api("GET", "/api/v1/collections");
-  knownEnvNames = envNamesIn(list.map((c) => c.spec));
+  knownEnvNames = envNamesIn(list.map((c) => c.spec), session.envAllow ?? null);
   const rows = document.createDocumentFragment();
   for (const stored of list) {
     const { last_run: last, stats, spec } = stored;
@@ -37,7 +37,7 @@ export async function collectionsPage() {
 
 /** A new collection: its name and its first step. */
 export async function newCollectionPage() {
-  if (!knownEnvNames.length) knownEnvNames = envNamesIn((await api("GET", "/api/v1/collections")).map((c) => c.spec));
+  if (!knownEnvNames.length) knownEnvNames = envNamesIn((await api("GET", "/api/v1/collections")).map((c) => c.spec), session.envAllow ?? null);
   const name = el("input", { type: "text", id: "collection-name", "data-field": "name", required: true });
   const spec = { name: "", steps: [] };
   const form = stepForm({

@@ -19,12 +19,18 @@ export function referencesFor(spec, index, envNames) {
   return [...new Set(found)];
 }
 
-/** Every `@{{env.NAME}}` name used anywhere in these collections. */
-export function envNamesIn(collections) {
+/**
+ * Every `@{{env.NAME}}` name used anywhere in these collections that the agent lets
+ * definitions read: `allow` is its patterns (`*` any run of characters), or null for any; the
+ * agent's own `SKOPOS_*` never.
+ */
+export function envNamesIn(collections, allow = null) {
   const names = new Set();
   const text = JSON.stringify(collections);
   for (const match of text.matchAll(/@\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(match[1]);
-  return [...names].sort();
+  const glob = (pattern) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const allowed = (name) => !name.startsWith("SKOPOS_") && (allow === null || allow.some((pattern) => glob(pattern).test(name)));
+  return [...names].filter(allowed).sort();
 }
 
 /** Makes `input` (an input or textarea) offer `candidates()` after `@{{`. */

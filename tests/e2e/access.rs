@@ -194,3 +194,26 @@ fn sign_ins_are_rate_limited_and_sessions_are_listed_and_ended_at_once() {
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 60);
     assert_eq!(*statuses.last().unwrap(), 429);
 }
+
+#[test]
+fn skopos_validate_checks_environment_references_against_an_agents_allow_list() {
+    let files = Files::new();
+    files.write(
+        "shop.yaml",
+        "name: shop\nsteps:\n  - request:\n      url: 'http://127.0.0.1:9/@{{env.SHOP_USER}}'\n      headers: { X-Token: '@{{env.SKOPOS_TOKEN}}', X-Other: '@{{env.OTHER}}' }\n",
+    );
+    let validate = |extra: &[&str]| {
+        let mut args = vec!["validate".to_string(), "shop.yaml".to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        files.skopos(&args, &[])
+    };
+    assert_eq!(validate(&[]).code, 0, "without an allow list, nothing to check");
+    let checked = validate(&["--env-allow", "SHOP_*"]);
+    assert_eq!(checked.code, 2, "{}", checked.stderr);
+    assert!(
+        checked.stderr.contains("shop.yaml:5:") && checked.stderr.contains("env.SKOPOS_TOKEN"),
+        "{}",
+        checked.stderr
+    );
+    assert!(checked.stderr.contains("env.OTHER") && !checked.stderr.contains("env.SHOP_USER"), "{}", checked.stderr);
+}

@@ -63,6 +63,10 @@ enum Command {
         /// Also load the Wasm plugins in this folder, to check the assertions that use them.
         #[arg(long, value_name = "DIR")]
         plugins: Option<PathBuf>,
+        /// Check `@{{env.NAME}}` against an agent's allow list (its `--env-allow` patterns):
+        /// what that agent would refuse is a problem here (`SKOPOS_*` always is).
+        #[arg(long, value_name = "PATTERNS")]
+        env_allow: Vec<String>,
     },
 }
 
@@ -158,7 +162,10 @@ pub fn main() -> ExitCode {
         Command::Token(args) => token::token(args),
         Command::User(command) => user::user(command),
         Command::Plugin(command) => plugin::plugin(command),
-        Command::Validate { paths, vars, plugins } => run::validate(&paths, &vars, plugins.as_deref()),
+        Command::Validate { paths, vars, plugins, env_allow } => {
+            let allow = (!env_allow.is_empty()).then(|| skopos_service::access::EnvAllow::new(&env_allow));
+            run::validate(&paths, &vars, plugins.as_deref(), allow.as_ref())
+        }
     };
     ExitCode::from(code)
 }

@@ -50,8 +50,18 @@ pub fn parse_var(text: &str) -> Result<(String, String), String> {
     }
 }
 
-pub fn validate(paths: &[PathBuf], vars: &[(String, String)], plugin_dir: Option<&Path>) -> u8 {
-    let loaded = files::load(paths, vars);
+pub fn validate(
+    paths: &[PathBuf],
+    vars: &[(String, String)],
+    plugin_dir: Option<&Path>,
+    env_allow: Option<&skopos_service::access::EnvAllow>,
+) -> u8 {
+    let mut loaded = files::load(paths, vars);
+    if let Some(allow) = env_allow {
+        let files =
+            loaded.plans.iter().map(|plan| plan.file.clone()).chain(loaded.monitors.iter().map(|m| m.file.clone()));
+        loaded.problems.extend(files.collect::<Vec<_>>().iter().flat_map(|file| env_problems(file, allow)));
+    }
     for problem in &loaded.problems {
         eprintln!("{problem}");
     }
@@ -70,6 +80,16 @@ pub fn validate(paths: &[PathBuf], vars: &[(String, String)], plugin_dir: Option
     let steps: usize = loaded.plans.iter().map(|p| p.steps.len()).sum();
     println!("{} collection(s), {steps} step(s), {} monitor(s): valid", loaded.plans.len(), loaded.monitors.len());
     EXIT_OK
+}
+
+/// Each `@{{env.NAME}}` in `file` that an agent with the allow list `allow` would refuse.
+fn env_problems(file: &Path, allow: &skopos_service::access::EnvAllow) -> Vec<skopos_core::document::Diagnostic> {
+    let Ok(document) = Document::read(file) else { return Vec::new() };
+    skopos_core::interpolate::env_references(&document.value)
+        .into_iter()
+        .filter(|(_, name)| !allow.allows(name))
+        .map(|(at, name)| document.problem(&at, allow.refusal(&name)))
+        .collect()
 }
 
 /// The plugin host, loaded only when a collection uses a plugin or more were asked for.

@@ -218,6 +218,7 @@ fn session(agent: &Agent, cookie: Option<&str>) -> Reply_ {
                 "permissions": user.role.permissions(),
                 "token_roles": Role::ALL.into_iter().filter(|role| user.role.covers(*role)).collect::<Vec<_>>(),
                 "totp": user.totp,
+                "env_allow": agent.env_allow.patterns(),
             }),
         ),
         _ => Err(ApiError::new(StatusCode::UNAUTHORIZED, "not signed in")),
