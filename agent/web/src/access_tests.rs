@@ -1,37 +1,20 @@
 //! Every route of [`rules::ROUTES`] with every role: each is allowed exactly when the role
 //! grants the route's permission, and refused with a 403 naming that permission otherwise.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use super::*;
 use crate::rules::{ROUTES, Rule};
-use skopos_engine::RunContext;
 use skopos_service::access::{NewToken, Role};
-use skopos_service::store::Store;
-use skopos_service::{AgentParts, Token};
 
 const BOOTSTRAP: &str = "bootstrap-token";
 
 fn agent() -> (tempfile::TempDir, Arc<Agent>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path()).unwrap());
-    let (token, _) = Token::load(&store, Some(BOOTSTRAP.into())).unwrap();
-    let context = RunContext::new(HashMap::new());
-    let parts = AgentParts {
-        store,
-        context,
-        telemetry: None,
-        token,
-        plugins: None,
-        primary: None,
-        public_url: None,
-        env_allow: Default::default(),
-        sso: None,
-    };
-    (dir, Agent::start(parts).unwrap())
+    let (dir, agent, _) = crate::tests::agent_at(Some(BOOTSTRAP), None);
+    (dir, agent)
 }
 
 async fn call(agent: &Arc<Agent>, method: &str, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
@@ -138,21 +121,7 @@ async fn a_follower_token_sends_only_its_own_regions_runs_and_a_runner_cannot_re
 #[tokio::test]
 async fn session_cookies_are_secure_when_the_public_url_is_https() {
     for (public_url, secure) in [(Some("https://skopos.example.com"), true), (None, false)] {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(dir.path()).unwrap());
-        let (token, _) = Token::load(&store, Some(BOOTSTRAP.into())).unwrap();
-        let parts = AgentParts {
-            store,
-            context: RunContext::new(HashMap::new()),
-            telemetry: None,
-            token,
-            plugins: None,
-            primary: None,
-            public_url: public_url.map(str::to_string),
-            env_allow: Default::default(),
-            sso: None,
-        };
-        let agent = Agent::start(parts).unwrap();
+        let (_dir, agent, _) = crate::tests::agent_at(Some(BOOTSTRAP), public_url);
         let reply = warp::test::request()
             .method("POST")
             .path("/api/v1/session")

@@ -12,6 +12,15 @@ use skopos_service::store::Store;
 use skopos_service::{AgentParts, Token};
 
 fn agent(env_token: Option<&str>) -> (tempfile::TempDir, Arc<Agent>, Option<String>) {
+    agent_at(env_token, None)
+}
+
+/// An agent on a real store in a temporary folder, with `SKOPOS_TOKEN` as `env_token` and
+/// `--public-url` as `public_url`; the token a first start made, when it made one.
+pub(crate) fn agent_at(
+    env_token: Option<&str>,
+    public_url: Option<&str>,
+) -> (tempfile::TempDir, Arc<Agent>, Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let (token, made) = Token::load(&store, env_token.map(str::to_string)).unwrap();
@@ -23,7 +32,7 @@ fn agent(env_token: Option<&str>) -> (tempfile::TempDir, Arc<Agent>, Option<Stri
         token,
         plugins: None,
         primary: None,
-        public_url: None,
+        public_url: public_url.map(str::to_string),
         env_allow: Default::default(),
         sso: None,
     };
