@@ -162,16 +162,8 @@ impl Agent {
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) {
-        self.audit_record(crate::store::AuditRecord {
-            at: Utc::now(),
-            user: who.user.clone(),
-            via: who.via.describe(),
-            action: action.to_string(),
-            target: target.to_string(),
-            from: who.address.clone(),
-            before,
-            after,
-        });
+        let entry = crate::store::AuditRecord::new(&who.user, &who.via.describe(), action, target, who.address.clone());
+        self.audit_record(crate::store::AuditRecord { before, after, ..entry });
     }
 
     /// Adds an entry to the audit log. A failed write is logged, not returned: what it

@@ -245,15 +245,7 @@ fn accept_invite(agent: &Agent, code: &str, body: &Bytes, remote: Option<SocketA
     }
     let accept: Accept = read(body, r#"{"password"}"#)?;
     let user = agent.access.accept_invite(code, &accept.password)?;
-    agent.audit_record(AuditRecord {
-        at: chrono::Utc::now(),
-        user: user.clone(),
-        via: "one-time link".into(),
-        action: "user.set_password".into(),
-        target: user.clone(),
-        from: remote.map(|address| address.ip().to_string()),
-        before: None,
-        after: None,
-    });
+    let from = remote.map(|address| address.ip().to_string());
+    agent.audit_record(AuditRecord::new(&user, "one-time link", "user.set_password", &user, from));
     json(StatusCode::OK, &serde_json::json!({ "user": user }))
 }

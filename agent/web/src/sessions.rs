@@ -186,16 +186,7 @@ fn sign_in(agent: &Agent, body: &Bytes, secure: bool, remote: Option<SocketAddr>
         return Err(needed.into());
     }
     let action = if signed_in.is_ok() { "session.sign_in" } else { "session.sign_in_failed" };
-    agent.audit_record(AuditRecord {
-        at: chrono::Utc::now(),
-        user,
-        via: via.into(),
-        action: action.into(),
-        target: String::new(),
-        from: address,
-        before: None,
-        after: None,
-    });
+    agent.audit_record(AuditRecord::new(&user, via, action, "", address));
     let signed_in = signed_in?;
     let secure = secure || agent.secure_cookies;
     let mut reply = json(StatusCode::OK, &serde_json::json!({ "csrf": signed_in.csrf }))?;

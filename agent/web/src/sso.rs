@@ -93,16 +93,7 @@ async fn sso_callback(agent: Agent_, query: HashMap<String, String>, remote: Opt
         Err(error) => error.to_string(),
         Ok(_) => String::new(),
     };
-    let record = AuditRecord {
-        at: chrono::Utc::now(),
-        user,
-        via: "single sign-on".into(),
-        action: action.into(),
-        target,
-        from: address,
-        before: None,
-        after: None,
-    };
+    let record = AuditRecord::new(&user, "single sign-on", action, &target, address);
     let auditing = agent.clone();
     let _ = tokio::task::spawn_blocking(move || auditing.audit_record(record)).await;
     match outcome {

@@ -32,6 +32,22 @@ pub struct AuditRecord {
     pub after: Option<Value>,
 }
 
+impl AuditRecord {
+    /// An entry for now, with nothing before or after (a sign-in, a password set).
+    pub fn new(user: &str, via: &str, action: &str, target: &str, from: Option<String>) -> AuditRecord {
+        AuditRecord {
+            at: Utc::now(),
+            user: user.to_string(),
+            via: via.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            from,
+            before: None,
+            after: None,
+        }
+    }
+}
+
 /// Which entries to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
@@ -80,16 +96,7 @@ mod tests {
     use super::*;
 
     fn entry(at: DateTime<Utc>, user: &str, action: &str) -> AuditRecord {
-        AuditRecord {
-            at,
-            user: user.into(),
-            via: "session".into(),
-            action: action.into(),
-            target: "t".into(),
-            from: Some("127.0.0.1".into()),
-            before: None,
-            after: None,
-        }
+        AuditRecord { at, ..AuditRecord::new(user, "session", action, "t", Some("127.0.0.1".into())) }
     }
 
     #[test]
