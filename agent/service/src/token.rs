@@ -58,7 +58,12 @@ impl Token {
 
     /// Whether `offered` is the token.
     pub fn is(&self, offered: &str) -> bool {
+        self.has_digest(&digest(offered))
+    }
+
+    /// Whether a token whose SHA-256 is `sha256` is this one.
+    pub fn has_digest(&self, sha256: &[u8]) -> bool {
         // Both sides are hashes, so comparing them leaks nothing about the token.
-        digest(offered) == *self.sha256.read().unwrap_or_else(|e| e.into_inner())
+        *sha256 == **self.sha256.read().unwrap_or_else(|e| e.into_inner())
     }
 }
