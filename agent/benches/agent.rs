@@ -234,6 +234,7 @@ fn record(collection_id: &str, at: DateTime<Utc>, report: skopos_core::report::C
         due_at: None,
         region: None,
         duration_ms: report.duration_ms,
+        in_maintenance: false,
         report: Some(report),
     }
 }
@@ -315,7 +316,7 @@ fn monitors_with(server: SocketAddr, count: usize, jitter: Option<&str>, minutes
             match run.status {
                 RunStatus::Skipped => skipped += 1,
                 RunStatus::Failed => failed += 1,
-                RunStatus::Passed => {}
+                RunStatus::Passed | RunStatus::Degraded => {}
             }
             if let Some(due) = run.due_at.filter(|due| *due >= window_start) {
                 lags.push((run.started_at - due).to_std().unwrap_or_default());

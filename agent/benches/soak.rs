@@ -131,6 +131,7 @@ fn report_runs(store: &Store, window_start: chrono::DateTime<Utc>, window_end: c
             let Some(due) = run.due_at.filter(|due| *due >= window_start && *due < window_end) else { continue };
             let status = match run.status {
                 RunStatus::Passed => "passed",
+                RunStatus::Degraded => "degraded",
                 RunStatus::Failed => "failed",
                 RunStatus::Skipped => "skipped",
             };

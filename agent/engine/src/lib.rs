@@ -215,7 +215,8 @@ async fn run_steps(plan: &Plan, context: &RunContext, observer: &mut dyn StepObs
     CollectionReport {
         name: plan.name.clone(),
         file: plan.file.display().to_string(),
-        passed: reports.iter().all(|r| r.status == StepStatus::Passed),
+        passed: reports.iter().all(|r| matches!(r.status, StepStatus::Passed | StepStatus::Degraded)),
+        degraded: reports.iter().any(|r| r.status == StepStatus::Degraded),
         started_at,
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
         steps: reports,
@@ -310,7 +311,13 @@ async fn judge(
                 mask_assertion(assertion, secrets);
             }
             let passed = report.assertions.iter().all(|a| a.passed);
-            report.status = if passed { StepStatus::Passed } else { StepStatus::Failed };
+            report.status = if passed {
+                StepStatus::Passed
+            } else if report.assertions.iter().any(|a| a.fails_step()) {
+                StepStatus::Failed
+            } else {
+                StepStatus::Degraded
+            };
             let body_chars = if passed { request::PASSED_STEP_BODY_CHARS } else { request::FAILED_STEP_BODY_CHARS };
             report.response = Some(request::received(&response, version, &url, secrets, body_chars));
             (report, Some(response))

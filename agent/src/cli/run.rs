@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// How many collections run at the same time.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
+    /// Exit 1 when a collection is degraded (a `warn` assertion failed), not only when one
+    /// failed.
+    #[arg(long)]
+    strict: bool,
     /// Print only failing collections and the summary.
     #[arg(long, short)]
     quiet: bool,
@@ -158,7 +162,7 @@ pub fn run(args: RunArgs) -> u8 {
     let printer = {
         let (palette, progress) = (palette.clone(), progress.clone());
         move |report: &CollectionReport| {
-            if quiet && report.passed {
+            if quiet && report.outcome() == skopos_core::report::Outcome::Passed {
             } else if let Some(bar) = &progress {
                 bar.suspend(|| print!("{}", text::collection(report, &palette)));
             } else {
@@ -202,7 +206,8 @@ pub fn run(args: RunArgs) -> u8 {
         bar.finish_and_clear();
     }
     let report = RunReport::new(reports);
-    let mut code = if report.passed() { EXIT_OK } else { EXIT_FAILED };
+    let passed = if args.strict { report.passed_strictly() } else { report.passed() };
+    let mut code = if passed { EXIT_OK } else { EXIT_FAILED };
     if let Some(path) = &args.json {
         let written = std::fs::File::create(path).map_err(|e| e.to_string()).and_then(|file| {
             serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report).map_err(|e| e.to_string())

@@ -8,7 +8,7 @@ use opentelemetry::trace::{Span, SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
 
 use super::Telemetry;
-use skopos_core::report::{CollectionReport, StepReport, StepStatus};
+use skopos_core::report::{CollectionReport, Outcome, StepReport, StepStatus};
 use skopos_engine::{Instrumentation, RunInstrument};
 
 /// The trace of one run in progress.
@@ -131,7 +131,11 @@ impl<'a> RunSpan<'a> {
 
     /// Ends the run's span with its result, and records the run's metrics.
     pub fn finish(self, report: &CollectionReport) {
-        let outcome = if report.passed { "passed" } else { "failed" };
+        let outcome = match report.outcome() {
+            Outcome::Passed => "passed",
+            Outcome::Degraded => "degraded",
+            Outcome::Failed => "failed",
+        };
         let span = self.root.span();
         span.set_attribute(KeyValue::new("skopos.result", outcome));
         span.set_attribute(KeyValue::new("skopos.steps", report.steps.len() as i64));
@@ -151,6 +155,7 @@ impl<'a> RunSpan<'a> {
 fn status(status: StepStatus) -> &'static str {
     match status {
         StepStatus::Passed => "passed",
+        StepStatus::Degraded => "degraded",
         StepStatus::Failed => "failed",
         StepStatus::Skipped => "skipped",
     }

@@ -400,9 +400,10 @@ pub fn list_runs(agent: &Agent, params: &HashMap<String, String>) -> Reply_ {
             "status" => {
                 query.status = Some(match value.as_str() {
                     "passed" => RunStatus::Passed,
+                    "degraded" => RunStatus::Degraded,
                     "failed" => RunStatus::Failed,
                     "skipped" => RunStatus::Skipped,
-                    _ => return Err(bad(name, format!("`{value}` is not passed, failed or skipped"))),
+                    _ => return Err(bad(name, format!("`{value}` is not passed, degraded, failed or skipped"))),
                 })
             }
             "since" | "until" => {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::cookie::CookieQuery;
 use crate::extract::{CertificateField, Extracted, Part};
 use crate::filter::Filters;
-use crate::model::{Assertion, AssertionSource};
+use crate::model::{Assertion, AssertionSource, Severity};
 use crate::path::{Found, PropertyPath};
 use crate::predicate::{Expected, Op, OpName, Predicate};
 use crate::response::{Response, snippet as excerpt};
@@ -29,6 +29,7 @@ pub struct Check {
     pub predicate: Predicate,
     pub expected: Option<Value>,
     pub plugin: Option<String>,
+    pub severity: Severity,
     part: Part,
     regex: Option<Regex>,
     filters: Filters,
@@ -58,9 +59,17 @@ pub struct AssertionResult {
     /// For a failure, what went wrong in words: `expected 2, got 1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `warn` when failing it only degrades the step.
+    #[serde(default, skip_serializing_if = "Severity::is_fail")]
+    pub severity: Severity,
 }
 
 impl AssertionResult {
+    /// Failed, and it fails the step (not a `warn`).
+    pub fn fails_step(&self) -> bool {
+        !self.passed && self.severity.is_fail()
+    }
+
     /// `body items[0].qty` — what the assertion looked at.
     pub fn subject(&self) -> String {
         match (&self.name, &self.property) {
@@ -120,6 +129,7 @@ impl Check {
             predicate,
             expected: assertion.value.clone(),
             plugin: assertion.plugin.clone(),
+            severity: assertion.severity,
             part,
             regex,
             filters,
@@ -218,6 +228,7 @@ impl Check {
             actual,
             passed,
             message,
+            severity: self.severity,
         }
     }
 

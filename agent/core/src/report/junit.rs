@@ -24,6 +24,13 @@ fn test_case(step: &StepReport) -> TestCase {
     let time = Duration::seconds_f64(step.timings.map_or(0.0, |t| t.total_ms / 1000.0));
     match (step.status, &step.error) {
         (StepStatus::Passed, _) => TestCase::success(&name, time),
+        // A warning, not a failure: it passes, and says why it is degraded.
+        (StepStatus::Degraded, _) => {
+            let mut case = TestCase::success(&name, time);
+            let warnings: Vec<String> = step.assertions.iter().filter(|a| !a.passed).map(describe).collect();
+            case.set_system_out(&format!("degraded: {}", warnings.join("; ")));
+            case
+        }
         (StepStatus::Skipped, _) => TestCase::skipped(&name),
         (StepStatus::Failed, Some(error)) => {
             let kind =
@@ -31,13 +38,12 @@ fn test_case(step: &StepReport) -> TestCase {
             TestCase::error(&name, time, &kind, &error.message)
         }
         (StepStatus::Failed, None) => {
-            let failures: Vec<String> = step
-                .assertions
-                .iter()
-                .filter(|a| !a.passed)
-                .map(|a| format!("{}: {}", a.subject(), a.message.as_deref().unwrap_or("failed")))
-                .collect();
+            let failures: Vec<String> = step.assertions.iter().filter(|a| !a.passed).map(describe).collect();
             TestCase::failure(&name, time, "assertion", &failures.join("; "))
         }
     }
+}
+
+fn describe(assertion: &crate::assert::AssertionResult) -> String {
+    format!("{}: {}", assertion.subject(), assertion.message.as_deref().unwrap_or("failed"))
 }

@@ -22,23 +22,51 @@ pub struct Summary {
     pub assertions: PassFail,
 }
 
+/// Collections or assertions by outcome; `degraded` counts collections with a degraded step
+/// and failed `warn` assertions.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PassFail {
     pub passed: usize,
+    #[serde(default)]
+    pub degraded: usize,
     pub failed: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StepCounts {
     pub passed: usize,
+    #[serde(default)]
+    pub degraded: usize,
     pub failed: usize,
     pub skipped: usize,
 }
 
+/// A run's, a step's or a monitor's result in three words: degraded is not down.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    #[default]
+    Passed,
+    /// Only `warn` assertions failed.
+    Degraded,
+    Failed,
+}
+
 impl CollectionReport {
-    /// The step that failed first, if any: what alerts and run summaries point at.
+    /// The step that failed first, or else the first degraded one: what alerts and run
+    /// summaries point at.
     pub fn first_failed_step(&self) -> Option<&StepReport> {
-        self.steps.iter().find(|step| step.status == StepStatus::Failed)
+        let first = |status| self.steps.iter().find(|step| step.status == status);
+        first(StepStatus::Failed).or_else(|| first(StepStatus::Degraded))
+    }
+
+    /// Failed if a step failed, else degraded if a step is degraded, else passed.
+    pub fn outcome(&self) -> Outcome {
+        match (self.passed, self.degraded) {
+            (false, _) => Outcome::Failed,
+            (true, true) => Outcome::Degraded,
+            (true, false) => Outcome::Passed,
+        }
     }
 }
 
@@ -46,15 +74,21 @@ impl RunReport {
     pub fn new(collections: Vec<CollectionReport>) -> RunReport {
         let mut summary = Summary::default();
         for collection in &collections {
-            count(&mut summary.collections, collection.passed);
+            count(&mut summary.collections, collection.outcome());
             for step in &collection.steps {
                 match step.status {
                     StepStatus::Passed => summary.steps.passed += 1,
+                    StepStatus::Degraded => summary.steps.degraded += 1,
                     StepStatus::Failed => summary.steps.failed += 1,
                     StepStatus::Skipped => summary.steps.skipped += 1,
                 }
                 for assertion in &step.assertions {
-                    count(&mut summary.assertions, assertion.passed);
+                    let outcome = match (assertion.passed, assertion.severity) {
+                        (true, _) => Outcome::Passed,
+                        (false, crate::model::Severity::Warn) => Outcome::Degraded,
+                        (false, crate::model::Severity::Fail) => Outcome::Failed,
+                    };
+                    count(&mut summary.assertions, outcome);
                 }
             }
         }
@@ -64,13 +98,18 @@ impl RunReport {
     pub fn passed(&self) -> bool {
         self.summary.collections.failed == 0
     }
+
+    /// Passed, with no degraded collection either (`skopos run --strict`).
+    pub fn passed_strictly(&self) -> bool {
+        self.passed() && self.summary.collections.degraded == 0
+    }
 }
 
-fn count(tally: &mut PassFail, passed: bool) {
-    if passed {
-        tally.passed += 1;
-    } else {
-        tally.failed += 1;
+fn count(tally: &mut PassFail, outcome: Outcome) {
+    match outcome {
+        Outcome::Passed => tally.passed += 1,
+        Outcome::Degraded => tally.degraded += 1,
+        Outcome::Failed => tally.failed += 1,
     }
 }
 
@@ -78,9 +117,19 @@ impl Summary {
     /// The summary in words, the last line `skopos run` prints.
     pub fn in_words(&self) -> String {
         let Summary { collections: c, steps: s, assertions: a } = self;
+        let degraded = |n: usize| if n > 0 { format!(", {n} degraded") } else { String::new() };
         format!(
-            "collections: {} passed, {} failed; steps: {} passed, {} failed, {} skipped; assertions: {} passed, {} failed",
-            c.passed, c.failed, s.passed, s.failed, s.skipped, a.passed, a.failed
+            "collections: {} passed{}, {} failed; steps: {} passed{}, {} failed, {} skipped; assertions: {} passed{}, {} failed",
+            c.passed,
+            degraded(c.degraded),
+            c.failed,
+            s.passed,
+            degraded(s.degraded),
+            s.failed,
+            s.skipped,
+            a.passed,
+            degraded(a.degraded),
+            a.failed
         )
     }
 }
@@ -89,7 +138,11 @@ impl Summary {
 pub struct CollectionReport {
     pub name: String,
     pub file: String,
+    /// No step failed (a degraded run passed, with warnings).
     pub passed: bool,
+    /// A step is degraded: only `warn` assertions failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub degraded: bool,
     /// RFC 3339 time the collection started.
     pub started_at: String,
     pub duration_ms: f64,
@@ -100,6 +153,8 @@ pub struct CollectionReport {
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     Passed,
+    /// Only `warn` assertions failed.
+    Degraded,
     Failed,
     Skipped,
 }

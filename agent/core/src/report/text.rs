@@ -2,12 +2,13 @@
 
 use console::Style;
 
-use super::{CollectionReport, StepReport, StepStatus};
+use super::{CollectionReport, Outcome, StepReport, StepStatus};
 
 /// Styles for the terminal; all plain when output is not a terminal.
 pub struct Palette {
     pass: Style,
     fail: Style,
+    warn: Style,
     dim: Style,
     bold: Style,
 }
@@ -18,6 +19,7 @@ impl Palette {
         Palette {
             pass: style(Style::new().green()),
             fail: style(Style::new().red()),
+            warn: style(Style::new().yellow()),
             dim: style(Style::new().dim()),
             bold: style(Style::new().bold()),
         }
@@ -26,7 +28,11 @@ impl Palette {
 
 /// A collection's results as lines of text.
 pub fn collection(report: &CollectionReport, palette: &Palette) -> String {
-    let mark = if report.passed { palette.pass.apply_to("PASS") } else { palette.fail.apply_to("FAIL") };
+    let mark = match report.outcome() {
+        Outcome::Passed => palette.pass.apply_to("PASS"),
+        Outcome::Degraded => palette.warn.apply_to("WARN"),
+        Outcome::Failed => palette.fail.apply_to("FAIL"),
+    };
     let mut out = format!(
         "{mark} {} {}\n",
         palette.bold.apply_to(&report.name),
@@ -45,6 +51,7 @@ fn step(step: &StepReport, palette: &Palette) -> String {
             return format!("  {} {label} {}\n", palette.dim.apply_to("-"), palette.dim.apply_to("skipped"));
         }
         StepStatus::Passed => format!("  {} {label}", palette.pass.apply_to("✓")),
+        StepStatus::Degraded => format!("  {} {label}", palette.warn.apply_to("!")),
         StepStatus::Failed => format!("  {} {label}", palette.fail.apply_to("✗")),
     };
     if let Some(request) = &step.request {
@@ -64,9 +71,11 @@ fn step(step: &StepReport, palette: &Palette) -> String {
         out.push_str(&format!("      {} {}\n", palette.fail.apply_to("error:"), error.message));
     }
     for assertion in step.assertions.iter().filter(|a| !a.passed) {
+        let mark =
+            if assertion.fails_step() { palette.fail.apply_to("✗") } else { palette.warn.apply_to("warning:") };
         out.push_str(&format!(
             "      {} {}: {}\n",
-            palette.fail.apply_to("✗"),
+            mark,
             assertion.subject(),
             assertion.message.as_deref().unwrap_or("failed")
         ));

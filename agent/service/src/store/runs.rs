@@ -7,12 +7,14 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
 use super::{Store, StoreError, from_json, to_json};
-use skopos_core::report::CollectionReport;
+use skopos_core::report::{CollectionReport, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Passed,
+    /// Passed, but a `warn` assertion failed: counts as up.
+    Degraded,
     Failed,
     /// The monitor fired while its previous run was still going.
     Skipped,
@@ -40,6 +42,10 @@ pub struct RunRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<DateTime<Utc>>,
     pub duration_ms: f64,
+    /// Ran while a maintenance window or a silence muted its monitor: no alert came of it,
+    /// and uptime leaves it out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_maintenance: bool,
     /// Every step's result; absent for a skipped run.
     pub report: Option<CollectionReport>,
 }
@@ -54,9 +60,10 @@ impl RunRecord {
         region: Option<String>,
         report: Option<CollectionReport>,
     ) -> RunRecord {
-        let status = match &report {
-            Some(report) if report.passed => RunStatus::Passed,
-            Some(_) => RunStatus::Failed,
+        let status = match report.as_ref().map(CollectionReport::outcome) {
+            Some(Outcome::Passed) => RunStatus::Passed,
+            Some(Outcome::Degraded) => RunStatus::Degraded,
+            Some(Outcome::Failed) => RunStatus::Failed,
             None => RunStatus::Skipped,
         };
         RunRecord {
@@ -71,6 +78,7 @@ impl RunRecord {
             due_at: None,
             region,
             duration_ms: report.as_ref().map_or(0.0, |r| r.duration_ms),
+            in_maintenance: false,
             report,
         }
     }

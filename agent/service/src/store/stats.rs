@@ -1,4 +1,4 @@
-//! Hourly tallies of each collection's runs (passed, failed, total latency), kept beside the
+//! Hourly tallies of each collection's runs (passed, degraded, failed, in maintenance, total latency), kept beside the
 //! runs so that uptime over 24 h and 7 d and a latency sparkline cost a few dozen small reads
 //! per collection, however many runs there are. Tallies outlive pruned runs until they are
 //! older than the retention cutoff.
@@ -12,38 +12,49 @@ const HOUR_MICROS: i64 = 3_600_000_000;
 /// Set once every run already stored has been counted (stores made before the tallies).
 const COUNTED_KEY: &str = "run_stats_counted";
 
-/// One collection's hour: runs that passed and failed, and their summed duration.
+/// One collection's hour: runs that passed, were degraded or failed, and their summed
+/// duration; runs in maintenance are counted apart and left out of the rest.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Tally {
     passed: u32,
     failed: u32,
     duration_ms: f64,
+    degraded: u32,
+    maintenance: u32,
 }
 
 impl Tally {
-    const SIZE: usize = 16;
+    /// Stores written before degraded runs and maintenance held the first 16 bytes only.
+    const SIZE: usize = 24;
 
     fn of(run: &RunRecord) -> Option<Tally> {
-        let (passed, failed) = match run.status {
-            RunStatus::Passed => (1, 0),
-            RunStatus::Failed => (0, 1),
+        if run.in_maintenance && run.status != RunStatus::Skipped {
+            return Some(Tally { maintenance: 1, ..Tally::default() });
+        }
+        let mut tally = Tally { duration_ms: run.duration_ms, ..Tally::default() };
+        match run.status {
+            RunStatus::Passed => tally.passed = 1,
+            RunStatus::Degraded => tally.degraded = 1,
+            RunStatus::Failed => tally.failed = 1,
             RunStatus::Skipped => return None,
-        };
-        Some(Tally { passed, failed, duration_ms: run.duration_ms })
+        }
+        Some(tally)
     }
 
     fn to_bytes(self) -> [u8; Tally::SIZE] {
         let mut bytes = [0u8; Tally::SIZE];
         bytes[..4].copy_from_slice(&self.passed.to_be_bytes());
         bytes[4..8].copy_from_slice(&self.failed.to_be_bytes());
-        bytes[8..].copy_from_slice(&self.duration_ms.to_be_bytes());
+        bytes[8..16].copy_from_slice(&self.duration_ms.to_be_bytes());
+        bytes[16..20].copy_from_slice(&self.degraded.to_be_bytes());
+        bytes[20..24].copy_from_slice(&self.maintenance.to_be_bytes());
         bytes
     }
 
     fn from_bytes(bytes: &[u8]) -> Tally {
         let count = |at: usize| bytes.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_be_bytes);
         let sum = bytes.get(8..16).and_then(|b| b.try_into().ok()).map_or(0.0, f64::from_be_bytes);
-        Tally { passed: count(0), failed: count(4), duration_ms: sum }
+        Tally { passed: count(0), failed: count(4), duration_ms: sum, degraded: count(16), maintenance: count(20) }
     }
 
     fn add(self, other: Tally) -> Tally {
@@ -51,11 +62,19 @@ impl Tally {
             passed: self.passed + other.passed,
             failed: self.failed + other.failed,
             duration_ms: self.duration_ms + other.duration_ms,
+            degraded: self.degraded + other.degraded,
+            maintenance: self.maintenance + other.maintenance,
         }
     }
 
+    /// The runs uptime counts: maintenance left out.
     fn runs(self) -> u32 {
-        self.passed + self.failed
+        self.passed + self.degraded + self.failed
+    }
+
+    /// Degraded is up.
+    fn up(self) -> u32 {
+        self.passed + self.degraded
     }
 }
 
@@ -128,7 +147,7 @@ impl Store {
                 }
             }
         }
-        let uptime = |t: Tally| (t.runs() > 0).then(|| f64::from(t.passed) / f64::from(t.runs()));
+        let uptime = |t: Tally| (t.runs() > 0).then(|| f64::from(t.up()) / f64::from(t.runs()));
         Ok(CollectionStats {
             uptime_24h: uptime(day),
             uptime_7d: uptime(week),
@@ -185,9 +204,19 @@ mod tests {
 
     #[test]
     fn tallies_round_trip_and_add() {
-        let a = Tally { passed: 3, failed: 1, duration_ms: 12.5 };
+        let a = Tally { passed: 3, failed: 1, duration_ms: 12.5, degraded: 2, maintenance: 1 };
         assert_eq!(Tally::from_bytes(&a.to_bytes()), a);
         let merged = merge_tally(b"k", Some(&a.to_bytes()), &a.to_bytes()).unwrap();
-        assert_eq!(Tally::from_bytes(&merged), Tally { passed: 6, failed: 2, duration_ms: 25.0 });
+        let doubled = Tally { passed: 6, failed: 2, duration_ms: 25.0, degraded: 4, maintenance: 2 };
+        assert_eq!(Tally::from_bytes(&merged), doubled);
+        // An hour written by an older agent (16 bytes) merges with a new one.
+        let old = merge_tally(b"k", Some(&a.to_bytes()[..16]), &a.to_bytes()).unwrap();
+        assert_eq!(Tally::from_bytes(&old), Tally { degraded: 2, maintenance: 1, ..doubled });
+    }
+
+    #[test]
+    fn degraded_runs_are_up_and_maintenance_is_left_out() {
+        let tally = Tally { passed: 2, degraded: 1, failed: 1, maintenance: 5, duration_ms: 0.0 };
+        assert_eq!((tally.up(), tally.runs()), (3, 4));
     }
 }

@@ -25,6 +25,7 @@ fn run(collection_id: &str, monitor_id: Option<&str>, at: DateTime<Utc>, status:
         due_at: monitor_id.map(|_| at),
         region: None,
         duration_ms: 1.0,
+        in_maintenance: false,
         report: None,
     }
 }

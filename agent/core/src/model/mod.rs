@@ -244,6 +244,26 @@ pub struct Assertion {
     /// Applied in order to the value read before it is compared (`[{regex: "id=(\\d+)"}, to_int]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<Filter>,
+    /// `warn`: failing it makes the step `degraded`, not failed.
+    #[serde(default, skip_serializing_if = "Severity::is_fail")]
+    pub severity: Severity,
+}
+
+/// How much a failed assertion matters.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The step fails (the default).
+    #[default]
+    Fail,
+    /// The step is `degraded`: a warning, not an outage.
+    Warn,
+}
+
+impl Severity {
+    pub fn is_fail(&self) -> bool {
+        *self == Severity::Fail
+    }
 }
 
 /// A value cut out of a step's response for later steps, `@{{STEP.captures.NAME}}`: read as
