@@ -235,6 +235,7 @@ fn record(collection_id: &str, at: DateTime<Utc>, report: skopos_core::report::C
         region: None,
         duration_ms: report.duration_ms,
         in_maintenance: false,
+        log: None,
         report: Some(report),
     }
 }

@@ -409,7 +409,7 @@ steps:
     assert_eq!(skopos(&["apply", "shop.yaml", "watch.yaml"], &first).code, 0);
     let outcome = skopos(&["export", "exported"], &first);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    assert_eq!(outcome.stdout.trim(), "wrote 1 collection(s) and 1 monitor(s) to exported");
+    assert_eq!(outcome.stdout.trim(), "wrote 1 collection(s), 1 monitor(s) and 0 window(s) to exported");
     let mut names: Vec<String> = std::fs::read_dir(files.path().join("exported"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

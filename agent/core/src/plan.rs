@@ -81,6 +81,12 @@ pub fn compile_stored_monitor(monitor: &crate::model::Monitor) -> Result<Monitor
     compile_monitor(&document, monitor)
 }
 
+/// Compiles a stored maintenance window (see [`compile_stored`]).
+pub fn compile_stored_window(window: &crate::model::Window) -> Result<WindowPlan, Vec<Diagnostic>> {
+    let (document, window) = stored_document(&window.name, window)?;
+    compile_window(&document, window)
+}
+
 /// A stored definition as the document its problems are located in, and read back from it.
 fn stored_document<T: serde::Serialize + serde::de::DeserializeOwned>(
     name: &str,
@@ -92,9 +98,26 @@ fn stored_document<T: serde::Serialize + serde::de::DeserializeOwned>(
     Ok((document, spec))
 }
 
-/// Whether a parsed document is a monitor rather than a collection.
-pub fn is_monitor(document: &Document) -> bool {
-    document.value.get("schedule").is_some()
+/// What a definition file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefinitionKind {
+    Collection,
+    /// A top-level `schedule` or `heartbeat`.
+    Monitor,
+    /// A top-level `window`.
+    Window,
+}
+
+/// What a parsed document defines, by its top-level keys.
+pub fn kind_of(document: &Document) -> DefinitionKind {
+    let has = |key: &str| document.value.get(key).is_some();
+    if has("window") {
+        DefinitionKind::Window
+    } else if has("schedule") || has("heartbeat") {
+        DefinitionKind::Monitor
+    } else {
+        DefinitionKind::Collection
+    }
 }
 
 pub fn compile(
@@ -348,12 +371,16 @@ fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {
 
 mod body;
 mod captures;
+mod dependencies;
 mod monitor;
 mod references;
+mod window;
 
 pub use body::{PlannedBody, PlannedPart};
 pub use captures::PlannedCapture;
 
-pub use monitor::{MonitorPlan, compile_monitor};
+pub use dependencies::find_cycle;
+pub use monitor::{DEFAULT_GRACE, Heartbeat, MonitorPlan, compile_monitor};
+pub use window::{WindowPlan, WindowTiming, compile_window};
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-use crate::model::{Collection, Monitor};
+use crate::model::{Collection, Monitor, Window};
 
 /// The schema of a collection file.
 pub fn collection() -> Value {
@@ -16,6 +16,11 @@ pub fn collection() -> Value {
 /// The schema of a monitor file.
 pub fn monitor() -> Value {
     schema::<Monitor>("monitor", "A Skopos monitor: collections run on a schedule, with alerts")
+}
+
+/// The schema of a maintenance window file.
+pub fn window() -> Value {
+    schema::<Window>("window", "A Skopos maintenance window: monitors muted or paused for a while")
 }
 
 fn schema<T: schemars::JsonSchema>(name: &str, title: &str) -> Value {
@@ -37,7 +42,7 @@ mod tests {
     #[test]
     fn the_schemas_in_docs_are_the_models() {
         let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema");
-        for (name, schema) in [("collection", collection()), ("monitor", monitor())] {
+        for (name, schema) in [("collection", collection()), ("monitor", monitor()), ("window", window())] {
             let file = docs.join(format!("{name}.schema.json"));
             let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
             if std::env::var_os("SKOPOS_WRITE_SCHEMAS").is_some() {

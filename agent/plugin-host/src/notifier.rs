@@ -119,6 +119,9 @@ impl PluginHost {
 fn alert(event: &AlertEvent, run_link: Option<String>) -> wit::Alert {
     let (transition, since, recovered_at) = match event.transition {
         Transition::Failing { since } => (wit::Transition::Failing, since, None),
+        // The 0.2.0 contract has no `degraded`: it is sent as a `failing` whose summary and
+        // JSON say degraded.
+        Transition::Degraded { since } => (wit::Transition::Failing, since, None),
         Transition::Reminder { since } => (wit::Transition::Reminder, since, None),
         Transition::Recovered { since, at } => (wit::Transition::Recovered, since, Some(at.to_rfc3339())),
     };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use skopos_core::model::Monitor;
-use skopos_core::plan::{compile_stored, compile_stored_monitor};
+use skopos_core::plan::{compile_stored, compile_stored_monitor, compile_stored_window};
 use skopos_engine::RunContext;
 use skopos_plugin_host::PluginHost;
 use skopos_telemetry::Telemetry;
@@ -14,6 +14,7 @@ use skopos_telemetry::Telemetry;
 use crate::access::{Access, EnvAllow};
 use crate::error::ServiceError;
 use crate::notify::Notifications;
+use crate::operations::Operations;
 use crate::scheduler::{AlertSink, ScheduledMonitor, Scheduler};
 use crate::store::{RunRecord, Store, Stored};
 use crate::token::Token;
@@ -36,6 +37,8 @@ pub struct Agent {
     pub plugins: Option<Arc<PluginHost>>,
     /// The primary this agent follows (`--primary`): its definitions come from there.
     pub primary: Option<url::Url>,
+    /// Maintenance windows and silences in force.
+    pub operations: Arc<Operations>,
 }
 
 /// What an agent is made of; `skopos serve` fills it from its flags, tests with what they need.
@@ -76,7 +79,8 @@ impl Agent {
         } else {
             Arc::new(Notifications::new(store.clone(), context.env.clone(), plugins.clone(), public_url)).sink()
         };
-        let scheduler = Scheduler::new(store.clone(), context.clone(), telemetry.clone(), alerts);
+        let operations = Arc::new(Operations::default());
+        let scheduler = Scheduler::new(store.clone(), context.clone(), telemetry.clone(), alerts, operations.clone());
         let access = Access::load(store.clone(), token)?;
         let agent = Arc::new(Agent {
             store,
@@ -89,7 +93,10 @@ impl Agent {
             sso,
             plugins,
             primary,
+            operations,
         });
+        agent.load_windows()?;
+        agent.load_silences()?;
         agent.schedule_all()?;
         Ok(agent)
     }
@@ -122,6 +129,31 @@ impl Agent {
                 self.scheduler.remove(&monitor.id);
             }
         }
+        Ok(())
+    }
+
+    /// Reads the maintenance windows anew (after one changed, and at start-up). A window that
+    /// does not compile is reported and left out.
+    pub fn load_windows(&self) -> Result<(), ServiceError> {
+        let mut windows = Vec::new();
+        for stored in self.store.windows.list()? {
+            match compile_stored_window(&stored.spec) {
+                Ok(window) => windows.push(window),
+                Err(problems) => {
+                    let problem = problems.first().map(ToString::to_string).unwrap_or_default();
+                    skopos_core::log_line!("skopos: window `{}` is left out: {problem}", stored.spec.name);
+                }
+            }
+        }
+        self.operations.set_windows(windows);
+        self.scheduler.operations_changed();
+        Ok(())
+    }
+
+    /// Reads the silences anew (after one was made or ended, and at start-up).
+    pub fn load_silences(&self) -> Result<(), ServiceError> {
+        self.operations.set_silences(self.store.silences(Utc::now())?);
+        self.scheduler.operations_changed();
         Ok(())
     }
 

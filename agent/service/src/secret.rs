@@ -11,3 +11,8 @@ pub fn digest(secret: &str) -> Vec<u8> {
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A long random secret (244 random bits, as 64 hex digits): session ids, ping keys.
+pub fn random_key() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}

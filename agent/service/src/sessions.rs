@@ -86,8 +86,8 @@ impl Sessions {
     }
 
     pub fn open(&self, user: &str, address: Option<&str>) -> SignedIn {
-        let cookie = random_token();
-        let csrf = random_token();
+        let cookie = crate::secret::random_key();
+        let csrf = crate::secret::random_key();
         let mut live = self.lock();
         let now = Instant::now();
         live.retain(|_, session| session.live(now, self.idle, self.lifetime));
@@ -186,10 +186,6 @@ pub fn set_cookie(value: Option<&str>, secure: bool) -> String {
         }
         None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
     }
-}
-
-fn random_token() -> String {
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
 #[cfg(test)]

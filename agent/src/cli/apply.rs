@@ -1,4 +1,5 @@
-//! `skopos apply`: upserts collections and monitors from files into a running agent.
+//! `skopos apply`: upserts collections, monitors and maintenance windows from files into a
+//! running agent.
 
 use std::path::PathBuf;
 
@@ -10,8 +11,8 @@ use url::Url;
 use super::client::{Client, DEFAULT_SERVER, encode, refusal, with_client};
 use super::{EXIT_INVALID, files};
 use skopos_core::document::Document;
-use skopos_core::model::{Collection, Monitor};
-use skopos_core::plan::is_monitor;
+use skopos_core::model::{Collection, Monitor, Window};
+use skopos_core::plan::{DefinitionKind, kind_of};
 
 #[derive(Args)]
 pub struct ApplyArgs {
@@ -36,14 +37,14 @@ pub fn apply(args: ApplyArgs) -> u8 {
         return EXIT_INVALID;
     }
     let Ok(files) = files::expand(&args.paths) else { return EXIT_INVALID };
-    let (mut collections, mut monitors) = (Vec::new(), Vec::new());
+    let (mut collections, mut monitors, mut windows) = (Vec::new(), Vec::new(), Vec::new());
     for file in files {
         // Checked above, so these read.
         let Ok(mut document) = Document::read(&file) else { continue };
-        if is_monitor(&document) {
-            monitors.extend(document.deserialize::<Monitor>().ok());
-        } else {
-            collections.extend(document.deserialize::<Collection>().ok());
+        match kind_of(&document) {
+            DefinitionKind::Monitor => monitors.extend(document.deserialize::<Monitor>().ok()),
+            DefinitionKind::Window => windows.extend(document.deserialize::<Window>().ok()),
+            DefinitionKind::Collection => collections.extend(document.deserialize::<Collection>().ok()),
         }
     }
     with_client("apply", args.server, |mut client| async move {
@@ -54,7 +55,12 @@ pub fn apply(args: ApplyArgs) -> u8 {
         for monitor in &monitors {
             upsert(&mut client, "monitors", "monitor", &monitor.name, serde_json::to_value(monitor)).await?;
         }
+        for window in &windows {
+            upsert(&mut client, "windows", "window", &window.name, serde_json::to_value(window)).await?;
+        }
         if args.prune {
+            let keep: Vec<&str> = windows.iter().map(|w| w.name.as_str()).collect();
+            prune(&mut client, "windows", "window", &keep).await?;
             let keep: Vec<&str> = monitors.iter().map(|m| m.name.as_str()).collect();
             prune(&mut client, "monitors", "monitor", &keep).await?;
             let keep: Vec<&str> = collections.iter().map(|c| c.name.as_str()).collect();
@@ -86,6 +92,10 @@ async fn upsert(
         return Err(format!("{kind} `{name}`: {}", refusal(status, &reply)));
     }
     println!("{verb} {kind} `{name}`");
+    // A heartbeat monitor's ping URL is shown once, when its key is made.
+    if let Some(url) = reply.get("ping_url").and_then(Value::as_str) {
+        println!("  ping URL (shown once; `skopos monitor rotate-key` makes a new one): {url}");
+    }
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! `skopos export DIR`: writes a running agent's collections and monitors back as YAML files,
+//! `skopos export DIR`: writes a running agent's collections, monitors and maintenance windows
+//! back as YAML files,
 //! one per definition, that `skopos apply DIR` reads again without loss.
 
 use std::collections::HashSet;
@@ -25,9 +26,10 @@ pub fn export(args: ExportArgs) -> u8 {
     with_client("export", args.server, |mut client| async move {
         let collections = client.list("collections").await?;
         let monitors = client.list("monitors").await?;
+        let windows = client.list("windows").await?;
         std::fs::create_dir_all(&args.dir).map_err(|e| format!("cannot create {}: {e}", args.dir.display()))?;
         let mut taken = HashSet::new();
-        for (kind, items) in [("collection", &collections), ("monitor", &monitors)] {
+        for (kind, items) in [("collection", &collections), ("monitor", &monitors), ("window", &windows)] {
             for item in items {
                 let spec = &item["spec"];
                 let name = file_name(kind, spec["name"].as_str().unwrap_or("unnamed"), &mut taken);
@@ -35,9 +37,10 @@ pub fn export(args: ExportArgs) -> u8 {
             }
         }
         println!(
-            "wrote {} collection(s) and {} monitor(s) to {}",
+            "wrote {} collection(s), {} monitor(s) and {} window(s) to {}",
             collections.len(),
             monitors.len(),
+            windows.len(),
             args.dir.display()
         );
         Ok(())

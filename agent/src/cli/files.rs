@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use skopos_core::document::{Diagnostic, Document, Location, child_index, suggest};
-use skopos_core::plan::{self, MonitorPlan, Plan};
+use skopos_core::plan::{self, DefinitionKind, MonitorPlan, Plan, WindowPlan};
 
 /// Expands folders into their `.yaml`, `.yml` and `.json` files (sorted, not recursive).
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
@@ -57,11 +57,12 @@ fn file_problem(path: &Path, message: String) -> Diagnostic {
     }
 }
 
-/// What loading found: collections, monitors, and problems.
+/// What loading found: collections, monitors, maintenance windows, and problems.
 #[derive(Default)]
 pub struct Loaded {
     pub plans: Vec<Arc<Plan>>,
     pub monitors: Vec<MonitorPlan>,
+    pub windows: Vec<WindowPlan>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -70,6 +71,7 @@ enum FileOutcome {
     /// The document stays for locating a problem found across files (a duplicate name).
     Collection(Box<(Plan, Document)>),
     Monitor(Box<(MonitorPlan, Document)>),
+    Window(Box<(WindowPlan, Document)>),
     Problems(Vec<Diagnostic>),
 }
 
@@ -78,15 +80,25 @@ fn load_file(file: &Path, overrides: &Map<String, Value>) -> FileOutcome {
         Ok(document) => document,
         Err(problem) => return FileOutcome::Problems(vec![problem]),
     };
-    if plan::is_monitor(&document) {
-        return match document.deserialize().map_err(|d| vec![d]).and_then(|m| plan::compile_monitor(&document, m)) {
-            Ok(monitor) => FileOutcome::Monitor(Box::new((monitor, document))),
-            Err(problems) => FileOutcome::Problems(problems),
-        };
-    }
-    match document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, overrides)) {
-        Ok(plan) => FileOutcome::Collection(Box::new((plan, document))),
-        Err(problems) => FileOutcome::Problems(problems),
+    match plan::kind_of(&document) {
+        DefinitionKind::Monitor => {
+            match document.deserialize().map_err(|d| vec![d]).and_then(|m| plan::compile_monitor(&document, m)) {
+                Ok(monitor) => FileOutcome::Monitor(Box::new((monitor, document))),
+                Err(problems) => FileOutcome::Problems(problems),
+            }
+        }
+        DefinitionKind::Window => {
+            match document.deserialize().map_err(|d| vec![d]).and_then(|w| plan::compile_window(&document, w)) {
+                Ok(window) => FileOutcome::Window(Box::new((window, document))),
+                Err(problems) => FileOutcome::Problems(problems),
+            }
+        }
+        DefinitionKind::Collection => {
+            match document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, overrides)) {
+                Ok(plan) => FileOutcome::Collection(Box::new((plan, document))),
+                Err(problems) => FileOutcome::Problems(problems),
+            }
+        }
     }
 }
 
@@ -103,7 +115,7 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
     let overrides: Map<String, Value> = vars.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     let outcomes: Vec<FileOutcome> = files.par_iter().map(|file| load_file(file, &overrides)).collect();
     let mut names: HashMap<String, PathBuf> = HashMap::new();
-    let mut monitors = Vec::new();
+    let (mut monitors, mut windows) = (Vec::new(), Vec::new());
     for outcome in outcomes {
         match outcome {
             FileOutcome::Collection(loaded_file) => {
@@ -116,11 +128,39 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
                 loaded.plans.push(Arc::new(plan));
             }
             FileOutcome::Monitor(loaded_file) => monitors.push(*loaded_file),
+            FileOutcome::Window(loaded_file) => windows.push(*loaded_file),
             FileOutcome::Problems(problems) => loaded.problems.extend(problems),
         }
     }
     check_monitors(&mut loaded, monitors);
+    check_windows(&mut loaded, windows);
     loaded
+}
+
+/// Window names are unique, and when monitors were given too, windows name only those.
+fn check_windows(loaded: &mut Loaded, windows: Vec<(WindowPlan, Document)>) {
+    let monitors: Vec<&str> = loaded.monitors.iter().map(|m| m.name.as_str()).collect();
+    let mut names: HashMap<String, ()> = HashMap::new();
+    for (window, document) in &windows {
+        if names.insert(window.name.clone(), ()).is_some() {
+            loaded
+                .problems
+                .push(document.problem("name", format!("another window is already named `{}`", window.name)));
+        }
+        if monitors.is_empty() {
+            continue;
+        }
+        for (index, name) in window.monitors.iter().enumerate() {
+            if !monitors.contains(&name.as_str()) {
+                let hint = suggest(name, monitors.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let message = format!("no monitor named `{name}` in the files given{hint}");
+                loaded.problems.push(document.problem(&child_index("monitors", index), message));
+            }
+        }
+    }
+    loaded.windows = windows.into_iter().map(|(window, _)| window).collect();
 }
 
 /// Monitor names are unique, and when collections were given too, monitors name only those.
@@ -145,6 +185,13 @@ fn check_monitors(loaded: &mut Loaded, monitors: Vec<(MonitorPlan, Document)>) {
                 problems.push(document.problem(&child_index("collections", index), message));
             }
         }
+    }
+    let graph = monitors.iter().map(|(monitor, _)| (monitor.name.as_str(), monitor.depends_on.as_slice()));
+    if let Some(cycle) = plan::find_cycle(graph)
+        && let Some((_, document)) = monitors.iter().find(|(monitor, _)| monitor.name == cycle[0])
+    {
+        problems
+            .push(document.problem("depends_on", format!("dependencies go round in a circle: {}", cycle.join(" → "))));
     }
     loaded.problems.extend(problems);
     loaded.monitors = monitors.into_iter().map(|(monitor, _)| monitor).collect();

@@ -112,6 +112,7 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
                 let schema = match file.as_str() {
                     "collection.json" => skopos_core::schema::collection(),
                     "monitor.json" => skopos_core::schema::monitor(),
+                    "window.json" => skopos_core::schema::window(),
                     _ => return ApiError::new(StatusCode::NOT_FOUND, "no such schema").into_response(),
                 };
                 warp::reply::with_header(warp::reply::json(&schema), "cache-control", "no-cache").into_response()

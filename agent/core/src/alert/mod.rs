@@ -1,20 +1,28 @@
-//! Alert state per monitor and collection: consecutive failures and successes, and the
-//! transitions worth notifying (passing → failing, failing → passing, reminders), not every
-//! failed run. With several regions, each keeps its own streaks and the monitor alerts when
-//! enough of them fail (`regions.rs`).
+//! Alerting as data. Each region's runs move its health (`streaks.rs`: up, degraded, down);
+//! the regions together make the monitor's health (`regions.rs`: `alert_regions`, regions gone
+//! silent); and each `notify` entry is told what changed as it hears it (`routing.rs`: a
+//! transition table, `on`, escalation `after`), unless the monitor is muted (a maintenance
+//! window, a silence) or held (a dependency is down), in which case people are told once it
+//! is not. Everything here is pure: the agent stores the state and wakes it at `next_timer`.
 
 mod regions;
+mod routing;
+mod streaks;
 
 pub use regions::{CollectionAlert, RegionAlert};
+pub use routing::{Notice, Route};
+pub use streaks::AlertState;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::assert::AssertionResult;
+pub use crate::model::TransitionKind;
 use crate::report::{CollectionReport, StepError};
 
-/// A monitor's `alert_after`, `recover_after`, `remind_every` and `alert_regions`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A monitor's `alert_after`, `recover_after`, `remind_every`, `alert_regions` and, per
+/// `notify` entry, what it hears.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AlertPolicy {
     pub alert_after: u32,
     pub recover_after: u32,
@@ -24,34 +32,49 @@ pub struct AlertPolicy {
     /// A region that has sent no run for this long no longer counts as failing (a follower
     /// that was shut down must not hold an alert open forever).
     pub stale_after: Option<TimeDelta>,
+    /// One per `notify` entry, in order.
+    pub routes: Vec<Route>,
 }
 
 impl AlertPolicy {
-    /// One region, no reminders.
+    /// One region, no reminders, one entry that hears everything.
     pub fn after(alert_after: u32, recover_after: u32) -> AlertPolicy {
-        AlertPolicy { alert_after, recover_after, remind_every: None, alert_regions: 1, stale_after: None }
+        AlertPolicy {
+            alert_after,
+            recover_after,
+            remind_every: None,
+            alert_regions: 1,
+            stale_after: None,
+            routes: vec![Route::default()],
+        }
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A monitor's health. Ordered from best to worst.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
-    /// Passing, or not yet failing `alert_after` times in a row.
+    /// Passing, or not yet in trouble `alert_after` times in a row.
     #[default]
     Up,
+    /// Only `warn` assertions failing: counts as up for uptime.
+    Degraded,
     Down,
 }
 
-/// What is remembered between runs (stored with the monitor's status).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AlertState {
-    pub health: Health,
-    pub consecutive_failures: u32,
-    pub consecutive_successes: u32,
-    /// When the current run of failures began (set from the first failure of the streak).
-    pub failing_since: Option<DateTime<Utc>>,
-    /// When the last alert or reminder went out.
-    pub last_alert: Option<DateTime<Utc>>,
+/// Why people are not told right now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quiet {
+    /// A `mute` maintenance window or a silence covers the monitor.
+    pub muted: bool,
+    /// A monitor in its `depends_on` is down.
+    pub held: bool,
+}
+
+impl Quiet {
+    pub fn any(self) -> bool {
+        self.muted || self.held
+    }
 }
 
 /// A change to tell people about.
@@ -60,10 +83,33 @@ pub struct AlertState {
 pub enum Transition {
     /// Failed `alert_after` times in a row.
     Failing { since: DateTime<Utc> },
+    /// Only `warn` assertions failing, `alert_after` times in a row.
+    Degraded { since: DateTime<Utc> },
     /// Still failing, `remind_every` after the last alert.
     Reminder { since: DateTime<Utc> },
-    /// Passed `recover_after` times in a row after being down.
+    /// Passed `recover_after` times in a row after being down or degraded.
     Recovered { since: DateTime<Utc>, at: DateTime<Utc> },
+}
+
+impl Transition {
+    pub fn kind(&self) -> TransitionKind {
+        match self {
+            Transition::Failing { .. } => TransitionKind::Failing,
+            Transition::Degraded { .. } => TransitionKind::Degraded,
+            Transition::Reminder { .. } => TransitionKind::Reminder,
+            Transition::Recovered { .. } => TransitionKind::Recovered,
+        }
+    }
+
+    /// When the trouble began.
+    pub fn since(&self) -> DateTime<Utc> {
+        match *self {
+            Transition::Failing { since }
+            | Transition::Degraded { since }
+            | Transition::Reminder { since }
+            | Transition::Recovered { since, .. } => since,
+        }
+    }
 }
 
 /// A transition to tell people about, with what it concerns and why.
@@ -130,6 +176,7 @@ impl AlertEvent {
     pub fn summary(&self) -> String {
         let what = match self.transition {
             Transition::Failing { .. } => "is failing",
+            Transition::Degraded { .. } => "is degraded",
             Transition::Reminder { .. } => "is still failing",
             Transition::Recovered { .. } => "has recovered",
         };
@@ -145,57 +192,6 @@ impl AlertEvent {
     }
 }
 
-impl AlertState {
-    /// Takes a run's outcome; returns the transition to notify, if any.
-    pub fn record(&mut self, passed: bool, at: DateTime<Utc>, policy: &AlertPolicy) -> Option<Transition> {
-        if passed {
-            self.consecutive_failures = 0;
-            self.consecutive_successes = self.consecutive_successes.saturating_add(1);
-            if self.health == Health::Down && self.consecutive_successes >= policy.recover_after.max(1) {
-                return Some(self.recover(at));
-            }
-            if self.health == Health::Up {
-                self.failing_since = None;
-            }
-            return None;
-        }
-        self.consecutive_successes = 0;
-        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-        let since = *self.failing_since.get_or_insert(at);
-        match self.health {
-            Health::Up if self.consecutive_failures >= policy.alert_after.max(1) => Some(self.go_down(since, at)),
-            Health::Down => self.remind(since, at, policy),
-            Health::Up => None,
-        }
-    }
-
-    /// Down since `since`, alerted at `at`.
-    fn go_down(&mut self, since: DateTime<Utc>, at: DateTime<Utc>) -> Transition {
-        self.health = Health::Down;
-        self.failing_since = Some(since);
-        self.last_alert = Some(at);
-        Transition::Failing { since }
-    }
-
-    /// Up again at `at`.
-    fn recover(&mut self, at: DateTime<Utc>) -> Transition {
-        let since = self.failing_since.take().unwrap_or(at);
-        self.health = Health::Up;
-        self.last_alert = None;
-        Transition::Recovered { since, at }
-    }
-
-    /// Still down: a reminder when `remind_every` has passed since the last alert.
-    fn remind(&mut self, since: DateTime<Utc>, at: DateTime<Utc>, policy: &AlertPolicy) -> Option<Transition> {
-        let remind = policy.remind_every?;
-        let due = self.last_alert.is_none_or(|last| at - last >= remind);
-        due.then(|| {
-            self.last_alert = Some(at);
-            Transition::Reminder { since }
-        })
-    }
-}
-
 impl AlertEvent {
     /// The JSON document the alert is as data (what the `webhook` notifier POSTs): the
     /// event, plus a one-line `summary` for people.
@@ -205,79 +201,5 @@ impl AlertEvent {
             fields.insert("summary".into(), serde_json::Value::String(self.summary()));
         }
         value
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn minute(n: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000 + n * 60, 0).unwrap()
-    }
-
-    fn policy(alert_after: u32, recover_after: u32, remind_minutes: Option<i64>) -> AlertPolicy {
-        AlertPolicy {
-            remind_every: remind_minutes.map(TimeDelta::minutes),
-            ..AlertPolicy::after(alert_after, recover_after)
-        }
-    }
-
-    /// Runs outcomes (`F` fail, `P` pass) one a minute; the transitions by minute.
-    fn replay(outcomes: &str, policy: &AlertPolicy) -> Vec<(i64, Transition)> {
-        let mut state = AlertState::default();
-        outcomes
-            .chars()
-            .enumerate()
-            .filter_map(|(n, c)| state.record(c == 'P', minute(n as i64), policy).map(|t| (n as i64, t)))
-            .collect()
-    }
-
-    #[test]
-    fn one_alert_when_failing_starts_and_one_when_it_recovers() {
-        let transitions = replay("PPFFFFPP", &policy(1, 1, None));
-        assert_eq!(
-            transitions,
-            vec![
-                (2, Transition::Failing { since: minute(2) }),
-                (6, Transition::Recovered { since: minute(2), at: minute(6) })
-            ]
-        );
-    }
-
-    #[test]
-    fn alert_after_and_recover_after_need_streaks() {
-        // A failure between passes restarts the count towards recovery.
-        let transitions = replay("FPFFPFFFPFPPP", &policy(3, 2, None));
-        assert_eq!(
-            transitions,
-            vec![
-                // The streak that reached 3 began at minute 5.
-                (7, Transition::Failing { since: minute(5) }),
-                (11, Transition::Recovered { since: minute(5), at: minute(11) })
-            ]
-        );
-    }
-
-    #[test]
-    fn reminders_repeat_while_failing() {
-        let transitions = replay("FFFFFFP", &policy(1, 1, Some(2)));
-        assert_eq!(
-            transitions,
-            vec![
-                (0, Transition::Failing { since: minute(0) }),
-                (2, Transition::Reminder { since: minute(0) }),
-                (4, Transition::Reminder { since: minute(0) }),
-                (6, Transition::Recovered { since: minute(0), at: minute(6) })
-            ]
-        );
-    }
-
-    #[test]
-    fn state_round_trips_through_json() {
-        let mut state = AlertState::default();
-        state.record(false, minute(0), &policy(1, 1, None));
-        let json = serde_json::to_string(&state).unwrap();
-        assert_eq!(serde_json::from_str::<AlertState>(&json).unwrap(), state);
     }
 }

@@ -11,6 +11,12 @@ pub use crate::filter::Filter;
 
 pub use crate::predicate::{Op, OpName, Predicate};
 
+mod monitor;
+mod window;
+
+pub use monitor::{HeartbeatSpec, Monitor, Notifier, ScheduleSpec, TransitionKind};
+pub use window::{Window, WindowMode, WindowTime};
+
 /// Default whole-request timeout when neither the step nor `defaults` sets one.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Default cap on a response body; a larger body is a step error.
@@ -324,68 +330,4 @@ impl AssertionSource {
             AssertionSource::Capture => "capture",
         }
     }
-}
-
-/// Runs collections on a schedule and notifies when they start failing and recover.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Monitor {
-    /// Unique within an agent.
-    pub name: String,
-    pub schedule: ScheduleSpec,
-    /// Collection names, run in parallel when the schedule fires.
-    pub collections: Vec<String>,
-    /// Consecutive failed runs before notifying (default 1).
-    #[serde(default = "one")]
-    pub alert_after: u32,
-    /// Consecutive passing runs before "recovered" (default 1).
-    #[serde(default = "one")]
-    pub recover_after: u32,
-    /// Repeat the alert while still failing, e.g. `1h`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remind_every: Option<String>,
-    /// With agents in several regions (followers of one primary): how many regions must be
-    /// failing, each `alert_after` times in a row, before notifying (default 1).
-    #[serde(default = "one", skip_serializing_if = "is_one")]
-    pub alert_regions: u32,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notify: Vec<Notifier>,
-    /// A paused monitor is kept but not run, and sends nothing, until it is resumed.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub paused: bool,
-}
-
-fn one() -> u32 {
-    1
-}
-
-fn is_one(value: &u32) -> bool {
-    *value == 1
-}
-
-/// `{ every: 1m }` or `{ cron: "*/5 * * * *", tz: Europe/Paris }`, optionally with `jitter`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScheduleSpec {
-    /// A period such as `30s`, `1m`, `1h 30m`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub every: Option<String>,
-    /// 5 fields (minute precision), or 6–7 with seconds first (and years last).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cron: Option<String>,
-    /// IANA time zone for `cron` (default UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tz: Option<String>,
-    /// Spread fire times over up to this long after each slot, the same offset every time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jitter: Option<String>,
-}
-
-/// A notifier plugin and its configuration (`@{{env.X}}` allowed in string values).
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Notifier {
-    pub plugin: String,
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub config: Map<String, Value>,
 }

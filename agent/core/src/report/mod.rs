@@ -216,6 +216,8 @@ pub enum ErrorKind {
     Protocol,
     /// Fetching an OAuth2 token failed.
     Auth,
+    /// A heartbeat monitor's job said it failed, or did not ping in time.
+    Heartbeat,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -16,6 +16,7 @@ mod totp;
 
 pub use accounts::{AccessError, NewToken, UserView};
 pub use env_allow::EnvAllow;
+pub use limits::Limit;
 pub use role::{Permission, Role};
 pub use sso::{Sso, SsoError, SsoSettings};
 pub use totp::{SecondFactor, code_at as totp_code_at};

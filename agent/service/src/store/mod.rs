@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod definitions;
 mod notifications;
+mod operations;
 mod regions;
 mod runs;
 mod stats;
@@ -15,6 +16,7 @@ pub use accounts::{Invite, TokenRecord, UserRecord};
 pub use audit::{AuditQuery, AuditRecord};
 pub use definitions::{Definitions, Stored};
 pub use notifications::{Delivery, NotificationRecord};
+pub use operations::Silence;
 pub use regions::RegionCell;
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
 pub use stats::CollectionStats;
@@ -24,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::Utc;
 
-use skopos_core::model::{Collection, Monitor};
+use skopos_core::model::{Collection, Monitor, Window};
 
 /// The layout this build writes. Bump it, and add a step to [`migrate`], when keys or
 /// stored values change shape.
@@ -91,11 +93,14 @@ pub struct Store {
     db: sled::Db,
     pub collections: Definitions<Collection>,
     pub monitors: Definitions<Monitor>,
+    /// Maintenance windows.
+    pub windows: Definitions<Window>,
     runs: runs::Runs,
     /// The latest run per collection and region ([`RegionCell`]).
     latest: sled::Tree,
     stats: stats::Stats,
     status: status::Status,
+    operations: operations::OperationsTrees,
     notifications: sled::Tree,
     users: sled::Tree,
     tokens: sled::Tree,
@@ -134,10 +139,12 @@ impl Store {
         let store = Store {
             collections: Definitions::open(&db, "collection")?,
             monitors: Definitions::open(&db, "monitor")?,
+            windows: Definitions::open(&db, "window")?,
             runs: runs::Runs::open(&db)?,
             latest: db.open_tree("runs_latest_by_region")?,
             stats: stats::Stats::open(&db)?,
             status: status::Status::open(&db)?,
+            operations: operations::OperationsTrees::open(&db)?,
             notifications: db.open_tree("notifications")?,
             users: db.open_tree("users")?,
             tokens: db.open_tree("api_tokens")?,

@@ -46,6 +46,9 @@ pub struct RunRecord {
     /// and uptime leaves it out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub in_maintenance: bool,
+    /// For a heartbeat's run, what the job sent with its ping (up to 10 KiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
     /// Every step's result; absent for a skipped run.
     pub report: Option<CollectionReport>,
 }
@@ -79,6 +82,7 @@ impl RunRecord {
             region,
             duration_ms: report.as_ref().map_or(0.0, |r| r.duration_ms),
             in_maintenance: false,
+            log: None,
             report,
         }
     }

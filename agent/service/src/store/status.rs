@@ -48,6 +48,20 @@ impl Store {
         Ok(())
     }
 
+    /// The alert state of each of a monitor's collections, by collection id.
+    pub fn alert_states(&self, monitor_id: &str) -> Result<Vec<(String, CollectionAlert)>, StoreError> {
+        let prefix = [monitor_id.as_bytes(), &[0]].concat();
+        self.status
+            .alerts
+            .scan_prefix(&prefix)
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                let collection_id = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+                Ok((collection_id, from_json(&bytes)?))
+            })
+            .collect()
+    }
+
     /// Forgets a deleted monitor's status.
     pub fn clear_status(&self, monitor_id: &str) -> Result<(), StoreError> {
         self.status.last_run.remove(monitor_id.as_bytes())?;
@@ -55,6 +69,6 @@ impl Store {
         for entry in self.status.alerts.scan_prefix(prefix) {
             self.status.alerts.remove(entry?.0)?;
         }
-        Ok(())
+        self.clear_ping_key(monitor_id)
     }
 }

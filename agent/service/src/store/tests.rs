@@ -26,6 +26,7 @@ fn run(collection_id: &str, monitor_id: Option<&str>, at: DateTime<Utc>, status:
         region: None,
         duration_ms: 1.0,
         in_maintenance: false,
+        log: None,
         report: None,
     }
 }

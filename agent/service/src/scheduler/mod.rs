@@ -1,7 +1,14 @@
 //! The scheduler loop: fires monitors when due, runs their collections in parallel, stores
-//! the runs, keeps alert state and reports transitions. A monitor still running when its next
-//! slot comes is recorded as skipped. Adding, changing or removing a monitor takes effect at
-//! once.
+//! the runs, keeps alert state and reports transitions (`alerting.rs`). A monitor still
+//! running when its next slot comes is recorded as skipped; one in a `pause` window is not
+//! run, and one in a `mute` window or silence runs with its runs marked `in_maintenance`.
+//! The loop also wakes for alert timers and for windows and silences starting or ending.
+//! Adding, changing or removing a monitor takes effect at once.
+
+mod alerting;
+mod beats;
+
+pub use beats::{MAX_LOG_BYTES, PingRefused};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,8 +17,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
+use crate::operations::Operations;
 use crate::store::{RunRecord, RunStatus, Store, StoreError};
-use skopos_core::alert::{AlertEvent, Failure};
+use skopos_core::alert::AlertEvent;
 use skopos_core::model::Notifier;
 use skopos_core::plan::{MonitorPlan, Plan};
 use skopos_core::report::StepReport;
@@ -53,6 +61,12 @@ struct Inner {
     /// Held while an alert state is read, moved on and written back: runs from this agent
     /// and from its followers can settle the same monitor at once.
     alerting: Mutex<()>,
+    /// Maintenance windows and silences.
+    operations: Arc<Operations>,
+    timers: Mutex<alerting::Timers>,
+    heartbeats: crate::heartbeat::Heartbeats,
+    /// Until when window and silence changes have been settled.
+    operations_settled: Mutex<DateTime<Utc>>,
 }
 
 /// At most this many missed slots of one monitor are recorded at a time.
@@ -74,6 +88,7 @@ impl Scheduler {
         context: Arc<RunContext>,
         telemetry: Option<Arc<Telemetry>>,
         alerts: AlertSink,
+        operations: Arc<Operations>,
     ) -> Scheduler {
         let writers = tokio::sync::Semaphore::new(2);
         let inner = Inner {
@@ -85,16 +100,27 @@ impl Scheduler {
             changed: Notify::new(),
             writers,
             alerting: Mutex::default(),
+            operations,
+            timers: Mutex::default(),
+            heartbeats: Default::default(),
+            operations_settled: Mutex::new(Utc::now()),
         };
         Scheduler { inner: Arc::new(inner) }
     }
 
     /// Adds or replaces a monitor. One that missed slots (the agent was down) runs at once.
     pub fn set(&self, scheduled: ScheduledMonitor) -> Result<(), StoreError> {
+        self.load_timers(&scheduled)?;
         let now = Utc::now();
         let last_run = self.inner.store.last_run(&scheduled.id)?;
-        let next =
-            scheduled.monitor.schedule.fire(last_run, now).map(|fire| if fire.run_now { now } else { fire.next });
+        let next = if scheduled.monitor.heartbeat.is_some() {
+            let key = self.inner.store.ping_key_of(&scheduled.id)?;
+            self.inner.heartbeats.watch(&scheduled.id, &scheduled.monitor, last_run.unwrap_or(now), key);
+            None
+        } else {
+            self.inner.heartbeats.unwatch(&scheduled.id);
+            scheduled.monitor.schedule.fire(last_run, now).map(|fire| if fire.run_now { now } else { fire.next })
+        };
         let mut monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
         let running = monitors.get(&scheduled.id).map(|e| e.running.clone()).unwrap_or_default();
         monitors.insert(scheduled.id.clone(), Entry { scheduled: Arc::new(scheduled), next, running });
@@ -105,6 +131,21 @@ impl Scheduler {
 
     pub fn remove(&self, id: &str) {
         self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).forget(id);
+        self.inner.heartbeats.unwatch(id);
+        self.inner.changed.notify_one();
+    }
+
+    /// Gives a heartbeat monitor a new ping key (by its digest, stored first).
+    pub fn set_ping_key(&self, monitor_id: &str, key_digest: Vec<u8>) {
+        self.inner.heartbeats.set_key(monitor_id, key_digest);
+    }
+
+    /// Windows or silences changed: who is muted may have changed, so every monitor settles
+    /// (a monitor unmuted while down alerts now).
+    pub fn operations_changed(&self) {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.settle_all());
         self.inner.changed.notify_one();
     }
 
@@ -140,6 +181,30 @@ impl Scheduler {
             for (scheduled, running, due_at) in due {
                 tokio::spawn(self.clone().fire(scheduled, running, due_at));
             }
+            let timers = self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).earliest();
+            if timers.is_some_and(|at| at <= now) {
+                let this = self.clone();
+                tokio::task::spawn_blocking(move || this.settle_due(now));
+            }
+            let operations_change = {
+                let mut settled = self.inner.operations_settled.lock().unwrap_or_else(|e| e.into_inner());
+                let change = self.inner.operations.next_change_after(*settled);
+                if change.is_some_and(|at| at <= now) {
+                    *settled = now;
+                    let this = self.clone();
+                    tokio::task::spawn_blocking(move || this.settle_all());
+                    self.inner.operations.next_change_after(now)
+                } else {
+                    change
+                }
+            };
+            let beats = self.inner.heartbeats.next_deadline();
+            if beats.is_some_and(|at| at <= now) {
+                let this = self.clone();
+                tokio::task::spawn_blocking(move || this.record_missed_beats(now));
+            }
+            let later = |at: Option<DateTime<Utc>>| at.filter(|at| *at > now);
+            let earliest = [earliest, later(timers), operations_change, later(beats)].into_iter().flatten().min();
             if !behind.is_empty() {
                 let this = self.clone();
                 tokio::task::spawn_blocking(move || this.record_missed(behind));
@@ -157,6 +222,13 @@ impl Scheduler {
         let store = &self.inner.store;
         if let Some(telemetry) = &self.inner.telemetry {
             telemetry.scheduler_lag(&scheduled.monitor.name, Utc::now() - due_at);
+        }
+        let monitor = &scheduled.monitor;
+        if self.inner.operations.at(&monitor.name, &monitor.tags, due_at).paused {
+            if let Err(err) = store.set_last_run(&scheduled.id, due_at) {
+                self.log_store_failure(&format!("cannot store when `{}` was due", monitor.name), &err);
+            }
+            return;
         }
         if running.swap(true, Ordering::AcqRel) {
             for (collection_id, plan) in &scheduled.collections {
@@ -202,7 +274,7 @@ impl Scheduler {
         for (collection_id, plan, report) in reports {
             let started_at = DateTime::parse_from_rfc3339(&report.started_at).map_or(due_at, |t| t.with_timezone(&Utc));
             let record = self.record(scheduled, &collection_id, &plan, (due_at, started_at), Some(report));
-            if let Err(err) = self.settle(scheduled, record) {
+            if let Err(err) = self.store_run(scheduled, record) {
                 self.log_store_failure(&format!("cannot store a run of `{}`", scheduled.monitor.name), &err);
             }
         }
@@ -220,7 +292,7 @@ impl Scheduler {
     }
 
     /// Stores a finished run, moves the alert state on, and reports a transition.
-    fn settle(&self, scheduled: &ScheduledMonitor, record: RunRecord) -> Result<(), StoreError> {
+    fn store_run(&self, scheduled: &ScheduledMonitor, record: RunRecord) -> Result<(), StoreError> {
         let stored = self.inner.store.insert_run(record)?;
         self.alert(scheduled, &stored)
     }
@@ -230,11 +302,12 @@ impl Scheduler {
     /// already stored.
     pub fn receive(&self, mut run: RunRecord) -> Result<bool, StoreError> {
         run.received_at = Some(Utc::now());
+        let monitor = run.monitor_id.as_ref().and_then(|id| self.scheduled(id));
+        if let Some(scheduled) = &monitor {
+            let (name, tags) = (&scheduled.monitor.name, &scheduled.monitor.tags);
+            run.in_maintenance |= self.inner.operations.at(name, tags, run.started_at).muted;
+        }
         let Some(stored) = self.inner.store.receive_run(run)? else { return Ok(false) };
-        let monitor = stored.monitor_id.as_ref().and_then(|id| {
-            let monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
-            monitors.get(id).map(|entry| entry.scheduled.clone())
-        });
         // A paused or deleted monitor alerts no more; a skipped run is no outcome.
         if let Some(scheduled) = monitor
             && stored.status != RunStatus::Skipped
@@ -242,35 +315,6 @@ impl Scheduler {
             self.alert(&scheduled, &stored)?;
         }
         Ok(true)
-    }
-
-    /// Moves the alert state of a monitor's collection on with a stored run, and reports a
-    /// transition.
-    fn alert(&self, scheduled: &ScheduledMonitor, run: &RunRecord) -> Result<(), StoreError> {
-        let (store, policy) = (&self.inner.store, &scheduled.monitor.policy);
-        let passed = run.status == RunStatus::Passed;
-        let at = run.started_at;
-        let turn = self.inner.alerting.lock().unwrap_or_else(|e| e.into_inner());
-        let mut state = store.alert_state(&scheduled.id, &run.collection_id)?;
-        let transition = state.record(run.region.as_deref().unwrap_or_default(), passed, at, policy);
-        store.set_alert_state(&scheduled.id, &run.collection_id, &state)?;
-        drop(turn);
-        if let Some(transition) = transition {
-            let event = AlertEvent {
-                monitor_id: scheduled.id.clone(),
-                monitor: scheduled.monitor.name.clone(),
-                collection_id: run.collection_id.clone(),
-                collection: run.collection.clone(),
-                region: run.region.clone(),
-                failing_regions: state.failing_regions(at, policy),
-                transition,
-                run_id: run.id.clone(),
-                run_started_at: at,
-                failure: run.report.as_ref().and_then(Failure::of),
-            };
-            (self.inner.alerts)(event, &scheduled.monitor.notify);
-        }
-        Ok(())
     }
 
     /// A run record of this monitor; a skipped run has no report.
@@ -300,148 +344,13 @@ impl Scheduler {
         (due_at, started_at): (DateTime<Utc>, DateTime<Utc>),
         report: Option<skopos_core::report::CollectionReport>,
     ) -> RunRecord {
-        RunRecord::new((collection_id, &plan.name), started_at, self.inner.context.region.clone(), report)
-            .for_monitor((&scheduled.id, &scheduled.monitor.name), due_at)
+        let monitor = &scheduled.monitor;
+        let record = RunRecord::new((collection_id, &plan.name), started_at, self.inner.context.region.clone(), report)
+            .for_monitor((&scheduled.id, &monitor.name), due_at);
+        let in_maintenance = self.inner.operations.at(&monitor.name, &monitor.tags, started_at).muted;
+        RunRecord { in_maintenance, ..record }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::net::SocketAddr;
-    use std::sync::atomic::AtomicUsize;
-    use std::time::Duration;
-
-    use super::*;
-    use skopos_core::alert::Transition;
-
-    #[test]
-    fn slots_passed_while_the_scheduler_was_late_are_the_missed_ones() {
-        // The soak bench found slots with no run at all after the machine stalled the agent
-        // for over a period: those slots are now recorded as skipped.
-        let spec = skopos_core::model::ScheduleSpec { every: Some("10s".into()), cron: None, tz: None, jitter: None };
-        let schedule = Schedule::parse(&spec, "m").unwrap();
-        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        let due = at("2026-12-02T10:00:00Z");
-        assert!(missed_slots(&schedule, due, at("2026-12-02T10:00:09.900Z")).is_empty(), "late, but within a period");
-        assert_eq!(
-            missed_slots(&schedule, due, at("2026-12-02T10:00:25Z")),
-            [at("2026-12-02T10:00:10Z"), at("2026-12-02T10:00:20Z")]
-        );
-        assert_eq!(missed_slots(&schedule, due, at("2026-12-03T10:00:00Z")).len(), MAX_MISSED_RECORDED);
-    }
-    use crate::store::RunQuery;
-    use skopos_core::document::Document;
-    use skopos_core::model::{Collection, Monitor};
-    use skopos_core::plan::{compile_monitor, compile_stored};
-
-    /// `/flip` fails its first two requests, then passes; `/slow` answers after 1.5 s.
-    async fn server() -> SocketAddr {
-        let flips = Arc::new(AtomicUsize::new(0));
-        skopos_test_support::serve(move |request| {
-            let flips = flips.clone();
-            async move {
-                let status = match request.uri().path() {
-                    "/flip" if flips.fetch_add(1, Ordering::SeqCst) < 2 => 500,
-                    "/slow" => {
-                        tokio::time::sleep(Duration::from_millis(1500)).await;
-                        200
-                    }
-                    _ => 200,
-                };
-                skopos_test_support::reply(status, "application/json", "{}")
-            }
-        })
-    }
-
-    fn scheduled(store: &Store, server: SocketAddr, path: &str) -> ScheduledMonitor {
-        let collection: Collection = serde_json::from_value(serde_json::json!({
-            "name": format!("c{path}"),
-            "steps": [{"request": {"url": format!("http://{server}{path}")},
-                       "assert": [{"source": "status", "op": "eq", "value": 200}]}]
-        }))
-        .unwrap();
-        let stored = store.collections.put(None, collection).unwrap();
-        let plan = compile_stored(&stored.spec).unwrap();
-        let text = format!("name: m{path}\nschedule: {{ every: 1s }}\ncollections: [c{path}]\n");
-        let mut document = Document::parse(std::path::Path::new("m.yaml"), text).unwrap();
-        let monitor: Monitor = document.deserialize().unwrap();
-        let monitor = compile_monitor(&document, monitor).unwrap();
-        ScheduledMonitor { id: format!("monitor{path}"), monitor, collections: vec![(stored.id, Arc::new(plan))] }
-    }
-
-    fn runs(store: &Store, monitor_id: &str) -> Vec<RunRecord> {
-        let query = RunQuery { monitor_id: Some(monitor_id.into()), limit: 100, ..RunQuery::default() };
-        let mut runs = store.runs(&query).unwrap().runs;
-        runs.reverse();
-        runs
-    }
-
-    async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-        for _ in 0..100 {
-            if done() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("timed out waiting for {what}");
-    }
-
-    fn setup() -> (tempfile::TempDir, Arc<Store>, Arc<Mutex<Vec<AlertEvent>>>, Scheduler) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(dir.path()).unwrap());
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let sink = events.clone();
-        let context = Arc::new(RunContext::new(HashMap::new()));
-        let scheduler = Scheduler::new(
-            store.clone(),
-            context,
-            None,
-            Arc::new(move |event, _: &[Notifier]| sink.lock().unwrap().push(event)),
-        );
-        (dir, store, events, scheduler)
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn monitors_fire_on_schedule_store_runs_and_report_transitions() {
-        let (_dir, store, events, scheduler) = setup();
-        let server = server().await;
-        scheduler.set(scheduled(&store, server, "/flip")).unwrap();
-        tokio::spawn(scheduler.clone().run());
-        wait_for("failing then recovered", || events.lock().unwrap().len() >= 2).await;
-        let events = events.lock().unwrap().clone();
-        assert!(matches!(events[0].transition, Transition::Failing { .. }), "{events:?}");
-        assert!(matches!(events[1].transition, Transition::Recovered { .. }), "{events:?}");
-        let statuses: Vec<RunStatus> = runs(&store, "monitor/flip").iter().map(|r| r.status).collect();
-        assert_eq!(statuses[..3], [RunStatus::Failed, RunStatus::Failed, RunStatus::Passed]);
-        // Once a second, on the second.
-        let runs = runs(&store, "monitor/flip");
-        let gap = runs[1].started_at - runs[0].started_at;
-        assert!(gap > chrono::TimeDelta::milliseconds(500) && gap < chrono::TimeDelta::milliseconds(1500), "{gap}");
-        assert_eq!(events[1].run_id, runs[2].id);
-        assert!(store.last_run("monitor/flip").unwrap().is_some());
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_monitor_still_running_is_skipped_and_removal_is_immediate() {
-        let (_dir, store, _events, scheduler) = setup();
-        let server = server().await;
-        scheduler.set(scheduled(&store, server, "/slow")).unwrap();
-        tokio::spawn(scheduler.clone().run());
-        wait_for("a skipped run", || runs(&store, "monitor/slow").iter().any(|r| r.status == RunStatus::Skipped)).await;
-        let skipped = runs(&store, "monitor/slow").into_iter().find(|r| r.status == RunStatus::Skipped).unwrap();
-        assert!(skipped.report.is_none());
-        scheduler.remove("monitor/slow");
-        assert!(scheduler.next_runs().is_empty());
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_overdue_monitor_runs_at_once_after_a_restart() {
-        let (_dir, store, _events, scheduler) = setup();
-        let server = server().await;
-        store.set_last_run("monitor/ok", Utc::now() - chrono::TimeDelta::hours(1)).unwrap();
-        let before = Utc::now();
-        scheduler.set(scheduled(&store, server, "/ok")).unwrap();
-        let next = scheduler.next_runs()["monitor/ok"].unwrap();
-        assert!(next <= Utc::now() && next >= before, "due now, not at the next slot: {next}");
-    }
-}
+mod tests;

@@ -1,0 +1,236 @@
+//! Moving alert state on and telling people: with every stored run, when an alert timer
+//! (escalation, reminder) comes due, when a maintenance window or silence starts or ends, and
+//! when a dependency recovers. The state machine itself is pure (`skopos_core::alert`); this
+//! is where it meets the store, the clock, maintenance and the other monitors.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{ScheduledMonitor, Scheduler};
+use crate::store::{RunQuery, RunRecord, RunStatus, StoreError};
+use skopos_core::alert::{AlertEvent, CollectionAlert, Failure, Health, Notice, Quiet, Transition};
+use skopos_core::report::Outcome;
+
+/// When each monitor's collection next has something to say without a run.
+#[derive(Default)]
+pub(super) struct Timers {
+    due: BTreeSet<(DateTime<Utc>, String, String)>,
+    by_key: HashMap<(String, String), DateTime<Utc>>,
+}
+
+impl Timers {
+    pub(super) fn set(&mut self, monitor_id: &str, collection_id: &str, at: Option<DateTime<Utc>>) {
+        let key = (monitor_id.to_string(), collection_id.to_string());
+        if let Some(old) = self.by_key.remove(&key) {
+            self.due.remove(&(old, key.0.clone(), key.1.clone()));
+        }
+        if let Some(at) = at {
+            self.due.insert((at, key.0.clone(), key.1.clone()));
+            self.by_key.insert(key, at);
+        }
+    }
+
+    pub(super) fn earliest(&self) -> Option<DateTime<Utc>> {
+        self.due.first().map(|(at, _, _)| *at)
+    }
+
+    /// Takes the timers due by `now`.
+    pub(super) fn take_due(&mut self, now: DateTime<Utc>) -> Vec<(String, String)> {
+        let mut taken = Vec::new();
+        while let Some((at, _, _)) = self.due.first()
+            && *at <= now
+        {
+            let (_, monitor_id, collection_id) = self.due.pop_first().expect("a first entry");
+            self.by_key.remove(&(monitor_id.clone(), collection_id.clone()));
+            taken.push((monitor_id, collection_id));
+        }
+        taken
+    }
+
+    pub(super) fn forget(&mut self, monitor_id: &str) {
+        let keys: Vec<(String, String)> = self.by_key.keys().filter(|(m, _)| m == monitor_id).cloned().collect();
+        for key in keys {
+            self.set(&key.0, &key.1, None);
+        }
+    }
+}
+
+impl Scheduler {
+    /// Moves the alert state of a monitor's collection on with a stored run, and tells people.
+    pub(super) fn alert(&self, scheduled: &ScheduledMonitor, run: &RunRecord) -> Result<(), StoreError> {
+        let outcome = match run.status {
+            RunStatus::Passed => Outcome::Passed,
+            RunStatus::Degraded => Outcome::Degraded,
+            RunStatus::Failed => Outcome::Failed,
+            RunStatus::Skipped => return Ok(()),
+        };
+        let now = Utc::now();
+        let quiet = self.quiet(scheduled, now);
+        let policy = &scheduled.monitor.policy;
+        let turn = self.inner.alerting.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.inner.store.alert_state(&scheduled.id, &run.collection_id)?;
+        let was_down = state.health(now, policy) == Health::Down;
+        let region = run.region.as_deref().unwrap_or_default();
+        let notices = state.record(region, outcome, run.started_at, policy, quiet);
+        self.keep(scheduled, &run.collection_id, &state)?;
+        drop(turn);
+        self.tell(scheduled, run, &state, notices);
+        if was_down && state.health(now, policy) != Health::Down {
+            self.settle_dependents(&scheduled.monitor.name);
+        }
+        Ok(())
+    }
+
+    /// Brings one monitor's collection up to date at the present moment without a run.
+    pub(super) fn settle(&self, scheduled: &ScheduledMonitor, collection_id: &str) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let quiet = self.quiet(scheduled, now);
+        let turn = self.inner.alerting.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.inner.store.alert_state(&scheduled.id, collection_id)?;
+        let before = state.clone();
+        let notices = state.settle(now, &scheduled.monitor.policy, quiet);
+        if state != before {
+            self.keep(scheduled, collection_id, &state)?;
+        }
+        drop(turn);
+        if notices.is_empty() {
+            return Ok(());
+        }
+        let query = RunQuery {
+            monitor_id: Some(scheduled.id.clone()),
+            collection_id: Some(collection_id.to_string()),
+            limit: 1,
+            ..RunQuery::default()
+        };
+        match self.inner.store.runs(&query)?.runs.first() {
+            Some(latest) => self.tell(scheduled, latest, &state, notices),
+            None => skopos_core::log_line!("skopos: `{}` has no run to alert with", scheduled.monitor.name),
+        }
+        Ok(())
+    }
+
+    /// Settles every collection of every monitor (a window or silence began or ended).
+    pub(super) fn settle_all(&self) {
+        for scheduled in self.scheduled_monitors() {
+            self.settle_monitor(&scheduled);
+        }
+    }
+
+    fn settle_monitor(&self, scheduled: &ScheduledMonitor) {
+        let collections = match self.inner.store.alert_states(&scheduled.id) {
+            Ok(states) => states.into_iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            Err(err) => {
+                skopos_core::log_line!("skopos: cannot read the alert state of `{}`: {err}", scheduled.monitor.name);
+                return;
+            }
+        };
+        for collection_id in collections {
+            if let Err(err) = self.settle(scheduled, &collection_id) {
+                skopos_core::log_line!("skopos: cannot settle the alerts of `{}`: {err}", scheduled.monitor.name);
+            }
+        }
+    }
+
+    /// A monitor stopped being down: those that depend on it may speak now.
+    fn settle_dependents(&self, name: &str) {
+        for dependent in self.scheduled_monitors() {
+            if dependent.monitor.depends_on.iter().any(|d| d == name) {
+                self.settle_monitor(&dependent);
+            }
+        }
+    }
+
+    /// Settles the collections whose timers are due by `now`.
+    pub(super) fn settle_due(&self, now: DateTime<Utc>) {
+        let due = self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).take_due(now);
+        for (monitor_id, collection_id) in due {
+            let Some(scheduled) = self.scheduled(&monitor_id) else { continue };
+            if let Err(err) = self.settle(&scheduled, &collection_id) {
+                skopos_core::log_line!("skopos: cannot settle the alerts of `{}`: {err}", scheduled.monitor.name);
+            }
+        }
+    }
+
+    /// Stores the state and sets the collection's timer from it.
+    fn keep(
+        &self,
+        scheduled: &ScheduledMonitor,
+        collection_id: &str,
+        state: &CollectionAlert,
+    ) -> Result<(), StoreError> {
+        self.inner.store.set_alert_state(&scheduled.id, collection_id, state)?;
+        let next = state.next_timer(&scheduled.monitor.policy);
+        self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).set(&scheduled.id, collection_id, next);
+        if next.is_some() {
+            self.inner.changed.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Sets the timers of a monitor from its stored states (when it is scheduled, so timers
+    /// that were running when the agent stopped fire after it starts).
+    pub(super) fn load_timers(&self, scheduled: &ScheduledMonitor) -> Result<(), StoreError> {
+        let states = self.inner.store.alert_states(&scheduled.id)?;
+        let mut timers = self.inner.timers.lock().unwrap_or_else(|e| e.into_inner());
+        timers.forget(&scheduled.id);
+        for (collection_id, state) in states {
+            timers.set(&scheduled.id, &collection_id, state.next_timer(&scheduled.monitor.policy));
+        }
+        Ok(())
+    }
+
+    /// Whether people may be told about this monitor now.
+    fn quiet(&self, scheduled: &ScheduledMonitor, at: DateTime<Utc>) -> Quiet {
+        let monitor = &scheduled.monitor;
+        let muted = self.inner.operations.at(&monitor.name, &monitor.tags, at).muted;
+        let held = monitor.depends_on.iter().any(|name| self.is_down(name, at));
+        Quiet { muted, held }
+    }
+
+    /// Whether the monitor named `name` is down at `at` in any of its collections.
+    fn is_down(&self, name: &str, at: DateTime<Utc>) -> bool {
+        let Some(dependency) = self.scheduled_monitors().into_iter().find(|m| m.monitor.name == name) else {
+            return false;
+        };
+        let states = self.inner.store.alert_states(&dependency.id).unwrap_or_default();
+        states.iter().any(|(_, state)| state.health(at, &dependency.monitor.policy) == Health::Down)
+    }
+
+    /// Hands each notice to the alert sink, with the entries it goes to.
+    fn tell(&self, scheduled: &ScheduledMonitor, run: &RunRecord, state: &CollectionAlert, notices: Vec<Notice>) {
+        let policy = &scheduled.monitor.policy;
+        for notice in notices {
+            let failure = match notice.transition {
+                Transition::Recovered { .. } => None,
+                _ => run.report.as_ref().and_then(Failure::of),
+            };
+            let event = AlertEvent {
+                monitor_id: scheduled.id.clone(),
+                monitor: scheduled.monitor.name.clone(),
+                collection_id: run.collection_id.clone(),
+                collection: run.collection.clone(),
+                region: run.region.clone(),
+                failing_regions: state.failing_regions(run.started_at, policy),
+                transition: notice.transition,
+                run_id: run.id.clone(),
+                run_started_at: run.started_at,
+                failure,
+            };
+            let entries: Vec<_> =
+                notice.entries.iter().filter_map(|i| scheduled.monitor.notify.get(*i).cloned()).collect();
+            (self.inner.alerts)(event, &entries);
+        }
+    }
+
+    pub(super) fn scheduled(&self, id: &str) -> Option<Arc<ScheduledMonitor>> {
+        let monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        monitors.get(id).map(|entry| entry.scheduled.clone())
+    }
+
+    pub(super) fn scheduled_monitors(&self) -> Vec<Arc<ScheduledMonitor>> {
+        let monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        monitors.values().map(|entry| entry.scheduled.clone()).collect()
+    }
+}
