@@ -39,6 +39,8 @@ pub struct Agent {
     pub primary: Option<url::Url>,
     /// Maintenance windows and silences in force.
     pub operations: Arc<Operations>,
+    /// The agent's public address (`--public-url`), for links and ping URLs.
+    pub public_url: Option<String>,
 }
 
 /// What an agent is made of; `skopos serve` fills it from its flags, tests with what they need.
@@ -77,7 +79,7 @@ impl Agent {
         let alerts: AlertSink = if primary.is_some() {
             Arc::new(|_, _| {})
         } else {
-            Arc::new(Notifications::new(store.clone(), context.env.clone(), plugins.clone(), public_url)).sink()
+            Arc::new(Notifications::new(store.clone(), context.env.clone(), plugins.clone(), public_url.clone())).sink()
         };
         let operations = Arc::new(Operations::default());
         let scheduler = Scheduler::new(store.clone(), context.clone(), telemetry.clone(), alerts, operations.clone());
@@ -94,6 +96,7 @@ impl Agent {
             plugins,
             primary,
             operations,
+            public_url,
         });
         agent.load_windows()?;
         agent.load_silences()?;
@@ -104,7 +107,9 @@ impl Agent {
     /// Hands a stored monitor to the scheduler, with its collections compiled (or takes a
     /// paused one off it).
     pub fn schedule(&self, stored: &Stored<Monitor>) -> Result<(), ServiceError> {
-        if stored.spec.paused {
+        // Pings go to the primary, which watches heartbeats for every region.
+        let pinged_elsewhere = stored.spec.is_heartbeat() && self.primary.is_some();
+        if stored.spec.paused || pinged_elsewhere {
             self.scheduler.remove(&stored.id);
             return Ok(());
         }
@@ -130,6 +135,21 @@ impl Agent {
             }
         }
         Ok(())
+    }
+
+    /// Makes a heartbeat monitor a new ping key, which replaces its old one at once; the key
+    /// is returned to be shown once (only its digest is kept).
+    pub fn issue_ping_key(&self, stored: &Stored<Monitor>) -> Result<String, ServiceError> {
+        if !stored.spec.is_heartbeat() {
+            let message = format!("`{}` is not a heartbeat monitor: it is run, not pinged", stored.spec.name);
+            return Err(ServiceError::Conflict(message));
+        }
+        let key = crate::secret::random_key();
+        let key_digest = crate::secret::digest(&key);
+        self.store.set_ping_key(&stored.id, &key_digest)?;
+        self.store.flush()?;
+        self.scheduler.set_ping_key(&stored.id, key_digest);
+        Ok(key)
     }
 
     /// Reads the maintenance windows anew (after one changed, and at start-up). A window that

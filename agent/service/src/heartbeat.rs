@@ -84,11 +84,14 @@ pub struct Heartbeats {
     state: Mutex<State>,
     /// Pings per key: a burst of 20, then one every 3 s.
     per_key: Limit,
+    /// Pings to unknown keys per address: a burst of 20, then one every 3 s.
+    misses: Limit,
 }
 
 impl Default for Heartbeats {
     fn default() -> Self {
-        Heartbeats { state: Mutex::default(), per_key: Limit::new(20, Duration::from_secs(3)) }
+        let limit = || Limit::new(20, Duration::from_secs(3));
+        Heartbeats { state: Mutex::default(), per_key: limit(), misses: limit() }
     }
 }
 
@@ -137,12 +140,16 @@ impl Heartbeats {
         state.by_digest.insert(key_digest, monitor_id.to_string());
     }
 
-    /// Takes a ping with `key` at `at`: the run to record, if the ping ends one (`/start`
-    /// only moves the deadline).
-    pub fn ping(&self, key: &str, ping: Ping, at: DateTime<Utc>) -> Result<Option<Beat>, PingError> {
+    /// Takes a ping with `key` at `at` from `address`: the run to record, if the ping ends
+    /// one (`/start` only moves the deadline).
+    pub fn ping(&self, key: &str, ping: Ping, at: DateTime<Utc>, address: &str) -> Result<Option<Beat>, PingError> {
+        self.misses.check(address).map_err(PingError::Limited)?;
         let key_digest = digest(key);
         let mut state = self.state();
-        let monitor_id = state.by_digest.get(&key_digest).cloned().ok_or(PingError::UnknownKey)?;
+        let Some(monitor_id) = state.by_digest.get(&key_digest).cloned() else {
+            self.misses.fail(address);
+            return Err(PingError::UnknownKey);
+        };
         let limited = crate::secret::hex(&key_digest);
         self.per_key.check(&limited).map_err(PingError::Limited)?;
         self.per_key.fail(&limited);
@@ -238,7 +245,7 @@ mod tests {
         // Still silent: the next period's deadline.
         assert_eq!(beats.next_deadline(), Some(at(150)));
         // A ping moves the deadline on.
-        let beat = beats.ping("key", Ping::Success, at(100)).unwrap().unwrap();
+        let beat = beats.ping("key", Ping::Success, at(100), "a").unwrap().unwrap();
         assert_eq!(beat.outcome, Outcome::Passed);
         assert_eq!(beats.next_deadline(), Some(at(150)));
     }
@@ -247,14 +254,14 @@ mod tests {
     fn start_then_success_has_a_duration_and_start_alone_times_out() {
         let beats = Heartbeats::default();
         beats.watch("m", &plan("{ every: 1h, grace: 1m }"), at(0), Some(digest("key")));
-        assert_eq!(beats.ping("key", Ping::Start, at(10)).unwrap(), None);
-        let beat = beats.ping("key", Ping::Success, at(25)).unwrap().unwrap();
+        assert_eq!(beats.ping("key", Ping::Start, at(10), "a").unwrap(), None);
+        let beat = beats.ping("key", Ping::Success, at(25), "a").unwrap().unwrap();
         assert_eq!((beat.started_at, beat.duration_ms), (at(10), 15_000.0));
-        assert_eq!(beats.ping("key", Ping::Start, at(100)).unwrap(), None);
+        assert_eq!(beats.ping("key", Ping::Start, at(100), "a").unwrap(), None);
         assert_eq!(beats.next_deadline(), Some(at(160)));
         let missed = beats.missed(at(160));
         assert!(missed[0].message.as_deref().unwrap().contains("did not finish within 1m"), "{missed:?}");
-        let failed = beats.ping("key", Ping::Fail, at(200)).unwrap().unwrap();
+        let failed = beats.ping("key", Ping::Fail, at(200), "a").unwrap().unwrap();
         assert_eq!(failed.outcome, Outcome::Failed);
     }
 
@@ -262,10 +269,14 @@ mod tests {
     fn unknown_keys_and_floods_are_refused() {
         let beats = Heartbeats::default();
         beats.watch("m", &plan("{ every: 1m }"), at(0), Some(digest("key")));
-        assert_eq!(beats.ping("other", Ping::Success, at(1)), Err(PingError::UnknownKey));
-        let accepted = (0..100).filter(|_| beats.ping("key", Ping::Success, Utc::now()).is_ok()).count();
-        assert_eq!(accepted, 20);
+        assert_eq!(beats.ping("other", Ping::Success, at(1), "a"), Err(PingError::UnknownKey));
+        let accepted = (0..100).filter(|_| beats.ping("key", Ping::Success, Utc::now(), "b").is_ok()).count();
+        assert_eq!(accepted, 20, "one key");
+        let guessed = (0..100)
+            .filter(|n| beats.ping(&format!("guess{n}"), Ping::Success, Utc::now(), "c") != Err(PingError::UnknownKey))
+            .count();
+        assert_eq!(guessed, 80, "after 20 misses from one address, the rest are refused unread");
         beats.set_key("m", digest("new"));
-        assert_eq!(beats.ping("key", Ping::Success, at(2)), Err(PingError::UnknownKey));
+        assert_eq!(beats.ping("key", Ping::Success, at(2), "d"), Err(PingError::UnknownKey));
     }
 }

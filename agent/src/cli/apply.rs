@@ -94,7 +94,7 @@ async fn upsert(
     println!("{verb} {kind} `{name}`");
     // A heartbeat monitor's ping URL is shown once, when its key is made.
     if let Some(url) = reply.get("ping_url").and_then(Value::as_str) {
-        println!("  ping URL (shown once; `skopos monitor rotate-key` makes a new one): {url}");
+        println!("  ping URL (shown once; POST /api/v1/monitors/NAME/ping-key makes a new one): {url}");
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod import;
 mod plugin;
 mod run;
 mod serve;
+mod silence;
 mod storage;
 mod token;
 mod user;
@@ -37,13 +38,15 @@ enum Command {
     Run(run::RunArgs),
     /// The agent: scheduler, store, alerts, JSON API and web console; or a follower of a primary.
     Serve(Box<serve::ServeArgs>),
-    /// Create or update collections and monitors in a running agent from files.
+    /// Create or update collections, monitors and maintenance windows in a running agent from files.
     Apply(apply::ApplyArgs),
     /// Write a running agent's collections and monitors to a folder as files.
     Export(export::ExportArgs),
     /// Make collection files from Postman collections or curl command lines.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Mute monitors for a while with a comment (they keep running), list silences, end one.
+    Silence(silence::SilenceArgs),
     /// Named API tokens (create, list, revoke), or replace the bootstrap token.
     Token(token::TokenArgs),
     /// People's accounts: add (printing a one-time link to set the password), list, disable...
@@ -159,6 +162,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::apply(args),
         Command::Export(args) => export::export(args),
         Command::Import(command) => import::import(command),
+        Command::Silence(args) => silence::silence(args),
         Command::Token(args) => token::token(args),
         Command::User(command) => user::user(command),
         Command::Plugin(command) => plugin::plugin(command),

@@ -15,7 +15,7 @@ use warp::reply::Response;
 use super::error::{ApiError, conflict};
 use skopos_core::document::{Document, child_index, child_key};
 use skopos_core::model::{Collection, Monitor};
-use skopos_core::plan::{compile, compile_monitor};
+use skopos_core::plan::{compile, compile_monitor, find_cycle};
 use skopos_service::Agent;
 use skopos_service::access::{Permission, Principal};
 use skopos_service::store::{RunQuery, RunRecord, RunStatus, Stored};
@@ -41,7 +41,7 @@ pub(crate) fn read<T: serde::de::DeserializeOwned>(body: &Bytes, expected: &str)
 }
 
 /// Parses a request body, keeping the document to locate later problems in.
-fn read_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(Document, T), ApiError> {
+pub(crate) fn read_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(Document, T), ApiError> {
     let text = String::from_utf8_lossy(body).into_owned();
     let mut document = Document::parse(Path::new("request body.json"), text).map_err(|d| ApiError::invalid(vec![d]))?;
     let spec = document.deserialize().map_err(|d| ApiError::invalid(vec![d]))?;
@@ -81,6 +81,13 @@ fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
     compile_monitor(&document, monitor.clone()).map_err(ApiError::invalid)?;
     env_problems(agent, &document, body)?;
     let mut problems = Vec::new();
+    let others = agent.store.monitors.list()?.into_iter().filter(|m| m.spec.name != monitor.name);
+    let others: Vec<(String, Vec<String>)> = others.map(|m| (m.spec.name, m.spec.depends_on)).collect();
+    let graph = others.iter().map(|(name, deps)| (name.as_str(), deps.as_slice()));
+    if let Some(cycle) = find_cycle(graph.chain([(monitor.name.as_str(), monitor.depends_on.as_slice())])) {
+        let message = format!("dependencies go round in a circle: {}", cycle.join(" → "));
+        problems.push(document.problem("depends_on", message));
+    }
     for (index, name) in monitor.collections.iter().enumerate() {
         if agent.store.collections.get(name)?.is_none() {
             problems.push(document.problem(&child_index("collections", index), format!("no collection `{name}`")));
@@ -101,7 +108,7 @@ fn monitor_body(agent: &Agent, body: &Bytes) -> Result<Monitor, ApiError> {
 }
 
 /// A definition as the audit log keeps it: its file-format spec.
-fn spec_of<T: Serialize>(stored: &Stored<T>) -> Option<serde_json::Value> {
+pub(crate) fn spec_of<T: Serialize>(stored: &Stored<T>) -> Option<serde_json::Value> {
     serde_json::to_value(&stored.spec).ok()
 }
 
@@ -228,7 +235,7 @@ pub fn run_collection_streamed(agent: Arc<Agent>, key: String) -> Reply_ {
 pub fn list_monitors(agent: &Agent) -> Reply_ {
     let mut listed = Vec::new();
     for stored in agent.store.monitors.list()? {
-        let status = status_of(agent, &stored)?;
+        let status = crate::status::status_of(agent, &stored)?;
         let mut item = serde_json::to_value(&stored)
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         if let Some(fields) = item.as_object_mut() {
@@ -239,7 +246,7 @@ pub fn list_monitors(agent: &Agent) -> Reply_ {
     json(StatusCode::OK, &listed)
 }
 
-pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
+pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes, host: Option<&str>) -> Reply_ {
     agent.writable()?;
     let monitor = monitor_body(agent, body)?;
     may_set_notifiers(who, &[], &monitor)?;
@@ -253,7 +260,23 @@ pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
     agent.audit(who, "monitor.create", &stored.spec.name, None, spec_of(&stored));
     agent.store.flush()?;
     agent.schedule(&stored)?;
-    json(StatusCode::CREATED, &stored)
+    with_ping_key(agent, host, StatusCode::CREATED, &stored)
+}
+
+/// The stored monitor as the reply; a heartbeat monitor without a ping key gets one, and
+/// the reply its `ping_url` and `curl` line, shown this once.
+fn with_ping_key(agent: &Agent, host: Option<&str>, status: StatusCode, stored: &Stored<Monitor>) -> Reply_ {
+    let mut reply =
+        serde_json::to_value(stored).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if stored.spec.is_heartbeat() && agent.primary.is_none() && agent.store.ping_key_of(&stored.id)?.is_none() {
+        let key = agent.issue_ping_key(stored)?;
+        let ping = crate::operations::PingKey::new(agent, host, &key);
+        if let Some(fields) = reply.as_object_mut() {
+            fields.insert("ping_url".into(), ping.ping_url.into());
+            fields.insert("curl".into(), ping.curl.into());
+        }
+    }
+    json(status, &reply)
 }
 
 pub fn get_monitor(agent: &Agent, key: &str) -> Reply_ {
@@ -261,7 +284,7 @@ pub fn get_monitor(agent: &Agent, key: &str) -> Reply_ {
     json(StatusCode::OK, &stored)
 }
 
-pub fn put_monitor(agent: &Agent, who: &Principal, key: &str, body: &Bytes) -> Reply_ {
+pub fn put_monitor(agent: &Agent, who: &Principal, key: &str, body: &Bytes, host: Option<&str>) -> Reply_ {
     agent.writable()?;
     let existing = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
     let monitor = monitor_body(agent, body)?;
@@ -275,7 +298,7 @@ pub fn put_monitor(agent: &Agent, who: &Principal, key: &str, body: &Bytes) -> R
     agent.audit(who, action, &stored.spec.name, spec_of(&existing), spec_of(&stored));
     agent.store.flush()?;
     agent.schedule(&stored)?;
-    json(StatusCode::OK, &stored)
+    with_ping_key(agent, host, StatusCode::OK, &stored)
 }
 
 pub fn delete_monitor(agent: &Agent, who: &Principal, key: &str) -> Reply_ {
@@ -287,61 +310,6 @@ pub fn delete_monitor(agent: &Agent, who: &Principal, key: &str) -> Reply_ {
     agent.audit(who, "monitor.delete", &existing.spec.name, spec_of(&existing), None);
     agent.store.flush()?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-#[derive(Serialize)]
-struct MonitorStatus {
-    id: String,
-    monitor: String,
-    /// `down` when any of its collections is down.
-    health: skopos_core::alert::Health,
-    paused: bool,
-    /// The earliest `failing_since` of its collections that are down.
-    down_since: Option<DateTime<Utc>>,
-    last_run: Option<DateTime<Utc>>,
-    next_run: Option<DateTime<Utc>>,
-    collections: Vec<CollectionStatus>,
-}
-
-#[derive(Serialize)]
-struct CollectionStatus {
-    collection: String,
-    #[serde(flatten)]
-    state: skopos_core::alert::CollectionAlert,
-}
-
-pub fn monitor_status(agent: &Agent, key: &str) -> Reply_ {
-    let stored = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
-    json(StatusCode::OK, &status_of(agent, &stored)?)
-}
-
-fn status_of(agent: &Agent, stored: &Stored<Monitor>) -> Result<MonitorStatus, ApiError> {
-    let mut collections = Vec::new();
-    for name in &stored.spec.collections {
-        let Some(collection) = agent.store.collections.get(name)? else { continue };
-        let state = agent.store.alert_state(&stored.id, &collection.id)?;
-        collections.push(CollectionStatus { collection: name.clone(), state });
-    }
-    let health = if collections.iter().any(|c| c.state.overall.health == skopos_core::alert::Health::Down) {
-        skopos_core::alert::Health::Down
-    } else {
-        skopos_core::alert::Health::Up
-    };
-    let down_since = collections
-        .iter()
-        .filter(|c| c.state.overall.health == skopos_core::alert::Health::Down)
-        .filter_map(|c| c.state.overall.failing_since)
-        .min();
-    Ok(MonitorStatus {
-        last_run: agent.store.last_run(&stored.id)?,
-        next_run: agent.scheduler.next_runs().get(&stored.id).copied().flatten(),
-        id: stored.id.clone(),
-        monitor: stored.spec.name.clone(),
-        health,
-        paused: stored.spec.paused,
-        down_since,
-        collections,
-    })
 }
 
 /// `POST /api/v1/schedule/preview` with a schedule (`{every}` or `{cron, tz}`, `jitter`): its

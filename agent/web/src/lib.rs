@@ -7,10 +7,12 @@ pub mod console;
 mod error;
 mod guard;
 mod handlers;
+mod operations;
 mod regions;
 pub mod rules;
 mod sessions;
 mod sso;
+mod status;
 
 pub use error::ApiError;
 
@@ -173,8 +175,9 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(warp::post())
             .and(guard.needs("POST", "/api/v1/monitors"))
             .and(body())
-            .then(|agent: Agent_, who: Who, body: Bytes| {
-                off_async(move || handlers::create_monitor(&agent, &who, &body))
+            .and(warp::header::optional::<String>("host"))
+            .then(|agent: Agent_, who: Who, body: Bytes, host: Option<String>| {
+                off_async(move || handlers::create_monitor(&agent, &who, &body, host.as_deref()))
             })
             .boxed(),
         monitor()
@@ -186,8 +189,9 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
             .and(warp::put())
             .and(guard.needs("PUT", "/api/v1/monitors/{key}"))
             .and(body())
-            .then(|key: String, agent: Agent_, who: Who, body: Bytes| {
-                off_async(move || handlers::put_monitor(&agent, &who, &key, &body))
+            .and(warp::header::optional::<String>("host"))
+            .then(|key: String, agent: Agent_, who: Who, body: Bytes, host: Option<String>| {
+                off_async(move || handlers::put_monitor(&agent, &who, &key, &body, host.as_deref()))
             })
             .boxed(),
         monitor()
@@ -200,9 +204,7 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
         warp::path!("api" / "v1" / "monitors" / String / "status")
             .and(warp::get())
             .and(guard.needs("GET", "/api/v1/monitors/{key}/status"))
-            .then(|key: String, agent: Agent_, _: Who| {
-                off_async(move || handlers::monitor_status(&agent, &decode(&key)))
-            })
+            .then(|key: String, agent: Agent_, _: Who| off_async(move || status::monitor_status(&agent, &decode(&key))))
             .boxed(),
         warp::path!("api" / "v1" / "schedule" / "preview")
             .and(warp::post())
@@ -279,6 +281,7 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
     routes.extend(accounts::routes(&guard, &with_agent));
     routes.extend(sessions::routes(&guard, &with_agent));
     routes.extend(sso::routes(&with_agent));
+    routes.extend(operations::routes(&guard, &with_agent));
     let joined = routes.into_iter().reduce(|all, route| all.or(route).unify().boxed()).expect("there are routes");
     joined.recover(rejection).unify().boxed()
 }

@@ -271,6 +271,7 @@ fn the_openapi_definitions_of_the_file_format_have_the_models_fields() {
     let documented = &openapi["components"]["schemas"];
     let collection = skopos_core::schema::collection();
     let monitor = skopos_core::schema::monitor();
+    let window = skopos_core::schema::window();
     let generated = [
         ("Collection", &collection),
         ("Step", &collection["$defs"]["Step"]),
@@ -278,6 +279,7 @@ fn the_openapi_definitions_of_the_file_format_have_the_models_fields() {
         ("Assertion", &collection["$defs"]["Assertion"]),
         ("Monitor", &monitor),
         ("Notifier", &monitor["$defs"]["Notifier"]),
+        ("Window", &window),
     ];
     let fields = |schema: &Value| -> Vec<String> {
         let mut names: Vec<String> = schema["properties"].as_object().unwrap().keys().cloned().collect();

@@ -32,7 +32,7 @@ pub fn find_cycle<'a>(monitors: impl IntoIterator<Item = (&'a str, &'a [String])
             }
             None => {}
         }
-        let Some(depends_on) = graph.get(name) else { return None };
+        let depends_on = graph.get(name)?;
         marks.insert(name, Mark::Visiting);
         path.push(name);
         for dependency in depends_on.iter() {

@@ -23,9 +23,9 @@ pub enum PingRefused {
 }
 
 impl Scheduler {
-    /// Takes a ping with `key`; `body` is kept with the run as its log.
-    pub fn ping(&self, key: &str, ping: Ping, body: &[u8]) -> Result<(), PingRefused> {
-        let beat = self.inner.heartbeats.ping(key, ping, Utc::now())?;
+    /// Takes a ping with `key` from `address`; `body` is kept with the run as its log.
+    pub fn ping(&self, key: &str, ping: Ping, body: &[u8], address: &str) -> Result<(), PingRefused> {
+        let beat = self.inner.heartbeats.ping(key, ping, Utc::now(), address)?;
         // A `/start` may bring the deadline nearer than the loop is sleeping.
         self.inner.changed.notify_one();
         let Some(beat) = beat else { return Ok(()) };

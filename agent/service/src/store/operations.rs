@@ -23,6 +23,11 @@ pub struct Silence {
 }
 
 impl Silence {
+    /// A fresh id for a new silence.
+    pub fn new_id() -> String {
+        uuid::Uuid::new_v4().simple().to_string()
+    }
+
     pub fn active_at(&self, at: DateTime<Utc>) -> bool {
         self.starts_at <= at && at < self.until
     }
