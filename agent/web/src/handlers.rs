@@ -231,21 +231,6 @@ pub fn run_collection_streamed(agent: Arc<Agent>, key: String) -> Reply_ {
     Ok(warp::sse::reply(stream).into_response())
 }
 
-/// Every monitor, each with its `status` (as `GET /monitors/{id}/status` gives it).
-pub fn list_monitors(agent: &Agent) -> Reply_ {
-    let mut listed = Vec::new();
-    for stored in agent.store.monitors.list()? {
-        let status = crate::status::status_of(agent, &stored)?;
-        let mut item = serde_json::to_value(&stored)
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        if let Some(fields) = item.as_object_mut() {
-            fields.insert("status".into(), serde_json::json!(status));
-        }
-        listed.push(item);
-    }
-    json(StatusCode::OK, &listed)
-}
-
 pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes, host: Option<&str>) -> Reply_ {
     agent.writable()?;
     let monitor = monitor_body(agent, body)?;
@@ -263,6 +248,30 @@ pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes, host: Option
     with_ping_key(agent, host, StatusCode::CREATED, &stored)
 }
 
+/// The ping URL of a key: under the agent's public address, or else the `Host` asked for.
+fn ping_url(agent: &Agent, host: Option<&str>, key: &str) -> String {
+    let base = match (&agent.public_url, host) {
+        (Some(public), _) => public.trim_end_matches('/').to_string(),
+        (None, Some(host)) => format!("http://{host}"),
+        (None, None) => String::new(),
+    };
+    format!("{base}/ping/{key}")
+}
+
+#[derive(Serialize)]
+pub(crate) struct PingKey {
+    pub ping_url: String,
+    /// A line for a crontab: the job's command, then its ping.
+    pub curl: String,
+}
+
+impl PingKey {
+    pub(crate) fn new(agent: &Agent, host: Option<&str>, key: &str) -> PingKey {
+        let ping_url = ping_url(agent, host, key);
+        PingKey { curl: format!("curl -fsS -m 10 --retry 5 -o /dev/null {ping_url}"), ping_url }
+    }
+}
+
 /// The stored monitor as the reply; a heartbeat monitor without a ping key gets one, and
 /// the reply its `ping_url` and `curl` line, shown this once.
 fn with_ping_key(agent: &Agent, host: Option<&str>, status: StatusCode, stored: &Stored<Monitor>) -> Reply_ {
@@ -270,7 +279,7 @@ fn with_ping_key(agent: &Agent, host: Option<&str>, status: StatusCode, stored: 
         serde_json::to_value(stored).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     if stored.spec.is_heartbeat() && agent.primary.is_none() && agent.store.ping_key_of(&stored.id)?.is_none() {
         let key = agent.issue_ping_key(stored)?;
-        let ping = crate::operations::PingKey::new(agent, host, &key);
+        let ping = PingKey::new(agent, host, &key);
         if let Some(fields) = reply.as_object_mut() {
             fields.insert("ping_url".into(), ping.ping_url.into());
             fields.insert("curl".into(), ping.curl.into());

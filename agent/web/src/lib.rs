@@ -169,7 +169,7 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
         warp::path!("api" / "v1" / "monitors")
             .and(warp::get())
             .and(guard.needs("GET", "/api/v1/monitors"))
-            .then(|agent: Agent_, _: Who| off_async(move || handlers::list_monitors(&agent)))
+            .then(|agent: Agent_, _: Who| off_async(move || status::list_monitors(&agent)))
             .boxed(),
         warp::path!("api" / "v1" / "monitors")
             .and(warp::post())

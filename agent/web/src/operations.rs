@@ -15,7 +15,7 @@ use warp::reply::{Reply, Response};
 
 use super::error::{ApiError, conflict};
 use super::guard::Guard;
-use super::handlers::{Reply_, json, no_content, read, read_body, spec_of};
+use super::handlers::{PingKey, Reply_, json, no_content, read, read_body, spec_of};
 use super::{MAX_BODY_BYTES, decode, off_async, read_limited};
 use skopos_core::document::child_index;
 use skopos_core::model::{Monitor, Window};
@@ -281,30 +281,6 @@ fn end_silence(agent: &Agent, who: &Principal, id: &str) -> Reply_ {
     agent.store.flush()?;
     agent.load_silences()?;
     no_content()
-}
-
-/// The ping URL of a key: under the agent's public address, or else the `Host` asked for.
-pub(crate) fn ping_url(agent: &Agent, host: Option<&str>, key: &str) -> String {
-    let base = match (&agent.public_url, host) {
-        (Some(public), _) => public.trim_end_matches('/').to_string(),
-        (None, Some(host)) => format!("http://{host}"),
-        (None, None) => String::new(),
-    };
-    format!("{base}/ping/{key}")
-}
-
-#[derive(Serialize)]
-pub(crate) struct PingKey {
-    pub ping_url: String,
-    /// A line for a crontab: the job's command, then its ping.
-    pub curl: String,
-}
-
-impl PingKey {
-    pub(crate) fn new(agent: &Agent, host: Option<&str>, key: &str) -> PingKey {
-        let ping_url = ping_url(agent, host, key);
-        PingKey { curl: format!("curl -fsS -m 10 --retry 5 -o /dev/null {ping_url}"), ping_url }
-    }
 }
 
 fn rotate_ping_key(agent: &Agent, who: &Principal, key: &str, host: Option<&str>) -> Reply_ {

@@ -51,6 +51,21 @@ struct CollectionStatus {
     state: CollectionAlert,
 }
 
+/// Every monitor, each with its `status` (as `GET /monitors/{id}/status` gives it).
+pub fn list_monitors(agent: &Agent) -> Reply_ {
+    let mut listed = Vec::new();
+    for stored in agent.store.monitors.list()? {
+        let status = status_of(agent, &stored)?;
+        let mut item = serde_json::to_value(&stored)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        if let Some(fields) = item.as_object_mut() {
+            fields.insert("status".into(), serde_json::json!(status));
+        }
+        listed.push(item);
+    }
+    json(StatusCode::OK, &listed)
+}
+
 pub fn monitor_status(agent: &Agent, key: &str) -> Reply_ {
     let stored = agent.store.monitors.get(key)?.ok_or_else(|| ApiError::not_found("monitor", key))?;
     json(StatusCode::OK, &status_of(agent, &stored)?)
