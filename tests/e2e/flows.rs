@@ -24,8 +24,9 @@ fn a_chained_flow_passes_and_reports_every_assertion() {
     );
     assert_eq!(
         outcome.report["summary"],
-        json!({"collections": {"passed": 1, "failed": 0}, "steps": {"passed": 3, "failed": 0, "skipped": 0},
-               "assertions": {"passed": 8, "failed": 0}})
+        json!({"collections": {"passed": 1, "degraded": 0, "failed": 0},
+               "steps": {"passed": 3, "degraded": 0, "failed": 0, "skipped": 0},
+               "assertions": {"passed": 8, "degraded": 0, "failed": 0}})
     );
     // The JSON body value `@{{vars.qty}}` kept its type: the server echoed a number.
     let cart = outcome.step(0, 1);
@@ -102,7 +103,7 @@ fn an_unresolvable_reference_stops_the_collection_and_skips_the_rest() {
     assert_eq!(outcome.step(0, 1)["error"]["kind"], "reference");
     assert_eq!(outcome.step(0, 2)["status"], "skipped");
     assert!(outcome.stdout.contains("- step 3 'pay' skipped"), "{}", outcome.stdout);
-    assert_eq!(outcome.report["summary"]["steps"], json!({"passed": 1, "failed": 1, "skipped": 1}));
+    assert_eq!(outcome.report["summary"]["steps"], json!({"passed": 1, "degraded": 0, "failed": 1, "skipped": 1}));
 }
 
 #[test]
