@@ -2,7 +2,7 @@
 // the session cookie set at sign-in, and sends the session's CSRF token with changes.
 // Everything from the API is put into the page as text (never as HTML). Pages are chosen by
 // the location's hash: #/collections, #/collections/NAME[/history], #/new-collection, #/runs/ID,
-// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/regions, #/plugins, #/tokens, #/users, #/audit, #/account,
+// #/monitors, #/monitors/NAME[/history], #/new-monitor, #/maintenance, #/regions, #/plugins, #/tokens, #/users, #/audit, #/account,
 // #/sign-in, #/invite/CODE. Links and buttons the signed-in role cannot use are not shown (the
 // API refuses them anyway).
 
@@ -11,6 +11,7 @@ import { api, el, session, show } from "./api.js";
 import { collectionPage, collectionsPage, newCollectionPage } from "./collections.js";
 import { historyPage, runPage } from "./history.js";
 import { monitorPage, monitorsPage } from "./monitors.js";
+import { maintenancePage } from "./operations.js";
 import { pluginsPage } from "./plugins.js";
 import { regionsPage } from "./regions.js";
 
@@ -53,6 +54,7 @@ async function route() {
     if (page === "monitors" && name && sub === "history") return await historyPage("monitor", name, params);
     if (page === "monitors" && name) return await monitorPage(name);
     if (page === "monitors") return await monitorsPage();
+    if (page === "maintenance") return await maintenancePage();
     if (page === "plugins") return await pluginsPage();
     if (page === "regions") return await regionsPage();
     if (page === "tokens") return await tokensPage();

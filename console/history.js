@@ -10,7 +10,7 @@ const PAGE = 200;
 /** `kind` is `collection` or `monitor`. */
 export async function historyPage(kind, name, params) {
   const status = el("select", { id: "filter-status", name: "status" },
-    [["", "any status"], ["passed", "passed"], ["failed", "failed"], ["skipped", "skipped"]]
+    [["", "any status"], ["passed", "passed"], ["degraded", "degraded"], ["failed", "failed"], ["skipped", "skipped"]]
       .map(([value, label]) => el("option", { value, selected: (params.get("status") ?? "") === value }, label)));
   const since = el("input", { type: "datetime-local", id: "filter-since", name: "since", value: local(params.get("since")) });
   const until = el("input", { type: "datetime-local", id: "filter-until", name: "until", value: local(params.get("until")) });

@@ -158,3 +158,47 @@ fn single_sign_on_makes_accounts_with_the_role_the_provider_gives() {
     assert_eq!(via_sso, 3, "{audit}");
     assert!(shots.join("sso-admin.png").is_file());
 }
+
+/// Degraded and down monitors, silences, windows and a heartbeat's ping URL through the
+/// console: see `tests/console/operations.mjs`.
+#[test]
+fn the_console_shows_degraded_silences_a_monitor_adds_a_window_and_gives_a_ping_url() {
+    let key = unique("console-ops");
+    server().set_status(&key, 503);
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    let slow = json!({"name": "slow api", "steps": [{"request": {"url": format!("{}/slow/200", server().base())},
+        "assert": [{"source": "latency", "op": "lt", "value": 50, "severity": "warn"}]}]});
+    for collection in [crate::agent::collection("shop api", &format!("/switch/{key}")), slow] {
+        assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
+    }
+    for (name, collection) in [("shop", "shop api"), ("slow", "slow api")] {
+        let monitor = json!({"name": name, "schedule": {"every": "1s"}, "collections": [collection]});
+        assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
+    }
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
+    let output = Command::new("node")
+        .arg(folder.join("operations.mjs"))
+        .args([&agent.base, crate::agent::TOKEN, shots.to_str().unwrap()])
+        .output()
+        .expect("node runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    // The ping URL shown in the browser works, and the window made there is stored.
+    let ping = result["ping_url"].as_str().unwrap().strip_prefix(&agent.base).unwrap().to_string();
+    assert_eq!(agent.call("GET", &ping, None, None).0, 200);
+    let (_, window) = agent.api("GET", "/api/v1/windows/weekly%20upgrade", None);
+    assert_eq!(window["spec"]["window"], json!({"cron": "0 2 * * SUN", "duration": "2h"}), "{window}");
+    assert_eq!(window["spec"]["monitors"], json!(["slow"]));
+    let (_, audit) = agent.api("GET", "/api/v1/audit", None);
+    let actions: Vec<&str> = audit["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    for action in ["silence.create", "silence.end", "window.create"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    for page in ["monitors-states", "maintenance", "heartbeat-ping-url"] {
+        assert!(shots.join(format!("{page}.png")).is_file(), "no screenshot of {page}");
+    }
+}
