@@ -16,12 +16,12 @@ use crate::common::{Agent, TOKEN, percentiles};
 const ROUNDS: usize = 10;
 const PER_ROUND: usize = 1_000;
 
-struct Connection {
+pub(crate) struct Connection {
     sender: hyper::client::conn::http1::SendRequest<Full<bytes::Bytes>>,
 }
 
 impl Connection {
-    async fn open(address: SocketAddr) -> Connection {
+    pub(crate) async fn open(address: SocketAddr) -> Connection {
         let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
         tcp.set_nodelay(true).unwrap();
         let (sender, connection) =
@@ -31,7 +31,7 @@ impl Connection {
     }
 
     /// The status, the `Set-Cookie` value and the JSON reply.
-    async fn call(
+    pub(crate) async fn call(
         &mut self,
         method: &str,
         path: &str,

@@ -16,12 +16,15 @@
 //!   a follower's run to its arrival at the primary (`regions.rs`).
 //! - `access`: the API's latency with the bootstrap token, a named token and a console session,
 //!   and password sign-in (`access.rs`).
+//! - `heartbeats`: 10,000 heartbeat monitors pinged every minute: ping latency, missed pings
+//!   detected after their deadline, floods to one key and to random keys (`heartbeats.rs`).
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
 //! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
 
 mod access;
 mod common;
+mod heartbeats;
 mod regions;
 
 use std::net::SocketAddr;
@@ -55,6 +58,9 @@ fn main() {
         console(server);
     }
     let minutes: u64 = std::env::var("SKOPOS_BENCH_MINUTES").ok().and_then(|m| m.parse().ok()).unwrap_or(3);
+    if runs("heartbeats") {
+        heartbeats::heartbeats(minutes);
+    }
     if runs("monitors") {
         monitors(server, 10_000, Some("1m"), minutes);
     }

@@ -69,6 +69,12 @@ fn followers_mirror_the_primary_and_every_run_arrives_once_across_an_outage() {
     wait_until("the change at us", || {
         us.api("GET", "/api/v1/collections/ping", None).1["spec"]["variables"]["changed"] == "yes"
     });
+    // So does a maintenance window (one long past: the followers keep running): followers
+    // pause and mute as their primary does.
+    let window = json!({"name": "old move", "window": {"from": "2020-01-01T00:00:00Z", "to": "2020-01-01T01:00:00Z"},
+                        "monitors": ["watch ping"], "mode": "pause"});
+    assert_eq!(primary.api("POST", "/api/v1/windows", Some(window)).0, 201);
+    wait_until("the window at eu", || eu.api("GET", "/api/v1/windows/old%20move", None).0 == 200);
 
     // The primary goes away for a while; the followers keep monitoring.
     primary.kill_9();

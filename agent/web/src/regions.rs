@@ -21,7 +21,11 @@ use skopos_service::store::RegionCell;
 /// Every collection and monitor with its id, for followers to mirror. The `ETag` is a hash
 /// of the reply: a follower that sends it back in `If-None-Match` gets `304` while nothing changed.
 pub fn definitions(agent: &Agent, if_none_match: Option<&str>) -> Reply_ {
-    let snapshot = Snapshot { collections: agent.store.collections.list()?, monitors: agent.store.monitors.list()? };
+    let snapshot = Snapshot {
+        collections: agent.store.collections.list()?,
+        monitors: agent.store.monitors.list()?,
+        windows: agent.store.windows.list()?,
+    };
     let body = serde_json::to_vec(&snapshot).expect("definitions serialize");
     let digest = Sha256::digest(&body);
     let etag = format!("\"{}\"", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>());

@@ -109,6 +109,11 @@ fn mirror(agent: &Agent, snapshot: &Snapshot) -> Result<(), String> {
     let store = &agent.store;
     let collections = store.collections.mirror(&snapshot.collections).map_err(|e| e.to_string())?;
     let monitors = store.monitors.mirror(&snapshot.monitors).map_err(|e| e.to_string())?;
+    let windows = store.windows.mirror(&snapshot.windows).map_err(|e| e.to_string())?;
+    if !windows.is_empty() {
+        store.flush().map_err(|e| e.to_string())?;
+        agent.load_windows().map_err(|e| e.to_string())?;
+    }
     if collections.is_empty() && monitors.is_empty() {
         return Ok(());
     }

@@ -13,13 +13,17 @@ pub use plugins::{PluginFiles, pull_plugins};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{RunRecord, Stored};
-use skopos_core::model::{Collection, Monitor};
+use skopos_core::model::{Collection, Monitor, Window};
 
 /// Every definition on the primary, as a follower mirrors them (`GET /api/v1/definitions`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snapshot {
     pub collections: Vec<Stored<Collection>>,
     pub monitors: Vec<Stored<Monitor>>,
+    /// Maintenance windows: a follower pauses and mutes as its primary does (absent from a
+    /// primary older than windows).
+    #[serde(default)]
+    pub windows: Vec<Stored<Window>>,
 }
 
 /// Runs a follower sends (`POST /api/v1/regions/{region}/runs`), oldest first, each under the
