@@ -1,11 +1,11 @@
-//! A collection or monitor file (YAML, or JSON when the first byte is `{`), read and compiled
+//! A collection, monitor or window file (YAML, or JSON when the first byte is `{`), read and compiled
 //! as `skopos run` and `skopos apply` do. Every problem must point inside the text.
 #![no_main]
 
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use skopos_core::plan::{compile, compile_monitor, is_monitor};
+use skopos_core::plan::{DefinitionKind, compile, compile_monitor, compile_window, kind_of};
 use skopos_core::document::{Diagnostic, Document};
 
 fuzz_target!(|text: &str| {
@@ -19,16 +19,19 @@ fuzz_target!(|text: &str| {
         Ok(document) => document,
         Err(problem) => return inside(&problem),
     };
-    let problems = if is_monitor(&document) {
-        match document.deserialize() {
+    let problems = match kind_of(&document) {
+        DefinitionKind::Monitor => match document.deserialize() {
             Ok(monitor) => compile_monitor(&document, monitor).err().unwrap_or_default(),
             Err(problem) => vec![problem],
-        }
-    } else {
-        match document.deserialize() {
+        },
+        DefinitionKind::Window => match document.deserialize() {
+            Ok(window) => compile_window(&document, window).err().unwrap_or_default(),
+            Err(problem) => vec![problem],
+        },
+        DefinitionKind::Collection => match document.deserialize() {
             Ok(collection) => compile(&document, collection, &Default::default()).err().unwrap_or_default(),
             Err(problem) => vec![problem],
-        }
+        },
     };
     problems.iter().for_each(inside);
 });

@@ -38,10 +38,15 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Records the missed deadlines by `now` as failed runs.
+    /// Records the missed deadlines by `now` as failed runs, except in a `pause` window (the
+    /// job is not expected to run then).
     pub(super) fn record_missed_beats(&self, now: DateTime<Utc>) {
         for beat in self.inner.heartbeats.missed(now) {
             let Some(scheduled) = self.scheduled(&beat.monitor_id) else { continue };
+            let (name, tags) = (&scheduled.monitor.name, &scheduled.monitor.tags);
+            if self.inner.operations.at(name, tags, beat.started_at).paused {
+                continue;
+            }
             if let Err(err) = self.record_beat(&scheduled, beat, None) {
                 self.log_store_failure(&format!("cannot store a missed ping of `{}`", scheduled.monitor.name), &err);
             }
