@@ -98,6 +98,20 @@ fn the_last_admin_cannot_be_disabled_demoted_or_removed() {
     access.update_user(FIRST_ADMIN, None, Some(true)).unwrap();
 }
 
+/// Opens a data folder just closed in this process: sled's flusher thread lets go of the
+/// folder's lock a moment after the last handle is dropped (CI saw `WouldBlock` once).
+fn reopen(dir: &std::path::Path) -> Store {
+    for _ in 0..50 {
+        match Store::open(dir) {
+            Err(crate::store::StoreError::Disk(error)) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            opened => return opened.unwrap(),
+        }
+    }
+    panic!("the data folder stayed locked");
+}
+
 #[test]
 fn accounts_and_tokens_outlive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -109,7 +123,7 @@ fn accounts_and_tokens_outlive_a_restart() {
         access.add_user("carol", Role::Viewer).unwrap();
         access.create_token(&admin, new_token("ci", Role::Runner, None)).unwrap().1
     };
-    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let store = Arc::new(reopen(dir.path()));
     let (token, made) = Token::load(&store, None).unwrap();
     assert!(made.is_none(), "the bootstrap token is kept");
     let access = Access::load(store, token).unwrap();
@@ -135,7 +149,7 @@ fn a_data_folder_from_before_accounts_keeps_its_token_definitions_and_runs() {
         store.flush().unwrap();
         token
     };
-    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let store = Arc::new(reopen(dir.path()));
     let (token, made) = Token::load(&store, None).unwrap();
     assert!(made.is_none());
     let access = Access::load(store.clone(), token).unwrap();
