@@ -105,15 +105,21 @@ impl Heartbeats {
     pub fn watch(&self, monitor_id: &str, plan: &MonitorPlan, since: DateTime<Utc>, key_digest: Option<Vec<u8>>) {
         let Some(heartbeat) = plan.heartbeat else { return };
         let mut state = self.state();
+        // Set again (its definition changed, or a collection did): a job that started keeps
+        // its own deadline.
+        let started = state.watches.get(monitor_id).and_then(|watch| watch.started);
         self.forget(&mut state, monitor_id);
         let mut watch = Watch {
             schedule: plan.schedule.clone(),
             grace: heartbeat.grace,
             last_ping: since,
-            started: None,
+            started,
             deadline: since,
         };
-        watch.deadline = watch.deadline_after(since);
+        watch.deadline = match started {
+            Some(started) => started + watch.grace,
+            None => watch.deadline_after(since),
+        };
         state.deadlines.insert((watch.deadline, monitor_id.to_string()));
         state.watches.insert(monitor_id.to_string(), watch);
         if let Some(digest) = key_digest {
@@ -263,6 +269,10 @@ mod tests {
         assert!(missed[0].message.as_deref().unwrap().contains("did not finish within 1m"), "{missed:?}");
         let failed = beats.ping("key", Ping::Fail, at(200), "a").unwrap().unwrap();
         assert_eq!(failed.outcome, Outcome::Failed);
+        // Watched again (the agent re-reads its monitors) while a job runs: its deadline stays.
+        assert_eq!(beats.ping("key", Ping::Start, at(300), "a").unwrap(), None);
+        beats.watch("m", &plan("{ every: 1h, grace: 1m }"), at(0), Some(digest("key")));
+        assert_eq!(beats.next_deadline(), Some(at(360)));
     }
 
     #[test]

@@ -145,7 +145,10 @@ impl Scheduler {
     /// (a monitor unmuted while down alerts now).
     pub fn operations_changed(&self) {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.settle_all());
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(move || this.settle_all())),
+            Err(_) => this.settle_all(),
+        }
         self.inner.changed.notify_one();
     }
 
