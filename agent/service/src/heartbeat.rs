@@ -5,13 +5,14 @@
 //! Keys are kept as SHA-256 digests; each key's pings are rate limited, and a ping to an
 //! unknown key stores nothing.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::access::Limit;
+use crate::deadlines::Deadlines;
 use crate::secret::digest;
 use skopos_core::plan::MonitorPlan;
 use skopos_core::report::Outcome;
@@ -53,7 +54,6 @@ struct Watch {
     grace: TimeDelta,
     last_ping: DateTime<Utc>,
     started: Option<DateTime<Utc>>,
-    deadline: DateTime<Utc>,
 }
 
 impl Watch {
@@ -67,17 +67,8 @@ impl Watch {
 struct State {
     by_digest: HashMap<Vec<u8>, String>,
     watches: HashMap<String, Watch>,
-    deadlines: BTreeSet<(DateTime<Utc>, String)>,
-}
-
-impl State {
-    fn set_deadline(&mut self, monitor_id: &str, deadline: DateTime<Utc>) {
-        if let Some(watch) = self.watches.get_mut(monitor_id) {
-            self.deadlines.remove(&(watch.deadline, monitor_id.to_string()));
-            watch.deadline = deadline;
-            self.deadlines.insert((deadline, monitor_id.to_string()));
-        }
-    }
+    /// Each watched monitor's deadline, by monitor id.
+    deadlines: Deadlines<String>,
 }
 
 pub struct Heartbeats {
@@ -109,18 +100,12 @@ impl Heartbeats {
         // its own deadline.
         let started = state.watches.get(monitor_id).and_then(|watch| watch.started);
         self.forget(&mut state, monitor_id);
-        let mut watch = Watch {
-            schedule: plan.schedule.clone(),
-            grace: heartbeat.grace,
-            last_ping: since,
-            started,
-            deadline: since,
-        };
-        watch.deadline = match started {
+        let watch = Watch { schedule: plan.schedule.clone(), grace: heartbeat.grace, last_ping: since, started };
+        let deadline = match started {
             Some(started) => started + watch.grace,
             None => watch.deadline_after(since),
         };
-        state.deadlines.insert((watch.deadline, monitor_id.to_string()));
+        state.deadlines.set(monitor_id.to_string(), Some(deadline));
         state.watches.insert(monitor_id.to_string(), watch);
         if let Some(digest) = key_digest {
             state.by_digest.insert(digest, monitor_id.to_string());
@@ -133,9 +118,8 @@ impl Heartbeats {
     }
 
     fn forget(&self, state: &mut State, monitor_id: &str) {
-        if let Some(watch) = state.watches.remove(monitor_id) {
-            state.deadlines.remove(&(watch.deadline, monitor_id.to_string()));
-        }
+        state.watches.remove(monitor_id);
+        state.deadlines.set(monitor_id.to_string(), None);
         state.by_digest.retain(|_, id| id != monitor_id);
     }
 
@@ -163,13 +147,13 @@ impl Heartbeats {
         if ping == Ping::Start {
             watch.started = Some(at);
             let deadline = at + watch.grace;
-            state.set_deadline(&monitor_id, deadline);
+            state.deadlines.set(monitor_id, Some(deadline));
             return Ok(None);
         }
         let started_at = watch.started.take().unwrap_or(at);
         watch.last_ping = at;
         let deadline = watch.deadline_after(at);
-        state.set_deadline(&monitor_id, deadline);
+        state.deadlines.set(monitor_id.clone(), Some(deadline));
         let (outcome, message) = match ping {
             Ping::Fail => (Outcome::Failed, Some("the job reported a failure (/fail)".to_string())),
             _ => (Outcome::Passed, None),
@@ -183,11 +167,9 @@ impl Heartbeats {
     pub fn missed(&self, now: DateTime<Utc>) -> Vec<Beat> {
         let mut state = self.state();
         let mut beats = Vec::new();
-        while let Some((deadline, _)) = state.deadlines.first()
-            && *deadline <= now
-        {
-            let (deadline, monitor_id) = state.deadlines.pop_first().expect("a first deadline");
-            let Some(watch) = state.watches.get_mut(&monitor_id) else { continue };
+        let State { watches, deadlines, .. } = &mut *state;
+        for (deadline, monitor_id) in deadlines.take_due(now) {
+            let Some(watch) = watches.get_mut(&monitor_id) else { continue };
             let message = match watch.started.take() {
                 Some(started) => format!(
                     "started at {} and did not finish within {}",
@@ -196,9 +178,7 @@ impl Heartbeats {
                 ),
                 None => format!("no ping since {}", watch.last_ping.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             };
-            let next = watch.deadline_after(deadline);
-            watch.deadline = next;
-            state.deadlines.insert((next, monitor_id.clone()));
+            deadlines.set(monitor_id.clone(), Some(watch.deadline_after(deadline)));
             beats.push(Beat {
                 monitor_id,
                 outcome: Outcome::Failed,
@@ -212,7 +192,7 @@ impl Heartbeats {
 
     /// The earliest deadline.
     pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        self.state().deadlines.first().map(|(at, _)| *at)
+        self.state().deadlines.earliest()
     }
 }
 

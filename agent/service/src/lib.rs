@@ -7,6 +7,7 @@
 pub mod access;
 mod agent;
 pub mod client;
+mod deadlines;
 mod error;
 pub mod heartbeat;
 pub mod notify;

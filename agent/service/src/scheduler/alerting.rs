@@ -3,59 +3,19 @@
 //! when a dependency recovers. The state machine itself is pure (`skopos_core::alert`); this
 //! is where it meets the store, the clock, maintenance and the other monitors.
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::{ScheduledMonitor, Scheduler};
+use crate::deadlines::Deadlines;
 use crate::store::{RunQuery, RunRecord, RunStatus, StoreError};
 use skopos_core::alert::{AlertEvent, CollectionAlert, Failure, Health, Notice, Quiet, Transition};
 use skopos_core::report::Outcome;
 
-/// When each monitor's collection next has something to say without a run.
-#[derive(Default)]
-pub(super) struct Timers {
-    due: BTreeSet<(DateTime<Utc>, String, String)>,
-    by_key: HashMap<(String, String), DateTime<Utc>>,
-}
-
-impl Timers {
-    pub(super) fn set(&mut self, monitor_id: &str, collection_id: &str, at: Option<DateTime<Utc>>) {
-        let key = (monitor_id.to_string(), collection_id.to_string());
-        if let Some(old) = self.by_key.remove(&key) {
-            self.due.remove(&(old, key.0.clone(), key.1.clone()));
-        }
-        if let Some(at) = at {
-            self.due.insert((at, key.0.clone(), key.1.clone()));
-            self.by_key.insert(key, at);
-        }
-    }
-
-    pub(super) fn earliest(&self) -> Option<DateTime<Utc>> {
-        self.due.first().map(|(at, _, _)| *at)
-    }
-
-    /// Takes the timers due by `now`.
-    pub(super) fn take_due(&mut self, now: DateTime<Utc>) -> Vec<(String, String)> {
-        let mut taken = Vec::new();
-        while let Some((at, _, _)) = self.due.first()
-            && *at <= now
-        {
-            let (_, monitor_id, collection_id) = self.due.pop_first().expect("a first entry");
-            self.by_key.remove(&(monitor_id.clone(), collection_id.clone()));
-            taken.push((monitor_id, collection_id));
-        }
-        taken
-    }
-
-    pub(super) fn forget(&mut self, monitor_id: &str) {
-        let keys: Vec<(String, String)> = self.by_key.keys().filter(|(m, _)| m == monitor_id).cloned().collect();
-        for key in keys {
-            self.set(&key.0, &key.1, None);
-        }
-    }
-}
+/// When each monitor's collection (by monitor id and collection id) next has something to
+/// say without a run.
+pub(super) type Timers = Deadlines<(String, String)>;
 
 impl Scheduler {
     /// Moves the alert state of a monitor's collection on with a stored run, and tells people.
@@ -145,7 +105,7 @@ impl Scheduler {
     /// Settles the collections whose timers are due by `now`.
     pub(super) fn settle_due(&self, now: DateTime<Utc>) {
         let due = self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).take_due(now);
-        for (monitor_id, collection_id) in due {
+        for (_, (monitor_id, collection_id)) in due {
             let Some(scheduled) = self.scheduled(&monitor_id) else { continue };
             if let Err(err) = self.settle(&scheduled, &collection_id) {
                 skopos_core::log_line!("skopos: cannot settle the alerts of `{}`: {err}", scheduled.monitor.name);
@@ -162,7 +122,8 @@ impl Scheduler {
     ) -> Result<(), StoreError> {
         self.inner.store.set_alert_state(&scheduled.id, collection_id, state)?;
         let next = state.next_timer(&scheduled.monitor.policy);
-        self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).set(&scheduled.id, collection_id, next);
+        let key = (scheduled.id.clone(), collection_id.to_string());
+        self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).set(key, next);
         if next.is_some() {
             self.inner.changed.notify_one();
         }
@@ -174,9 +135,9 @@ impl Scheduler {
     pub(super) fn load_timers(&self, scheduled: &ScheduledMonitor) -> Result<(), StoreError> {
         let states = self.inner.store.alert_states(&scheduled.id)?;
         let mut timers = self.inner.timers.lock().unwrap_or_else(|e| e.into_inner());
-        timers.forget(&scheduled.id);
+        timers.remove_where(|(monitor_id, _)| *monitor_id == scheduled.id);
         for (collection_id, state) in states {
-            timers.set(&scheduled.id, &collection_id, state.next_timer(&scheduled.monitor.policy));
+            timers.set((scheduled.id.clone(), collection_id), state.next_timer(&scheduled.monitor.policy));
         }
         Ok(())
     }

@@ -131,7 +131,7 @@ impl Scheduler {
 
     pub fn remove(&self, id: &str) {
         self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
-        self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).forget(id);
+        self.inner.timers.lock().unwrap_or_else(|e| e.into_inner()).remove_where(|(monitor_id, _)| monitor_id == id);
         self.inner.heartbeats.unwatch(id);
         self.inner.changed.notify_one();
     }
