@@ -145,7 +145,7 @@ impl Scheduler {
     /// Whether people may be told about this monitor now.
     fn quiet(&self, scheduled: &ScheduledMonitor, at: DateTime<Utc>) -> Quiet {
         let monitor = &scheduled.monitor;
-        let muted = self.inner.operations.at(&monitor.name, &monitor.tags, at).muted;
+        let muted = self.maintenance(scheduled, at).muted;
         let held = monitor.depends_on.iter().any(|name| self.is_down(name, at));
         Quiet { muted, held }
     }

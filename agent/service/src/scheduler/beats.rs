@@ -43,8 +43,7 @@ impl Scheduler {
     pub(super) fn record_missed_beats(&self, now: DateTime<Utc>) {
         for beat in self.inner.heartbeats.missed(now) {
             let Some(scheduled) = self.scheduled(&beat.monitor_id) else { continue };
-            let (name, tags) = (&scheduled.monitor.name, &scheduled.monitor.tags);
-            if self.inner.operations.at(name, tags, beat.started_at).paused {
+            if self.maintenance(&scheduled, beat.started_at).paused {
                 continue;
             }
             if let Err(err) = self.record_beat(&scheduled, beat, None) {
@@ -75,11 +74,9 @@ impl Scheduler {
             duration_ms: beat.duration_ms,
             steps: vec![step],
         };
-        let record =
-            RunRecord::new((&scheduled.id, name), beat.started_at, self.inner.context.region.clone(), Some(report))
-                .for_monitor((&scheduled.id, name), beat.started_at);
-        let in_maintenance = self.inner.operations.at(name, &scheduled.monitor.tags, beat.started_at).muted;
-        self.store_run(scheduled, RunRecord { in_maintenance, log, ..record })?;
+        // A heartbeat monitor's runs are its own: their collection is the monitor.
+        let record = self.record(scheduled, (&scheduled.id, name), (beat.started_at, beat.started_at), Some(report));
+        self.store_run(scheduled, RunRecord { log, ..record })?;
         self.inner.store.set_last_run(&scheduled.id, Utc::now())
     }
 }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::operations::Operations;
+use crate::operations::{Maintenance, Operations};
 use crate::store::{RunRecord, RunStatus, Store, StoreError};
 use skopos_core::alert::AlertEvent;
 use skopos_core::model::Notifier;
@@ -226,16 +226,15 @@ impl Scheduler {
         if let Some(telemetry) = &self.inner.telemetry {
             telemetry.scheduler_lag(&scheduled.monitor.name, Utc::now() - due_at);
         }
-        let monitor = &scheduled.monitor;
-        if self.inner.operations.at(&monitor.name, &monitor.tags, due_at).paused {
+        if self.maintenance(&scheduled, due_at).paused {
             if let Err(err) = store.set_last_run(&scheduled.id, due_at) {
-                self.log_store_failure(&format!("cannot store when `{}` was due", monitor.name), &err);
+                self.log_store_failure(&format!("cannot store when `{}` was due", scheduled.monitor.name), &err);
             }
             return;
         }
         if running.swap(true, Ordering::AcqRel) {
             for (collection_id, plan) in &scheduled.collections {
-                let skipped = self.record(&scheduled, collection_id, plan, (due_at, due_at), None);
+                let skipped = self.record(&scheduled, (collection_id, &plan.name), (due_at, due_at), None);
                 if let Err(err) = store.insert_run(skipped) {
                     skopos_core::log_line!("skopos: cannot store a skipped run of `{}`: {err}", scheduled.monitor.name);
                 }
@@ -276,7 +275,7 @@ impl Scheduler {
     ) {
         for (collection_id, plan, report) in reports {
             let started_at = DateTime::parse_from_rfc3339(&report.started_at).map_or(due_at, |t| t.with_timezone(&Utc));
-            let record = self.record(scheduled, &collection_id, &plan, (due_at, started_at), Some(report));
+            let record = self.record(scheduled, (&collection_id, &plan.name), (due_at, started_at), Some(report));
             if let Err(err) = self.store_run(scheduled, record) {
                 self.log_store_failure(&format!("cannot store a run of `{}`", scheduled.monitor.name), &err);
             }
@@ -307,8 +306,7 @@ impl Scheduler {
         run.received_at = Some(Utc::now());
         let monitor = run.monitor_id.as_ref().and_then(|id| self.scheduled(id));
         if let Some(scheduled) = &monitor {
-            let (name, tags) = (&scheduled.monitor.name, &scheduled.monitor.tags);
-            run.in_maintenance |= self.inner.operations.at(name, tags, run.started_at).muted;
+            run.in_maintenance |= self.maintenance(scheduled, run.started_at).muted;
         }
         let Some(stored) = self.inner.store.receive_run(run)? else { return Ok(false) };
         // A paused or deleted monitor alerts no more; a skipped run is no outcome.
@@ -327,7 +325,7 @@ impl Scheduler {
         for (scheduled, slots) in behind {
             for slot in slots {
                 for (collection_id, plan) in &scheduled.collections {
-                    let skipped = self.record(&scheduled, collection_id, plan, (slot, slot), None);
+                    let skipped = self.record(&scheduled, (collection_id, &plan.name), (slot, slot), None);
                     if let Err(err) = self.inner.store.insert_run(skipped) {
                         self.log_store_failure(
                             &format!("cannot store a missed run of `{}`", scheduled.monitor.name),
@@ -342,16 +340,18 @@ impl Scheduler {
     fn record(
         &self,
         scheduled: &ScheduledMonitor,
-        collection_id: &str,
-        plan: &Plan,
+        collection: (&str, &str),
         (due_at, started_at): (DateTime<Utc>, DateTime<Utc>),
         report: Option<skopos_core::report::CollectionReport>,
     ) -> RunRecord {
-        let monitor = &scheduled.monitor;
-        let record = RunRecord::new((collection_id, &plan.name), started_at, self.inner.context.region.clone(), report)
-            .for_monitor((&scheduled.id, &monitor.name), due_at);
-        let in_maintenance = self.inner.operations.at(&monitor.name, &monitor.tags, started_at).muted;
-        RunRecord { in_maintenance, ..record }
+        let record = RunRecord::new(collection, started_at, self.inner.context.region.clone(), report)
+            .for_monitor((&scheduled.id, &scheduled.monitor.name), due_at);
+        RunRecord { in_maintenance: self.maintenance(scheduled, started_at).muted, ..record }
+    }
+
+    /// Whether maintenance mutes or pauses this monitor at `at`.
+    fn maintenance(&self, scheduled: &ScheduledMonitor, at: DateTime<Utc>) -> Maintenance {
+        self.inner.operations.at(&scheduled.monitor.name, &scheduled.monitor.tags, at)
     }
 }
 
