@@ -113,4 +113,14 @@ fn monitors_are_validated_against_the_collections_given() {
         outcome.stderr.lines().next().unwrap(),
         "./monitor.yaml:3:15: collections[0]: no collection named `checkout flw` in the files given; did you mean `checkout flow`?"
     );
+
+    // Windows are checked against the monitors given, the same way.
+    files.write("monitor.yaml", MONITOR);
+    let window = "name: upgrade\nwindow: { cron: '0 2 * * SUN', duration: 2h }\nmonitors: [production chekout]\n";
+    files.write("window.yaml", window);
+    let outcome = files.skopos(&["validate".into(), ".".into()], &[]);
+    assert_eq!(
+        outcome.stderr.lines().next().unwrap(),
+        "./window.yaml:3:12: monitors[0]: no monitor named `production chekout` in the files given; did you mean `production checkout`?"
+    );
 }

@@ -1,6 +1,6 @@
 //! Finding and loading the files named on the command line.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -137,29 +137,39 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
     loaded
 }
 
+/// A problem for each of `names` (the list `field` of `document`, naming things of `kind`)
+/// that is not among `known`, the names the files given define; none when they define none.
+fn unknown_names(
+    document: &Document,
+    (field, kind): (&str, &str),
+    names: &[String],
+    known: &[&str],
+) -> Vec<Diagnostic> {
+    if known.is_empty() {
+        return Vec::new();
+    }
+    let unknown = names.iter().enumerate().filter(|(_, name)| !known.contains(&name.as_str()));
+    unknown
+        .map(|(index, name)| {
+            let hint =
+                suggest(name, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            document.problem(&child_index(field, index), format!("no {kind} named `{name}` in the files given{hint}"))
+        })
+        .collect()
+}
+
 /// Window names are unique, and when monitors were given too, windows name only those.
 fn check_windows(loaded: &mut Loaded, windows: Vec<(WindowPlan, Document)>) {
     let monitors: Vec<&str> = loaded.monitors.iter().map(|m| m.name.as_str()).collect();
-    let mut names: HashMap<String, ()> = HashMap::new();
+    let mut names = HashSet::new();
+    let mut problems = Vec::new();
     for (window, document) in &windows {
-        if names.insert(window.name.clone(), ()).is_some() {
-            loaded
-                .problems
-                .push(document.problem("name", format!("another window is already named `{}`", window.name)));
+        if !names.insert(window.name.as_str()) {
+            problems.push(document.problem("name", format!("another window is already named `{}`", window.name)));
         }
-        if monitors.is_empty() {
-            continue;
-        }
-        for (index, name) in window.monitors.iter().enumerate() {
-            if !monitors.contains(&name.as_str()) {
-                let hint = suggest(name, monitors.iter().copied())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                let message = format!("no monitor named `{name}` in the files given{hint}");
-                loaded.problems.push(document.problem(&child_index("monitors", index), message));
-            }
-        }
+        problems.extend(unknown_names(document, ("monitors", "monitor"), &window.monitors, &monitors));
     }
+    loaded.problems.extend(problems);
     loaded.windows = windows.into_iter().map(|(window, _)| window).collect();
 }
 
@@ -173,18 +183,7 @@ fn check_monitors(loaded: &mut Loaded, monitors: Vec<(MonitorPlan, Document)>) {
             let message = format!("another monitor is already named `{}` (in {})", monitor.name, first.display());
             problems.push(document.problem("name", message));
         }
-        if collections.is_empty() {
-            continue;
-        }
-        for (index, name) in monitor.collections.iter().enumerate() {
-            if !collections.contains(&name.as_str()) {
-                let hint = suggest(name, collections.iter().copied())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                let message = format!("no collection named `{name}` in the files given{hint}");
-                problems.push(document.problem(&child_index("collections", index), message));
-            }
-        }
+        problems.extend(unknown_names(document, ("collections", "collection"), &monitor.collections, &collections));
     }
     let graph = monitors.iter().map(|(monitor, _)| (monitor.name.as_str(), monitor.depends_on.as_slice()));
     if let Some(cycle) = plan::find_cycle(graph)
