@@ -12,6 +12,32 @@ use serde_json::json;
 use crate::agent::Agent;
 use crate::{server, unique};
 
+/// Where the scripts save their screenshots.
+fn shots() -> std::path::PathBuf {
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+/// The folder of the browser scripts, with their npm packages installed.
+fn scripts() -> std::path::PathBuf {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
+    assert!(
+        folder.join("node_modules/playwright-core").is_dir(),
+        "run `npm ci --prefix tests/console` first (the README's test command does)"
+    );
+    folder
+}
+
+/// Runs the browser script `tests/console/SCRIPT` with `args` and the screenshot folder last;
+/// what it printed, once it passed.
+fn browser(script: &str, args: &[&str]) -> String {
+    let output = Command::new("node").arg(scripts().join(script)).args(args).arg(shots()).output().expect("node runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    stdout.into_owned()
+}
+
 #[test]
 fn the_console_builds_runs_and_monitors_a_collection_through_its_forms_in_a_real_browser() {
     let key = unique("console");
@@ -28,20 +54,8 @@ fn the_console_builds_runs_and_monitors_a_collection_through_its_forms_in_a_real
     };
     let broken = json!({"name": "broken", "steps": [step("home", "/slow/10"), step("pay", &format!("/switch/{key}"))]});
     assert_eq!(agent.api("POST", "/api/v1/collections", Some(broken)).0, 201);
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
-    assert!(
-        folder.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/console` first (the README's test command does)"
-    );
-    let output = Command::new("node")
-        .arg(folder.join("console.mjs"))
-        .args([&agent.base, crate::agent::TOKEN, &server().base(), &key, shots.to_str().unwrap()])
-        .output()
-        .expect("node runs");
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    let stdout = browser("console.mjs", &[&agent.base, crate::agent::TOKEN, &server().base(), &key]);
+    let shots = shots();
     assert!(stdout.contains("\"ok\":true"), "{stdout}");
     let pages = [
         "sign-in",
@@ -78,16 +92,8 @@ fn the_console_adds_users_and_tokens_and_a_disabled_user_is_signed_out_at_once()
     let data = tempfile::tempdir().unwrap();
     let agent = Agent::start(data.path());
     assert_eq!(agent.api("POST", "/api/v1/collections", Some(crate::agent::collection("shared", "/ok"))).0, 201);
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
-    let output = Command::new("node")
-        .arg(folder.join("access.mjs"))
-        .args([&agent.base, crate::agent::TOKEN, shots.to_str().unwrap()])
-        .output()
-        .expect("node runs");
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    let stdout = browser("access.mjs", &[&agent.base, crate::agent::TOKEN]);
+    let shots = shots();
     let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     // The token made in the browser is a runner's: it applies, and it manages no one.
     let token = result["token"].as_str().unwrap();
@@ -105,7 +111,7 @@ fn the_console_adds_users_and_tokens_and_a_disabled_user_is_signed_out_at_once()
 #[test]
 fn single_sign_on_makes_accounts_with_the_role_the_provider_gives() {
     use std::io::BufRead;
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
+    let folder = scripts();
     let address = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().to_string()
@@ -135,8 +141,7 @@ fn single_sign_on_makes_accounts_with_the_role_the_provider_gives() {
         "skopos-admins=admin,skopos-devs=editor",
     ];
     let agent = Agent::start_at(data.path(), &address, &flags, &[("SKOPOS_OIDC_CLIENT_SECRET", "provider-secret")]);
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = shots();
     let output = Command::new("node").arg(folder.join("sso.mjs")).args([&agent.base, shots.to_str().unwrap()]).output();
     let _ = provider.kill();
     let _ = provider.wait();
@@ -176,16 +181,8 @@ fn the_console_shows_degraded_silences_a_monitor_adds_a_window_and_gives_a_ping_
         let monitor = json!({"name": name, "schedule": {"every": "1s"}, "collections": [collection]});
         assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
     }
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/console");
-    let output = Command::new("node")
-        .arg(folder.join("operations.mjs"))
-        .args([&agent.base, crate::agent::TOKEN, shots.to_str().unwrap()])
-        .output()
-        .expect("node runs");
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    let stdout = browser("operations.mjs", &[&agent.base, crate::agent::TOKEN]);
+    let shots = shots();
     let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     // The ping URL shown in the browser works, and the window made there is stored.
     let ping = result["ping_url"].as_str().unwrap().strip_prefix(&agent.base).unwrap().to_string();
