@@ -15,7 +15,7 @@ mod monitor;
 mod window;
 
 pub use monitor::{HeartbeatSpec, Monitor, Notifier, ScheduleSpec, TransitionKind};
-pub use window::{Window, WindowMode, WindowTime};
+pub use window::{Window, WindowMode, WindowTime, selects};
 
 /// Default whole-request timeout when neither the step nor `defaults` sets one.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;

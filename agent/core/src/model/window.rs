@@ -53,6 +53,12 @@ pub enum WindowMode {
     Pause,
 }
 
+/// Whether a window or a silence naming `monitors` and `tags` covers the monitor `monitor`
+/// carrying `monitor_tags`: by its name, or by any one of its tags.
+pub fn selects(monitors: &[String], tags: &[String], monitor: &str, monitor_tags: &[String]) -> bool {
+    monitors.iter().any(|name| name == monitor) || tags.iter().any(|tag| monitor_tags.contains(tag))
+}
+
 impl WindowMode {
     pub fn is_mute(&self) -> bool {
         *self == WindowMode::Mute

@@ -32,7 +32,7 @@ pub enum WindowTiming {
 impl WindowPlan {
     /// Whether the window selects this monitor, by name or by one of its tags.
     pub fn covers(&self, monitor: &str, tags: &[String]) -> bool {
-        self.monitors.iter().any(|name| name == monitor) || self.tags.iter().any(|tag| tags.contains(tag))
+        crate::model::selects(&self.monitors, &self.tags, monitor, tags)
     }
 
     /// The occurrence going on at `at`, as `(start, end)`.

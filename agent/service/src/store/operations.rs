@@ -33,7 +33,7 @@ impl Silence {
     }
 
     pub fn covers(&self, monitor: &str, tags: &[String]) -> bool {
-        self.monitors.iter().any(|name| name == monitor) || self.tags.iter().any(|tag| tags.contains(tag))
+        skopos_core::model::selects(&self.monitors, &self.tags, monitor, tags)
     }
 }
 
