@@ -92,7 +92,7 @@ pub(crate) fn status_of(agent: &Agent, stored: &Stored<Monitor>) -> Result<Monit
     let spec = &stored.spec;
     Ok(MonitorStatus {
         last_run: agent.store.last_run(&stored.id)?,
-        next_run: agent.scheduler.next_runs().get(&stored.id).copied().flatten(),
+        next_run: agent.scheduler.next_run(&stored.id),
         id: stored.id.clone(),
         monitor: spec.name.clone(),
         health,

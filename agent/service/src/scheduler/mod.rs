@@ -152,6 +152,11 @@ impl Scheduler {
         self.inner.changed.notify_one();
     }
 
+    /// When the monitor `id` fires next (none when it is not scheduled, or is pinged).
+    pub fn next_run(&self, id: &str) -> Option<DateTime<Utc>> {
+        self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner()).get(id).and_then(|entry| entry.next)
+    }
+
     /// When each monitor fires next.
     pub fn next_runs(&self) -> HashMap<String, Option<DateTime<Utc>>> {
         let monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
