@@ -152,9 +152,11 @@ impl Scheduler {
 
     /// Whether the monitor named `name` is down at `at` in any of its collections.
     fn is_down(&self, name: &str, at: DateTime<Utc>) -> bool {
-        let Some(dependency) = self.scheduled_monitors().into_iter().find(|m| m.monitor.name == name) else {
-            return false;
+        let dependency = {
+            let monitors = self.inner.monitors.lock().unwrap_or_else(|e| e.into_inner());
+            monitors.values().find(|entry| entry.scheduled.monitor.name == name).map(|entry| entry.scheduled.clone())
         };
+        let Some(dependency) = dependency else { return false };
         let states = self.inner.store.alert_states(&dependency.id).unwrap_or_default();
         states.iter().any(|(_, state)| state.health(at, &dependency.monitor.policy) == Health::Down)
     }
