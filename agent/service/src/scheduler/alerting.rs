@@ -9,9 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::{ScheduledMonitor, Scheduler};
 use crate::deadlines::Deadlines;
-use crate::store::{RunQuery, RunRecord, RunStatus, StoreError};
+use crate::store::{RunQuery, RunRecord, StoreError};
 use skopos_core::alert::{AlertEvent, CollectionAlert, Failure, Health, Notice, Quiet, Transition};
-use skopos_core::report::Outcome;
 
 /// When each monitor's collection (by monitor id and collection id) next has something to
 /// say without a run.
@@ -20,12 +19,7 @@ pub(super) type Timers = Deadlines<(String, String)>;
 impl Scheduler {
     /// Moves the alert state of a monitor's collection on with a stored run, and tells people.
     pub(super) fn alert(&self, scheduled: &ScheduledMonitor, run: &RunRecord) -> Result<(), StoreError> {
-        let outcome = match run.status {
-            RunStatus::Passed => Outcome::Passed,
-            RunStatus::Degraded => Outcome::Degraded,
-            RunStatus::Failed => Outcome::Failed,
-            RunStatus::Skipped => return Ok(()),
-        };
+        let Some(outcome) = run.status.outcome() else { return Ok(()) };
         let now = Utc::now();
         let quiet = self.quiet(scheduled, now);
         let policy = &scheduled.monitor.policy;

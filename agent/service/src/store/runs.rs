@@ -20,6 +20,28 @@ pub enum RunStatus {
     Skipped,
 }
 
+impl From<Outcome> for RunStatus {
+    fn from(outcome: Outcome) -> RunStatus {
+        match outcome {
+            Outcome::Passed => RunStatus::Passed,
+            Outcome::Degraded => RunStatus::Degraded,
+            Outcome::Failed => RunStatus::Failed,
+        }
+    }
+}
+
+impl RunStatus {
+    /// What the run came to; none for a skipped run.
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            RunStatus::Passed => Some(Outcome::Passed),
+            RunStatus::Degraded => Some(Outcome::Degraded),
+            RunStatus::Failed => Some(Outcome::Failed),
+            RunStatus::Skipped => None,
+        }
+    }
+}
+
 /// One run of a collection, on demand or for a monitor.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -64,9 +86,7 @@ impl RunRecord {
         report: Option<CollectionReport>,
     ) -> RunRecord {
         let status = match report.as_ref().map(CollectionReport::outcome) {
-            Some(Outcome::Passed) => RunStatus::Passed,
-            Some(Outcome::Degraded) => RunStatus::Degraded,
-            Some(Outcome::Failed) => RunStatus::Failed,
+            Some(outcome) => RunStatus::from(outcome),
             None => RunStatus::Skipped,
         };
         RunRecord {
