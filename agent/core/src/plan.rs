@@ -106,12 +106,16 @@ pub enum DefinitionKind {
     Monitor,
     /// A top-level `window`.
     Window,
+    /// A top-level `status_page`.
+    StatusPage,
 }
 
 /// What a parsed document defines, by its top-level keys.
 pub fn kind_of(document: &Document) -> DefinitionKind {
     let has = |key: &str| document.value.get(key).is_some();
-    if has("window") {
+    if has("status_page") {
+        DefinitionKind::StatusPage
+    } else if has("window") {
         DefinitionKind::Window
     } else if has("schedule") || has("heartbeat") {
         DefinitionKind::Monitor
@@ -374,6 +378,7 @@ mod captures;
 mod dependencies;
 mod monitor;
 mod references;
+mod status_page;
 mod window;
 
 pub use body::{PlannedBody, PlannedPart};
@@ -381,6 +386,7 @@ pub use captures::PlannedCapture;
 
 pub use dependencies::find_cycle;
 pub use monitor::{DEFAULT_GRACE, Heartbeat, MonitorPlan, compile_monitor};
+pub use status_page::{MAX_OBJECTIVE_DAYS, Objective, compile_status_page, objective};
 pub use window::{WindowPlan, WindowTiming, compile_window};
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-use crate::model::{Collection, Monitor, Window};
+use crate::model::{Collection, Monitor, StatusPage, Window};
 
 /// The schema of a collection file.
 pub fn collection() -> Value {
@@ -21,6 +21,11 @@ pub fn monitor() -> Value {
 /// The schema of a maintenance window file.
 pub fn window() -> Value {
     schema::<Window>("window", "A Skopos maintenance window: monitors muted or paused for a while")
+}
+
+/// The schema of a status page file.
+pub fn status_page() -> Value {
+    schema::<StatusPage>("status-page", "A Skopos status page: the public state of some monitors")
 }
 
 fn schema<T: schemars::JsonSchema>(name: &str, title: &str) -> Value {
@@ -42,7 +47,9 @@ mod tests {
     #[test]
     fn the_schemas_in_docs_are_the_models() {
         let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema");
-        for (name, schema) in [("collection", collection()), ("monitor", monitor()), ("window", window())] {
+        for (name, schema) in
+            [("collection", collection()), ("monitor", monitor()), ("window", window()), ("status-page", status_page())]
+        {
             let file = docs.join(format!("{name}.schema.json"));
             let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
             if std::env::var_os("SKOPOS_WRITE_SCHEMAS").is_some() {

@@ -10,6 +10,7 @@ pub mod client;
 mod deadlines;
 mod error;
 pub mod heartbeat;
+pub mod incidents;
 pub mod notify;
 pub mod operations;
 pub mod region;

@@ -12,9 +12,11 @@ pub use crate::filter::Filter;
 pub use crate::predicate::{Op, OpName, Predicate};
 
 mod monitor;
+mod status_page;
 mod window;
 
 pub use monitor::{HeartbeatSpec, Monitor, Notifier, ScheduleSpec, TransitionKind};
+pub use status_page::{BadgeAccess, Slo, StatusGroup, StatusPage, StatusPageSpec};
 pub use window::{Window, WindowMode, WindowTime, selects};
 
 /// Default whole-request timeout when neither the step nor `defaults` sets one.

@@ -12,6 +12,9 @@ use serde_json::{Map, Value};
 pub struct Monitor {
     /// Unique within an agent.
     pub name: String,
+    /// The name status pages, badges and reports show (default: `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     /// Labels that maintenance windows, silences and status pages select monitors by.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -44,6 +47,12 @@ pub struct Monitor {
     pub depends_on: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<Notifier>,
+    /// An availability objective, with an error budget in the API, console and reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<super::Slo>,
+    /// `public`: anyone may fetch its badges (they are public anyway when it is on a status page).
+    #[serde(default, skip_serializing_if = "super::BadgeAccess::is_private")]
+    pub badge: super::BadgeAccess,
     /// A paused monitor is kept but not run, and sends nothing, until it is resumed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paused: bool,
@@ -60,6 +69,11 @@ fn is_one(value: &u32) -> bool {
 impl Monitor {
     pub fn is_heartbeat(&self) -> bool {
         self.heartbeat.is_some()
+    }
+
+    /// The name shown in public: `display_name`, or `name`.
+    pub fn shown_name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.name)
     }
 }
 

@@ -26,10 +26,14 @@ impl Scheduler {
         let turn = self.inner.alerting.lock().unwrap_or_else(|e| e.into_inner());
         let mut state = self.inner.store.alert_state(&scheduled.id, &run.collection_id)?;
         let was_down = state.health(now, policy) == Health::Down;
+        let announced = state.overall.health;
         let region = run.region.as_deref().unwrap_or_default();
         let notices = state.record(region, outcome, run.started_at, policy, quiet);
         self.keep(scheduled, &run.collection_id, &state)?;
         drop(turn);
+        if state.overall.health != announced {
+            self.follow_incident(scheduled, now);
+        }
         self.tell(scheduled, run, &state, notices);
         if was_down && state.health(now, policy) != Health::Down {
             self.settle_dependents(&scheduled.monitor.name);
@@ -49,6 +53,9 @@ impl Scheduler {
             self.keep(scheduled, collection_id, &state)?;
         }
         drop(turn);
+        if state.overall.health != before.overall.health {
+            self.follow_incident(scheduled, now);
+        }
         if notices.is_empty() {
             return Ok(());
         }
@@ -134,6 +141,20 @@ impl Scheduler {
             timers.set((scheduled.id.clone(), collection_id), state.next_timer(&scheduled.monitor.policy));
         }
         Ok(())
+    }
+
+    /// The monitor's announced health changed: its status page incident follows.
+    fn follow_incident(&self, scheduled: &ScheduledMonitor, at: DateTime<Utc>) {
+        let store = &self.inner.store;
+        let name = &scheduled.monitor.name;
+        let followed = store.alert_states(&scheduled.id).and_then(|states| {
+            let health = states.iter().map(|(_, state)| state.overall.health).max().unwrap_or_default();
+            let shown = store.monitors.get(name)?.and_then(|m| m.spec.display_name).unwrap_or_else(|| name.clone());
+            crate::incidents::follow(store, (name, &shown), health, at)
+        });
+        if let Err(err) = followed {
+            skopos_core::log_line!("skopos: cannot update the incident of `{name}`: {err}");
+        }
     }
 
     /// Whether people may be told about this monitor now.

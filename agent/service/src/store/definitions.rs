@@ -41,6 +41,12 @@ impl Named for skopos_core::model::Window {
     }
 }
 
+impl Named for skopos_core::model::StatusPage {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 /// One kind of definition: a tree by id and a tree from name to id.
 pub struct Definitions<T> {
     kind: &'static str,

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod definitions;
+mod incidents;
 mod notifications;
 mod operations;
 mod regions;
@@ -15,18 +16,19 @@ mod status;
 pub use accounts::{Invite, TokenRecord, UserRecord};
 pub use audit::{AuditQuery, AuditRecord};
 pub use definitions::{Definitions, Stored};
+pub use incidents::{Impact, Incident, IncidentStatus, IncidentUpdate};
 pub use notifications::{Delivery, NotificationRecord};
 pub use operations::Silence;
 pub use regions::RegionCell;
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
-pub use stats::CollectionStats;
+pub use stats::{Budget, CollectionStats, DayBar, DayState, Period, PeriodLength, day_of, last_days};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::Utc;
 
-use skopos_core::model::{Collection, Monitor, Window};
+use skopos_core::model::{Collection, Monitor, StatusPage, Window};
 
 /// The layout this build writes. Bump it, and add a step to [`migrate`], when keys or
 /// stored values change shape.
@@ -95,6 +97,8 @@ pub struct Store {
     pub monitors: Definitions<Monitor>,
     /// Maintenance windows.
     pub windows: Definitions<Window>,
+    pub status_pages: Definitions<StatusPage>,
+    incidents: incidents::IncidentTrees,
     runs: runs::Runs,
     /// The latest run per collection and region ([`RegionCell`]).
     latest: sled::Tree,
@@ -140,6 +144,8 @@ impl Store {
             collections: Definitions::open(&db, "collection")?,
             monitors: Definitions::open(&db, "monitor")?,
             windows: Definitions::open(&db, "window")?,
+            status_pages: Definitions::open(&db, "status_page")?,
+            incidents: incidents::IncidentTrees::open(&db)?,
             runs: runs::Runs::open(&db)?,
             latest: db.open_tree("runs_latest_by_region")?,
             stats: stats::Stats::open(&db)?,

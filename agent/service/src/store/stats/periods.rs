@@ -1,0 +1,229 @@
+//! What the daily tallies add up to: a status page's daily bars, the uptime report's periods
+//! (day, week, month), and a monitor's error budget.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::super::{Store, StoreError};
+use super::{DAY_MICROS, Tally, day_of};
+use skopos_core::plan::Objective;
+
+/// A day as its bar shows it: the worst that happened that day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayState {
+    Passed,
+    /// Only `warn` assertions failed in some runs.
+    Degraded,
+    /// At least one run failed.
+    Failed,
+    /// Every run that day was in maintenance.
+    Maintenance,
+    NoData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayBar {
+    pub day: NaiveDate,
+    pub state: DayState,
+    /// Share of runs up (0–1), maintenance left out.
+    pub uptime: Option<f64>,
+    pub runs: u32,
+    pub mean_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodLength {
+    Day,
+    /// Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// One row of the uptime report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    pub start: NaiveDate,
+    /// The day after the period's last.
+    pub end: NaiveDate,
+    pub runs: u32,
+    pub passed: u32,
+    pub degraded: u32,
+    pub failed: u32,
+    /// Runs in maintenance, left out of everything else.
+    pub maintenance: u32,
+    pub uptime: Option<f64>,
+    pub mean_ms: Option<f64>,
+    /// From the latency histogram: within 5 %.
+    pub p95_ms: Option<f64>,
+    /// Each day's share of failed runs times the part of the day that has passed, summed.
+    pub downtime_s: f64,
+}
+
+/// A monitor's objective over its window, up to now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Budget {
+    /// Percent, as written.
+    pub target: f64,
+    pub window_days: i64,
+    pub uptime: Option<f64>,
+    pub runs: u32,
+    pub failed: u32,
+    /// How many failed runs the objective allows over the runs so far.
+    pub allowed_failures: f64,
+    /// The part of the budget left (1: untouched, 0: spent, below 0: the objective is missed).
+    pub remaining: f64,
+}
+
+pub fn date_of_day(day: i64) -> NaiveDate {
+    DateTime::from_timestamp_micros(day * DAY_MICROS).unwrap_or_default().date_naive()
+}
+
+fn day_of_date(date: NaiveDate) -> i64 {
+    day_of(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+fn bar(day: i64, tally: &Tally) -> DayBar {
+    let state = if tally.failed > 0 {
+        DayState::Failed
+    } else if tally.degraded > 0 {
+        DayState::Degraded
+    } else if tally.passed > 0 {
+        DayState::Passed
+    } else if tally.maintenance > 0 {
+        DayState::Maintenance
+    } else {
+        DayState::NoData
+    };
+    DayBar { day: date_of_day(day), state, uptime: tally.uptime(), runs: tally.runs(), mean_ms: tally.mean_ms() }
+}
+
+/// The first day of the period holding `date`.
+fn period_start(date: NaiveDate, by: PeriodLength) -> NaiveDate {
+    match by {
+        PeriodLength::Day => date,
+        PeriodLength::Week => date - Duration::days(i64::from(date.weekday().num_days_from_monday())),
+        PeriodLength::Month => date.with_day(1).unwrap_or(date),
+    }
+}
+
+fn period_end(start: NaiveDate, by: PeriodLength) -> NaiveDate {
+    match by {
+        PeriodLength::Day => start + Duration::days(1),
+        PeriodLength::Week => start + Duration::days(7),
+        PeriodLength::Month => start.checked_add_months(chrono::Months::new(1)).unwrap_or(start),
+    }
+}
+
+impl Store {
+    /// The last `count` days' bars up to the day of `now`, oldest first.
+    pub fn day_bars(&self, collection_ids: &[&str], now: DateTime<Utc>, count: u32) -> Result<Vec<DayBar>, StoreError> {
+        let last = day_of(now);
+        let first = last - i64::from(count) + 1;
+        let tallies = self.day_tallies(collection_ids, first, last)?;
+        Ok(tallies.iter().enumerate().map(|(offset, tally)| bar(first + offset as i64, tally)).collect())
+    }
+
+    /// The report's rows: the days from `from` to `to` (both UTC dates, inclusive) in periods
+    /// of `by`; the first and last periods are cut to the range. `now` bounds the downtime of today.
+    pub fn uptime_report(
+        &self,
+        collection_ids: &[&str],
+        (from, to): (NaiveDate, NaiveDate),
+        by: PeriodLength,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Period>, StoreError> {
+        let (first, last) = (day_of_date(from), day_of_date(to));
+        let tallies = self.day_tallies(collection_ids, first, last)?;
+        let today = day_of(now);
+        let mut periods: Vec<(Period, Tally)> = Vec::new();
+        for (offset, tally) in tallies.iter().enumerate() {
+            let day = first + offset as i64;
+            let date = date_of_day(day);
+            let start = period_start(date, by).max(from);
+            if periods.last().is_none_or(|(period, _)| period.start != start) {
+                let end = period_end(period_start(date, by), by).min(to + Duration::days(1));
+                let period = Period {
+                    start,
+                    end,
+                    runs: 0,
+                    passed: 0,
+                    degraded: 0,
+                    failed: 0,
+                    maintenance: 0,
+                    uptime: None,
+                    mean_ms: None,
+                    p95_ms: None,
+                    downtime_s: 0.0,
+                };
+                periods.push((period, Tally::default()));
+            }
+            let (period, sum) = periods.last_mut().expect("pushed above");
+            sum.add(tally);
+            if tally.runs() > 0 {
+                let seconds_of_day = match day.cmp(&today) {
+                    std::cmp::Ordering::Less => 86_400.0,
+                    std::cmp::Ordering::Equal => (now.timestamp_micros() - day * DAY_MICROS) as f64 / 1e6,
+                    std::cmp::Ordering::Greater => 0.0,
+                };
+                period.downtime_s += f64::from(tally.failed) / f64::from(tally.runs()) * seconds_of_day;
+            }
+        }
+        Ok(periods
+            .into_iter()
+            .map(|(period, sum)| Period {
+                runs: sum.runs(),
+                passed: sum.passed,
+                degraded: sum.degraded,
+                failed: sum.failed,
+                maintenance: sum.maintenance,
+                uptime: sum.uptime(),
+                mean_ms: sum.mean_ms(),
+                p95_ms: sum.percentile_ms(0.95),
+                downtime_s: period.downtime_s.round(),
+                ..period
+            })
+            .collect())
+    }
+
+    /// How much of its error budget a monitor has left: over the objective's window (whole
+    /// UTC days, today included), the failed runs against those the target allows.
+    pub fn error_budget(
+        &self,
+        collection_ids: &[&str],
+        objective: &Objective,
+        now: DateTime<Utc>,
+    ) -> Result<Budget, StoreError> {
+        let window_days = (objective.window.num_hours() as f64 / 24.0).ceil().max(1.0) as i64;
+        let last = day_of(now);
+        let mut sum = Tally::default();
+        for tally in self.day_tallies(collection_ids, last - window_days + 1, last)? {
+            sum.add(&tally);
+        }
+        let allowed_failures = f64::from(sum.runs()) * (100.0 - objective.target) / 100.0;
+        let remaining = if allowed_failures > 0.0 {
+            1.0 - f64::from(sum.failed) / allowed_failures
+        } else if sum.failed == 0 {
+            1.0
+        } else {
+            -1.0
+        };
+        Ok(Budget {
+            target: objective.target,
+            window_days,
+            uptime: sum.uptime(),
+            runs: sum.runs(),
+            failed: sum.failed,
+            allowed_failures,
+            remaining,
+        })
+    }
+}
+
+/// The default report range: the last 30 days up to `now`.
+pub fn last_days(now: DateTime<Utc>, days: i64) -> (NaiveDate, NaiveDate) {
+    let today = now.date_naive();
+    (today - TimeDelta::days(days - 1), today)
+}
