@@ -1,5 +1,5 @@
-//! `skopos apply`: upserts collections, monitors and maintenance windows from files into a
-//! running agent.
+//! `skopos apply`: upserts collections, monitors, maintenance windows and status pages from
+//! files into a running agent.
 
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ use url::Url;
 use super::client::{Client, DEFAULT_SERVER, encode, refusal, with_client};
 use super::{EXIT_INVALID, files};
 use skopos_core::document::Document;
-use skopos_core::model::{Collection, Monitor, Window};
+use skopos_core::model::{Collection, Monitor, StatusPage, Window};
 use skopos_core::plan::{DefinitionKind, kind_of};
 
 #[derive(Args)]
@@ -37,13 +37,14 @@ pub fn apply(args: ApplyArgs) -> u8 {
         return EXIT_INVALID;
     }
     let Ok(files) = files::expand(&args.paths) else { return EXIT_INVALID };
-    let (mut collections, mut monitors, mut windows) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut collections, mut monitors, mut windows, mut pages) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for file in files {
         // Checked above, so these read.
         let Ok(mut document) = Document::read(&file) else { continue };
         match kind_of(&document) {
             DefinitionKind::Monitor => monitors.extend(document.deserialize::<Monitor>().ok()),
             DefinitionKind::Window => windows.extend(document.deserialize::<Window>().ok()),
+            DefinitionKind::StatusPage => pages.extend(document.deserialize::<StatusPage>().ok()),
             DefinitionKind::Collection => collections.extend(document.deserialize::<Collection>().ok()),
         }
     }
@@ -58,7 +59,12 @@ pub fn apply(args: ApplyArgs) -> u8 {
         for window in &windows {
             upsert(&mut client, "windows", "window", &window.name, serde_json::to_value(window)).await?;
         }
+        for page in &pages {
+            upsert(&mut client, "status-pages", "status page", &page.name, serde_json::to_value(page)).await?;
+        }
         if args.prune {
+            let keep: Vec<&str> = pages.iter().map(|p| p.name.as_str()).collect();
+            prune(&mut client, "status-pages", "status page", &keep).await?;
             let keep: Vec<&str> = windows.iter().map(|w| w.name.as_str()).collect();
             prune(&mut client, "windows", "window", &keep).await?;
             let keep: Vec<&str> = monitors.iter().map(|m| m.name.as_str()).collect();

@@ -1,5 +1,5 @@
-//! `skopos export DIR`: writes a running agent's collections, monitors and maintenance windows
-//! back as YAML files,
+//! `skopos export DIR`: writes a running agent's collections, monitors, maintenance windows and
+//! status pages back as YAML files,
 //! one per definition, that `skopos apply DIR` reads again without loss.
 
 use std::collections::HashSet;
@@ -27,9 +27,12 @@ pub fn export(args: ExportArgs) -> u8 {
         let collections = client.list("collections").await?;
         let monitors = client.list("monitors").await?;
         let windows = client.list("windows").await?;
+        let pages = client.list("status-pages").await?;
         std::fs::create_dir_all(&args.dir).map_err(|e| format!("cannot create {}: {e}", args.dir.display()))?;
         let mut taken = HashSet::new();
-        for (kind, items) in [("collection", &collections), ("monitor", &monitors), ("window", &windows)] {
+        for (kind, items) in
+            [("collection", &collections), ("monitor", &monitors), ("window", &windows), ("status-page", &pages)]
+        {
             for item in items {
                 let spec = &item["spec"];
                 let name = file_name(kind, spec["name"].as_str().unwrap_or("unnamed"), &mut taken);
@@ -37,10 +40,11 @@ pub fn export(args: ExportArgs) -> u8 {
             }
         }
         println!(
-            "wrote {} collection(s), {} monitor(s) and {} window(s) to {}",
+            "wrote {} collection(s), {} monitor(s), {} window(s) and {} status page(s) to {}",
             collections.len(),
             monitors.len(),
             windows.len(),
+            pages.len(),
             args.dir.display()
         );
         Ok(())

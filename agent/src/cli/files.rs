@@ -7,7 +7,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use skopos_core::document::{Diagnostic, Document, Location, child_index, suggest};
+use skopos_core::document::{Diagnostic, Document, Location, child_index, child_key, suggest};
+use skopos_core::model::StatusPage;
 use skopos_core::plan::{self, DefinitionKind, MonitorPlan, Plan, WindowPlan};
 
 /// Expands folders into their `.yaml`, `.yml` and `.json` files (sorted, not recursive).
@@ -63,6 +64,7 @@ pub struct Loaded {
     pub plans: Vec<Arc<Plan>>,
     pub monitors: Vec<MonitorPlan>,
     pub windows: Vec<WindowPlan>,
+    pub status_pages: Vec<StatusPage>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -72,6 +74,7 @@ enum FileOutcome {
     Collection(Box<(Plan, Document)>),
     Monitor(Box<(MonitorPlan, Document)>),
     Window(Box<(WindowPlan, Document)>),
+    StatusPage(Box<(StatusPage, Document)>),
     Problems(Vec<Diagnostic>),
 }
 
@@ -93,6 +96,13 @@ fn load_file(file: &Path, overrides: &Map<String, Value>) -> FileOutcome {
                 Err(problems) => FileOutcome::Problems(problems),
             }
         }
+        DefinitionKind::StatusPage => match document.deserialize::<StatusPage>() {
+            Ok(page) => match plan::compile_status_page(&document, &page) {
+                Ok(()) => FileOutcome::StatusPage(Box::new((page, document))),
+                Err(problems) => FileOutcome::Problems(problems),
+            },
+            Err(problem) => FileOutcome::Problems(vec![problem]),
+        },
         DefinitionKind::Collection => {
             match document.deserialize().map_err(|d| vec![d]).and_then(|c| plan::compile(&document, c, overrides)) {
                 Ok(plan) => FileOutcome::Collection(Box::new((plan, document))),
@@ -115,7 +125,7 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
     let overrides: Map<String, Value> = vars.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     let outcomes: Vec<FileOutcome> = files.par_iter().map(|file| load_file(file, &overrides)).collect();
     let mut names: HashMap<String, PathBuf> = HashMap::new();
-    let (mut monitors, mut windows) = (Vec::new(), Vec::new());
+    let (mut monitors, mut windows, mut pages) = (Vec::new(), Vec::new(), Vec::new());
     for outcome in outcomes {
         match outcome {
             FileOutcome::Collection(loaded_file) => {
@@ -129,11 +139,13 @@ pub fn load(paths: &[PathBuf], vars: &[(String, String)]) -> Loaded {
             }
             FileOutcome::Monitor(loaded_file) => monitors.push(*loaded_file),
             FileOutcome::Window(loaded_file) => windows.push(*loaded_file),
+            FileOutcome::StatusPage(loaded_file) => pages.push(*loaded_file),
             FileOutcome::Problems(problems) => loaded.problems.extend(problems),
         }
     }
     check_monitors(&mut loaded, monitors);
     check_windows(&mut loaded, windows);
+    check_status_pages(&mut loaded, pages);
     loaded
 }
 
@@ -171,6 +183,28 @@ fn check_windows(loaded: &mut Loaded, windows: Vec<(WindowPlan, Document)>) {
     }
     loaded.problems.extend(problems);
     loaded.windows = windows.into_iter().map(|(window, _)| window).collect();
+}
+
+/// Status page names and slugs are unique, and when monitors were given too, groups name only those.
+fn check_status_pages(loaded: &mut Loaded, pages: Vec<(StatusPage, Document)>) {
+    let monitors: Vec<&str> = loaded.monitors.iter().map(|m| m.name.as_str()).collect();
+    let (mut names, mut slugs) = (HashSet::new(), HashSet::new());
+    let mut problems = Vec::new();
+    for (page, document) in &pages {
+        if !names.insert(page.name.as_str()) {
+            problems.push(document.problem("name", format!("another status page is already named `{}`", page.name)));
+        }
+        if !slugs.insert(page.status_page.slug.as_str()) {
+            let message = format!("another status page already has the slug `{}`", page.status_page.slug);
+            problems.push(document.problem("status_page.slug", message));
+        }
+        for (index, group) in page.status_page.groups.iter().enumerate() {
+            let field = child_key(&child_index("status_page.groups", index), "monitors");
+            problems.extend(unknown_names(document, (&field, "monitor"), &group.monitors, &monitors));
+        }
+    }
+    loaded.problems.extend(problems);
+    loaded.status_pages = pages.into_iter().map(|(page, _)| page).collect();
 }
 
 /// Monitor names are unique, and when collections were given too, monitors name only those.
