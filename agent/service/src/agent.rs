@@ -41,6 +41,8 @@ pub struct Agent {
     pub operations: Arc<Operations>,
     /// The agent's public address (`--public-url`), for links and ping URLs.
     pub public_url: Option<String>,
+    /// Status pages as last built.
+    pub pages: crate::status_page::PageViews,
 }
 
 /// What an agent is made of; `skopos serve` fills it from its flags, tests with what they need.
@@ -97,6 +99,7 @@ impl Agent {
             primary,
             operations,
             public_url,
+            pages: Default::default(),
         });
         agent.load_windows()?;
         agent.load_silences()?;
@@ -155,6 +158,7 @@ impl Agent {
     /// Reads the maintenance windows anew (after one changed, and at start-up). A window that
     /// does not compile is reported and left out.
     pub fn load_windows(&self) -> Result<(), ServiceError> {
+        self.store.touch_public();
         let mut windows = Vec::new();
         for stored in self.store.windows.list()? {
             match compile_stored_window(&stored.spec) {

@@ -17,6 +17,7 @@ pub mod region;
 pub mod scheduler;
 mod secret;
 pub mod sessions;
+pub mod status_page;
 pub mod store;
 pub mod token;
 

@@ -119,6 +119,7 @@ impl Store {
     pub fn put_incident(&self, incident: &Incident) -> Result<(), StoreError> {
         let key = key_of(&incident.id).ok_or_else(|| StoreError::Corrupt("incident id".into()))?;
         self.incidents.incidents.insert(key, to_json(incident))?;
+        self.touch_public();
         Ok(())
     }
 
@@ -131,6 +132,7 @@ impl Store {
         let Some(key) = key_of(id) else { return Ok(None) };
         let Some(bytes) = self.incidents.incidents.remove(key)? else { return Ok(None) };
         let incident: Incident = from_json(&bytes)?;
+        self.touch_public();
         for monitor in &incident.monitors {
             if self.incidents.open_by_monitor.get(monitor)?.is_some_and(|open| open == incident.id.as_bytes()) {
                 self.incidents.open_by_monitor.remove(monitor)?;

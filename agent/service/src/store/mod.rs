@@ -112,6 +112,8 @@ pub struct Store {
     durability: Durability,
     /// Set while [`Store::check_writable`] finds the disk failing.
     disk_failing: AtomicBool,
+    /// Moves on whenever something a status page shows changes apart from runs.
+    public_generation: AtomicU64,
 }
 
 /// The store's page cache unless told otherwise: sled's own default (1 GiB) made an agent
@@ -157,6 +159,7 @@ impl Store {
             audit: db.open_tree("audit")?,
             durability: Durability::default(),
             disk_failing: AtomicBool::new(false),
+            public_generation: AtomicU64::new(0),
             db,
         };
         store.count_stored_runs()?;
@@ -187,6 +190,16 @@ impl Store {
     /// failed write: the check reports it once).
     pub fn disk_failing(&self) -> bool {
         self.disk_failing.load(Ordering::Relaxed)
+    }
+
+    /// Says that something status pages show changed (an incident, or a page, monitor or window
+    /// definition), so that built pages are built anew.
+    pub fn touch_public(&self) {
+        self.public_generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn public_generation(&self) -> u64 {
+        self.public_generation.load(Ordering::Relaxed)
     }
 
     /// Waits until everything written so far is on disk.

@@ -128,6 +128,22 @@ impl Store {
         self.set_setting(COUNTED_KEY, b"1")
     }
 
+    /// The mean run duration over the last 24 hours of the collections `collection_ids`.
+    pub fn collection_stats_mean(
+        &self,
+        collection_ids: &[&str],
+        now: DateTime<Utc>,
+    ) -> Result<Option<f64>, StoreError> {
+        let this_hour = hour_of(now);
+        let mut sum = Tally::default();
+        for id in collection_ids {
+            for entry in self.stats.tree.range(key(id, this_hour - 23)..key(id, this_hour + 1)) {
+                sum.add(&Tally::from_bytes(&entry?.1));
+            }
+        }
+        Ok(sum.mean_ms())
+    }
+
     /// The summed tally of each UTC day from `first_day` to `last_day` over the collections
     /// `collection_ids`, oldest first.
     pub(crate) fn day_tallies(
