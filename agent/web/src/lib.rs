@@ -3,16 +3,20 @@
 //! monitors are addressed by id or by name.
 
 mod accounts;
+mod badges;
 pub mod console;
 mod error;
 mod guard;
 mod handlers;
 mod operations;
+mod public;
 mod regions;
+mod reports;
 pub mod rules;
 mod sessions;
 mod sso;
 mod status;
+mod status_pages;
 
 pub use error::ApiError;
 
@@ -90,7 +94,9 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
     type Agent_ = Arc<Agent>;
     type Who = Principal;
 
-    let mut routes: Vec<BoxedFilter<(Response,)>> = vec![
+    // A page's own host gets the page at `/`, before the console.
+    let mut routes: Vec<BoxedFilter<(Response,)>> = public::routes(&with_agent);
+    routes.extend([
         crate::console::routes(),
         warp::path!("healthz")
             .and(warp::get())
@@ -277,11 +283,24 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
                 off_async(move || regions::receive_runs(&agent, &who, &decode(&region), &body))
             })
             .boxed(),
-    ];
+    ]);
     routes.extend(accounts::routes(&guard, &with_agent));
     routes.extend(sessions::routes(&guard, &with_agent));
     routes.extend(sso::routes(&with_agent));
     routes.extend(operations::routes(&guard, &with_agent));
+    routes.extend(status_pages::routes(&guard));
+    routes.extend(badges::routes(&guard, &with_agent));
+    routes.push(
+        warp::path!("api" / "v1" / "reports" / "uptime")
+            .and(warp::get())
+            .and(guard.needs("GET", "/api/v1/reports/uptime"))
+            .and(warp::query::<HashMap<String, String>>())
+            .and(warp::header::optional::<String>("accept"))
+            .then(|agent: Agent_, _: Who, query: HashMap<String, String>, accept: Option<String>| {
+                off_async(move || reports::uptime(&agent, &query, accept.as_deref()))
+            })
+            .boxed(),
+    );
     let joined = routes.into_iter().reduce(|all, route| all.or(route).unify().boxed()).expect("there are routes");
     joined.recover(rejection).unify().boxed()
 }

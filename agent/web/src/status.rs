@@ -11,7 +11,7 @@ use skopos_core::alert::{CollectionAlert, Health};
 use skopos_core::model::Monitor;
 use skopos_service::Agent;
 use skopos_service::operations::Maintenance;
-use skopos_service::store::Stored;
+use skopos_service::store::{Budget, Stored};
 
 #[derive(Serialize)]
 pub(crate) struct MonitorStatus {
@@ -30,6 +30,8 @@ pub(crate) struct MonitorStatus {
     /// `scheduled` or `heartbeat`.
     kind: &'static str,
     collections: Vec<CollectionStatus>,
+    /// Its objective's error budget, when it has an `slo`.
+    slo: Option<Budget>,
 }
 
 #[derive(Serialize)]
@@ -90,7 +92,16 @@ pub(crate) fn status_of(agent: &Agent, stored: &Stored<Monitor>) -> Result<Monit
         .filter_map(|c| c.state.overall.failing_since)
         .min();
     let spec = &stored.spec;
+    let slo = match spec.slo.as_ref().map(skopos_core::plan::objective) {
+        Some(Ok(objective)) => {
+            let ids = skopos_service::status_page::collection_ids(&agent.store, stored)?;
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            Some(agent.store.error_budget(&ids, &objective, Utc::now())?)
+        }
+        _ => None,
+    };
     Ok(MonitorStatus {
+        slo,
         last_run: agent.store.last_run(&stored.id)?,
         next_run: agent.scheduler.next_run(&stored.id),
         id: stored.id.clone(),
@@ -101,5 +112,18 @@ pub(crate) fn status_of(agent: &Agent, stored: &Stored<Monitor>) -> Result<Monit
         down_since,
         kind: if spec.is_heartbeat() { "heartbeat" } else { "scheduled" },
         collections,
+    })
+}
+
+/// A monitor's state in a word, for badges: `down`, `degraded`, `maintenance`, `paused` or `up`.
+pub(crate) fn health_now(agent: &Agent, stored: &Stored<Monitor>) -> Result<&'static str, ApiError> {
+    let health = skopos_service::status_page::health_of(&agent.store, &stored.id)?;
+    let maintenance = agent.operations.at(&stored.spec.name, &stored.spec.tags, Utc::now());
+    Ok(match health {
+        Health::Down => "down",
+        Health::Degraded => "degraded",
+        Health::Up if maintenance.muted || maintenance.paused => "maintenance",
+        Health::Up if stored.spec.paused => "paused",
+        Health::Up => "up",
     })
 }

@@ -21,7 +21,7 @@ pub use notifications::{Delivery, NotificationRecord};
 pub use operations::Silence;
 pub use regions::RegionCell;
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
-pub use stats::{Budget, CollectionStats, DayBar, DayState, Period, PeriodLength, day_of, last_days};
+pub use stats::{Budget, CollectionStats, DayBar, DayState, Period, PeriodLength, day_of, in_region, last_days};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

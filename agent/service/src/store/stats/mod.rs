@@ -46,6 +46,12 @@ fn hour_of(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros().div_euclid(HOUR_MICROS)
 }
 
+/// What daily tallies of a collection's runs in one region are kept under: pass it to
+/// [`Store::day_bars`] and the others in place of a collection id.
+pub fn in_region(collection_id: &str, region: &str) -> String {
+    format!("{collection_id}\u{0}{region}")
+}
+
 /// The UTC day of `at`, counted from 1970-01-01.
 pub fn day_of(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros().div_euclid(DAY_MICROS)
@@ -67,8 +73,12 @@ impl Stats {
     pub(super) fn count(&self, run: &RunRecord) -> Result<(), StoreError> {
         if let Some(tally) = Tally::of(run) {
             let bytes = tally.to_bytes();
+            let day = day_of(run.started_at);
             self.tree.merge(key(&run.collection_id, hour_of(run.started_at)), &bytes)?;
-            self.days.merge(key(&run.collection_id, day_of(run.started_at)), bytes)?;
+            self.days.merge(key(&run.collection_id, day), &bytes)?;
+            if let Some(region) = &run.region {
+                self.days.merge(key(&in_region(&run.collection_id, region), day), bytes)?;
+            }
         }
         Ok(())
     }

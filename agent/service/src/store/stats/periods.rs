@@ -40,6 +40,8 @@ pub enum PeriodLength {
     Week,
     /// Calendar months.
     Month,
+    /// The whole range as one period.
+    All,
 }
 
 /// One row of the uptime report.
@@ -106,6 +108,7 @@ fn period_start(date: NaiveDate, by: PeriodLength) -> NaiveDate {
         PeriodLength::Day => date,
         PeriodLength::Week => date - Duration::days(i64::from(date.weekday().num_days_from_monday())),
         PeriodLength::Month => date.with_day(1).unwrap_or(date),
+        PeriodLength::All => NaiveDate::MIN,
     }
 }
 
@@ -114,6 +117,7 @@ fn period_end(start: NaiveDate, by: PeriodLength) -> NaiveDate {
         PeriodLength::Day => start + Duration::days(1),
         PeriodLength::Week => start + Duration::days(7),
         PeriodLength::Month => start.checked_add_months(chrono::Months::new(1)).unwrap_or(start),
+        PeriodLength::All => NaiveDate::MAX,
     }
 }
 
