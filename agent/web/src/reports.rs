@@ -14,7 +14,7 @@ use super::handlers::{Reply_, json};
 use skopos_core::plan::objective;
 use skopos_service::Agent;
 use skopos_service::status_page::collection_ids;
-use skopos_service::store::{Budget, Period, PeriodLength, in_region, last_days};
+use skopos_service::store::{Budget, Impact, Period, PeriodLength, in_region, last_days};
 
 /// The longest range a report covers.
 const MAX_DAYS: i64 = 400;
@@ -86,8 +86,15 @@ pub fn uptime(agent: &Agent, query: &HashMap<String, String>, accept: Option<&st
         Some(other) => return Err(bad("by", format!("`by` is day, week, month or all, not `{other}`"))),
     };
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let periods = agent.store.uptime_report(&ids, (from, to), by, now)?;
-    let total = agent.store.uptime_report(&ids, (from, to), PeriodLength::All, now)?.pop();
+    let periods = agent.store.uptime_report(&ids, (from, to), by)?;
+    let total = agent.store.uptime_report(&ids, (from, to), PeriodLength::All)?.pop();
+    let (mut periods, mut total) = (periods, total);
+    if let Some(monitor) = &monitor {
+        let down = down_intervals(agent, &monitor.spec.name, now)?;
+        for period in periods.iter_mut().chain(total.as_mut()) {
+            period.downtime_s = Some(overlap_seconds(&down, period));
+        }
+    }
     let slo = match monitor.as_ref().and_then(|m| m.spec.slo.as_ref()).map(objective) {
         Some(Ok(objective)) => Some(agent.store.error_budget(&ids, &objective, now)?),
         _ => None,
@@ -109,6 +116,30 @@ pub fn uptime(agent: &Agent, query: &HashMap<String, String>, accept: Option<&st
     json(StatusCode::OK, &report)
 }
 
+/// When the monitor was announced down: its incidents of major impact, from their start to
+/// their resolution (or now).
+fn down_intervals(
+    agent: &Agent,
+    monitor: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, ApiError> {
+    let incidents = agent.store.incidents(usize::MAX, |incident| {
+        incident.page.is_none() && incident.impact >= Impact::Major && incident.monitors.iter().any(|m| m == monitor)
+    })?;
+    Ok(incidents.iter().map(|incident| (incident.started_at, incident.resolved_at.unwrap_or(now))).collect())
+}
+
+fn overlap_seconds(intervals: &[(DateTime<Utc>, DateTime<Utc>)], period: &Period) -> f64 {
+    let midnight = |date: NaiveDate| date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let (start, end) = (midnight(period.start), midnight(period.end));
+    let total: TimeDelta = intervals
+        .iter()
+        .map(|(from, to)| (*to).min(end) - (*from).max(start))
+        .filter(|overlap| *overlap > TimeDelta::zero())
+        .sum();
+    total.num_seconds() as f64
+}
+
 fn csv(report: &Report) -> Response {
     let mut text =
         String::from("start,end,runs,passed,degraded,failed,maintenance,uptime_percent,mean_ms,p95_ms,downtime_s\n");
@@ -126,7 +157,7 @@ fn csv(report: &Report) -> Response {
             number(period.uptime.map(|u| u * 100.0), 4),
             number(period.mean_ms, 1),
             number(period.p95_ms, 1),
-            period.downtime_s
+            number(period.downtime_s, 0)
         ));
     }
     let name = report.monitor.as_deref().or(report.collection.as_deref()).unwrap_or("report");

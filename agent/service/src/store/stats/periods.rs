@@ -60,8 +60,9 @@ pub struct Period {
     pub mean_ms: Option<f64>,
     /// From the latency histogram: within 5 %.
     pub p95_ms: Option<f64>,
-    /// Each day's share of failed runs times the part of the day that has passed, summed.
-    pub downtime_s: f64,
+    /// How long the monitor was announced down in the period (its incidents of major impact);
+    /// none in a report of a collection or a region alone. Set by the report, not the tallies.
+    pub downtime_s: Option<f64>,
 }
 
 /// A monitor's objective over its window, up to now.
@@ -131,17 +132,15 @@ impl Store {
     }
 
     /// The report's rows: the days from `from` to `to` (both UTC dates, inclusive) in periods
-    /// of `by`; the first and last periods are cut to the range. `now` bounds the downtime of today.
+    /// of `by`; the first and last periods are cut to the range.
     pub fn uptime_report(
         &self,
         collection_ids: &[&str],
         (from, to): (NaiveDate, NaiveDate),
         by: PeriodLength,
-        now: DateTime<Utc>,
     ) -> Result<Vec<Period>, StoreError> {
         let (first, last) = (day_of_date(from), day_of_date(to));
         let tallies = self.day_tallies(collection_ids, first, last)?;
-        let today = day_of(now);
         let mut periods: Vec<(Period, Tally)> = Vec::new();
         for (offset, tally) in tallies.iter().enumerate() {
             let day = first + offset as i64;
@@ -160,20 +159,11 @@ impl Store {
                     uptime: None,
                     mean_ms: None,
                     p95_ms: None,
-                    downtime_s: 0.0,
+                    downtime_s: None,
                 };
                 periods.push((period, Tally::default()));
             }
-            let (period, sum) = periods.last_mut().expect("pushed above");
-            sum.add(tally);
-            if tally.runs() > 0 {
-                let seconds_of_day = match day.cmp(&today) {
-                    std::cmp::Ordering::Less => 86_400.0,
-                    std::cmp::Ordering::Equal => (now.timestamp_micros() - day * DAY_MICROS) as f64 / 1e6,
-                    std::cmp::Ordering::Greater => 0.0,
-                };
-                period.downtime_s += f64::from(tally.failed) / f64::from(tally.runs()) * seconds_of_day;
-            }
+            periods.last_mut().expect("pushed above").1.add(tally);
         }
         Ok(periods
             .into_iter()
@@ -186,7 +176,6 @@ impl Store {
                 uptime: sum.uptime(),
                 mean_ms: sum.mean_ms(),
                 p95_ms: sum.percentile_ms(0.95),
-                downtime_s: period.downtime_s.round(),
                 ..period
             })
             .collect())
