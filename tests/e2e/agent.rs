@@ -83,20 +83,44 @@ impl Agent {
     }
 
     fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Bytes) {
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = authorization.iter().map(|a| ("authorization", a.as_str())).collect();
+        let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
+        let (status, _, bytes) = self.request_with(method, path, &headers, body);
+        (status, bytes)
+    }
+
+    /// A GET with these headers (a `host` among them replaces the agent's address), answered
+    /// with its status, headers and body as text.
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, hyper::HeaderMap, String) {
+        let (status, headers, body) = self.request_with("GET", path, headers, Bytes::new());
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> (u16, hyper::HeaderMap, Bytes) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let address = self.base.trim_start_matches("http://").to_string();
             let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
             let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
             tokio::spawn(connection);
-            let mut request = hyper::Request::builder().method(method).uri(path).header("host", address);
-            if let Some(token) = token {
-                request = request.header("authorization", format!("Bearer {token}"));
+            let mut request = hyper::Request::builder().method(method).uri(path);
+            if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+                request = request.header("host", address);
             }
-            let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
             let response = sender.send_request(request.body(Full::new(body)).unwrap()).await.unwrap();
             let status = response.status().as_u16();
-            (status, response.into_body().collect().await.unwrap().to_bytes())
+            let headers = response.headers().clone();
+            (status, headers, response.into_body().collect().await.unwrap().to_bytes())
         })
     }
 

@@ -15,6 +15,7 @@ mod plugins;
 mod regions;
 mod security;
 mod server;
+mod status_pages;
 mod telemetry;
 mod tls;
 mod transport;

@@ -38,6 +38,8 @@ fn concrete(path: &str) -> String {
         .replace("{code}", "no-code")
         .replace("{file}", "collection.json")
         .replace("{region}", "eu")
+        .replace("{slug}", "no-page")
+        .replace("{monitor}", "nothing-here")
 }
 
 #[tokio::test]

@@ -116,20 +116,18 @@ pub fn uptime(agent: &Agent, query: &HashMap<String, String>, accept: Option<&st
     json(StatusCode::OK, &report)
 }
 
+type Interval = (DateTime<Utc>, DateTime<Utc>);
+
 /// When the monitor was announced down: its incidents of major impact, from their start to
 /// their resolution (or now).
-fn down_intervals(
-    agent: &Agent,
-    monitor: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, ApiError> {
+fn down_intervals(agent: &Agent, monitor: &str, now: DateTime<Utc>) -> Result<Vec<Interval>, ApiError> {
     let incidents = agent.store.incidents(usize::MAX, |incident| {
         incident.page.is_none() && incident.impact >= Impact::Major && incident.monitors.iter().any(|m| m == monitor)
     })?;
     Ok(incidents.iter().map(|incident| (incident.started_at, incident.resolved_at.unwrap_or(now))).collect())
 }
 
-fn overlap_seconds(intervals: &[(DateTime<Utc>, DateTime<Utc>)], period: &Period) -> f64 {
+fn overlap_seconds(intervals: &[Interval], period: &Period) -> f64 {
     let midnight = |date: NaiveDate| date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let (start, end) = (midnight(period.start), midnight(period.end));
     let total: TimeDelta = intervals

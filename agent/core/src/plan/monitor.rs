@@ -100,11 +100,11 @@ pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorP
         None => None,
         Some(text) => duration(text).map_err(|message| problem("remind_every", message)).ok(),
     };
-    if let Some(slo) = &monitor.slo {
-        if let Err((field, message)) = super::objective(slo) {
-            let path = if matches!(slo, crate::model::Slo::Target(_)) { "slo".into() } else { child_key("slo", field) };
-            problem(&path, message);
-        }
+    if let Some(slo) = &monitor.slo
+        && let Err((field, message)) = super::objective(slo)
+    {
+        let path = if matches!(slo, crate::model::Slo::Target(_)) { "slo".into() } else { child_key("slo", field) };
+        problem(&path, message);
     }
     let mut routes = Vec::new();
     for (index, notifier) in monitor.notify.iter().enumerate() {

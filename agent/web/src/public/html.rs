@@ -130,9 +130,9 @@ pub fn render(view: &PageView) -> String {
     for incident in &view.past_incidents {
         incident_html(&mut page, incident);
     }
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "</section></main><footer><p><a href=\"{base}/feed.atom\">Incident feed (Atom)</a> · <a href=\"{base}/api/v2/summary.json\">Status as JSON</a> · Times in UTC · Powered by Skopos</p></footer></body></html>\n"
+        "</section></main><footer><p><a href=\"{base}/feed.atom\">Incident feed (Atom)</a> · <a href=\"{base}/api/v2/summary.json\">Status as JSON</a> · Times in UTC · Powered by Skopos</p></footer></body></html>"
     );
     page
 }
