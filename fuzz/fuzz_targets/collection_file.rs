@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use skopos_core::plan::{DefinitionKind, compile, compile_monitor, compile_window, kind_of};
+use skopos_core::plan::{DefinitionKind, compile, compile_monitor, compile_status_page, compile_window, kind_of};
 use skopos_core::document::{Diagnostic, Document};
 
 fuzz_target!(|text: &str| {
@@ -26,6 +26,10 @@ fuzz_target!(|text: &str| {
         },
         DefinitionKind::Window => match document.deserialize() {
             Ok(window) => compile_window(&document, window).err().unwrap_or_default(),
+            Err(problem) => vec![problem],
+        },
+        DefinitionKind::StatusPage => match document.deserialize() {
+            Ok(page) => compile_status_page(&document, &page).err().unwrap_or_default(),
             Err(problem) => vec![problem],
         },
         DefinitionKind::Collection => match document.deserialize() {
