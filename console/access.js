@@ -27,7 +27,7 @@ export async function signInPage(params = new URLSearchParams()) {
     try {
       await api("POST", "/api/v1/session", body());
       remember(await api("GET", "/api/v1/session"));
-      location.hash = "#/collections";
+      location.hash = "#/dashboard";
     } catch (error) {
       message.textContent = error.message;
       if (error.field === "code") {

@@ -20,25 +20,35 @@ export function sparkline(values, label) {
     known.length ? el("circle", { cx: lastX.toFixed(1), cy: lastY.toFixed(1), r: 2, fill: "currentColor" }) : null);
 }
 
-/** Each run as a dot: time across, duration up, coloured by status. */
+/** Each run as a dot: time across, duration up, coloured by status; axes with units. */
 export function latencyChart(runs) {
-  const width = 640, height = 160, pad = 28;
+  const width = 640, height = 180, left = 56, right = 12, top = 12, bottom = 34;
   const timed = runs.filter((run) => run.status !== "skipped");
   if (!timed.length) return el("p", { class: "muted" }, "No runs to chart.");
   const times = timed.map((run) => Date.parse(run.started_at));
   const [first, last] = [Math.min(...times), Math.max(...times)];
-  const top = Math.max(1, ...timed.map((run) => run.duration_ms));
-  const x = (t) => pad + ((t - first) / Math.max(1, last - first)) * (width - 2 * pad);
-  const y = (v) => height - pad - (v / top) * (height - 2 * pad);
+  const highest = Math.max(1, ...timed.map((run) => run.duration_ms));
+  const x = (t) => left + ((t - first) / Math.max(1, last - first)) * (width - left - right);
+  const y = (v) => height - bottom - (v / highest) * (height - top - bottom);
   const dots = timed.map((run, i) => el("circle", { class: run.status, cx: x(times[i]).toFixed(1), cy: y(run.duration_ms).toFixed(1), r: 3, fill: "currentColor" },
     el("title", {}, `${new Date(times[i]).toLocaleString()}: ${run.status}, ${ms(run.duration_ms)}`)));
   const line = timed.map((run, i) => `${x(times[i]).toFixed(1)},${y(run.duration_ms).toFixed(1)}`).reverse().join(" ");
-  return el("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `Latency of the last ${timed.length} runs, up to ${ms(top)}` },
-    el("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, stroke: "#d9dde3" }),
-    el("polyline", { points: line, fill: "none", stroke: "#93b4f5", "stroke-width": 1 }),
+  const yTicks = [0, highest / 2, highest].map((value) => el("g", {},
+    el("line", { class: "grid", x1: left, x2: width - right, y1: y(value), y2: y(value) }),
+    el("text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" }, ms(value))));
+  const sameDay = new Date(first).toDateString() === new Date(last).toDateString();
+  const label = (t) => (sameDay ? new Date(t).toLocaleTimeString() : new Date(t).toLocaleString());
+  const xTicks = (first === last ? [first] : [first, (first + last) / 2, last]).map((t, i, all) => el("text", {
+    x: x(t), y: height - bottom + 16, "text-anchor": all.length === 1 ? "middle" : ["start", "middle", "end"][i] }, label(t)));
+  return el("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `Duration of the last ${timed.length} runs, from ${label(first)} to ${label(last)}, up to ${ms(highest)}` },
+    yTicks,
+    el("line", { class: "axis", x1: left, y1: top, x2: left, y2: height - bottom }),
+    el("line", { class: "axis", x1: left, y1: height - bottom, x2: width - right, y2: height - bottom }),
+    el("polyline", { class: "trend", points: line, fill: "none", "stroke-width": 1 }),
     dots,
-    el("text", { x: 2, y: pad - 8 }, ms(top)),
-  );
+    xTicks,
+    el("text", { x: 4, y: top + 2, transform: `rotate(-90 10 ${height / 2}) translate(${-(height / 2) + 16} 0)` }, "duration"),
+    el("text", { x: (left + width - right) / 2, y: height - 2, "text-anchor": "middle" }, sameDay ? `time (${new Date(first).toLocaleDateString()})` : "time"));
 }
 
 const PHASES = [["dns_ms", "DNS"], ["connect_ms", "connect"], ["tls_ms", "TLS"], ["first_byte_ms", "first byte"]];

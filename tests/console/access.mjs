@@ -42,7 +42,7 @@ try {
   await admin.getByText("Sign in with the bootstrap token").click();
   await admin.getByLabel("API token").fill(bootstrap);
   await admin.keyboard.press("Enter");
-  await admin.getByRole("heading", { name: "Collections" }).waitFor();
+  await admin.getByRole("heading", { name: "Dashboard" }).waitFor();
   await admin.getByText("admin (admin)").waitFor();
 
   // A viewer, added on the Users page, with a one-time link.
@@ -94,6 +94,8 @@ try {
   await vera.getByRole("alert").filter({ hasText: "do not match an account" }).waitFor();
   await vera.getByLabel("Password").fill("vera's long secret");
   await vera.keyboard.press("Enter");
+  await vera.getByRole("heading", { name: "Dashboard" }).waitFor();
+  await vera.getByRole("link", { name: "Collections", exact: true }).click();
   await vera.getByRole("heading", { name: "Collections" }).waitFor();
   await vera.getByText("vera (viewer)").waitFor();
   expect(!(await vera.getByRole("link", { name: "Users" }).isVisible()), "no Users page for a viewer");
@@ -124,7 +126,7 @@ try {
   // The next step's code: the one used to confirm is not taken twice.
   await vera.getByLabel("Authentication code").fill(totp(secret, Date.now() / 1000 + 30));
   await vera.keyboard.press("Enter");
-  await vera.getByRole("heading", { name: "Collections" }).waitFor();
+  await vera.getByRole("heading", { name: "Dashboard" }).waitFor();
 
   // The audit log shows who added vera, and vera's sign-ins (one refused).
   await admin.getByRole("link", { name: "Audit" }).click();

@@ -33,6 +33,8 @@ try {
   // Signing in with the keyboard alone.
   await page.getByLabel("API token").fill(token);
   await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  await page.getByRole("link", { name: "Collections", exact: true }).click();
   await page.getByRole("heading", { name: "Collections" }).waitFor();
   await page.getByRole("link", { name: "broken" }).waitFor();
   const session = (await context.cookies()).find((c) => c.name === "skopos_session");

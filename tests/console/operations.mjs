@@ -24,7 +24,7 @@ try {
   await page.getByText("Sign in with the bootstrap token").click();
   await page.getByLabel("API token").fill(token);
   await page.keyboard.press("Enter");
-  await page.getByRole("heading", { name: "Collections" }).waitFor();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
 
   // Down and degraded, each its own state and colour.
   const row = (name) => page.getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });

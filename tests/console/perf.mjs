@@ -31,7 +31,7 @@ try {
   await page.goto(base);
   await page.getByLabel("API token").fill(token);
   await page.keyboard.press("Enter");
-  await page.getByRole("heading", { name: "Collections" }).waitFor();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
   const list = () => document.querySelectorAll("table.collections tbody tr").length >= 500;
   const history = () => document.querySelectorAll("table.runs tbody tr").length >= 200 && document.querySelector(".chart circle");
   const results = { collections: [], history: [] };

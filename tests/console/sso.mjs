@@ -38,7 +38,7 @@ async function see(page, locator, what) {
 
 try {
   const olga = await throughProvider("olga");
-  await see(olga, olga.getByRole("heading", { name: "Collections" }), "olga signed in");
+  await see(olga, olga.getByRole("heading", { name: "Dashboard" }), "olga signed in");
   await olga.getByText("olga (admin)").waitFor();
   expect(await olga.getByRole("link", { name: "Users" }).isVisible(), "an admin sees Users");
   await olga.screenshot({ path: `${shots}/sso-admin.png`, fullPage: true });

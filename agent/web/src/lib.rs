@@ -4,6 +4,7 @@
 
 mod accounts;
 mod badges;
+mod dashboard;
 pub mod console;
 mod error;
 mod guard;
@@ -290,6 +291,13 @@ pub fn routes(agent: Arc<Agent>) -> BoxedFilter<(Response,)> {
     routes.extend(operations::routes(&guard, &with_agent));
     routes.extend(status_pages::routes(&guard));
     routes.extend(badges::routes(&guard, &with_agent));
+    routes.push(
+        warp::path!("api" / "v1" / "dashboard")
+            .and(warp::get())
+            .and(guard.needs("GET", "/api/v1/dashboard"))
+            .then(|agent: Agent_, _: Who| off_async(move || dashboard::dashboard(&agent)))
+            .boxed(),
+    );
     routes.push(
         warp::path!("api" / "v1" / "reports" / "uptime")
             .and(warp::get())

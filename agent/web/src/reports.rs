@@ -110,7 +110,7 @@ pub fn uptime(agent: &Agent, query: &HashMap<String, String>, accept: Option<&st
         total,
         slo,
     };
-    if accept.is_some_and(|accept| accept.contains("text/csv")) {
+    if accept.is_some_and(|accept| accept.contains("text/csv")) || query.get("format").is_some_and(|f| f == "csv") {
         return Ok(csv(&report));
     }
     json(StatusCode::OK, &report)

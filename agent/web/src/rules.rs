@@ -65,6 +65,7 @@ pub const ROUTES: &[Route] = &[
     route("DELETE", "/api/v1/incidents/{id}", Needs(Apply)),
     route("POST", "/api/v1/incidents/{id}/updates", Needs(Run)),
     route("GET", "/api/v1/reports/uptime", Needs(ReadResults)),
+    route("GET", "/api/v1/dashboard", Needs(ReadResults)),
     route("GET", "/badge/{monitor}/{file}", Needs(ReadResults)),
     route("GET", "/status/{slug}", Public),
     route("GET", "/status/{slug}/feed.atom", Public),

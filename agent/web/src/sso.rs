@@ -98,7 +98,7 @@ async fn sso_callback(agent: Agent_, query: HashMap<String, String>, remote: Opt
     let _ = tokio::task::spawn_blocking(move || auditing.audit_record(record)).await;
     match outcome {
         Ok((_, signed_in)) => {
-            let mut reply = redirect("/#/collections");
+            let mut reply = redirect("/#/dashboard");
             set_cookie(&mut reply, &session::set_cookie(Some(&signed_in.cookie), agent.secure_cookies));
             reply
         }
