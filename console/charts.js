@@ -47,7 +47,6 @@ export function latencyChart(runs) {
     el("polyline", { class: "trend", points: line, fill: "none", "stroke-width": 1 }),
     dots,
     xTicks,
-    el("text", { x: 4, y: top + 2, transform: `rotate(-90 10 ${height / 2}) translate(${-(height / 2) + 16} 0)` }, "duration"),
     el("text", { x: (left + width - right) / 2, y: height - 2, "text-anchor": "middle" }, sameDay ? `time (${new Date(first).toLocaleDateString()})` : "time"));
 }
 

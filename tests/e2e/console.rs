@@ -199,3 +199,37 @@ fn the_console_shows_degraded_silences_a_monitor_adds_a_window_and_gives_a_ping_
         assert!(shots.join(format!("{page}.png")).is_file(), "no screenshot of {page}");
     }
 }
+
+/// The dashboard, a status page opened and resolved by a monitor with an update posted in the
+/// console between, its accessibility in light and dark mode, and a report: see
+/// `tests/console/status.mjs`.
+#[test]
+fn the_dashboard_lists_down_first_and_a_status_page_follows_an_incident_and_passes_axe() {
+    let key = unique("console-status");
+    server().set_status(&key, 503);
+    let data = tempfile::tempdir().unwrap();
+    let agent = Agent::start(data.path());
+    let search = crate::agent::collection("search api", &format!("/switch/{}", unique("console-search")));
+    for collection in [crate::agent::collection("shop api", &format!("/switch/{key}")), search] {
+        assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
+    }
+    for (name, collection) in [("shop", "shop api"), ("search", "search api")] {
+        let monitor = json!({"name": name, "tags": [name], "schedule": {"every": "1s"}, "collections": [collection]});
+        assert_eq!(agent.api("POST", "/api/v1/monitors", Some(monitor)).0, 201);
+    }
+    let page = json!({"name": "Acme status", "status_page": {"slug": "acme", "show_latency": true,
+        "groups": [{"name": "Checkout", "monitors": ["shop"]}, {"name": "Search", "tags": ["search"]}]}});
+    assert_eq!(agent.api("POST", "/api/v1/status-pages", Some(page)).0, 201);
+    let fixed = format!("{}/switch/{}", server().base(), unique("console-fixed"));
+    browser("status.mjs", &[&agent.base, crate::agent::TOKEN, &fixed]);
+    let (_, incidents) = agent.api("GET", "/api/v1/incidents?page=acme", None);
+    let statuses: Vec<&str> =
+        incidents[0]["updates"].as_array().unwrap().iter().filter_map(|u| u["status"].as_str()).collect();
+    assert_eq!(statuses, ["investigating", "identified", "resolved"], "{incidents}");
+    assert_eq!(incidents[0]["updates"][1]["by"], "admin", "the update posted in the console is the admin's");
+    for shot in
+        ["dashboard-light", "dashboard-dark", "status-page-light", "status-page-dark", "report-light", "report-dark"]
+    {
+        assert!(shots().join(format!("{shot}.png")).is_file(), "no screenshot {shot}");
+    }
+}

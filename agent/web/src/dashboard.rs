@@ -91,7 +91,9 @@ pub fn dashboard(agent: &Agent) -> Reply_ {
         .operations
         .windows()
         .iter()
-        .filter_map(|window| window.active_at(now).map(|(start, end)| ActiveWindow { name: window.name.clone(), start, end }))
+        .filter_map(|window| {
+            window.active_at(now).map(|(start, end)| ActiveWindow { name: window.name.clone(), start, end })
+        })
         .collect();
     let dashboard = Dashboard {
         monitors,

@@ -4,8 +4,8 @@
 
 mod accounts;
 mod badges;
-mod dashboard;
 pub mod console;
+mod dashboard;
 mod error;
 mod guard;
 mod handlers;
