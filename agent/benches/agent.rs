@@ -19,12 +19,16 @@
 //! - `heartbeats`: 10,000 heartbeat monitors pinged every minute: ping latency, missed pings
 //!   detected after their deadline, floods to one key and to random keys (`heartbeats.rs`).
 //!
+//! - `pages`: 500 monitors with 90 days of tallies: a status page of all of them, its
+//!   `summary.json`, badges, a 90-day monthly report, and the dashboard in Chromium (`pages.rs`).
+//!
 //! Pass names to run only some: `cargo bench -p skopos --bench agent -- history`.
 //! `SKOPOS_BENCH_MINUTES` sets the monitors' measuring window (default 3).
 
 mod access;
 mod common;
 mod heartbeats;
+mod pages;
 mod regions;
 
 use std::net::SocketAddr;
@@ -56,6 +60,9 @@ fn main() {
     }
     if runs("console") {
         console(server);
+    }
+    if runs("pages") {
+        pages::pages(server);
     }
     let minutes: u64 = std::env::var("SKOPOS_BENCH_MINUTES").ok().and_then(|m| m.parse().ok()).unwrap_or(3);
     if runs("heartbeats") {

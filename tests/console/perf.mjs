@@ -4,26 +4,10 @@
 // time is from changing the page (the location's hash) to the page's table being drawn and
 // painted (the next animation frame), measured in the page with performance.now().
 import { chromium } from "playwright-core";
+import { summary, timed } from "./perf-lib.mjs";
 
 const [base, token, busy, repeats = "15"] = process.argv.slice(2);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking"] });
-
-/** Goes to `hash` and resolves with the milliseconds until `done()` holds and a frame is painted. */
-function timed(page, hash, done) {
-  return page.evaluate(([hash, done]) => new Promise((resolve) => {
-    const check = new Function(`return (${done})()`);
-    const start = performance.now();
-    location.hash = hash;
-    const poll = () => (check() ? requestAnimationFrame(() => resolve(performance.now() - start)) : requestAnimationFrame(poll));
-    poll();
-  }), [hash, done.toString()]);
-}
-
-function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { median_ms: +at(0.5).toFixed(1), p95_ms: +at(0.95).toFixed(1), max_ms: +sorted[sorted.length - 1].toFixed(1) };
-}
 
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
