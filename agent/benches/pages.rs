@@ -20,6 +20,9 @@ const MONITORS: usize = 500;
 const DAYS: i64 = 90;
 const RUN_EVERY_HOURS: i64 = 3;
 
+/// What is measured: its label, the path of the `n`th request, and whether it needs a token.
+type Case = (&'static str, Box<dyn Fn(usize) -> String>, bool);
+
 pub fn pages(server: SocketAddr) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
@@ -64,7 +67,7 @@ pub fn pages(server: SocketAddr) {
         "pages: status page of {MONITORS} monitors × {DAYS} daily bars, first build and render: {first:?} ({} KiB)",
         bytes / 1024
     );
-    let cases: [(&str, Box<dyn Fn(usize) -> String>, bool); 5] = [
+    let cases: [Case; 5] = [
         ("status page (HTML)", Box::new(|_| "/status/all".into()), false),
         ("summary.json", Box::new(|_| "/status/all/api/v2/summary.json".into()), false),
         ("badge status.svg", Box::new(|n| format!("/badge/svc-{:03}/status.svg", n % MONITORS)), false),
