@@ -433,7 +433,10 @@ steps:
     assert_eq!(skopos(&["apply", "shop.yaml", "watch.yaml"], &first).code, 0);
     let outcome = skopos(&["export", "exported"], &first);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    assert_eq!(outcome.stdout.trim(), "wrote 1 collection(s), 1 monitor(s) and 0 window(s) to exported");
+    assert_eq!(
+        outcome.stdout.trim(),
+        "wrote 1 collection(s), 1 monitor(s), 0 window(s) and 0 status page(s) to exported"
+    );
     let mut names: Vec<String> = std::fs::read_dir(files.path().join("exported"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -244,6 +244,8 @@ pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes, host: Option
     let stored = agent.store.monitors.put(None, monitor)?;
     agent.audit(who, "monitor.create", &stored.spec.name, None, spec_of(&stored));
     agent.store.flush()?;
+    // Status pages show monitors by their display names and tags.
+    agent.store.touch_public();
     agent.schedule(&stored)?;
     with_ping_key(agent, host, StatusCode::CREATED, &stored)
 }
@@ -306,6 +308,8 @@ pub fn put_monitor(agent: &Agent, who: &Principal, key: &str, body: &Bytes, host
     };
     agent.audit(who, action, &stored.spec.name, spec_of(&existing), spec_of(&stored));
     agent.store.flush()?;
+    // Status pages show monitors by their display names and tags.
+    agent.store.touch_public();
     agent.schedule(&stored)?;
     with_ping_key(agent, host, StatusCode::OK, &stored)
 }
@@ -318,6 +322,8 @@ pub fn delete_monitor(agent: &Agent, who: &Principal, key: &str) -> Reply_ {
     agent.store.clear_status(&existing.id)?;
     agent.audit(who, "monitor.delete", &existing.spec.name, spec_of(&existing), None);
     agent.store.flush()?;
+    // Status pages show monitors by their display names and tags.
+    agent.store.touch_public();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
