@@ -5,11 +5,10 @@
 // admin pages and no "New collection"; disabled by the admin, the viewer's session stops at
 // once; the audit log shows all of it. Prints {"ok": true, "token": ...} (the runner token, for the Rust side to try).
 import { createHmac } from "node:crypto";
-import { chromium } from "playwright-core";
+import { expect, launch, signInWithToken } from "./browser.mjs";
 
 const [base, bootstrap, shots] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update"] });
+const browser = await launch();
 
 /** RFC 6238 (SHA-1, 6 digits, 30 s) for a base32 secret at `seconds`, as an app computes it. */
 function totp(secret, seconds) {
@@ -24,10 +23,6 @@ function totp(secret, seconds) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
 }
 
-function expect(condition, what) {
-  if (!condition) throw new Error(`expected ${what}`);
-}
-
 async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -38,10 +33,7 @@ async function newPage() {
 
 try {
   const admin = await newPage();
-  await admin.goto(base);
-  await admin.getByText("Sign in with the bootstrap token").click();
-  await admin.getByLabel("API token").fill(bootstrap);
-  await admin.keyboard.press("Enter");
+  await signInWithToken(admin, base, bootstrap);
   await admin.getByRole("heading", { name: "Dashboard" }).waitFor();
   await admin.getByText("admin (admin)").waitFor();
 

@@ -2,15 +2,10 @@
 //   node console.mjs AGENT_URL TOKEN API_URL KEY SCREENSHOT_DIR
 // The agent holds a collection `broken` (its second step fails). Everything else is made
 // through the forms. Exits non-zero, naming the step, when anything is not as expected.
-import { chromium } from "playwright-core";
+import { expect, launch } from "./browser.mjs";
 
 const [base, token, apiBase, key, shots] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update"] });
-
-function expect(condition, what) {
-  if (!condition) throw new Error(`expected ${what}`);
-}
+const browser = await launch();
 
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

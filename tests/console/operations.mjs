@@ -5,25 +5,17 @@
 // Maintenance page lists the silence, ends it, and adds a weekly window through its form; a
 // heartbeat monitor made through the form shows its ping URL and a curl line once.
 // Prints {"ok": true, "ping_url": ...}.
-import { chromium } from "playwright-core";
+import { expect, launch, signInWithToken } from "./browser.mjs";
 
 const [base, token, shots] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update"] });
-
-function expect(condition, what) {
-  if (!condition) throw new Error(`expected ${what}`);
-}
+const browser = await launch();
 
 try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(15000);
   page.on("pageerror", (error) => { throw new Error(`page error: ${error.message}`); });
   const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
-  await page.goto(base);
-  await page.getByText("Sign in with the bootstrap token").click();
-  await page.getByLabel("API token").fill(token);
-  await page.keyboard.press("Enter");
+  await signInWithToken(page, base, token);
   await page.getByRole("heading", { name: "Dashboard" }).waitFor();
 
   // Down and degraded, each its own state and colour.

@@ -2,17 +2,13 @@
 //   node perf-dashboard.mjs AGENT_URL TOKEN MONITORS [REPEATS]
 // Run by `cargo bench -p skopos --bench agent -- pages`, which fills the store first: from
 // changing the page to the dashboard's table holding every monitor, painted.
-import { chromium } from "playwright-core";
-import { summary, timed } from "./perf-lib.mjs";
+import { launch, signInWithToken, summary, timed } from "./browser.mjs";
 
 const [base, token, monitors, repeats = "10"] = process.argv.slice(2);
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking"] });
+const browser = await launch();
 try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(base);
-  await page.getByText("Sign in with the bootstrap token").click();
-  await page.getByLabel("API token").fill(token);
-  await page.keyboard.press("Enter");
+  await signInWithToken(page, base, token);
   await page.getByRole("heading", { name: "Dashboard" }).waitFor();
   const drawn = new Function(`return () => document.querySelectorAll("table.dashboard tbody tr").length >= ${Number(monitors)}`)();
   const samples = [];

@@ -3,11 +3,10 @@
 // Run by `cargo bench -p skopos --bench agent -- console`, which fills the store first. Each
 // time is from changing the page (the location's hash) to the page's table being drawn and
 // painted (the next animation frame), measured in the page with performance.now().
-import { chromium } from "playwright-core";
-import { summary, timed } from "./perf-lib.mjs";
+import { launch, summary, timed } from "./browser.mjs";
 
 const [base, token, busy, repeats = "15"] = process.argv.slice(2);
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking"] });
+const browser = await launch();
 
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

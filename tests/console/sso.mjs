@@ -3,15 +3,10 @@
 // claim maps to:   node sso.mjs AGENT_URL SCREENSHOT_DIR
 // olga (skopos-admins) signs in as an admin; eve (no group) is refused with why; dan
 // (skopos-devs) signs in as an editor and sees no admin pages.
-import { chromium } from "playwright-core";
+import { expect, launch } from "./browser.mjs";
 
 const [base, shots] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update"] });
-
-function expect(condition, what) {
-  if (!condition) throw new Error(`expected ${what}`);
-}
+const browser = await launch();
 
 /** Signs `login` in through the provider, from a fresh browser. */
 async function throughProvider(login) {

@@ -8,16 +8,11 @@
 // and the page shows the incident resolved. Screenshots of the dashboard, the status page
 // and a report, light and dark. Prints {"ok": true}.
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { expect, launch, signInWithToken } from "./browser.mjs";
 
 const require = createRequire(import.meta.url);
 const [base, token, fixUrl, shots] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update"] });
-
-function expect(condition, what) {
-  if (!condition) throw new Error(`expected ${what}`);
-}
+const browser = await launch();
 
 /** Reloads `url` until `ready()` holds in the page. */
 async function until(page, url, ready, what) {
@@ -47,10 +42,7 @@ try {
   const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 
   // The dashboard: the down monitor first.
-  await page.goto(base);
-  await page.getByText("Sign in with the bootstrap token").click();
-  await page.getByLabel("API token").fill(token);
-  await page.keyboard.press("Enter");
+  await signInWithToken(page, base, token);
   await page.getByRole("heading", { name: "Dashboard" }).waitFor();
   await until(page, `${base}/#/dashboard`, async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
