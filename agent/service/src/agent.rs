@@ -158,7 +158,6 @@ impl Agent {
     /// Reads the maintenance windows anew (after one changed, and at start-up). A window that
     /// does not compile is reported and left out.
     pub fn load_windows(&self) -> Result<(), ServiceError> {
-        self.store.touch_public();
         let mut windows = Vec::new();
         for stored in self.store.windows.list()? {
             match compile_stored_window(&stored.spec) {

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::Agent;
-use crate::store::{DayBar, Impact, Incident, Store, StoreError, Stored};
+use crate::store::{DayBar, Impact, Incident, Store, StoreError, Stored, uptime_over};
 use skopos_core::alert::Health;
 use skopos_core::model::{Monitor, StatusPage};
 
@@ -144,9 +144,6 @@ pub fn build(agent: &Agent, page: &Stored<StatusPage>, now: DateTime<Utc>) -> Re
         let ids = collection_ids(store, monitor)?;
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         let bars = store.day_bars(&ids, now, spec.uptime_days)?;
-        let (up, runs) = bars.iter().fold((0.0, 0u32), |(up, runs), bar| {
-            (up + bar.uptime.unwrap_or(0.0) * f64::from(bar.runs), runs + bar.runs)
-        });
         let in_window =
             windows.iter().any(|w| w.covers(&monitor.spec.name, &monitor.spec.tags) && w.active_at(now).is_some());
         let state = match health_of(store, &monitor.id)? {
@@ -156,7 +153,7 @@ pub fn build(agent: &Agent, page: &Stored<StatusPage>, now: DateTime<Utc>) -> Re
             Health::Up => ComponentState::Operational,
         };
         under_maintenance |= in_window;
-        let latency_ms = if spec.show_latency { store.collection_stats_mean(&ids, now)? } else { None };
+        let latency_ms = if spec.show_latency { store.recent(&ids, now, 24)?.mean_ms } else { None };
         if let Some(last) = store.last_run(&monitor.id)? {
             updated_at = updated_at.max(last);
         }
@@ -165,8 +162,8 @@ pub fn build(agent: &Agent, page: &Stored<StatusPage>, now: DateTime<Utc>) -> Re
             id: monitor.id.clone(),
             name: monitor.spec.shown_name().to_string(),
             state,
+            uptime: uptime_over(&bars),
             bars,
-            uptime: (runs > 0).then(|| up / f64::from(runs)),
             latency_ms,
         });
     }

@@ -4,7 +4,6 @@
 //! a token that may read results, like the API.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -21,6 +20,7 @@ use super::{decode, off_async};
 use skopos_service::Agent;
 use skopos_service::access::Principal;
 use skopos_service::status_page::{collection_ids, is_public};
+use skopos_service::store::uptime_over;
 
 type Agent_ = Arc<Agent>;
 
@@ -61,24 +61,10 @@ fn badge_text(
         "uptime.svg" => {
             let window = window.unwrap_or("24h");
             let uptime = match window {
-                "24h" | "7d" => {
-                    let mut stats = (0.0, 0u32);
-                    for id in &ids {
-                        let s = agent.store.collection_stats(id, now)?;
-                        let (share, runs) =
-                            if window == "24h" { (s.uptime_24h, s.runs_24h) } else { (s.uptime_7d, s.runs_7d) };
-                        stats = (stats.0 + share.unwrap_or(0.0) * f64::from(runs), stats.1 + runs);
-                    }
-                    (stats.1 > 0).then(|| stats.0 / f64::from(stats.1))
-                }
-                "30d" | "90d" => {
-                    let days = if window == "30d" { 30 } else { 90 };
-                    let bars = agent.store.day_bars(&ids, now, days)?;
-                    let (up, runs) = bars.iter().fold((0.0, 0u32), |(up, runs), bar| {
-                        (up + bar.uptime.unwrap_or(0.0) * f64::from(bar.runs), runs + bar.runs)
-                    });
-                    (runs > 0).then(|| up / f64::from(runs))
-                }
+                "24h" => agent.store.recent(&ids, now, 24)?.uptime,
+                "7d" => agent.store.recent(&ids, now, 24 * 7)?.uptime,
+                "30d" => uptime_over(&agent.store.day_bars(&ids, now, 30)?),
+                "90d" => uptime_over(&agent.store.day_bars(&ids, now, 90)?),
                 other => {
                     let message = format!("`window` is 24h, 7d, 30d or 90d, not `{other}`");
                     return Err(ApiError::at_field(StatusCode::BAD_REQUEST, "window", message));
@@ -90,7 +76,7 @@ fn badge_text(
                 None => (label, "no data".into(), "lightgrey"),
             })
         }
-        "latency.svg" => Ok(match agent.store.collection_stats_mean(&ids, now)? {
+        "latency.svg" => Ok(match agent.store.recent(&ids, now, 24)?.mean_ms {
             Some(ms) => ("latency 24h".into(), format!("{ms:.0} ms"), "blue"),
             None => ("latency 24h".into(), "no data".into(), "lightgrey"),
         }),
@@ -124,23 +110,12 @@ fn badge(
         logo: None,
         logo_color: None,
     });
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    svg.hash(&mut hasher);
-    let tag = format!("\"{:016x}\"", hasher.finish());
-    let mut reply = if etag == Some(tag.as_str()) {
-        let mut reply = Response::new(Default::default());
-        *reply.status_mut() = StatusCode::NOT_MODIFIED;
-        reply
-    } else {
-        Response::new(svg.into())
-    };
+    let tag = crate::etag::of(svg.as_bytes());
+    let mut reply = crate::etag::reply(svg.into(), &tag, etag);
     let headers = reply.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml; charset=utf-8"));
     let cache = if public { "public, max-age=60" } else { "private, max-age=60" };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    if let Ok(tag) = HeaderValue::from_str(&tag) {
-        headers.insert(header::ETAG, tag);
-    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     reply
 }

@@ -71,20 +71,15 @@ pub fn dashboard(agent: &Agent) -> Reply_ {
             .collect();
         runs.reverse();
         let ids = collection_ids(&agent.store, &stored)?;
-        let (mut up, mut counted) = (0.0, 0u32);
-        for id in &ids {
-            let stats = agent.store.collection_stats(id, now)?;
-            up += stats.uptime_24h.unwrap_or(0.0) * f64::from(stats.runs_24h);
-            counted += stats.runs_24h;
-        }
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let day = agent.store.recent(&ids, now, 24)?;
         monitors.push(MonitorLine {
             name: stored.spec.name.clone(),
             tags: stored.spec.tags.clone(),
             status: status_of(agent, &stored)?,
             runs,
-            uptime_24h: (counted > 0).then(|| up / f64::from(counted)),
-            latency_24h_ms: agent.store.collection_stats_mean(&ids, now)?,
+            uptime_24h: day.uptime,
+            latency_24h_ms: day.mean_ms,
         });
     }
     let windows = agent

@@ -18,7 +18,7 @@ use skopos_core::model::{Collection, Monitor};
 use skopos_core::plan::{compile, compile_monitor, find_cycle};
 use skopos_service::Agent;
 use skopos_service::access::{Permission, Principal};
-use skopos_service::store::{RunQuery, RunRecord, RunStatus, Stored};
+use skopos_service::store::{Definitions, Named, RunQuery, RunRecord, RunStatus, Stored};
 
 pub type Reply_ = Result<Response, ApiError>;
 
@@ -151,15 +151,32 @@ pub fn list_collections(agent: &Agent) -> Reply_ {
     json(StatusCode::OK, &listed)
 }
 
+/// What a request for a definition of `kind` named `name` replaces: for a PUT (`key`), the one
+/// it names (404 without one); for a POST, none, refused with 409 when one has that name.
+pub(crate) fn replaced<T>(
+    definitions: &Definitions<T>,
+    kind: &str,
+    key: Option<&str>,
+    name: &str,
+) -> Result<Option<Stored<T>>, ApiError>
+where
+    T: Named + Serialize + serde::de::DeserializeOwned + Clone,
+{
+    match key {
+        Some(key) => Ok(Some(definitions.get(key)?.ok_or_else(|| ApiError::not_found(kind, key))?)),
+        None => match definitions.get(name)? {
+            Some(existing) => {
+                Err(conflict(format!("a {kind} named `{name}` exists (`{}`); PUT to change it", existing.id)))
+            }
+            None => Ok(None),
+        },
+    }
+}
+
 pub fn create_collection(agent: &Agent, who: &Principal, body: &Bytes) -> Reply_ {
     agent.writable()?;
     let collection = collection_body(agent, body)?;
-    if let Some(existing) = agent.store.collections.get(&collection.name)? {
-        return Err(conflict(format!(
-            "a collection named `{}` exists (`{}`); PUT to change it",
-            collection.name, existing.id
-        )));
-    }
+    replaced(&agent.store.collections, "collection", None, &collection.name)?;
     let stored = agent.store.collections.put(None, collection)?;
     agent.audit(who, "collection.create", &stored.spec.name, None, spec_of(&stored));
     agent.store.flush()?;
@@ -235,17 +252,10 @@ pub fn create_monitor(agent: &Agent, who: &Principal, body: &Bytes, host: Option
     agent.writable()?;
     let monitor = monitor_body(agent, body)?;
     may_set_notifiers(who, &[], &monitor)?;
-    if let Some(existing) = agent.store.monitors.get(&monitor.name)? {
-        return Err(conflict(format!(
-            "a monitor named `{}` exists (`{}`); PUT to change it",
-            monitor.name, existing.id
-        )));
-    }
+    replaced(&agent.store.monitors, "monitor", None, &monitor.name)?;
     let stored = agent.store.monitors.put(None, monitor)?;
     agent.audit(who, "monitor.create", &stored.spec.name, None, spec_of(&stored));
     agent.store.flush()?;
-    // Status pages show monitors by their display names and tags.
-    agent.store.touch_public();
     agent.schedule(&stored)?;
     with_ping_key(agent, host, StatusCode::CREATED, &stored)
 }
@@ -308,8 +318,6 @@ pub fn put_monitor(agent: &Agent, who: &Principal, key: &str, body: &Bytes, host
     };
     agent.audit(who, action, &stored.spec.name, spec_of(&existing), spec_of(&stored));
     agent.store.flush()?;
-    // Status pages show monitors by their display names and tags.
-    agent.store.touch_public();
     agent.schedule(&stored)?;
     with_ping_key(agent, host, StatusCode::OK, &stored)
 }
@@ -322,8 +330,6 @@ pub fn delete_monitor(agent: &Agent, who: &Principal, key: &str) -> Reply_ {
     agent.store.clear_status(&existing.id)?;
     agent.audit(who, "monitor.delete", &existing.spec.name, spec_of(&existing), None);
     agent.store.flush()?;
-    // Status pages show monitors by their display names and tags.
-    agent.store.touch_public();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

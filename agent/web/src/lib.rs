@@ -7,6 +7,7 @@ mod badges;
 pub mod console;
 mod dashboard;
 mod error;
+mod etag;
 mod guard;
 mod handlers;
 mod operations;

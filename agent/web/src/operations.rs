@@ -13,9 +13,9 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::error::{ApiError, conflict};
+use super::error::ApiError;
 use super::guard::Guard;
-use super::handlers::{PingKey, Reply_, json, no_content, read, read_body, spec_of};
+use super::handlers::{PingKey, Reply_, json, no_content, read, read_body, replaced, spec_of};
 use super::{MAX_BODY_BYTES, decode, off_async, read_limited};
 use skopos_core::document::child_index;
 use skopos_core::model::{Monitor, Window};
@@ -187,16 +187,7 @@ fn put_window(agent: &Agent, who: &Principal, key: Option<&str>, body: &Bytes) -
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
     }
-    let existing = match key {
-        Some(key) => Some(agent.store.windows.get(key)?.ok_or_else(|| ApiError::not_found("window", key))?),
-        None => match agent.store.windows.get(&window.name)? {
-            Some(existing) => {
-                let message = format!("a window named `{}` exists (`{}`); PUT to change it", window.name, existing.id);
-                return Err(conflict(message));
-            }
-            None => None,
-        },
-    };
+    let existing = replaced(&agent.store.windows, "window", key, &window.name)?;
     let stored = agent.store.windows.put(existing.as_ref().map(|e| e.id.as_str()), window)?;
     let (action, before) = match &existing {
         Some(existing) => ("window.update", spec_of(existing)),

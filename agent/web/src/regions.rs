@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use warp::Reply;
-use warp::http::StatusCode;
+use warp::http::{HeaderValue, StatusCode, header};
 
 use super::error::{ApiError, conflict};
 use super::handlers::Reply_;
@@ -27,14 +26,12 @@ pub fn definitions(agent: &Agent, if_none_match: Option<&str>) -> Reply_ {
         windows: agent.store.windows.list()?,
     };
     let body = serde_json::to_vec(&snapshot).expect("definitions serialize");
-    let digest = Sha256::digest(&body);
-    let etag = format!("\"{}\"", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>());
-    if if_none_match == Some(etag.as_str()) {
-        let reply = warp::reply::with_status(warp::reply(), StatusCode::NOT_MODIFIED);
-        return Ok(warp::reply::with_header(reply, "etag", etag).into_response());
+    let etag = super::etag::of(&body);
+    let mut reply = super::etag::reply(body.into(), &etag, if_none_match);
+    if reply.status() == StatusCode::OK {
+        reply.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    let reply = warp::reply::with_header(body, "content-type", "application/json");
-    Ok(warp::reply::with_header(reply, "etag", etag).into_response())
+    Ok(reply)
 }
 
 /// Stores runs a follower sent, each once; a run already stored counts as a duplicate.

@@ -29,7 +29,7 @@ struct Report {
     by: PeriodLength,
     periods: Vec<Period>,
     /// The whole range in one row.
-    total: Option<Period>,
+    total: Period,
     /// The monitor's objective over its own window, when it has one.
     slo: Option<Budget>,
 }
@@ -86,12 +86,10 @@ pub fn uptime(agent: &Agent, query: &HashMap<String, String>, accept: Option<&st
         Some(other) => return Err(bad("by", format!("`by` is day, week, month or all, not `{other}`"))),
     };
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let periods = agent.store.uptime_report(&ids, (from, to), by)?;
-    let total = agent.store.uptime_report(&ids, (from, to), PeriodLength::All)?.pop();
-    let (mut periods, mut total) = (periods, total);
+    let (mut periods, mut total) = agent.store.uptime_report(&ids, (from, to), by)?;
     if let Some(monitor) = &monitor {
         let down = down_intervals(agent, &monitor.spec.name, now)?;
-        for period in periods.iter_mut().chain(total.as_mut()) {
+        for period in periods.iter_mut().chain([&mut total]) {
             period.downtime_s = Some(overlap_seconds(&down, period));
         }
     }

@@ -12,9 +12,9 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
-use super::error::{ApiError, conflict};
+use super::error::ApiError;
 use super::guard::Guard;
-use super::handlers::{Reply_, json, no_content, read, read_body, spec_of};
+use super::handlers::{Reply_, json, no_content, read, read_body, replaced, spec_of};
 use super::{MAX_BODY_BYTES, decode, off_async, read_limited};
 use skopos_core::document::{child_index, child_key};
 use skopos_core::model::StatusPage;
@@ -128,17 +128,7 @@ fn put_page(agent: &Agent, who: &Principal, key: Option<&str>, body: &Bytes) -> 
             }
         }
     }
-    let existing = match key {
-        Some(key) => Some(agent.store.status_pages.get(key)?.ok_or_else(|| ApiError::not_found("status page", key))?),
-        None => match agent.store.status_pages.get(&page.name)? {
-            Some(existing) => {
-                let message =
-                    format!("a status page named `{}` exists (`{}`); PUT to change it", page.name, existing.id);
-                return Err(conflict(message));
-            }
-            None => None,
-        },
-    };
+    let existing = replaced(&agent.store.status_pages, "status page", key, &page.name)?;
     for other in agent.store.status_pages.list()? {
         if existing.as_ref().is_some_and(|e| e.id == other.id) || other.spec.name == page.name {
             continue;
@@ -164,7 +154,6 @@ fn put_page(agent: &Agent, who: &Principal, key: Option<&str>, body: &Bytes) -> 
     };
     agent.audit(who, action, &stored.spec.name, before, spec_of(&stored));
     agent.store.flush()?;
-    agent.store.touch_public();
     json(if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED }, &stored)
 }
 
@@ -174,7 +163,6 @@ fn delete_page(agent: &Agent, who: &Principal, key: &str) -> Reply_ {
     agent.store.status_pages.delete(&existing.id)?;
     agent.audit(who, "status_page.delete", &existing.spec.name, spec_of(&existing), None);
     agent.store.flush()?;
-    agent.store.touch_public();
     no_content()
 }
 

@@ -147,8 +147,7 @@ impl Scheduler {
     fn follow_incident(&self, scheduled: &ScheduledMonitor, at: DateTime<Utc>) {
         let store = &self.inner.store;
         let name = &scheduled.monitor.name;
-        let followed = store.alert_states(&scheduled.id).and_then(|states| {
-            let health = states.iter().map(|(_, state)| state.overall.health).max().unwrap_or_default();
+        let followed = crate::status_page::health_of(store, &scheduled.id).and_then(|health| {
             let shown = store.monitors.get(name)?.and_then(|m| m.spec.display_name).unwrap_or_else(|| name.clone());
             crate::incidents::follow(store, (name, &shown), health, at)
         });

@@ -1,6 +1,8 @@
 //! Collections and monitors: stored by id, found by id or by name.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -52,17 +54,28 @@ pub struct Definitions<T> {
     kind: &'static str,
     by_id: sled::Tree,
     by_name: sled::Tree,
+    /// Moved on by every change, of any kind: what status pages show may have changed.
+    changes: Arc<AtomicU64>,
     spec: PhantomData<T>,
 }
 
 impl<T: Named + Serialize + DeserializeOwned + Clone> Definitions<T> {
-    pub(super) fn open(db: &sled::Db, kind: &'static str) -> Result<Definitions<T>, StoreError> {
+    pub(super) fn open(
+        db: &sled::Db,
+        kind: &'static str,
+        changes: Arc<AtomicU64>,
+    ) -> Result<Definitions<T>, StoreError> {
         Ok(Definitions {
             kind,
             by_id: db.open_tree(format!("{kind}s"))?,
             by_name: db.open_tree(format!("{kind}_names"))?,
+            changes,
             spec: PhantomData,
         })
+    }
+
+    fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Creates, or replaces the one with the same name (keeping its id). With `id`, renames
@@ -94,6 +107,7 @@ impl<T: Named + Serialize + DeserializeOwned + Clone> Definitions<T> {
             by_name.insert(name.as_bytes(), stored.id.as_bytes())?;
             Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
         })?;
+        self.changed();
         Ok(stored)
     }
 
@@ -135,6 +149,7 @@ impl<T: Named + Serialize + DeserializeOwned + Clone> Definitions<T> {
             by_name.remove(stored.spec.name().as_bytes())?;
             Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
         })?;
+        self.changed();
         Ok(true)
     }
 
@@ -170,6 +185,9 @@ impl<T: Named + Serialize + DeserializeOwned + Clone> Definitions<T> {
                 Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
             })?;
             changed.push(stored.id.clone());
+        }
+        if !changed.is_empty() {
+            self.changed();
         }
         Ok(changed)
     }

@@ -15,15 +15,18 @@ mod status;
 
 pub use accounts::{Invite, TokenRecord, UserRecord};
 pub use audit::{AuditQuery, AuditRecord};
-pub use definitions::{Definitions, Stored};
+pub use definitions::{Definitions, Named, Stored};
 pub use incidents::{Impact, Incident, IncidentStatus, IncidentUpdate};
 pub use notifications::{Delivery, NotificationRecord};
 pub use operations::Silence;
 pub use regions::RegionCell;
 pub use runs::{RunPage, RunQuery, RunRecord, RunStatus};
-pub use stats::{Budget, CollectionStats, DayBar, DayState, Period, PeriodLength, day_of, in_region, last_days};
+pub use stats::{
+    Budget, CollectionStats, DayBar, DayState, Period, PeriodLength, Recent, day_of, in_region, last_days, uptime_over,
+};
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::Utc;
@@ -112,8 +115,9 @@ pub struct Store {
     durability: Durability,
     /// Set while [`Store::check_writable`] finds the disk failing.
     disk_failing: AtomicBool,
-    /// Moves on whenever something a status page shows changes apart from runs.
-    public_generation: AtomicU64,
+    /// Moves on whenever something a status page shows changes apart from runs: an incident,
+    /// or any definition (each [`Definitions`] moves it on).
+    public_generation: Arc<AtomicU64>,
 }
 
 /// The store's page cache unless told otherwise: sled's own default (1 GiB) made an agent
@@ -142,11 +146,12 @@ impl Store {
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
         let db = sled::Config::new().path(dir).cache_capacity(cache_bytes).open()?;
         migrate(&db)?;
+        let public_generation = Arc::new(AtomicU64::new(0));
         let store = Store {
-            collections: Definitions::open(&db, "collection")?,
-            monitors: Definitions::open(&db, "monitor")?,
-            windows: Definitions::open(&db, "window")?,
-            status_pages: Definitions::open(&db, "status_page")?,
+            collections: Definitions::open(&db, "collection", public_generation.clone())?,
+            monitors: Definitions::open(&db, "monitor", public_generation.clone())?,
+            windows: Definitions::open(&db, "window", public_generation.clone())?,
+            status_pages: Definitions::open(&db, "status_page", public_generation.clone())?,
             incidents: incidents::IncidentTrees::open(&db)?,
             runs: runs::Runs::open(&db)?,
             latest: db.open_tree("runs_latest_by_region")?,
@@ -159,7 +164,7 @@ impl Store {
             audit: db.open_tree("audit")?,
             durability: Durability::default(),
             disk_failing: AtomicBool::new(false),
-            public_generation: AtomicU64::new(0),
+            public_generation,
             db,
         };
         store.count_stored_runs()?;
@@ -192,9 +197,9 @@ impl Store {
         self.disk_failing.load(Ordering::Relaxed)
     }
 
-    /// Says that something status pages show changed (an incident, or a page, monitor or window
-    /// definition), so that built pages are built anew.
-    pub fn touch_public(&self) {
+    /// Says that something status pages show changed (an incident; definitions say so
+    /// themselves), so that built pages are built anew.
+    fn touch_public(&self) {
         self.public_generation.fetch_add(1, Ordering::Relaxed);
     }
 

@@ -8,7 +8,6 @@ pub(crate) mod html;
 mod summary;
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -70,9 +69,7 @@ impl Renderings {
             Kind::Atom => feed::feed(&view, &page_url),
             Kind::Summary => summary::summary(&view, &page_url).to_string(),
         });
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        body.hash(&mut hasher);
-        let etag = format!("\"{:016x}\"", hasher.finish());
+        let etag = crate::etag::of(&body);
         let rendered = Rendered { view, body: body.clone(), etag: etag.clone() };
         self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key, rendered);
         Ok(Some((body, etag)))
@@ -92,19 +89,10 @@ fn serve(
         Err(error) => return error.into_response(),
     };
     let (body, etag) = found;
-    let mut reply = if if_none_match.as_deref() == Some(etag.as_str()) {
-        let mut reply = Response::new(Default::default());
-        *reply.status_mut() = StatusCode::NOT_MODIFIED;
-        reply
-    } else {
-        Response::new(body.into())
-    };
+    let mut reply = crate::etag::reply(body, &etag, if_none_match.as_deref());
     let headers = reply.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.content_type()));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=30"));
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, etag);
-    }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

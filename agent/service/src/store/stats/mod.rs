@@ -12,7 +12,7 @@ use super::{RunRecord, Store, StoreError};
 mod periods;
 mod tally;
 
-pub use periods::{Budget, DayBar, DayState, Period, PeriodLength, last_days};
+pub use periods::{Budget, DayBar, DayState, Period, PeriodLength, last_days, uptime_over};
 pub(crate) use tally::Tally;
 
 const HOUR_MICROS: i64 = 3_600_000_000;
@@ -22,6 +22,14 @@ const COUNTED_KEY: &str = "run_stats_counted";
 /// Daily tallies are kept this long, whatever the runs' retention: reports and objectives
 /// reach back a year.
 const DAYS_KEPT: i64 = 400;
+
+/// Runs of some collections over the last hours ([`Store::recent`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recent {
+    /// Share of runs up (0–1); none without runs.
+    pub uptime: Option<f64>,
+    pub mean_ms: Option<f64>,
+}
 
 /// A collection's recent health, for lists and dashboards.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -138,20 +146,17 @@ impl Store {
         self.set_setting(COUNTED_KEY, b"1")
     }
 
-    /// The mean run duration over the last 24 hours of the collections `collection_ids`.
-    pub fn collection_stats_mean(
-        &self,
-        collection_ids: &[&str],
-        now: DateTime<Utc>,
-    ) -> Result<Option<f64>, StoreError> {
+    /// The runs of the collections `collection_ids` over the last `hours` hours up to `now`,
+    /// summed: their uptime and mean duration.
+    pub fn recent(&self, collection_ids: &[&str], now: DateTime<Utc>, hours: i64) -> Result<Recent, StoreError> {
         let this_hour = hour_of(now);
         let mut sum = Tally::default();
         for id in collection_ids {
-            for entry in self.stats.tree.range(key(id, this_hour - 23)..key(id, this_hour + 1)) {
+            for entry in self.stats.tree.range(key(id, this_hour - hours + 1)..key(id, this_hour + 1)) {
                 sum.add(&Tally::from_bytes(&entry?.1));
             }
         }
-        Ok(sum.mean_ms())
+        Ok(Recent { uptime: sum.uptime(), mean_ms: sum.mean_ms() })
     }
 
     /// The summed tally of each UTC day from `first_day` to `last_day` over the collections

@@ -80,6 +80,14 @@ pub struct Budget {
     pub remaining: f64,
 }
 
+/// The share of runs up over some days' bars, each weighed by its runs; none without runs.
+pub fn uptime_over(bars: &[DayBar]) -> Option<f64> {
+    let (up, runs) = bars
+        .iter()
+        .fold((0.0, 0u32), |(up, runs), bar| (up + bar.uptime.unwrap_or(0.0) * f64::from(bar.runs), runs + bar.runs));
+    (runs > 0).then(|| up / f64::from(runs))
+}
+
 pub fn date_of_day(day: i64) -> NaiveDate {
     DateTime::from_timestamp_micros(day * DAY_MICROS).unwrap_or_default().date_naive()
 }
@@ -101,6 +109,22 @@ fn bar(day: i64, tally: &Tally) -> DayBar {
         DayState::NoData
     };
     DayBar { day: date_of_day(day), state, uptime: tally.uptime(), runs: tally.runs(), mean_ms: tally.mean_ms() }
+}
+
+fn period(start: NaiveDate, end: NaiveDate, sum: &Tally) -> Period {
+    Period {
+        start,
+        end,
+        runs: sum.runs(),
+        passed: sum.passed,
+        degraded: sum.degraded,
+        failed: sum.failed,
+        maintenance: sum.maintenance,
+        uptime: sum.uptime(),
+        mean_ms: sum.mean_ms(),
+        p95_ms: sum.percentile_ms(0.95),
+        downtime_s: None,
+    }
 }
 
 /// The first day of the period holding `date`.
@@ -132,53 +156,31 @@ impl Store {
     }
 
     /// The report's rows: the days from `from` to `to` (both UTC dates, inclusive) in periods
-    /// of `by`; the first and last periods are cut to the range.
+    /// of `by`; the first and last periods are cut to the range. With them, the whole range
+    /// as one period, from the same tallies.
     pub fn uptime_report(
         &self,
         collection_ids: &[&str],
         (from, to): (NaiveDate, NaiveDate),
         by: PeriodLength,
-    ) -> Result<Vec<Period>, StoreError> {
+    ) -> Result<(Vec<Period>, Period), StoreError> {
         let (first, last) = (day_of_date(from), day_of_date(to));
+        let after = to + Duration::days(1);
         let tallies = self.day_tallies(collection_ids, first, last)?;
-        let mut periods: Vec<(Period, Tally)> = Vec::new();
+        let mut periods: Vec<(NaiveDate, NaiveDate, Tally)> = Vec::new();
+        let mut whole = Tally::default();
         for (offset, tally) in tallies.iter().enumerate() {
-            let day = first + offset as i64;
-            let date = date_of_day(day);
+            let date = date_of_day(first + offset as i64);
             let start = period_start(date, by).max(from);
-            if periods.last().is_none_or(|(period, _)| period.start != start) {
-                let end = period_end(period_start(date, by), by).min(to + Duration::days(1));
-                let period = Period {
-                    start,
-                    end,
-                    runs: 0,
-                    passed: 0,
-                    degraded: 0,
-                    failed: 0,
-                    maintenance: 0,
-                    uptime: None,
-                    mean_ms: None,
-                    p95_ms: None,
-                    downtime_s: None,
-                };
-                periods.push((period, Tally::default()));
+            if periods.last().is_none_or(|(at, _, _)| *at != start) {
+                let end = period_end(period_start(date, by), by).min(after);
+                periods.push((start, end, Tally::default()));
             }
-            periods.last_mut().expect("pushed above").1.add(tally);
+            periods.last_mut().expect("pushed above").2.add(tally);
+            whole.add(tally);
         }
-        Ok(periods
-            .into_iter()
-            .map(|(period, sum)| Period {
-                runs: sum.runs(),
-                passed: sum.passed,
-                degraded: sum.degraded,
-                failed: sum.failed,
-                maintenance: sum.maintenance,
-                uptime: sum.uptime(),
-                mean_ms: sum.mean_ms(),
-                p95_ms: sum.percentile_ms(0.95),
-                ..period
-            })
-            .collect())
+        let rows = periods.iter().map(|(start, end, sum)| period(*start, *end, sum)).collect();
+        Ok((rows, period(from, after, &whole)))
     }
 
     /// How much of its error budget a monitor has left: over the objective's window (whole
