@@ -1,10 +1,13 @@
-//! The Skopos plugin SDK: bindings for the `skopos:plugin@0.2.0` WIT package (`wit/0.2.0` in the
+//! The Skopos plugin SDK: bindings for the `skopos:plugin@0.3.0` WIT package (`wit/0.3.0` in the
 //! Skopos repository), one module per world, and helpers: [`http`] requests (allowed only to
-//! the hosts the plugin's manifest grants), [`alert_text`] for messages people read.
+//! the hosts the plugin's manifest grants), [`alert_text`] for messages people read, and for
+//! probes [`net`] (connections to the step's target, timed).
 //!
 //! A custom assertion implements [`assertion::Guest`] and is exported with
 //! `export_assertion!`; a notifier implements [`notifier::Guest`] and is exported with
-//! `export_notifier!`. Build with `cargo build --release --target wasm32-wasip2`:
+//! `export_notifier!`; a probe implements [`probe::Guest`] and is exported with
+//! `export_probe!` (an example: `plugins/tcp/src/lib.rs`). Build with
+//! `cargo build --release --target wasm32-wasip2`:
 //!
 //! ```ignore
 //! use skopos_sdk::notifier::{Alert, DeliveryError, Guest, Info};
@@ -23,13 +26,14 @@
 //! ```
 
 pub mod http;
+pub mod net;
 
 #[allow(clippy::too_many_arguments)] // generated code: the lowered `check` takes a flat argument list
 pub mod assertion {
     //! The `assertion` world: `describe` and `check`.
     wit_bindgen::generate!({
         world: "assertion",
-        path: "../wit/0.2.0",
+        path: "../wit/0.3.0",
         pub_export_macro: true,
         export_macro_name: "__export_assertion",
         default_bindings_module: "skopos_sdk::assertion",
@@ -43,21 +47,37 @@ pub mod notifier {
     //! The `notifier` world: `describe` and `deliver`, with the host's `email` capability.
     wit_bindgen::generate!({
         world: "notifier",
-        path: "../wit/0.2.0",
+        path: "../wit/0.3.0",
         pub_export_macro: true,
         export_macro_name: "__export_notifier",
         default_bindings_module: "skopos_sdk::notifier",
-        with: { "skopos:plugin/types@0.2.0": crate::assertion::skopos::plugin::types },
+        with: { "skopos:plugin/types@0.3.0": crate::assertion::skopos::plugin::types },
     });
 
     pub use self::skopos::plugin::email;
     pub use crate::assertion::skopos::plugin::types::{FailedAssertion, FailingStep, Transition};
 }
 
+#[allow(clippy::too_many_arguments)]
+pub mod probe {
+    //! The `probe` world: `describe` and `probe`. A probe reaches the network with `std::net`
+    //! (WASI sockets), and only the addresses the host grants it: see [`crate::net`].
+    wit_bindgen::generate!({
+        world: "probe",
+        path: "../wit/0.3.0",
+        pub_export_macro: true,
+        export_macro_name: "__export_probe",
+        default_bindings_module: "skopos_sdk::probe",
+        with: { "skopos:plugin/types@0.3.0": crate::assertion::skopos::plugin::types },
+    });
+
+    pub use self::skopos::plugin::probing::Timing;
+}
+
 /// The contract version these bindings implement, stamped into every plugin built with the
 /// SDK (the custom section `skopos:plugin-version`), so the host and tools can tell what a
 /// component was built against.
-pub const CONTRACT_VERSION: &str = "0.2.0";
+pub const CONTRACT_VERSION: &str = "0.3.0";
 
 /// Exports an assertion plugin (a type implementing [`assertion::Guest`]), stamped with
 /// [`CONTRACT_VERSION`].
@@ -79,6 +99,16 @@ macro_rules! export_notifier {
     };
 }
 
+/// Exports a probe plugin (a type implementing [`probe::Guest`]), stamped with
+/// [`CONTRACT_VERSION`].
+#[macro_export]
+macro_rules! export_probe {
+    ($plugin:ident) => {
+        $crate::stamp_contract_version!();
+        $crate::probe::__export_probe!($plugin);
+    };
+}
+
 /// The custom section `skopos:plugin-version` holding [`CONTRACT_VERSION`], in the plugin's
 /// own crate so the linker keeps it.
 #[doc(hidden)]
@@ -87,7 +117,7 @@ macro_rules! stamp_contract_version {
     () => {
         #[unsafe(link_section = "skopos:plugin-version")]
         #[used]
-        static SKOPOS_PLUGIN_VERSION: [u8; 5] = *b"0.2.0";
+        static SKOPOS_PLUGIN_VERSION: [u8; 5] = *b"0.3.0";
     };
 }
 

@@ -101,7 +101,10 @@ fn the_agent_lists_its_plugins_and_a_folder_can_replace_a_built_in_one() {
     let (status, listed) = agent.api("GET", "/api/v1/plugins", None);
     assert_eq!(status, 200);
     let names: Vec<&str> = listed["plugins"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["json-schema", "jwt-expiry", "discord", "email", "pagerduty", "slack", "teams", "webhook"]);
+    assert_eq!(
+        names,
+        ["json-schema", "jwt-expiry", "discord", "email", "pagerduty", "slack", "teams", "webhook", "tcp"]
+    );
     let jwt = &listed["plugins"][1];
     assert_eq!(jwt["source"], plugins.path().join("jwt.wasm").display().to_string(), "{listed}");
     assert_eq!(

@@ -33,6 +33,10 @@ pub enum Part {
     Capture(String),
     /// An XPath expression on an XML body.
     XPath(XPathQuery),
+    /// A gRPC step's status code, or (`true`) its message.
+    GrpcStatus {
+        message: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +112,11 @@ impl Part {
             Part::Cookie(query) => match query.read(&response.headers) {
                 Ok(value) => Extracted::Value(value),
                 Err(missing) => Extracted::Missing(missing),
+            },
+            Part::GrpcStatus { message } => match &response.grpc_status {
+                None => Extracted::Missing("no gRPC status (the step is not a gRPC call)".into()),
+                Some(status) if *message => Extracted::Value(Value::String(status.message.clone())),
+                Some(status) => Extracted::Value(Value::from(status.code)),
             },
             Part::Certificate(field) => {
                 let Some(certificate) = &response.certificate else { return Extracted::NoCertificate };

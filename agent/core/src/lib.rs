@@ -26,6 +26,7 @@ pub mod model;
 pub mod path;
 pub mod plan;
 pub mod predicate;
+pub mod probe;
 pub mod report;
 pub mod response;
 pub mod schedule;

@@ -8,7 +8,7 @@ use http::{HeaderName, Method};
 use serde_json::{Map, Value};
 
 use crate::assert::Check;
-use crate::document::{Diagnostic, Document, child_index, child_key};
+use crate::document::{Diagnostic, Document, child_key};
 use crate::interpolate::Template;
 use crate::model::{self, Auth, Collection, Retry, Tls};
 
@@ -37,6 +37,8 @@ pub struct PlannedStep {
     pub name: Option<String>,
     /// `step 2 'cart'`, as messages name it.
     pub label: String,
+    /// HTTP, gRPC, WebSocket or a probe: what the step exchanges.
+    pub exchange: Exchange,
     pub method: Method,
     pub url: Template,
     pub query: Vec<(String, Template)>,
@@ -209,117 +211,6 @@ impl Compiler<'_> {
         }
     }
 
-    fn step(&mut self, index: usize, step: model::Step, inherited: &Inherited, scope: &RefScope) -> PlannedStep {
-        let at = child_index("steps", index);
-        let request = step.request;
-        let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes()).unwrap_or_else(|_| {
-            self.problem(&child_key(&at, "request.method"), format!("`{}` is not an HTTP method", request.method));
-            Method::GET
-        });
-        let url = self.template(&child_key(&at, "request.url"), &request.url, scope);
-        if let Some(literal) = url.pieces.first().and_then(|p| match p {
-            crate::interpolate::Piece::Text(text) => Some(text.as_str()),
-            _ => None,
-        }) {
-            self.check_url(&child_key(&at, "request.url"), literal, url.as_literal().is_some());
-        }
-        let mut query = Vec::new();
-        for (name, value) in &request.query {
-            let path = child_key(&child_key(&at, "request.query"), name);
-            let values = match value {
-                Value::Array(items) => items.clone(),
-                other => vec![other.clone()],
-            };
-            for value in values {
-                if let Some(text) = self.scalar_text(&path, &value) {
-                    query.push((name.clone(), self.template(&path, &text, scope)));
-                }
-            }
-        }
-        let mut headers = inherited.headers.to_vec();
-        for (name, value) in &request.headers {
-            let path = child_key(&child_key(&at, "request.headers"), name);
-            if let Some((header, template)) = self.header(&path, name, value, scope) {
-                headers.retain(|(existing, _)| existing != header);
-                headers.push((header, template));
-            }
-        }
-        let mut cookies = Vec::new();
-        for (name, value) in &request.cookies {
-            let path = child_key(&child_key(&at, "request.cookies"), name);
-            if name.is_empty() || name.contains([';', '=', ' ']) {
-                self.problem(&path, "a cookie name cannot be empty or hold `;`, `=` or a space");
-            } else if let Some(text) = self.scalar_text(&path, value) {
-                cookies.push((name.clone(), self.template(&path, &text, scope)));
-            }
-        }
-        let body = self.body(&child_key(&at, "request.body"), request.body.as_ref(), scope, inherited.base_dir);
-        let mut step_tls = inherited.tls.clone();
-        let auth = match &request.auth {
-            None => None,
-            Some(auth) => self.auth(&child_key(&at, "request.auth"), auth, scope, inherited.base_dir, &mut step_tls),
-        };
-        let checks = step
-            .assert
-            .iter()
-            .enumerate()
-            .filter_map(|(i, assertion)| {
-                Check::compile(assertion)
-                    .map_err(|err| {
-                        self.problem(&child_key(&child_index(&child_key(&at, "assert"), i), err.field), err.message)
-                    })
-                    .ok()
-            })
-            .collect();
-        let captures = self.captures(&at, &step.captures);
-        if let Some(retry) = &step.retry
-            && retry.attempts == 0
-        {
-            self.problem(&child_key(&at, "retry.attempts"), "`attempts` counts the first try too, so it is at least 1");
-        }
-        let timeout_ms = step.timeout_ms.or(inherited.defaults.timeout_ms).unwrap_or(model::DEFAULT_TIMEOUT_MS);
-        if timeout_ms == 0 {
-            self.problem(&child_key(&at, "timeout_ms"), "a timeout must be more than 0 ms");
-        }
-        let label = match &step.name {
-            Some(name) => format!("step {} '{name}'", index + 1),
-            None => format!("step {}", index + 1),
-        };
-        PlannedStep {
-            name: step.name,
-            label,
-            method,
-            url,
-            query,
-            headers,
-            cookies,
-            body,
-            auth,
-            follow_redirects: request.follow_redirects.or(inherited.defaults.follow_redirects).unwrap_or(true),
-            timeout: Duration::from_millis(timeout_ms),
-            tls: step_tls,
-            retry: step.retry,
-            checks,
-            captures,
-        }
-    }
-
-    fn check_url(&mut self, path: &str, text: &str, complete: bool) {
-        if complete {
-            match url::Url::parse(text) {
-                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
-                Ok(url) => {
-                    self.problem(path, format!("`{text}` is not an http or https URL (scheme `{}`)", url.scheme()))
-                }
-                Err(err) => self.problem(path, format!("`{text}` is not a valid URL: {err}")),
-            }
-        } else if let Some((scheme, _)) = text.split_once("://")
-            && !matches!(scheme, "http" | "https")
-        {
-            self.problem(path, format!("`{scheme}` is not http or https"));
-        }
-    }
-
     fn header(&mut self, path: &str, name: &str, value: &Value, scope: &RefScope) -> Option<(HeaderName, Template)> {
         let header = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| self.problem(path, format!("`{name}` is not a valid header name")))
@@ -376,13 +267,18 @@ fn resolve_tls(tls: &Tls, base_dir: &Path) -> Tls {
 mod body;
 mod captures;
 mod dependencies;
+mod exchange;
+mod grpc;
 mod monitor;
 mod references;
 mod status_page;
+mod step;
 mod window;
 
 pub use body::{PlannedBody, PlannedPart};
 pub use captures::PlannedCapture;
+pub use exchange::{Exchange, PlannedMessage, PlannedProbe, PlannedWebSocket};
+pub use grpc::{HEALTH_METHOD, HEALTH_PROTO, PlannedGrpc, find_method, health_pool, split_method};
 
 pub use dependencies::find_cycle;
 pub use monitor::{DEFAULT_GRACE, Heartbeat, MonitorPlan, compile_monitor};

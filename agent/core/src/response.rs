@@ -26,6 +26,46 @@ impl CertificateInfo {
     }
 }
 
+/// The status a gRPC call ended with (`grpc-status` and `grpc-message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrpcStatus {
+    pub code: u32,
+    pub message: String,
+}
+
+impl GrpcStatus {
+    /// The codes of `google.rpc.Code`, by number.
+    pub const NAMES: [&str; 17] = [
+        "OK",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
+        "UNAUTHENTICATED",
+    ];
+
+    /// The code's name (`NOT_FOUND`), or its number when it has none.
+    pub fn name(&self) -> String {
+        Self::NAMES.get(self.code as usize).map_or_else(|| self.code.to_string(), |name| name.to_string())
+    }
+
+    /// The number of a code's name, in any case.
+    pub fn code_of(name: &str) -> Option<u32> {
+        Self::NAMES.iter().position(|known| known.eq_ignore_ascii_case(name)).map(|code| code as u32)
+    }
+}
+
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
@@ -37,6 +77,8 @@ pub struct Response {
     pub certificate: Option<CertificateInfo>,
     /// The step's `captures`, by name: the value, or why there is none.
     pub captures: Vec<(String, Result<Value, String>)>,
+    /// A gRPC step's status; `None` for every other step.
+    pub grpc_status: Option<GrpcStatus>,
     json: OnceLock<Option<Value>>,
 }
 
@@ -48,7 +90,16 @@ impl Response {
         latency: Duration,
         certificate: Option<CertificateInfo>,
     ) -> Response {
-        Response { status, headers, body, latency, certificate, captures: Vec::new(), json: OnceLock::new() }
+        Response {
+            status,
+            headers,
+            body,
+            latency,
+            certificate,
+            captures: Vec::new(),
+            grpc_status: None,
+            json: OnceLock::new(),
+        }
     }
 
     /// The body parsed as JSON, or `None` when it is not JSON. Parsed once, on first use.

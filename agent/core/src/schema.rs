@@ -10,7 +10,7 @@ use crate::model::{Collection, Monitor, StatusPage, Window};
 
 /// The schema of a collection file.
 pub fn collection() -> Value {
-    schema::<Collection>("collection", "A Skopos collection: an ordered list of HTTP steps")
+    schema::<Collection>("collection", "A Skopos collection: an ordered list of steps")
 }
 
 /// The schema of a monitor file.

@@ -50,7 +50,12 @@ async fn fetch(grant: &Grant, step: &PlannedStep, tls: &Arc<TlsConfigs>) -> Resu
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     let request = Outgoing { method: Method::POST, url, headers, body: Bytes::from(form) };
-    let options = SendOptions { tls: &step.tls, follow_redirects: true, max_body_bytes: DEFAULT_MAX_BODY_BYTES };
+    let options = SendOptions {
+        tls: &step.tls,
+        follow_redirects: true,
+        max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        http2_only: false,
+    };
     let mut connections = Connections::new(tls.clone(), false);
     let response = tokio::time::timeout(step.timeout, connections.send(&request, options))
         .await

@@ -24,6 +24,8 @@ pub struct PoolKey {
     host: String,
     port: u16,
     tls: Tls,
+    /// HTTP/2 only (gRPC): with prior knowledge on plain TCP.
+    http2_only: bool,
 }
 
 pub enum Sender {
@@ -52,6 +54,12 @@ pub async fn open(
     let tcp = connect_any(&key.host, &addresses).await?;
     timings.connect_ms = ms(started);
     let _ = tcp.set_nodelay(true);
+    if !key.https && key.http2_only {
+        let io = TokioIo::new(tcp);
+        let (sender, connection) = http2::handshake(TokioExecutor::new(), io).await.map_err(|e| protocol_error(&e))?;
+        tokio::spawn(connection);
+        return Ok(Connection { sender: Sender::Http2(sender), certificate: None });
+    }
     if !key.https {
         let (sender, connection) =
             http1_builder().handshake(TokioIo::new(tcp)).await.map_err(|e| protocol_error(&e))?;
@@ -73,6 +81,10 @@ pub async fn open(
     let session = stream.get_ref().1;
     let certificate = session.peer_certificates().and_then(|chain| chain.first()).and_then(|c| certificate_info(c));
     let is_h2 = session.alpn_protocol() == Some(b"h2");
+    if key.http2_only && !is_h2 {
+        let message = format!("{} did not agree to HTTP/2 in the TLS handshake (ALPN), which gRPC needs", key.host);
+        return Err(StepError::new(ErrorKind::Protocol, message));
+    }
     let io = TokioIo::new(stream);
     let sender = if is_h2 {
         let (sender, connection) = http2::handshake(TokioExecutor::new(), io).await.map_err(|e| protocol_error(&e))?;
@@ -90,7 +102,7 @@ pub fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
-pub fn pool_key(url: &Url, tls: &Tls) -> Result<PoolKey, StepError> {
+pub fn pool_key(url: &Url, tls: &Tls, http2_only: bool) -> Result<PoolKey, StepError> {
     let https = match url.scheme() {
         "https" => true,
         "http" => false,
@@ -107,10 +119,10 @@ pub fn pool_key(url: &Url, tls: &Tls) -> Result<PoolKey, StepError> {
         }
     };
     let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
-    Ok(PoolKey { https, host, port, tls: if https { tls.clone() } else { Tls::default() } })
+    Ok(PoolKey { https, host, port, tls: if https { tls.clone() } else { Tls::default() }, http2_only })
 }
 
-async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError> {
+pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
@@ -123,7 +135,7 @@ async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError> {
     Ok(addresses)
 }
 
-async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStream, StepError> {
+pub async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStream, StepError> {
     let mut last = None;
     for address in addresses {
         match TcpStream::connect(address).await {
@@ -141,7 +153,7 @@ async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStream, 
     Err(StepError::new(ErrorKind::Connect, message))
 }
 
-fn tls_error(host: &str, err: &io::Error) -> StepError {
+pub fn tls_error(host: &str, err: &io::Error) -> StepError {
     let detail = match err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         Some(tls) => tls_detail(tls, host),
         None => err.to_string(),

@@ -17,7 +17,7 @@ use super::decode::decode_body;
 use super::tls::TlsConfigs;
 use skopos_core::model::Tls;
 use skopos_core::report::{ErrorKind, StepError, Timings};
-use skopos_core::response::CertificateInfo;
+use skopos_core::response::{CertificateInfo, GrpcStatus};
 
 const MAX_REDIRECTS: u32 = 10;
 
@@ -40,6 +40,10 @@ pub struct Incoming {
     pub url: Url,
     pub certificate: Option<CertificateInfo>,
     pub timings: Timings,
+    /// Trailers sent after the body (gRPC's status travels in them).
+    pub trailers: HeaderMap,
+    /// Set on a gRPC call's reply.
+    pub grpc_status: Option<GrpcStatus>,
 }
 
 /// How a request is sent.
@@ -48,6 +52,9 @@ pub struct SendOptions<'a> {
     pub tls: &'a Tls,
     pub follow_redirects: bool,
     pub max_body_bytes: u64,
+    /// Speak HTTP/2 only: with prior knowledge over plain TCP, and refusing HTTP/1.1 over TLS
+    /// (gRPC).
+    pub http2_only: bool,
 }
 
 /// Open connections of one collection run, by origin and TLS options.
@@ -59,12 +66,21 @@ pub struct Connections {
     /// What the current request is doing, so a timeout can say where it stopped.
     phase: &'static str,
     in_flight: Option<PoolKey>,
+    /// Services' descriptors found by gRPC server reflection, by origin and service.
+    pub(crate) reflected: HashMap<String, prost_reflect::DescriptorPool>,
 }
 
 impl Connections {
     pub fn new(tls: Arc<TlsConfigs>, cookies: bool) -> Connections {
         let cookies = cookies.then(CookieJar::default);
-        Connections { pool: HashMap::new(), tls, cookies, phase: "starting", in_flight: None }
+        Connections {
+            pool: HashMap::new(),
+            tls,
+            cookies,
+            phase: "starting",
+            in_flight: None,
+            reflected: HashMap::new(),
+        }
     }
 
     /// Adds the jar's cookies to a step's request, unless the step set `Cookie` itself, and
@@ -86,6 +102,11 @@ impl Connections {
         if let Ok(value) = HeaderValue::from_bytes(pairs.join("; ").as_bytes()) {
             request.headers.insert(http::header::COOKIE, value);
         }
+    }
+
+    /// The run's TLS client settings.
+    pub fn tls(&self) -> &TlsConfigs {
+        &self.tls
     }
 
     /// Where the last request was when it was cut off; forgets its half-used connection.
@@ -150,7 +171,7 @@ impl Connections {
         options: SendOptions<'_>,
     ) -> Result<Incoming, (StepError, Timings)> {
         let mut timings = Timings::default();
-        let key = pool_key(&request.url, options.tls).map_err(|e| (e, timings))?;
+        let key = pool_key(&request.url, options.tls, options.http2_only).map_err(|e| (e, timings))?;
         let start = Instant::now();
         let mut reused = self.pool.contains_key(&key);
         loop {
@@ -194,7 +215,7 @@ impl Connections {
             self.phase = "reading the response body";
             let certificate = connection.certificate.clone();
             let (parts, body) = response.into_parts();
-            let raw = read_body(body, &parts.headers, options.max_body_bytes).await.map_err(|e| {
+            let (raw, trailers) = read_body(body, &parts.headers, options.max_body_bytes).await.map_err(|e| {
                 self.pool.remove(&key);
                 (e, timings)
             })?;
@@ -209,6 +230,8 @@ impl Connections {
                 url: request.url.clone(),
                 certificate,
                 timings,
+                trailers,
+                grpc_status: None,
             });
         }
     }
@@ -248,7 +271,11 @@ fn build(request: &Outgoing, http2: bool) -> hyper::Request<Full<Bytes>> {
     builder.body(Full::new(request.body.clone())).expect("method, URI and headers were validated")
 }
 
-async fn read_body(body: hyper::body::Incoming, headers: &HeaderMap, limit: u64) -> Result<Bytes, StepError> {
+async fn read_body(
+    body: hyper::body::Incoming,
+    headers: &HeaderMap,
+    limit: u64,
+) -> Result<(Bytes, HeaderMap), StepError> {
     let too_large = |what: String| {
         StepError::new(
             ErrorKind::BodyTooLarge,
@@ -262,7 +289,10 @@ async fn read_body(body: hyper::body::Incoming, headers: &HeaderMap, limit: u64)
     match Limited::new(body, limit as usize).collect().await {
         // A copy, so the body does not pin hyper's whole read buffer: a run keeps every
         // response for later references, and pinned buffers cost a fresh allocation each.
-        Ok(collected) => Ok(Bytes::copy_from_slice(&collected.to_bytes())),
+        Ok(collected) => {
+            let trailers = collected.trailers().map(unpinned).unwrap_or_default();
+            Ok((Bytes::copy_from_slice(&collected.to_bytes()), trailers))
+        }
         Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(too_large("the response body went on".into())),
         Err(err) => match err.downcast::<hyper::Error>() {
             Ok(err) => Err(protocol_error(&err)),

@@ -5,10 +5,14 @@ mod auth;
 mod connect;
 mod cookies;
 mod decode;
+mod grpc;
 mod http;
+mod probe;
 mod request;
 mod retry;
+mod step;
 mod tls;
+mod websocket;
 
 pub use auth::TokenCache;
 pub use decode::decode_body;
@@ -17,12 +21,13 @@ pub use tls::TlsConfigs;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use skopos_core::assert::{AssertionPlugins, AssertionResult, NoPlugins};
-use skopos_core::interpolate::{Scope, Secrets};
-use skopos_core::plan::{Plan, PlannedStep};
-use skopos_core::report::{CollectionReport, StepError, StepReport, StepStatus, Timings};
+use skopos_core::interpolate::Secrets;
+use skopos_core::plan::Plan;
+use skopos_core::probe::{NoProbes, ProbePlugins};
+use skopos_core::report::{CollectionReport, StepError, StepReport, StepStatus};
 use skopos_core::response::Response;
 
 /// What every collection of a run shares.
@@ -32,6 +37,8 @@ pub struct RunContext {
     pub tls: Arc<TlsConfigs>,
     pub tokens: TokenCache,
     pub plugins: Arc<dyn AssertionPlugins>,
+    /// Where `probe` steps are run.
+    pub probes: Arc<dyn ProbePlugins>,
     /// Where runs are traced and measured, when export is on.
     pub instrumentation: Option<Arc<dyn Instrumentation>>,
     /// The region of this agent (`--region`): on stored runs and alerts.
@@ -45,6 +52,7 @@ impl RunContext {
             tls: Arc::default(),
             tokens: TokenCache::default(),
             plugins: Arc::new(NoPlugins),
+            probes: Arc::new(NoProbes),
             instrumentation: None,
             region: None,
         }
@@ -194,7 +202,7 @@ async fn run_steps(plan: &Plan, context: &RunContext, observer: &mut dyn StepObs
         }
         let traceparent = observer.step_starting(index).filter(|_| plan.traceparent);
         let (report, response) =
-            run_step(plan, index, context, &mut connections, &responses, &mut secrets, traceparent).await;
+            step::run_step(plan, index, context, &mut connections, &responses, &mut secrets, traceparent).await;
         match response {
             Some(response) => responses.push(Some(response)),
             None => stopped = true,
@@ -223,110 +231,8 @@ async fn run_steps(plan: &Plan, context: &RunContext, observer: &mut dyn StepObs
     }
 }
 
-async fn run_step(
-    plan: &Plan,
-    index: usize,
-    context: &RunContext,
-    connections: &mut Connections,
-    responses: &[Option<Response>],
-    secrets: &mut Secrets,
-    traceparent: Option<String>,
-) -> (StepReport, Option<Response>) {
-    let step = &plan.steps[index];
-    let mut report = StepReport::skipped(index + 1, step.name.clone());
-    report.status = StepStatus::Failed;
-    let mut scope = Scope { vars: &plan.variables, env: &context.env, responses, names: &plan.names, secrets };
-    let rendered = request::render(step, &mut scope);
-    let mut rendered = match rendered {
-        Ok(rendered) => rendered,
-        Err(error) => {
-            report.error = Some(error);
-            return (report, None);
-        }
-    };
-    if let Some(grant) = rendered.oauth2.take() {
-        match context.tokens.token(&grant, step, &context.tls).await {
-            Ok(token) => {
-                secrets.add(&token);
-                request::set_bearer(&mut rendered.outgoing, &token);
-            }
-            Err(error) => {
-                report.request = Some(request::recorded(&rendered, secrets));
-                report.error = Some(error);
-                return (report, None);
-            }
-        }
-    }
-    connections.add_cookies(&mut rendered.outgoing, &rendered.cookies);
-    if let Some(value) = traceparent.and_then(|v| ::http::HeaderValue::from_str(&v).ok()) {
-        rendered.outgoing.headers.insert("traceparent", value);
-    }
-    report.request = Some(request::recorded(&rendered, secrets));
-
-    let options =
-        SendOptions { tls: &step.tls, follow_redirects: step.follow_redirects, max_body_bytes: plan.max_body_bytes };
-    loop {
-        let outcome = retry::send(step, connections, &rendered.outgoing, options, secrets, &mut report.attempts).await;
-        let (report_now, response) = judge(step, context, secrets, report.clone(), outcome).await;
-        let failed = report_now.status == StepStatus::Failed && response.is_some();
-        // `report` holds every attempt so far (`send` adds to it); each judgement starts from it.
-        match retry::again_for_assertions(step, report.attempts.len()).filter(|_| failed) {
-            Some(retry) => retry::pause(retry, report.attempts.len() as u32).await,
-            None => return (report_now, response),
-        }
-    }
-}
-
-/// The step's report once `outcome` is in: its response with captures, judged by its checks.
-async fn judge(
-    step: &PlannedStep,
-    context: &RunContext,
-    secrets: &Secrets,
-    mut report: StepReport,
-    outcome: Result<Incoming, (StepError, Timings)>,
-) -> (StepReport, Option<Response>) {
-    match outcome {
-        Err((error, timings)) => {
-            report.timings = Some(timings);
-            report.error = Some(mask_error(&error, secrets));
-            (report, None)
-        }
-        Ok(incoming) => {
-            report.timings = Some(incoming.timings);
-            let (version, url) = (incoming.version, incoming.url);
-            let mut response = Response::new(
-                incoming.status.as_u16(),
-                incoming.headers,
-                incoming.body,
-                Duration::from_secs_f64(incoming.timings.total_ms / 1000.0),
-                incoming.certificate,
-            );
-            let captures =
-                step.captures.iter().map(|capture| (capture.name.clone(), capture.read(&response))).collect();
-            response.captures = captures;
-            for check in &step.checks {
-                report.assertions.push(check.evaluate(&response, context.plugins.as_ref()).await);
-            }
-            for assertion in &mut report.assertions {
-                mask_assertion(assertion, secrets);
-            }
-            let passed = report.assertions.iter().all(|a| a.passed);
-            report.status = if passed {
-                StepStatus::Passed
-            } else if report.assertions.iter().any(|a| a.fails_step()) {
-                StepStatus::Failed
-            } else {
-                StepStatus::Degraded
-            };
-            let body_chars = if passed { request::PASSED_STEP_BODY_CHARS } else { request::FAILED_STEP_BODY_CHARS };
-            report.response = Some(request::received(&response, version, &url, secrets, body_chars));
-            (report, Some(response))
-        }
-    }
-}
-
 /// What an assertion saw and expected can hold a secret the server echoed back.
-fn mask_assertion(assertion: &mut AssertionResult, secrets: &Secrets) {
+pub(crate) fn mask_assertion(assertion: &mut AssertionResult, secrets: &Secrets) {
     if let Some(message) = &assertion.message {
         assertion.message = Some(secrets.mask(message).into_owned());
     }

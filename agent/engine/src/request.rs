@@ -39,7 +39,7 @@ pub struct Grant {
     pub scope: Option<String>,
 }
 
-fn reference_error(error: ResolveError, step: &PlannedStep) -> StepError {
+pub(crate) fn reference_error(error: ResolveError, step: &PlannedStep) -> StepError {
     StepError::new(ErrorKind::Reference, format!("{}: {error}", step.label))
 }
 
@@ -124,7 +124,7 @@ pub fn render(step: &PlannedStep, scope: &mut Scope) -> Result<Rendered, StepErr
     }
     let (body, content_type) = match &step.body {
         PlannedBody::None => (Bytes::new(), None),
-        PlannedBody::Json(template) => {
+        PlannedBody::Json(template) | PlannedBody::GraphQl(template) => {
             let value = scope.render_json(template).map_err(fail)?;
             (Bytes::from(serde_json::to_vec(&value).expect("JSON values serialize")), Some("application/json"))
         }

@@ -16,17 +16,33 @@ use skopos_core::response::CertificateInfo;
 /// Client configurations keyed by the options that made them.
 #[derive(Default)]
 pub struct TlsConfigs {
-    configs: Mutex<HashMap<Tls, Arc<ClientConfig>>>,
+    /// By options and whether only HTTP/1.1 is offered.
+    configs: Mutex<HashMap<(Tls, bool), Arc<ClientConfig>>>,
 }
 
 impl TlsConfigs {
+    /// Offering HTTP/2 and HTTP/1.1 by ALPN.
     pub fn get(&self, options: &Tls) -> Result<Arc<ClientConfig>, String> {
+        self.config(options, false)
+    }
+
+    /// Offering HTTP/1.1 only (a WebSocket's opening handshake is an HTTP/1.1 upgrade).
+    pub fn get_http1(&self, options: &Tls) -> Result<Arc<ClientConfig>, String> {
+        self.config(options, true)
+    }
+
+    fn config(&self, options: &Tls, http1_only: bool) -> Result<Arc<ClientConfig>, String> {
         let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(config) = configs.get(options) {
+        let key = (options.clone(), http1_only);
+        if let Some(config) = configs.get(&key) {
             return Ok(config.clone());
         }
-        let config = Arc::new(build(options)?);
-        configs.insert(options.clone(), config.clone());
+        let mut config = build(options)?;
+        if http1_only {
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        }
+        let config = Arc::new(config);
+        configs.insert(key, config.clone());
         Ok(config)
     }
 }

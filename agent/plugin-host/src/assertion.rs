@@ -4,7 +4,7 @@
 use serde_json::Value;
 use wasmtime::component::{Component, Linker};
 
-use super::contract::{Version, latest, v0_1_0};
+use super::contract::{Version, latest, v0_1_0, v0_2_0};
 use super::sandbox::{Grants, Sandbox};
 use super::{Described, Limits, PluginHost, call_error};
 use skopos_core::assert::{AssertionPlugins, PluginFuture, PluginVerdict};
@@ -15,7 +15,8 @@ use latest::assertion::skopos::plugin::types as wit;
 /// An assertion plugin linked against the contract version it was built against.
 pub enum Pre {
     V0_1_0(v0_1_0::assertion::AssertionPre<Sandbox>),
-    V0_2_0(latest::assertion::AssertionPre<Sandbox>),
+    V0_2_0(v0_2_0::assertion::AssertionPre<Sandbox>),
+    V0_3_0(latest::assertion::AssertionPre<Sandbox>),
 }
 
 /// Links `component` as an assertion plugin of contract `version`.
@@ -24,7 +25,8 @@ pub(super) fn link(linker: &Linker<Sandbox>, component: &Component, version: Ver
     let not = |e: wasmtime::Error| format!("not an assertion plugin of skopos:plugin@{}: {e:#}", version.as_str());
     Ok(match version {
         Version::V0_1_0 => Pre::V0_1_0(v0_1_0::assertion::AssertionPre::new(pre).map_err(not)?),
-        Version::V0_2_0 => Pre::V0_2_0(latest::assertion::AssertionPre::new(pre).map_err(not)?),
+        Version::V0_2_0 => Pre::V0_2_0(v0_2_0::assertion::AssertionPre::new(pre).map_err(not)?),
+        Version::V0_3_0 => Pre::V0_3_0(latest::assertion::AssertionPre::new(pre).map_err(not)?),
     })
 }
 
@@ -33,6 +35,7 @@ pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Desc
     let engine = match pre {
         Pre::V0_1_0(pre) => pre.engine(),
         Pre::V0_2_0(pre) => pre.engine(),
+        Pre::V0_3_0(pre) => pre.engine(),
     };
     let mut store = Sandbox::store(engine, Grants::default(), limits.deadline, limits.memory_bytes);
     let (name, version, config_schema) = match pre {
@@ -41,6 +44,10 @@ pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Desc
             (info.name, info.version, info.config_schema)
         }
         Pre::V0_2_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+        Pre::V0_3_0(pre) => {
             let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
             (info.name, info.version, info.config_schema)
         }
@@ -90,6 +97,10 @@ impl AssertionPlugins for PluginHost {
                         instance.call_check(&mut store, &(&input).into(), &expected).await?.map(Into::into)
                     }
                     Pre::V0_2_0(pre) => {
+                        let instance = pre.instantiate_async(&mut store).await?;
+                        instance.call_check(&mut store, &(&input).into(), &expected).await?.map(Into::into)
+                    }
+                    Pre::V0_3_0(pre) => {
                         let instance = pre.instantiate_async(&mut store).await?;
                         instance.call_check(&mut store, &input, &expected).await?
                     }

@@ -9,8 +9,9 @@
 
 pub mod v0_1_0;
 pub mod v0_2_0;
+pub mod v0_3_0;
 
-pub use v0_2_0 as latest;
+pub use v0_3_0 as latest;
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -20,15 +21,17 @@ use wasmtime::component::Component;
 pub enum Version {
     V0_1_0,
     V0_2_0,
+    V0_3_0,
 }
 
 impl Version {
-    pub const ALL: [Version; 2] = [Version::V0_1_0, Version::V0_2_0];
+    pub const ALL: [Version; 3] = [Version::V0_1_0, Version::V0_2_0, Version::V0_3_0];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Version::V0_1_0 => "0.1.0",
             Version::V0_2_0 => "0.2.0",
+            Version::V0_3_0 => "0.3.0",
         }
     }
 
@@ -51,3 +54,63 @@ impl serde::Serialize for Version {
         serializer.serialize_str(self.as_str())
     }
 }
+
+/// What every frozen version converts the same way, since these records have not changed
+/// since 0.1.0: the verdict and delivery error a plugin answers, the alert it is sent. `$a`
+/// and `$n` are the version's assertion and notifier `types` modules.
+macro_rules! frozen_conversions {
+    ($a:ident, $n:ident) => {
+        impl From<$a::Verdict> for $crate::contract::latest::assertion::skopos::plugin::types::Verdict {
+            fn from(verdict: $a::Verdict) -> Self {
+                Self { passed: verdict.passed, message: verdict.message, actual: verdict.actual }
+            }
+        }
+
+        impl From<&$crate::contract::latest::notifier::skopos::plugin::types::Alert> for $n::Alert {
+            fn from(alert: &$crate::contract::latest::notifier::skopos::plugin::types::Alert) -> $n::Alert {
+                use $crate::contract::latest::notifier::skopos::plugin::types::Transition as New;
+                $n::Alert {
+                    monitor_id: alert.monitor_id.clone(),
+                    monitor: alert.monitor.clone(),
+                    collection_id: alert.collection_id.clone(),
+                    collection: alert.collection.clone(),
+                    region: alert.region.clone(),
+                    transition: match alert.transition {
+                        New::Failing => $n::Transition::Failing,
+                        New::Reminder => $n::Transition::Reminder,
+                        New::Recovered => $n::Transition::Recovered,
+                    },
+                    since: alert.since.clone(),
+                    recovered_at: alert.recovered_at.clone(),
+                    run_id: alert.run_id.clone(),
+                    run_started_at: alert.run_started_at.clone(),
+                    run_link: alert.run_link.clone(),
+                    failure: alert.failure.as_ref().map(|failure| $n::FailingStep {
+                        step: failure.step.clone(),
+                        error: failure.error.clone(),
+                        assertions: failure
+                            .assertions
+                            .iter()
+                            .map(|assertion| $n::FailedAssertion {
+                                subject: assertion.subject.clone(),
+                                expected: assertion.expected.clone(),
+                                actual: assertion.actual.clone(),
+                                message: assertion.message.clone(),
+                            })
+                            .collect(),
+                    }),
+                    summary: alert.summary.clone(),
+                    json: alert.json.clone(),
+                }
+            }
+        }
+
+        impl From<$n::DeliveryError> for $crate::contract::latest::notifier::skopos::plugin::types::DeliveryError {
+            fn from(error: $n::DeliveryError) -> Self {
+                Self { message: error.message, retry: error.retry }
+            }
+        }
+    };
+}
+
+pub(crate) use frozen_conversions;

@@ -6,7 +6,8 @@
 //! grants (see [`sandbox`]).
 //!
 //! Worlds (`wit/VERSION/plugin.wit`): `assertion` ([`assertion`]) and `notifier` ([`notifier`]),
-//! in every released version of the contract ([`contract`]).
+//! in every released version of the contract ([`contract`]), and `probe` ([`probe`], since
+//! 0.3.0, with the sockets of [`sockets`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -26,13 +27,15 @@ mod embedded;
 mod mailer;
 pub mod manifest;
 pub mod notifier;
+mod probe;
 mod sandbox;
 mod settings;
+mod sockets;
 
 pub use build::built_plugins;
 pub use embedded::embedded;
 pub use mailer::Mailer;
-pub use manifest::{Capabilities, Kind, Manifest};
+pub use manifest::{Capabilities, Kind, Manifest, Sockets};
 pub use notifier::DeliveryError;
 
 use sandbox::{Sandbox, TICK};
@@ -166,6 +169,7 @@ pub struct PluginHost {
     options: HostOptions,
     assertions: BTreeMap<String, Loaded<assertion::Pre>>,
     notifiers: BTreeMap<String, Loaded<notifier::Pre>>,
+    probes: BTreeMap<String, Loaded<probe::Pre>>,
 }
 
 /// What a plugin's `describe` said.
@@ -180,6 +184,7 @@ pub struct Described {
 enum Linked {
     Assertion(assertion::Pre),
     Notifier(notifier::Pre),
+    Probe(probe::Pre),
 }
 
 /// What adding a plugin did.
@@ -201,7 +206,13 @@ impl PluginHost {
 
     pub fn new(options: HostOptions) -> Result<PluginHost, String> {
         let engine = engine(&options.limits).map_err(|e| format!("cannot start the plugin engine: {e:#}"))?;
-        Ok(PluginHost { engine, options, assertions: BTreeMap::new(), notifiers: BTreeMap::new() })
+        Ok(PluginHost {
+            engine,
+            options,
+            assertions: BTreeMap::new(),
+            notifiers: BTreeMap::new(),
+            probes: BTreeMap::new(),
+        })
     }
 
     /// Compiles (or takes from the cache) each source, in parallel, then adds them in order;
@@ -245,6 +256,7 @@ impl PluginHost {
                 wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
                 Linked::Notifier(notifier::link(&mut linker, &component, contract)?)
             }
+            Kind::Probe => Linked::Probe(probe::link(&linker, &component, contract)?),
         };
         // Described once per component: later starts read it from the cache.
         let info = match entry.described() {
@@ -254,6 +266,7 @@ impl PluginHost {
                 let described = match &linked {
                     Linked::Assertion(pre) => assertion::describe(pre, limits).await,
                     Linked::Notifier(pre) => notifier::describe(pre, limits).await,
+                    Linked::Probe(pre) => probe::describe(pre, limits).await,
                 }
                 .map_err(|e| format!("`describe` failed: {}", call_error(e, limits.deadline)))?;
                 entry.remember(&described);
@@ -277,6 +290,7 @@ impl PluginHost {
         let replaced = match linked {
             Linked::Assertion(pre) => self.assertions.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
             Linked::Notifier(pre) => self.notifiers.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
+            Linked::Probe(pre) => self.probes.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
         };
         Ok((info, replaced.map_or(Added::New, |old| Added::Replaced(old.source))))
     }
@@ -300,12 +314,17 @@ impl PluginHost {
     }
 
     pub fn plugins(&self) -> impl Iterator<Item = &PluginInfo> {
-        self.assertions.values().map(|a| &a.info).chain(self.notifiers.values().map(|n| &n.info))
+        let assertions = self.assertions.values().map(|a| &a.info);
+        assertions.chain(self.notifiers.values().map(|n| &n.info)).chain(self.probes.values().map(|p| &p.info))
     }
 
-    /// Every plugin with its health, assertions then notifiers, by name.
+    /// Every plugin with its health, assertions then notifiers then probes, by name.
     pub fn status(&self) -> Vec<PluginStatus> {
-        self.assertions.values().map(Loaded::status).chain(self.notifiers.values().map(Loaded::status)).collect()
+        let assertions = self.assertions.values().map(Loaded::status);
+        assertions
+            .chain(self.notifiers.values().map(Loaded::status))
+            .chain(self.probes.values().map(Loaded::status))
+            .collect()
     }
 
     pub fn has_notifier(&self, name: &str) -> bool {
@@ -370,5 +389,7 @@ fn call_error(error: wasmtime::Error, deadline: Duration) -> String {
     }
 }
 
+#[cfg(test)]
+mod probe_tests;
 #[cfg(test)]
 mod tests;

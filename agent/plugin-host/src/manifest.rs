@@ -2,11 +2,16 @@
 //! capabilities it is granted; everything not granted is refused.
 //!
 //! ```yaml
-//! kind: notifier          # or assertion
+//! kind: notifier          # or assertion, or probe
 //! version: 0.1.0          # must match what the plugin's `describe` says
 //! capabilities:
 //!   http: [hooks.slack.com, "*.slack.com"]   # absent: no HTTP at all
 //!   email: true                             # send through the agent's SMTP server
+//!   sockets:                                # probes: WASI sockets to the step's target
+//!     tcp: true
+//!     udp: false
+//!     ports: [5432]                         # when the target names no port
+//!     settings: [resolver]                  # settings naming more places it may reach
 //! ```
 //!
 //! A notifier granted `http` may also reach the host of its own `url` or `webhook_url`
@@ -24,6 +29,7 @@ use skopos_core::document::{Diagnostic, Document};
 pub enum Kind {
     Assertion,
     Notifier,
+    Probe,
 }
 
 impl Kind {
@@ -31,6 +37,7 @@ impl Kind {
         match self {
             Kind::Assertion => "assertion",
             Kind::Notifier => "notifier",
+            Kind::Probe => "probe",
         }
     }
 }
@@ -54,6 +61,40 @@ pub struct Capabilities {
     /// May send email through the agent's SMTP server.
     #[serde(default)]
     pub email: bool,
+    /// A probe's sockets (see [`Sockets`]). Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sockets: Option<Sockets>,
+}
+
+/// What a probe may reach with WASI sockets: the addresses of the step's `target` and of
+/// the settings named in `settings`, on the port written there or else one of `ports`.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sockets {
+    #[serde(default)]
+    pub tcp: bool,
+    #[serde(default)]
+    pub udp: bool,
+    /// The protocol's usual ports, for a target that names none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<u16>,
+    /// Settings whose value is another place the probe may reach (`host[:port]`), like a
+    /// DNS probe's `resolver`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<String>,
+    /// Connections (and datagram destinations) per call, at most.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+impl Default for Sockets {
+    fn default() -> Sockets {
+        Sockets { tcp: false, udp: false, ports: Vec::new(), settings: Vec::new(), max_connections: 16 }
+    }
+}
+
+fn default_max_connections() -> u32 {
+    Sockets::default().max_connections
 }
 
 /// Settings whose host a notifier granted `http` may reach: the address the user gave it.
@@ -109,7 +150,7 @@ mod tests {
     #[test]
     fn the_configured_url_adds_its_host_only_when_http_is_granted() {
         let config: Map<String, Value> = serde_json::from_str(r#"{"url": "http://127.0.0.1:9000/hook"}"#).unwrap();
-        let granted = Capabilities { http: Some(vec!["api.example.com".into()]), email: false };
+        let granted = Capabilities { http: Some(vec!["api.example.com".into()]), ..Capabilities::default() };
         assert_eq!(granted.allowed_hosts(&config).unwrap(), ["api.example.com", "127.0.0.1"]);
         assert_eq!(Capabilities::default().allowed_hosts(&config), None);
     }

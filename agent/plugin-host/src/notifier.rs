@@ -8,13 +8,14 @@ use super::sandbox::{Grants, Sandbox};
 use super::{Described, Limits, PluginHost, call_error};
 use skopos_core::alert::{AlertEvent, Transition};
 
-use super::contract::{Version, latest, v0_1_0};
+use super::contract::{Version, latest, v0_1_0, v0_2_0};
 use latest::notifier::skopos::plugin::types as wit;
 
 /// A notifier plugin linked against the contract version it was built against.
 pub enum Pre {
     V0_1_0(v0_1_0::notifier::NotifierPre<Sandbox>),
-    V0_2_0(latest::notifier::NotifierPre<Sandbox>),
+    V0_2_0(v0_2_0::notifier::NotifierPre<Sandbox>),
+    V0_3_0(latest::notifier::NotifierPre<Sandbox>),
 }
 
 /// Why a delivery failed, and whether another attempt could help.
@@ -35,13 +36,15 @@ pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component, version:
     let not = |e: wasmtime::Error| format!("not a notifier plugin of skopos:plugin@{}: {e:#}", version.as_str());
     match version {
         Version::V0_1_0 => v0_1_0::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
-        Version::V0_2_0 => latest::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
+        Version::V0_2_0 => v0_2_0::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
+        Version::V0_3_0 => latest::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
     }
     .map_err(|e| e.to_string())?;
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
     Ok(match version {
         Version::V0_1_0 => Pre::V0_1_0(v0_1_0::notifier::NotifierPre::new(pre).map_err(not)?),
-        Version::V0_2_0 => Pre::V0_2_0(latest::notifier::NotifierPre::new(pre).map_err(not)?),
+        Version::V0_2_0 => Pre::V0_2_0(v0_2_0::notifier::NotifierPre::new(pre).map_err(not)?),
+        Version::V0_3_0 => Pre::V0_3_0(latest::notifier::NotifierPre::new(pre).map_err(not)?),
     })
 }
 
@@ -50,6 +53,7 @@ pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Desc
     let engine = match pre {
         Pre::V0_1_0(pre) => pre.engine(),
         Pre::V0_2_0(pre) => pre.engine(),
+        Pre::V0_3_0(pre) => pre.engine(),
     };
     let mut store = Sandbox::store(engine, Grants::default(), limits.deadline, limits.memory_bytes);
     let (name, version, config_schema) = match pre {
@@ -58,6 +62,10 @@ pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Desc
             (info.name, info.version, info.config_schema)
         }
         Pre::V0_2_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+        Pre::V0_3_0(pre) => {
             let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
             (info.name, info.version, info.config_schema)
         }
@@ -96,6 +104,10 @@ impl PluginHost {
                     instance.call_deliver(&mut store, &(&alert).into(), &config).await?.map_err(Into::into)
                 }
                 Pre::V0_2_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_deliver(&mut store, &(&alert).into(), &config).await?.map_err(Into::into)
+                }
+                Pre::V0_3_0(pre) => {
                     let instance = pre.instantiate_async(&mut store).await?;
                     instance.call_deliver(&mut store, &alert, &config).await?
                 }

@@ -54,6 +54,11 @@ impl Sandbox {
         mailer.send(to, subject, text, html).await
     }
 
+    /// Replaces the call's WASI context: a probe's, with the sockets it is granted.
+    pub fn set_wasi(&mut self, wasi: WasiCtx) {
+        self.wasi = wasi;
+    }
+
     /// A store for one call: `deadline` of wall time for the guest's code, `memory_bytes` at most.
     pub fn store(engine: &Engine, grants: Grants, deadline: Duration, memory_bytes: usize) -> Store<Sandbox> {
         let sandbox = Sandbox {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use skopos_core::document::{child_index, child_key};
-use skopos_core::plan::Plan;
+use skopos_core::plan::{Exchange, Plan};
 
 use super::{Loaded, PluginHost};
 
@@ -74,11 +74,18 @@ fn settings_path(root: &str, settings: &Value, pointer: &str) -> String {
 }
 
 impl PluginHost {
-    /// [`PluginHost::check_assertion`] for every `op: plugin` assertion of a collection, each
-    /// problem with its path in the file (`steps[0].assert[2].value.schema`).
+    /// [`PluginHost::check_assertion`] for every `op: plugin` assertion of a collection, and
+    /// every probe step's plugin and `config`, each problem with its path in the file
+    /// (`steps[0].assert[2].value.schema`, `steps[1].probe.config.resolver`).
     pub fn check_plan(&self, plan: &Plan) -> Vec<(String, String)> {
         let mut problems = Vec::new();
         for (index, step) in plan.steps.iter().enumerate() {
+            if let Exchange::Probe(probe) = &step.exchange {
+                let at = child_key(&child_index("steps", index), "probe");
+                for (path, message) in check(&self.probes, "probe", &probe.plugin, "config", &probe.settings) {
+                    problems.push((child_key(&at, &path), format!("`{}`: {message}", probe.plugin)));
+                }
+            }
             for (number, check) in step.checks.iter().enumerate() {
                 let Some(plugin) = check.plugin.as_deref().filter(|_| check.uses_plugin()) else { continue };
                 let at = child_index(&child_key(&child_index("steps", index), "assert"), number);

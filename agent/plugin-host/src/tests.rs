@@ -11,7 +11,7 @@ use skopos_core::assert::AssertionPlugins;
 use skopos_core::response::Response;
 
 /// A host with the built-in plugins and, from `plugins/fixtures`, each `(file stem, manifest)`.
-async fn host(fixtures: &[(&str, &str)], limits: Limits) -> (PluginHost, Vec<String>) {
+pub(crate) async fn host(fixtures: &[(&str, &str)], limits: Limits) -> (PluginHost, Vec<String>) {
     let mut sources = embedded().unwrap();
     for (stem, manifest) in fixtures {
         let file = built_plugins().join(format!("{stem}.wasm"));
@@ -57,6 +57,7 @@ async fn the_built_in_plugins_load_with_their_manifests() {
             built_in("slack", "notifier"),
             built_in("teams", "notifier"),
             built_in("webhook", "notifier"),
+            built_in("tcp", "probe"),
         ]
     );
     let slack = host.plugins().find(|p| p.name == "slack").unwrap();
@@ -254,25 +255,28 @@ fn compiled_plugins_and_their_descriptions_are_cached_by_content() {
     assert!(entry().described().is_none());
 }
 
-/// A plugin built against the frozen 0.1.0 contract (`wit/0.1.0`, without the SDK) keeps
-/// loading and working beside the built-in plugins, which the SDK builds against 0.2.0: each
-/// is called in its own version, the newest types converted into 0.1.0's at the edge.
+/// Plugins built against the frozen 0.1.0 and 0.2.0 contracts (`wit/0.1.0`, `wit/0.2.0`,
+/// without the SDK) keep loading and working beside the built-in plugins, which the SDK
+/// builds against 0.3.0: each is called in its own version, the newest types converted into
+/// its own at the edge.
 #[tokio::test]
-async fn plugins_built_against_0_1_0_keep_working_beside_0_2_0_ones() {
+async fn plugins_built_against_older_contracts_keep_working_beside_0_3_0_ones() {
     use contract::Version;
     let fixtures = [
         ("contract_0_1_0", "kind: assertion\nversion: 0.1.0\n"),
         ("contract_0_1_0_notifier", "kind: notifier\nversion: 0.1.0\n"),
+        ("contract_0_2_0", "kind: assertion\nversion: 0.1.0\n"),
     ];
     let (host, problems) = host(&fixtures, Limits::default()).await;
     assert!(problems.is_empty(), "{problems:?}");
     let contract = |name: &str| host.plugins().find(|p| p.name == name).unwrap().contract;
     assert_eq!(contract("contract-0-1-0"), Version::V0_1_0);
     assert_eq!(contract("contract-0-1-0-notifier"), Version::V0_1_0);
-    for built_in in ["json-schema", "jwt-expiry", "slack", "email"] {
-        assert_eq!(contract(built_in), Version::V0_2_0, "{built_in}");
+    assert_eq!(contract("contract-0-2-0"), Version::V0_2_0);
+    for built_in in ["json-schema", "jwt-expiry", "slack", "email", "tcp"] {
+        assert_eq!(contract(built_in), Version::V0_3_0, "{built_in}");
         let wasm = std::fs::read(built_plugins().join(format!("{}.wasm", built_in.replace('-', "_")))).unwrap();
-        let stamp = b"skopos:plugin-version0.2.0";
+        let stamp = b"skopos:plugin-version0.3.0";
         assert!(wasm.windows(stamp.len()).any(|w| w == stamp), "{built_in} carries no contract stamp");
     }
 
@@ -282,7 +286,20 @@ async fn plugins_built_against_0_1_0_keep_working_beside_0_2_0_ones() {
     let missed = host.evaluate("contract-0-1-0", Some(&json!("gone")), &body).await.unwrap();
     assert!(!missed.passed);
     assert_eq!(missed.message.as_deref(), Some("the body does not contain `gone`"));
-    // The 0.2.0 plugins alongside still judge as before.
+    // 0.2.0's certificate reaches a 0.2.0 plugin.
+    let mut secure = response(json!({}));
+    secure.certificate = Some(skopos_core::response::CertificateInfo {
+        subject: "CN=api.example.com".into(),
+        issuer: "CN=Test CA".into(),
+        sans: vec!["api.example.com".into()],
+        not_after_unix: now() + 86_400,
+    });
+    let seen = host.evaluate("contract-0-2-0", Some(&json!("api.example")), &secure).await.unwrap();
+    assert_eq!((seen.passed, seen.actual), (true, Some(json!("CN=api.example.com"))));
+    let plain = host.evaluate("contract-0-2-0", Some(&json!("api.example")), &body).await.unwrap();
+    assert_eq!((plain.passed, plain.actual), (false, Some(json!(null))));
+
+    // The 0.3.0 plugins alongside still judge as before.
     let token = response(json!({"token": jwt(json!({"exp": now() + 3600}))}));
     let settings = json!({"from": "body.token", "min_valid_seconds": 60});
     assert!(host.evaluate("jwt-expiry", Some(&settings), &token).await.unwrap().passed);

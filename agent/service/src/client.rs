@@ -53,8 +53,12 @@ impl Client {
         headers.insert(header::AUTHORIZATION, bearer);
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let request = Outgoing { method, url, headers, body };
-        let options =
-            SendOptions { tls: &Default::default(), follow_redirects: false, max_body_bytes: 256 * 1024 * 1024 };
+        let options = SendOptions {
+            tls: &Default::default(),
+            follow_redirects: false,
+            max_body_bytes: 256 * 1024 * 1024,
+            http2_only: false,
+        };
         self.connections.send(&request, options).await.map_err(|(e, _)| e.message)
     }
 

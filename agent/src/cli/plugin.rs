@@ -24,7 +24,8 @@ pub enum PluginCommand {
         #[arg(long, value_name = "DIR")]
         plugins: Option<PathBuf>,
     },
-    /// Call one plugin once: a notifier delivers an alert, an assertion judges a response.
+    /// Call one plugin once: a notifier delivers an alert, an assertion judges a response, a
+    /// probe checks its target.
     Test(TestArgs),
 }
 
@@ -39,7 +40,7 @@ pub struct TestArgs {
     /// what the `webhook` notifier posts); a sample failing alert when left out.
     #[arg(long, value_name = "FILE")]
     event: Option<PathBuf>,
-    /// Notifier: its `config`, as JSON text or `@FILE`; `@{{env.NAME}}` is resolved.
+    /// Notifier or probe: its `config`, as JSON text or `@FILE`; `@{{env.NAME}}` is resolved.
     #[arg(long, value_name = "JSON")]
     config: Option<String>,
     /// Assertion: the response, as JSON `{ "status": 200, "headers": {...}, "body": ... }`.
@@ -48,6 +49,12 @@ pub struct TestArgs {
     /// Assertion: its `value`, as JSON text or `@FILE`.
     #[arg(long, value_name = "JSON")]
     value: Option<String>,
+    /// Probe: what it checks (`db.internal:5432`).
+    #[arg(long, value_name = "TARGET")]
+    target: Option<String>,
+    /// Probe: how long it may take, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    timeout_ms: u64,
     /// Notifier: the SMTP server for the `email` capability (as `skopos serve --smtp-url`).
     #[arg(long, env = "SKOPOS_SMTP_URL", value_name = "URL", hide_env_values = true)]
     smtp_url: Option<String>,
@@ -103,12 +110,13 @@ async fn test(args: TestArgs) -> Result<u8, String> {
         embedded().map_err(|e| e.to_string())?
     };
     let mut outcomes = host.add_all(sources).await;
-    let target = if from_file {
+    let target_info = if from_file {
         outcomes.pop().ok_or("nothing loaded")?.map_err(|e| e.to_string())?.0
     } else {
         let info = outcomes.into_iter().flatten().map(|(info, _)| info).find(|info| info.name == args.plugin);
         info.ok_or_else(|| format!("no built-in plugin named `{}` (see `skopos plugin list`)", args.plugin))?
     };
+    let target = &target_info;
     match target.kind {
         Kind::Notifier => {
             let event: AlertEvent = match &args.event {
@@ -130,6 +138,24 @@ async fn test(args: TestArgs) -> Result<u8, String> {
                 Err(error) => {
                     let again = if error.retry { " (worth retrying)" } else { "" };
                     println!("not delivered{again}: {}", secrets.mask(&error.message));
+                    Ok(EXIT_FAILED)
+                }
+            }
+        }
+        Kind::Probe => {
+            use skopos_core::probe::{ProbeCall, ProbePlugins};
+            let target = args.target.as_deref().ok_or("a probe needs --target")?;
+            let config = json_argument(args.config.as_deref().unwrap_or("{}"), "--config")?;
+            let timeout = std::time::Duration::from_millis(args.timeout_ms);
+            match host.probe(ProbeCall { plugin: &target_info.name, target, config: &config, timeout }).await {
+                Ok(result) => {
+                    let timings: Vec<String> =
+                        result.timings.iter().map(|(phase, ms)| format!("{phase} {ms:.1} ms")).collect();
+                    println!("status {}: {} ({})", result.status, result.body, timings.join(", "));
+                    Ok(EXIT_OK)
+                }
+                Err(error) => {
+                    println!("error: {error}");
                     Ok(EXIT_FAILED)
                 }
             }

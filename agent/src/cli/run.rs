@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, files};
 use skopos_core::assert::Check;
 use skopos_core::document::Document;
-use skopos_core::plan::Plan;
+use skopos_core::plan::{Exchange, Plan};
 use skopos_core::report::{CollectionReport, RunReport, junit, text};
 use skopos_engine::{RunContext, run_all};
 use skopos_plugin_host::{HostOptions, PluginHost, cache};
@@ -98,7 +98,9 @@ fn env_problems(file: &Path, allow: &skopos_service::access::EnvAllow) -> Vec<sk
 
 /// The plugin host, loaded only when a collection uses a plugin or more were asked for.
 fn plugins_for(plans: &[Arc<Plan>], dir: Option<&Path>) -> Result<Option<Arc<PluginHost>>, String> {
-    let uses_plugins = plans.iter().flat_map(|plan| &plan.steps).flat_map(|step| &step.checks).any(Check::uses_plugin);
+    let steps = || plans.iter().flat_map(|plan| &plan.steps);
+    let uses_plugins = steps().flat_map(|step| &step.checks).any(Check::uses_plugin)
+        || steps().any(|step| matches!(step.exchange, Exchange::Probe(_)));
     if !uses_plugins && dir.is_none() {
         return Ok(None);
     }
@@ -179,7 +181,8 @@ pub fn run(args: RunArgs) -> u8 {
             if refused_by_plugins(&loaded.plans, &plugins, "nothing was run") {
                 return EXIT_INVALID;
             }
-            context.plugins = plugins;
+            context.plugins = plugins.clone();
+            context.probes = plugins;
         }
         Ok(None) => {}
         Err(problem) => {

@@ -176,6 +176,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     plugin_dirs.extend(args.plugins.as_deref());
     let plugins = super::load_plugins(&plugin_dirs, options).await?;
     context.plugins = plugins.clone();
+    context.probes = plugins.clone();
     let parts = AgentParts {
         store,
         context,

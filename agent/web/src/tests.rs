@@ -276,6 +276,7 @@ fn the_openapi_definitions_of_the_file_format_have_the_models_fields() {
         ("Collection", &collection),
         ("Step", &collection["$defs"]["Step"]),
         ("Request", &collection["$defs"]["Request"]),
+        ("WebSocket", &collection["$defs"]["WebSocket"]),
         ("Assertion", &collection["$defs"]["Assertion"]),
         ("Monitor", &monitor),
         ("Notifier", &monitor["$defs"]["Notifier"]),

@@ -17,7 +17,7 @@ use crate::filter::Filters;
 use crate::model::{Assertion, AssertionSource, Severity};
 use crate::path::{Found, PropertyPath};
 use crate::predicate::{Expected, Op, OpName, Predicate};
-use crate::response::{Response, snippet as excerpt};
+use crate::response::{GrpcStatus, Response, snippet as excerpt};
 use crate::xpath::{XPathQuery, nodes_value};
 
 /// An assertion ready to evaluate: its path parsed and its pattern compiled.
@@ -120,14 +120,17 @@ impl Check {
         let part = part_of(assertion.source, property)?;
         let filters = Filters::compile(&assertion.filters)
             .map_err(|(index, message)| err("filters", format!("filter {}: {message}", index + 1)))?;
-        let value = assertion.value.as_ref();
-        let regex = check_value(predicate, assertion.op.as_str(), value, assertion.plugin.is_some())?;
+        let expected = match part {
+            Part::GrpcStatus { message: false } => assertion.value.clone().map(grpc_codes).transpose()?,
+            _ => assertion.value.clone(),
+        };
+        let regex = check_value(predicate, assertion.op.as_str(), expected.as_ref(), assertion.plugin.is_some())?;
         Ok(Check {
             name: assertion.name.clone(),
             source: assertion.source,
             property: property.map(str::to_string),
             predicate,
-            expected: assertion.value.clone(),
+            expected,
             plugin: assertion.plugin.clone(),
             severity: assertion.severity,
             part,
@@ -307,6 +310,22 @@ impl Check {
 }
 
 /// What of the response `source` and `property` read: for assertions and captures alike.
+/// A `grpc_status` value with codes written by name (`NOT_FOUND`, or a list of them) as
+/// their numbers.
+fn grpc_codes(value: Value) -> Result<Value, CheckError> {
+    let code = |value: Value| match value {
+        Value::String(name) => GrpcStatus::code_of(&name).map(Value::from).ok_or_else(|| CheckError {
+            field: "value",
+            message: format!("`{name}` is not a gRPC status code; they are {}", GrpcStatus::NAMES.join(", ")),
+        }),
+        other => Ok(other),
+    };
+    match value {
+        Value::Array(items) => items.into_iter().map(code).collect::<Result<Vec<_>, _>>().map(Value::Array),
+        other => code(other),
+    }
+}
+
 pub fn part_of(source: AssertionSource, property: Option<&str>) -> Result<Part, CheckError> {
     let err = |field, message: String| CheckError { field, message };
     let part = match (source, property) {
@@ -333,6 +352,14 @@ pub fn part_of(source: AssertionSource, property: Option<&str>) -> Result<Part, 
             return Err(err(
                 "property",
                 format!("`certificate` needs a property: {}", CertificateField::NAMES.join(", ")),
+            ));
+        }
+        (AssertionSource::GrpcStatus, None) => Part::GrpcStatus { message: false },
+        (AssertionSource::GrpcStatus, Some("message")) => Part::GrpcStatus { message: true },
+        (AssertionSource::GrpcStatus, Some(other)) => {
+            return Err(err(
+                "property",
+                format!("`grpc_status` reads its code, or its `message`; `{other}` is neither"),
             ));
         }
         (AssertionSource::Status, None) => Part::Status,

@@ -11,12 +11,18 @@ pub use crate::filter::Filter;
 
 pub use crate::predicate::{Op, OpName, Predicate};
 
+mod grpc;
 mod monitor;
+mod probe;
 mod status_page;
+mod websocket;
 mod window;
 
+pub use grpc::Grpc;
 pub use monitor::{HeartbeatSpec, Monitor, Notifier, ScheduleSpec, TransitionKind};
+pub use probe::Probe;
 pub use status_page::{BadgeAccess, Slo, StatusGroup, StatusPage, StatusPageSpec};
+pub use websocket::{MessageMatch, Receive, WebSocket};
 pub use window::{Window, WindowMode, WindowTime, selects};
 
 /// Default whole-request timeout when neither the step nor `defaults` sets one.
@@ -24,7 +30,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Default cap on a response body; a larger body is a step error.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
 
-/// An ordered list of HTTP steps run in sequence.
+/// An ordered list of steps run in sequence.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Collection {
@@ -92,14 +98,21 @@ impl Tls {
     }
 }
 
-/// One HTTP exchange and the checks on its response.
+/// One exchange and the checks on what came back: exactly one of `request` (HTTP, or gRPC
+/// with `request.grpc`), `websocket` or `probe`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{"required": ["request"]}, {"required": ["websocket"]}, {"required": ["probe"]}]))]
 pub struct Step {
     /// Optional; every step is also `stepN` (1-based).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    pub request: Request,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Request>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub websocket: Option<WebSocket>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Probe>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<Retry>,
     #[serde(default)]
@@ -135,13 +148,16 @@ pub struct Request {
     pub follow_redirects: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Auth>,
+    /// Makes the request a unary gRPC call (`url` is then the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grpc: Option<Grpc>,
 }
 
 fn default_method() -> String {
     "GET".to_string()
 }
 
-/// A request body: at most one of `json`, `text`, `form` or `multipart`.
+/// A request body: at most one of `json`, `text`, `form`, `multipart` or `graphql`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Body {
@@ -156,6 +172,21 @@ pub struct Body {
     /// `application/octet-stream` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multipart: Option<Map<String, Value>>,
+    /// A GraphQL operation, sent as JSON (`{"query", "variables", "operationName"}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graphql: Option<GraphQl>,
+}
+
+/// A GraphQL request over HTTP, as the GraphQL-over-HTTP convention sends it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GraphQl {
+    pub query: String,
+    /// References work in its strings as in a `json` body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
 }
 
 /// Request authentication.
@@ -317,6 +348,9 @@ pub enum AssertionSource {
     Cookie,
     /// A value this step captured: `property` is the capture's name.
     Capture,
+    /// A gRPC step's status: its code (`0`, or by name, `OK`); `property: message` is its
+    /// message.
+    GrpcStatus,
 }
 
 impl AssertionSource {
@@ -330,6 +364,7 @@ impl AssertionSource {
             AssertionSource::Certificate => "certificate",
             AssertionSource::Cookie => "cookie",
             AssertionSource::Capture => "capture",
+            AssertionSource::GrpcStatus => "grpc_status",
         }
     }
 }

@@ -17,6 +17,8 @@ pub enum PlannedBody {
     Form(Vec<(String, Template)>),
     /// `multipart/form-data`: fields in the order written.
     Multipart(Vec<(String, PlannedPart)>),
+    /// A GraphQL operation as the JSON object sent (`query`, `variables`, `operationName`).
+    GraphQl(JsonTemplate),
 }
 
 /// One part of a multipart body.
@@ -42,9 +44,18 @@ impl Compiler<'_> {
         let Some(body) = body else {
             return PlannedBody::None;
         };
-        let given = [body.json.is_some(), body.text.is_some(), body.form.is_some(), body.multipart.is_some()];
+        let given = [
+            body.json.is_some(),
+            body.text.is_some(),
+            body.form.is_some(),
+            body.multipart.is_some(),
+            body.graphql.is_some(),
+        ];
         if given.iter().filter(|g| **g).count() > 1 {
-            self.problem(at, "a body has at most one of `json`, `text`, `form` or `multipart`");
+            self.problem(at, "a body has at most one of `json`, `text`, `form`, `multipart` or `graphql`");
+        }
+        if let Some(graphql) = &body.graphql {
+            return self.graphql(&child_key(at, "graphql"), graphql, scope);
         }
         if let Some(json) = &body.json {
             let path = child_key(at, "json");
@@ -85,6 +96,26 @@ impl Compiler<'_> {
             return PlannedBody::Multipart(planned);
         }
         PlannedBody::None
+    }
+
+    /// The operation as GraphQL over HTTP sends it; references work in the query and in the
+    /// variables' strings.
+    fn graphql(&mut self, at: &str, graphql: &model::GraphQl, scope: &RefScope) -> PlannedBody {
+        if graphql.query.trim().is_empty() {
+            self.problem(&child_key(at, "query"), "a GraphQL request needs its `query`");
+        }
+        let query = self.template(&child_key(at, "query"), &graphql.query, scope);
+        let mut fields = vec![("query".to_string(), JsonTemplate::Text(query))];
+        if let Some(variables) = &graphql.variables {
+            if !matches!(variables, Value::Object(_)) {
+                self.problem(&child_key(at, "variables"), "GraphQL variables are an object, by name");
+            }
+            fields.push(("variables".to_string(), self.json_template(&child_key(at, "variables"), variables, scope)));
+        }
+        if let Some(name) = &graphql.operation_name {
+            fields.push(("operationName".to_string(), JsonTemplate::Literal(Value::String(name.clone()))));
+        }
+        PlannedBody::GraphQl(JsonTemplate::Object(fields))
     }
 
     /// A text field, or `{file, content_type?}`: a file relative to the collection file.

@@ -56,7 +56,7 @@ fn unknown_fields_get_a_location_and_a_suggestion() {
     assert_eq!(
         problems("c.yaml", &text),
         vec![
-            "c.yaml:6:7: steps[0].request.metod: unknown field `metod`, expected one of `method`, `url`, `query`, `headers`, `cookies`, `body`, `follow_redirects`, `auth` (did you mean `method`?)"
+            "c.yaml:6:7: steps[0].request.metod: unknown field `metod`, expected one of `method`, `url`, `query`, `headers`, `cookies`, `body`, `follow_redirects`, `auth`, `grpc` (did you mean `method`?)"
         ]
     );
 }
@@ -149,7 +149,7 @@ fn missing_required_fields_name_the_parent() {
 #[test]
 fn body_takes_one_kind() {
     let text = GOOD.replace("body: { json: { user: '@{{env.U}}' } }", "body: { json: {}, text: hi }");
-    assert!(problems_contain(&text, "a body has at most one of `json`, `text`, `form` or `multipart`"));
+    assert!(problems_contain(&text, "a body has at most one of `json`, `text`, `form`, `multipart` or `graphql`"));
 }
 
 #[test]

@@ -174,6 +174,10 @@ pub struct StepReport {
     /// Every attempt, the last one included; more than one only with `retry`.
     pub attempts: Vec<Attempt>,
     pub assertions: Vec<AssertionResult>,
+    /// Something the reader should look at beside the assertions: the `errors` a GraphQL
+    /// response carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl StepReport {
@@ -188,6 +192,7 @@ impl StepReport {
             timings: None,
             attempts: Vec::new(),
             assertions: Vec::new(),
+            note: None,
         }
     }
 
@@ -218,6 +223,8 @@ pub enum ErrorKind {
     Auth,
     /// A heartbeat monitor's job said it failed, or did not ping in time.
     Heartbeat,
+    /// A probe plugin could not make its check (refused, unreachable, not granted, failed).
+    Probe,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

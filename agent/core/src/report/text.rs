@@ -80,6 +80,13 @@ fn step(step: &StepReport, palette: &Palette) -> String {
             assertion.message.as_deref().unwrap_or("failed")
         ));
     }
+    if let Some(note) = &step.note {
+        out.push_str(&format!(
+            "      {} {note}
+",
+            palette.warn.apply_to("note:")
+        ));
+    }
     // A failed check reads better with what the server said.
     if let (StepStatus::Failed, Some(response)) = (step.status, &step.response)
         && !response.body.is_empty()
