@@ -12,6 +12,7 @@ mod hostile;
 mod import;
 mod operations;
 mod plugins;
+mod probes;
 mod protocols;
 mod regions;
 mod security;

@@ -101,10 +101,9 @@ fn the_agent_lists_its_plugins_and_a_folder_can_replace_a_built_in_one() {
     let (status, listed) = agent.api("GET", "/api/v1/plugins", None);
     assert_eq!(status, 200);
     let names: Vec<&str> = listed["plugins"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(
-        names,
-        ["json-schema", "jwt-expiry", "discord", "email", "pagerduty", "slack", "teams", "webhook", "tcp"]
-    );
+    let notifiers = ["discord", "email", "pagerduty", "slack", "teams", "webhook"];
+    let probes = ["dns", "postgres", "redis", "smtp", "tcp", "tls"];
+    assert_eq!(names, [&["json-schema", "jwt-expiry"][..], &notifiers, &probes].concat());
     let jwt = &listed["plugins"][1];
     assert_eq!(jwt["source"], plugins.path().join("jwt.wasm").display().to_string(), "{listed}");
     assert_eq!(
@@ -149,9 +148,9 @@ fn the_agent_lists_its_plugins_and_a_folder_can_replace_a_built_in_one() {
 
 /// A real SMTP server (aiosmtpd) on loopback that requires STARTTLS with a self-signed
 /// certificate; every message it gets is a JSON line on its stdout.
-struct SmtpReceiver {
+pub struct SmtpReceiver {
     child: Child,
-    port: u16,
+    pub port: u16,
     lines: std::sync::mpsc::Receiver<Value>,
     /// The server's certificate (PEM), for `--smtp-ca-file`.
     certificate: tempfile::TempDir,
@@ -176,7 +175,7 @@ controller.stop()
 "#;
 
 impl SmtpReceiver {
-    fn start() -> SmtpReceiver {
+    pub fn start() -> SmtpReceiver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let certificate = tempfile::tempdir().unwrap();
         let signed = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();

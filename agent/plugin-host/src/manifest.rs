@@ -82,14 +82,29 @@ pub struct Sockets {
     /// DNS probe's `resolver`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<String>,
-    /// Connections (and datagram destinations) per call, at most.
+    /// Connections (and datagrams sent) per call, at most.
     #[serde(default = "default_max_connections")]
     pub max_connections: u32,
+    /// Whether the step's target is a place to reach (`false` for a DNS probe, whose target
+    /// is a name to look up at its `resolver`).
+    #[serde(default = "yes")]
+    pub reach_target: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Sockets {
     fn default() -> Sockets {
-        Sockets { tcp: false, udp: false, ports: Vec::new(), settings: Vec::new(), max_connections: 16 }
+        Sockets {
+            tcp: false,
+            udp: false,
+            ports: Vec::new(),
+            settings: Vec::new(),
+            max_connections: 16,
+            reach_target: true,
+        }
     }
 }
 

@@ -39,7 +39,10 @@ impl SocketGrant {
         if !sockets.tcp && !sockets.udp {
             return Ok(grant);
         }
-        let mut places = vec![place(target).map_err(|why| format!("target `{target}`: {why}"))?];
+        let mut places = Vec::new();
+        if sockets.reach_target {
+            places.push(place(target).map_err(|why| format!("target `{target}`: {why}"))?);
+        }
         for setting in &sockets.settings {
             if let Some(text) = config.get(setting).and_then(Value::as_str) {
                 places.push(place(text).map_err(|why| format!("`{setting}` `{text}`: {why}"))?);
@@ -69,6 +72,8 @@ impl SocketGrant {
                 // Binding happens implicitly before a connection or a datagram, to the
                 // wildcard address; a probe listens for nothing.
                 SocketAddrUse::TcpBind | SocketAddrUse::UdpBind => address.ip().is_unspecified(),
+                // A datagram from a granted place is let in; from any other, dropped.
+                SocketAddrUse::UdpReceive => allowed.contains(&address),
                 SocketAddrUse::TcpConnect | SocketAddrUse::UdpSend => {
                     allowed.contains(&address)
                         && budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)).is_ok()

@@ -57,7 +57,12 @@ async fn the_built_in_plugins_load_with_their_manifests() {
             built_in("slack", "notifier"),
             built_in("teams", "notifier"),
             built_in("webhook", "notifier"),
+            built_in("dns", "probe"),
+            built_in("postgres", "probe"),
+            built_in("redis", "probe"),
+            built_in("smtp", "probe"),
             built_in("tcp", "probe"),
+            built_in("tls", "probe"),
         ]
     );
     let slack = host.plugins().find(|p| p.name == "slack").unwrap();
