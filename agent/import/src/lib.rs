@@ -3,6 +3,7 @@
 //! dropped without a note. The collections are checked as any file is before they are written.
 
 mod curl;
+mod grpcurl;
 mod har;
 mod hurl;
 mod js;
@@ -14,6 +15,7 @@ mod templates;
 mod variables;
 
 pub use curl::import as import_curl;
+pub use grpcurl::import as import_grpcurl;
 pub use har::import as import_har;
 pub use hurl::{Options as HurlOptions, import as import_hurl, import_with as import_hurl_with};
 pub use openapi::import as import_openapi;

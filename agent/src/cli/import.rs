@@ -7,7 +7,8 @@ use clap::{Args, Subcommand};
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 use skopos_import::{
-    HurlOptions, Imported, PostmanOptions, import_curl, import_har, import_hurl_with, import_openapi, import_postman,
+    HurlOptions, Imported, PostmanOptions, import_curl, import_grpcurl, import_har, import_hurl_with, import_openapi,
+    import_postman,
 };
 
 #[derive(Subcommand)]
@@ -63,6 +64,16 @@ pub enum ImportCommand {
         /// The collection's name.
         #[arg(long, default_value = "imported from curl")]
         name: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// One or more grpcurl command lines (as shared, or as Postman writes a gRPC request's
+    /// code snippet), one per line, in a file; `-` reads them from standard input.
+    Grpcurl {
+        file: PathBuf,
+        /// The collection's name (the file's name by default).
+        #[arg(long)]
+        name: Option<String>,
         #[command(flatten)]
         output: Output,
     },
@@ -134,6 +145,17 @@ fn read(command: ImportCommand) -> Result<(String, Vec<Imported>, Output), Strin
                 commands.join("\n")
             };
             Ok(("curl".into(), vec![import_curl(&text, &name)?], output))
+        }
+        ImportCommand::Grpcurl { file, name, output } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).map_err(|e| format!("standard input: {e}"))?
+            } else {
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?
+            };
+            let stem = file.file_stem().map_or_else(|| "grpcurl".into(), |stem| stem.to_string_lossy().into_owned());
+            let imported = import_grpcurl(&text, name.as_deref().unwrap_or(&stem))
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            Ok((file.display().to_string(), vec![imported], output))
         }
     }
 }

@@ -174,3 +174,22 @@ fn a_graphql_response_with_errors_is_pointed_at() {
     assert!(note.starts_with("the GraphQL response carries 1 error(s) in `errors`"), "{note}");
     assert!(note.ends_with("Cannot query field \"bogus\" on type \"Order\". (at [\"order\",\"bogus\"])"), "{note}");
 }
+
+#[test]
+fn grpcurl_commands_import_as_steps_that_call_the_server() {
+    let files = Files::new();
+    let grpc = servers().grpc;
+    let commands = format!(
+        "# as Postman writes a gRPC request's code snippet\ngrpcurl -plaintext -H 'authorization: Bearer {token}' -d '{{\"id\": \"A-100\"}}' {grpc} shop.v1.Orders/GetOrder\ngrpcurl -plaintext -d '{{\"service\": \"shop.v1.Orders\"}}' {grpc} grpc.health.v1.Health.Check\ngrpcurl -plaintext {grpc} list\n",
+        token = servers::TOKEN
+    );
+    files.write("calls.txt", &commands);
+    let outcome =
+        files.skopos(&["import".into(), "grpcurl".into(), "calls.txt".into(), "-o".into(), "out".into()], &[]);
+    assert_eq!(outcome.code, 0, "{}\n{}", outcome.stdout, outcome.stderr);
+    assert!(outcome.stdout.contains("line 4: left out: `list` asks about the server"), "{}", outcome.stdout);
+    let outcome = files.run(&["out"], &[]);
+    assert_eq!(outcome.code, 0, "{}\n{}", outcome.stdout, outcome.stderr);
+    let health: Value = serde_json::from_str(outcome.step(0, 1)["response"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(health, json!({"status": "SERVING"}));
+}

@@ -127,7 +127,8 @@ impl Compiler<'_> {
             self.problem(&child_key(at, "message"), "a message is a JSON object (proto3's JSON mapping)");
         }
         let health = grpc.health.is_some();
-        let pool = if health {
+        // The health service is known without `.proto` files, called by either name.
+        let pool = if health || (grpc.proto.is_empty() && written.trim_start_matches('/') == HEALTH_METHOD) {
             Some(health_pool().clone())
         } else if grpc.proto.is_empty() {
             None

@@ -206,7 +206,8 @@ fn body_of(
             let variables = body["graphql"]["variables"]
                 .as_str()
                 .and_then(|v| serde_json::from_str::<Value>(&templates.convert(v)).ok());
-            Some(json!({"json": {"query": query, "variables": variables.unwrap_or(json!({}))}}))
+            // Postman sends `{"query", "variables"}`, the variables `{}` when it has none.
+            Some(json!({"graphql": {"query": query, "variables": variables.unwrap_or(json!({}))}}))
         }
         other => {
             imported.note(label, format!("a `{other}` body is not carried over"));
