@@ -34,22 +34,31 @@ pub async fn run(
         headers: Vec::new(),
         body: Some(scope.secrets.mask(&config.to_string()).into_owned()),
     });
-    let start = Instant::now();
     let call = ProbeCall { plugin: &planned.plugin, target: &target, config: &config, timeout: step.timeout };
-    let outcome = match tokio::time::timeout(step.timeout, context.probes.probe(call)).await {
-        Ok(Ok(result)) => Ok(result),
-        Ok(Err(why)) => Err(StepError::new(ErrorKind::Probe, format!("probe `{}`: {why}", planned.plugin))),
-        Err(_) => Err(StepError::new(
-            ErrorKind::Timeout,
-            format!("probe `{}` gave no answer within {} ms", planned.plugin, step.timeout.as_millis()),
-        )),
+    let attempts = step.retry.as_ref().map_or(1, |retry| retry.attempts.max(1));
+    let (outcome, timings) = loop {
+        let start = Instant::now();
+        let outcome = match tokio::time::timeout(step.timeout, context.probes.probe(call)).await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(why)) => Err(StepError::new(ErrorKind::Probe, format!("probe `{}`: {why}", planned.plugin))),
+            Err(_) => Err(StepError::new(
+                ErrorKind::Timeout,
+                format!("probe `{}` gave no answer within {} ms", planned.plugin, step.timeout.as_millis()),
+            )),
+        };
+        let timings = Timings { total_ms: ms(start), ..Timings::default() };
+        let (status, error) = match &outcome {
+            Ok(result) => (u16::try_from(result.status).ok(), None),
+            Err(error) => (None, Some(error.clone())),
+        };
+        let attempt = report.attempts.len() as u32 + 1;
+        report.attempts.push(Attempt { attempt, status, error, timings: Some(timings) });
+        // A probe that could not make its check is tried again as `retry` allows.
+        match (&outcome, &step.retry) {
+            (Err(_), Some(retry)) if attempt < attempts => super::retry::pause(retry, attempt).await,
+            _ => break (outcome, timings),
+        }
     };
-    let timings = Timings { total_ms: ms(start), ..Timings::default() };
-    let (status, error) = match &outcome {
-        Ok(result) => (u16::try_from(result.status).ok(), None),
-        Err(error) => (None, Some(error.clone())),
-    };
-    report.attempts.push(Attempt { attempt: 1, status, error, timings: Some(timings) });
     let result = outcome.map_err(|error| (error, timings))?;
     // The phases the plugin timed are headers (`x-probe-connect-ms`), so a step can check them.
     let mut headers = HeaderMap::new();
