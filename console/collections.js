@@ -8,6 +8,7 @@ import { sparkline } from "./charts.js";
 import { envNamesIn } from "./complete.js";
 import { runPanel } from "./run.js";
 import { pairs, parseValue, stepForm } from "./step-form.js";
+import { stepLine } from "./step-kinds.js";
 
 /** `env` names used across collections, offered by `@{{` completion (never their values). */
 let knownEnvNames = [];
@@ -96,7 +97,7 @@ export async function collectionPage(name) {
       const button = (text, action, disabled = false) =>
         el("button", { type: "button", class: "secondary small", disabled, "aria-label": `${text} ${label}`, onclick: action }, text);
       item.append(
-        el("div", { class: "step-head" }, el("strong", {}, label), el("code", {}, `${step.request.method ?? "GET"} ${step.request.url}`),
+        el("div", { class: "step-head" }, el("strong", {}, label), el("code", {}, stepLine(step)),
           el("span", { class: "muted" }, `${(step.assert ?? []).length} assertions`)),
         can("apply") && el("div", { class: "step-actions" },
           button("Edit", () => edit(index, item)),

@@ -1,16 +1,21 @@
-// The step form: name, method and URL, then tabs for Params, Headers, Body and Assertions,
-// the assertion rows being exactly the file format's model (source, property, op, value).
-// Fields the form does not show (retry, auth, timeouts) are kept as they were.
+// The step form: name and kind (HTTP, gRPC, WebSocket, probe), then the kind's fields: for
+// HTTP method and URL with tabs for Params, Headers, Body and Assertions; for the others their
+// own fields (step-kinds.js) with the tabs that apply. The assertion rows are exactly the file
+// format's model (source, property, op, value). Fields the form does not show (retry, auth,
+// timeouts) are kept as they were.
 
 import { el, showProblems } from "./api.js";
 import { completeReferences, referencesFor } from "./complete.js";
+import { KINDS, grpcEditor, kindOf, probeEditor, websocketEditor } from "./step-kinds.js";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-const SOURCES = ["status", "latency", "header", "body", "size", "certificate", "cookie", "capture"];
+const SOURCES = ["status", "latency", "header", "body", "size", "certificate", "cookie", "capture", "grpc_status"];
 // The operator names, as the agent's `predicate::OpName::all()` lists them (a test checks it).
 const OPS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "not_contains", "matches", "exists", "not_exists", "type", "length", "count", "plugin"];
 const TAKES_NO_VALUE = new Set(["exists", "not_exists"]);
-const WITH_PROPERTY = new Set(["header", "body", "certificate", "cookie", "capture"]);
+const WITH_PROPERTY = new Set(["header", "body", "certificate", "cookie", "capture", "grpc_status"]);
+/** The tabs each kind has. */
+const TABS = { http: ["Params", "Headers", "Body", "Assertions"], grpc: ["Headers", "Assertions"], websocket: ["Headers", "Assertions"], probe: ["Assertions"] };
 let formCount = 0;
 
 /** Text typed as a value: JSON when it reads as JSON (200, true, [1,2]), else the string. */
@@ -37,24 +42,52 @@ export function stepForm({ spec, index, envNames, save, cancel, extraFields = []
   const textInput = (field, value, label, extra = {}) => el("input", { type: "text", value: value ?? "", "data-field": field, "aria-label": label, ...extra });
 
   const name = el("input", { type: "text", id: `${id}-name`, value: original.name ?? "", "data-field": `${at}.name`, placeholder: `step${index + 1}` });
+  const kind = el("select", { id: `${id}-kind`, "aria-label": "Step kind" }, KINDS.map(([value, label]) => el("option", { value, selected: value === kindOf(original) }, label)));
+  const request = original.request ?? {};
   const method = el("select", { id: `${id}-method`, "data-field": `${at}.request.method` },
-    METHODS.map((m) => el("option", { value: m, selected: (original.request.method ?? "GET").toUpperCase() === m }, m)));
-  const url = textInput(`${at}.request.url`, original.request.url, "URL", { id: `${id}-url`, required: true, placeholder: "https://api.example.com/health or @{{vars.base}}/..." });
+    METHODS.map((m) => el("option", { value: m, selected: (request.method ?? "GET").toUpperCase() === m }, m)));
+  const url = textInput(`${at}.request.url`, request.url ?? original.websocket?.url, "URL", { id: `${id}-url`, required: true, placeholder: "https://api.example.com/health or @{{vars.base}}/..." });
 
-  const params = pairs(`${at}.request.query`, original.request.query, "parameter", complete);
-  const headers = pairs(`${at}.request.headers`, original.request.headers, "header", complete);
-  const body = bodyEditor(`${at}.request.body`, original.request.body, complete);
+  const params = pairs(`${at}.request.query`, request.query, "parameter", complete);
+  const headers = pairs(`${at}.request.headers`, request.headers ?? original.websocket?.headers, "header", complete);
+  const body = bodyEditor(`${at}.request.body`, request.body, complete);
   const assertions = assertionRows(`${at}.assert`, original.assert ?? []);
+  const kinds = { grpc: grpcEditor(id, at, request.grpc, complete), websocket: websocketEditor(id, at, original.websocket, complete), probe: probeEditor(id, at, original.probe, complete) };
 
   const panels = { Params: params.node, Headers: headers.node, Body: body.node, Assertions: assertions.node };
   const tabs = tabbed(id, panels, "Assertions");
   const message = el("div", { class: "form-problems" });
+  const urlRow = el("div", { class: "row request-line" }, el("label", { for: `${id}-method` }, "Method"), method, complete(url));
+  // The fields of the kind chosen, and only those.
+  const showKind = () => {
+    const chosen = kind.value;
+    method.hidden = chosen !== "http";
+    urlRow.hidden = chosen === "probe";
+    url.placeholder = { grpc: "http://orders.internal:50051 (https:// for TLS)", websocket: "wss://api.example.com/events" }[chosen] ?? "https://api.example.com/health or @{{vars.base}}/...";
+    for (const [name, editor] of Object.entries(kinds)) editor.node.hidden = name !== chosen;
+    for (const tab of tabs.querySelectorAll("[role=tab]")) tab.hidden = !TABS[chosen].includes(tab.textContent);
+    tabs.querySelector(`#${id}-tab-Assertions`).click();
+  };
+  kind.addEventListener("change", showKind);
 
   const read = () => {
     const step = structuredClone(original);
     step.name = name.value.trim() || undefined;
-    step.request = { ...step.request, method: method.value, url: url.value.trim(), query: params.read(), headers: headers.read(), body: body.read() };
-    for (const key of ["query", "headers", "body"]) if (step.request[key] === undefined) delete step.request[key];
+    const chosen = kind.value;
+    for (const key of ["request", "websocket", "probe"]) delete step[key];
+    if (chosen === "http" || chosen === "grpc") {
+      const kept = original.request ?? {};
+      step.request = { ...kept, method: method.value, url: url.value.trim(), query: params.read(), headers: headers.read(), body: body.read() };
+      if (chosen === "grpc") {
+        step.request.grpc = kinds.grpc.read(kept.grpc);
+        for (const key of ["method", "query", "body"]) delete step.request[key];
+      } else delete step.request.grpc;
+      for (const key of ["query", "headers", "body"]) if (step.request[key] === undefined) delete step.request[key];
+    } else if (chosen === "websocket") {
+      step.websocket = kinds.websocket.read(url.value.trim(), headers.read());
+    } else {
+      step.probe = kinds.probe.read();
+    }
     step.assert = assertions.read();
     if (!step.name) delete step.name;
     return step;
@@ -62,7 +95,7 @@ export function stepForm({ spec, index, envNames, save, cancel, extraFields = []
   const form = el("form", { class: "step-form", "aria-label": index < spec.steps.length ? `Edit step ${index + 1}` : "New step", novalidate: true,
     onsubmit: async (event) => {
       event.preventDefault();
-      if (!url.value.trim()) {
+      if (kind.value !== "probe" && !url.value.trim()) {
         return showProblems(form, message, { problems: [{ field: `${at}.request.url`, error: "a step needs a URL" }] });
       }
       const button = form.querySelector("button[type=submit]");
@@ -78,14 +111,17 @@ export function stepForm({ spec, index, envNames, save, cancel, extraFields = []
     extraFields,
     el("div", { class: "row" },
       el("label", { for: `${id}-name` }, "Step name"), name),
-    el("div", { class: "row request-line" },
-      el("label", { for: `${id}-method` }, "Method"), method, complete(url)),
+    el("div", { class: "row" },
+      el("label", { for: `${id}-kind` }, "Kind"), kind),
+    urlRow,
+    Object.values(kinds).map((editor) => editor.node),
     tabs,
     message,
     el("div", { class: "toolbar" },
       el("button", { type: "submit" }, "Save step"),
       cancel ? el("button", { type: "button", class: "secondary", onclick: cancel }, "Cancel") : null),
   );
+  showKind();
   return form;
 }
 
@@ -137,11 +173,11 @@ export function pairs(field, initial, noun, complete = (input) => input) {
 
 /** The body as JSON, text, form fields or multipart fields. */
 function bodyEditor(field, initial, complete) {
-  const kind = initial?.json !== undefined ? "json" : initial?.text !== undefined ? "text" : initial?.form ? "form" : initial?.multipart ? "multipart" : "none";
-  const fields = initial?.form ?? initial?.multipart;
+  const kind = initial?.json !== undefined ? "json" : initial?.text !== undefined ? "text" : initial?.form ? "form" : initial?.multipart ? "multipart" : initial?.graphql ? "graphql" : "none";
+  const fields = initial?.form ?? initial?.multipart ?? initial?.graphql;
   const text = initial?.json !== undefined ? JSON.stringify(initial.json, null, 2) : initial?.text ?? (fields ? JSON.stringify(fields, null, 2) : "");
   const choice = el("select", { "aria-label": "Body kind", "data-field": field },
-    [["none", "No body"], ["json", "JSON"], ["text", "Text"], ["form", "Form fields (JSON object)"], ["multipart", "Multipart fields (JSON object: text, or {file, content_type})"]]
+    [["none", "No body"], ["json", "JSON"], ["text", "Text"], ["form", "Form fields (JSON object)"], ["multipart", "Multipart fields (JSON object: text, or {file, content_type})"], ["graphql", "GraphQL (JSON object: {query, variables, operation_name})"]]
       .map(([value, label]) => el("option", { value, selected: value === kind }, label)));
   const area = el("textarea", { rows: 6, "aria-label": "Request body", "data-field": `${field}.${kind}`, value: text });
   const node = el("div", { class: "body-editor" }, choice, complete(area));

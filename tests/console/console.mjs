@@ -137,6 +137,24 @@ try {
   await page.getByRole("button", { name: "Delete login-copy" }).waitFor({ state: "detached" });
   expect((await page.locator("li.step").count()) === 2, "2 steps after deleting the copy");
 
+  // A probe step from the kind selector: the form shows the probe's fields, not a URL or a
+  // body; the list says what the step does.
+  await page.getByRole("button", { name: "Add step" }).click();
+  await page.getByLabel("Step name").fill("port");
+  await page.getByLabel("Step kind").selectOption("probe");
+  expect(!(await page.getByLabel("URL").isVisible()), "no URL for a probe");
+  expect(!(await page.getByRole("tab", { name: "Body" }).isVisible()), "no Body tab for a probe");
+  await page.getByLabel("Step kind").selectOption("grpc");
+  expect(await page.getByLabel("gRPC call").isVisible(), "a gRPC call for a gRPC step");
+  expect(!(await page.getByLabel("Method", { exact: true }).isVisible()), "no HTTP method for a gRPC step");
+  await page.getByLabel("Step kind").selectOption("probe");
+  await page.getByLabel("Probe", { exact: true }).fill("tcp");
+  await page.getByLabel("Target").fill(new URL(apiBase).host);
+  await page.getByRole("button", { name: "Save step" }).click();
+  await page.locator("li.step").nth(2).filter({ hasText: `probe tcp ${new URL(apiBase).host}` }).waitFor();
+  await page.getByRole("button", { name: "Delete port" }).click();
+  await page.getByRole("button", { name: "Delete port" }).waitFor({ state: "detached" });
+
   // A monitor every second, with a webhook notifier whose fields come from its schema.
   await page.getByRole("link", { name: "Monitors" }).click();
   await page.getByRole("link", { name: "New monitor" }).click();
