@@ -8,6 +8,8 @@
 //!   collection against a zero-delay server, for three minutes: lag from due time to start
 //!   (p50/p99/max), CPU share and peak RSS.
 //! - `burst`: the same without jitter, so all 10,000 fall due at the same instant.
+//! - `probes`: 10,000 monitors every minute (`jitter: 1m`), each a one-step collection whose
+//!   step is the `tcp` probe (a Wasm plugin call with its sockets) against a local listener.
 //! - `console`: 500 collections and 100,000 stored runs (half of them one collection's); the
 //!   web console's collections list and that collection's history, rendered in headless
 //!   Chromium (`tests/console/perf.mjs`; needs `npm ci --prefix tests/console`).
@@ -74,6 +76,9 @@ fn main() {
     if runs("burst") {
         monitors(server, 10_000, None, minutes);
     }
+    if runs("probes") {
+        probes(minutes);
+    }
     if runs("regions") {
         regions::regions(server, 10, 120);
         regions::regions(server, 200, 120);
@@ -119,6 +124,29 @@ fn collection(name: &str, server: SocketAddr, path: &str) -> Collection {
                    "assert": [{"source": "status", "op": "eq", "value": 200}]}]
     }))
     .unwrap()
+}
+
+/// A collection of one `tcp` probe step, connecting to `target`.
+fn probe_collection(name: &str, target: SocketAddr, _: &str) -> Collection {
+    serde_json::from_value(json!({
+        "name": name,
+        "steps": [{"name": "port", "probe": {"plugin": "tcp", "target": target.to_string()},
+                   "assert": [{"source": "latency", "op": "lt", "value": 1000}]}]
+    }))
+    .unwrap()
+}
+
+/// 10,000 monitors each running a `tcp` probe every minute (jitter 1m) against a local
+/// listener that accepts and closes: the scheduler's lag with every run a Wasm probe call.
+fn probes(minutes: u64) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+        }
+    });
+    monitors_of(target, 10_000, Some("1m"), minutes, "probes", &[], probe_collection);
 }
 
 fn history(server: SocketAddr) {
@@ -287,12 +315,25 @@ fn monitors(server: SocketAddr, count: usize, jitter: Option<&str>, minutes: u64
 
 /// `monitors` with extra `serve` flags, reported under `label`.
 fn monitors_with(server: SocketAddr, count: usize, jitter: Option<&str>, minutes: u64, label: &str, flags: &[&str]) {
+    monitors_of(server, count, jitter, minutes, label, flags, collection);
+}
+
+/// `monitors_with`, each monitor running the collection `make` gives (name, server, path).
+fn monitors_of(
+    server: SocketAddr,
+    count: usize,
+    jitter: Option<&str>,
+    minutes: u64,
+    label: &str,
+    flags: &[&str],
+    make: fn(&str, SocketAddr, &str) -> Collection,
+) {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path()).unwrap();
         for n in 0..count {
             let name = format!("c{n:05}");
-            store.collections.put(None, collection(&name, server, &format!("/item/{n}"))).unwrap();
+            store.collections.put(None, make(&name, server, &format!("/item/{n}"))).unwrap();
             let mut schedule = json!({"every": "1m"});
             if let Some(jitter) = jitter {
                 schedule["jitter"] = json!(jitter);

@@ -65,8 +65,8 @@ impl PluginHost {
         let sockets = probe.info.capabilities.sockets.clone().unwrap_or_default();
         let grant = SocketGrant::resolve(&sockets, call.target, call.config).await?;
         let limits = self.options.limits;
-        let mut store = Sandbox::store(&self.engine, Grants::default(), call.timeout, limits.memory_bytes);
-        grant.apply(store.data_mut());
+        let mut store =
+            Sandbox::store_with(&self.engine, grant.wasi(), Grants::default(), call.timeout, limits.memory_bytes);
         let request = wit::ProbeRequest {
             target: call.target.to_string(),
             config: call.config.to_string(),

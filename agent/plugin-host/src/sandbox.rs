@@ -54,15 +54,21 @@ impl Sandbox {
         mailer.send(to, subject, text, html).await
     }
 
-    /// Replaces the call's WASI context: a probe's, with the sockets it is granted.
-    pub fn set_wasi(&mut self, wasi: WasiCtx) {
-        self.wasi = wasi;
-    }
-
     /// A store for one call: `deadline` of wall time for the guest's code, `memory_bytes` at most.
     pub fn store(engine: &Engine, grants: Grants, deadline: Duration, memory_bytes: usize) -> Store<Sandbox> {
+        Sandbox::store_with(engine, WasiCtxBuilder::new().build(), grants, deadline, memory_bytes)
+    }
+
+    /// [`Sandbox::store`] with a WASI context of its own: a probe's, with the sockets it is granted.
+    pub fn store_with(
+        engine: &Engine,
+        wasi: WasiCtx,
+        grants: Grants,
+        deadline: Duration,
+        memory_bytes: usize,
+    ) -> Store<Sandbox> {
         let sandbox = Sandbox {
-            wasi: WasiCtxBuilder::new().build(),
+            wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new().memory_size(memory_bytes).instances(8).build(),

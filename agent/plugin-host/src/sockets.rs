@@ -10,11 +10,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::sockets::SocketAddrUse;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
 use super::manifest::Sockets;
-use super::sandbox::Sandbox;
 
 /// The addresses one call may reach, and what it was refused.
 pub struct SocketGrant {
@@ -60,8 +59,8 @@ impl SocketGrant {
         Ok(grant)
     }
 
-    /// Gives `sandbox` sockets that reach only the granted addresses.
-    pub fn apply(&self, sandbox: &mut Sandbox) {
+    /// A WASI context whose sockets reach only the granted addresses.
+    pub fn wasi(&self) -> WasiCtx {
         let mut builder = WasiCtxBuilder::new();
         builder.allow_tcp(self.tcp).allow_udp(self.udp).allow_ip_name_lookup(self.tcp || self.udp);
         let allowed = self.allowed.clone();
@@ -88,7 +87,7 @@ impl SocketGrant {
             }
             Box::pin(async move { permitted })
         });
-        sandbox.set_wasi(builder.build());
+        builder.build()
     }
 
     /// `; the sandbox refused 10.0.0.9:80 (not granted to this probe)`, when it refused any.

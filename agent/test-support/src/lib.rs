@@ -3,6 +3,8 @@
 //! own, answering every request with a handler the test writes. Tests differ in their routes,
 //! not in how they accept connections.
 
+pub mod grpc;
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;

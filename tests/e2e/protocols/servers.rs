@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use skopos_test_support::{reply, serve};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tonic::codegen::{BoxFuture, Context, Poll, Service, http};
-use tonic::server::NamedService;
+use tonic::codegen::http;
 
 /// What `POST /login` hands out, and the gRPC and WebSocket servers expect.
-pub const TOKEN: &str = "tok-7f3a";
+pub use skopos_test_support::grpc::TOKEN;
+use skopos_test_support::grpc::{grpc_server, on_a_thread};
 
 pub struct Servers {
     pub http: SocketAddr,
@@ -35,8 +35,8 @@ pub fn servers() -> &'static Servers {
     static SERVERS: OnceLock<Servers> = OnceLock::new();
     SERVERS.get_or_init(|| Servers {
         http: serve(http_api),
-        grpc: grpc_server(true),
-        grpc_bare: grpc_server(false),
+        grpc: grpc_server(&proto_dir(), true),
+        grpc_bare: grpc_server(&proto_dir(), false),
         websocket: websocket_server(),
     })
 }
@@ -75,138 +75,6 @@ fn graphql(request: &Value) -> Value {
     let id = request["variables"]["id"].as_str().unwrap_or("unknown");
     json!({"data": {"order": {"id": id, "status": "packed", "items": ["tea", "cups"]},
                     "operation": request["operationName"]}})
-}
-
-/// `shop.v1.GetOrderRequest`, as tonic-build would write it.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct GetOrderRequest {
-    #[prost(string, tag = "1")]
-    pub id: String,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Order {
-    #[prost(string, tag = "1")]
-    pub id: String,
-    #[prost(string, tag = "2")]
-    pub status: String,
-    #[prost(int32, tag = "3")]
-    pub item_count: i32,
-    #[prost(string, repeated, tag = "4")]
-    pub items: Vec<String>,
-}
-
-/// `shop.v1.Orders`: `GetOrder` wants `authorization: Bearer TOKEN`; it knows order `A-100`.
-#[derive(Clone, Default)]
-pub struct Orders;
-
-impl NamedService for Orders {
-    const NAME: &'static str = "shop.v1.Orders";
-}
-
-impl Orders {
-    fn get_order(request: tonic::Request<GetOrderRequest>) -> Result<tonic::Response<Order>, tonic::Status> {
-        let authorized =
-            request.metadata().get("authorization").is_some_and(|v| v == format!("Bearer {TOKEN}").as_str());
-        if !authorized {
-            return Err(tonic::Status::unauthenticated("a bearer token is required"));
-        }
-        let id = request.into_inner().id;
-        if id != "A-100" {
-            return Err(tonic::Status::not_found(format!("no order {id}")));
-        }
-        let items = vec!["tea".to_string(), "cups".to_string()];
-        Ok(tonic::Response::new(Order { id, status: "packed".into(), item_count: items.len() as i32, items }))
-    }
-}
-
-struct GetOrder;
-
-impl tonic::server::UnaryService<GetOrderRequest> for GetOrder {
-    type Response = Order;
-    type Future = BoxFuture<tonic::Response<Order>, tonic::Status>;
-
-    fn call(&mut self, request: tonic::Request<GetOrderRequest>) -> Self::Future {
-        Box::pin(async move { Orders::get_order(request) })
-    }
-}
-
-impl<B> Service<http::Request<B>> for Orders
-where
-    B: tonic::codegen::Body + Send + 'static,
-    B::Error: Into<tonic::codegen::StdError> + Send + 'static,
-{
-    type Response = http::Response<tonic::body::Body>;
-    type Error = std::convert::Infallible;
-    type Future = BoxFuture<Self::Response, Self::Error>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        match request.uri().path() {
-            "/shop.v1.Orders/GetOrder" => Box::pin(async move {
-                let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::default());
-                Ok(grpc.unary(GetOrder, request).await)
-            }),
-            _ => Box::pin(async move { Ok(tonic::Status::unimplemented("no such method").into_http()) }),
-        }
-    }
-}
-
-/// The `Orders` service with health (`shop.v1.Orders` serving, `shop.v1.Legacy` not) and,
-/// when asked, reflection built from the `.proto` file.
-fn grpc_server(reflection: bool) -> SocketAddr {
-    on_a_thread(move |listener| async move {
-        let (reporter, health) = tonic_health::server::health_reporter();
-        reporter.set_serving::<Orders>().await;
-        reporter.set_service_status("shop.v1.Legacy", tonic_health::ServingStatus::NotServing).await;
-        let mut routes = tonic::service::Routes::new(Orders).add_service(health);
-        if reflection {
-            let descriptors = protox::Compiler::new([proto_dir()])
-                .unwrap()
-                .include_imports(true)
-                .open_file("shop.proto")
-                .unwrap()
-                .encode_file_descriptor_set();
-            let reflection = tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(&descriptors)
-                .build_v1()
-                .unwrap();
-            routes = routes.add_service(reflection);
-        }
-        let incoming = tokio_stream_listener(listener);
-        tonic::transport::Server::builder().add_routes(routes).serve_with_incoming(incoming).await.unwrap();
-    })
-}
-
-/// Runs `serve` on a listener on 127.0.0.1 (port 0), on a thread and runtime of its own;
-/// the listener's address once it listens.
-fn on_a_thread<F, Fut>(serve: F) -> SocketAddr
-where
-    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()>,
-{
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            sender.send(listener.local_addr().unwrap()).unwrap();
-            serve(listener).await;
-        });
-    });
-    receiver.recv().unwrap()
-}
-
-fn tokio_stream_listener(
-    listener: tokio::net::TcpListener,
-) -> impl futures_core::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
-    futures_util::stream::unfold(listener, |listener| async move {
-        let accepted = listener.accept().await.map(|(stream, _)| stream);
-        Some((accepted, listener))
-    })
 }
 
 /// `GET /orders/{id}/events` with `Authorization: Bearer TOKEN`: after the client sends

@@ -104,6 +104,24 @@ fn body() -> impl Strategy<Value = Option<Value>> {
         proptest::collection::btree_map("[a-z]{1,5}", text(), 0..3).prop_map(|parts| {
             Some(json!({"multipart": Map::from_iter(parts.into_iter().map(|(k, v)| (k, json!(v))))}))
         }),
+        (text(), json_value()).prop_map(|(query, value)| {
+            Some(json!({"graphql": {"query": format!("{{ a {query} }}"), "variables": {"v": value}, "operation_name": "Op"}}))
+        }),
+    ]
+}
+
+/// What a step exchanges beyond an HTTP request: a gRPC call, a WebSocket conversation or a
+/// probe; `None` for plain HTTP.
+fn exchange() -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        2 => Just(None),
+        1 => (json_value(), headers()).prop_map(|(value, headers)| Some(json!({"request": {
+            "method": "GET", "url": "http://127.0.0.1:1", "headers": headers,
+            "grpc": {"method": "shop.v1.Orders/GetOrder", "message": {"id": value}}}}))),
+        1 => (json_value(), text(), 1usize..5).prop_map(|(value, text, count)| Some(json!({"websocket": {
+            "url": "ws://127.0.0.1:1/events", "send": [value, text], "receive": {"count": count}}}))),
+        1 => (line(), json_value()).prop_map(|(target, value)| Some(json!({"probe": {
+            "plugin": "tcp", "target": format!("127.0.0.1:{}", target.len() + 1), "config": {"k": value}}}))),
     ]
 }
 
@@ -183,34 +201,45 @@ fn step() -> impl Strategy<Value = Value> {
     let cookies = proptest::collection::btree_map("[a-z]{1,4}", line(), 0..2);
     let captures = proptest::collection::btree_map("[a-z]{1,4}", capture(), 0..2);
     let parts = (method, "[a-z0-9/]{0,8}", query, headers(), body(), proptest::collection::vec(assertion(), 0..4));
-    (parts, cookies, captures).prop_map(|((method, path, query, headers, body, assertions), cookies, captures)| {
-        let mut request = json!({"method": method, "url": format!("http://127.0.0.1:1/{path}")});
-        if !query.is_empty() {
-            request["query"] = json!(query);
-        }
-        if !headers.is_empty() {
-            request["headers"] = Value::Object(headers);
-        }
-        if let Some(body) = body {
-            request["body"] = body;
-        }
-        if !cookies.is_empty() {
-            request["cookies"] = json!(cookies);
-        }
-        let mut step = json!({"request": request, "assert": assertions});
-        if !captures.is_empty() {
-            // Unique names: the map's keys.
-            let captures: Vec<Value> = captures
-                .into_iter()
-                .map(|(name, mut capture)| {
-                    capture["name"] = json!(name);
-                    capture
-                })
-                .collect();
-            step["captures"] = Value::Array(captures);
-        }
-        step
-    })
+    (parts, cookies, captures, exchange()).prop_map(
+        |((method, path, query, headers, body, assertions), cookies, captures, exchange)| {
+            let mut request = json!({"method": method, "url": format!("http://127.0.0.1:1/{path}")});
+            if !query.is_empty() {
+                request["query"] = json!(query);
+            }
+            if !headers.is_empty() {
+                request["headers"] = Value::Object(headers);
+            }
+            if let Some(body) = body {
+                request["body"] = body;
+            }
+            if !cookies.is_empty() {
+                request["cookies"] = json!(cookies);
+            }
+            let mut step = match exchange {
+                Some(Value::Object(mut other)) => {
+                    if let Some(Value::Object(request)) = other.get_mut("request") {
+                        request.retain(|_, value| value != &json!({}));
+                    }
+                    other.insert("assert".into(), json!(assertions));
+                    Value::Object(other)
+                }
+                _ => json!({"request": request, "assert": assertions}),
+            };
+            if !captures.is_empty() {
+                // Unique names: the map's keys.
+                let captures: Vec<Value> = captures
+                    .into_iter()
+                    .map(|(name, mut capture)| {
+                        capture["name"] = json!(name);
+                        capture
+                    })
+                    .collect();
+                step["captures"] = Value::Array(captures);
+            }
+            step
+        },
+    )
 }
 
 fn collection() -> impl Strategy<Value = Value> {
