@@ -16,6 +16,7 @@ use super::variables::pre_request;
 use super::{Imported, Templates, env_name, looks_secret, step_name};
 use request::{convert_request, enabled};
 
+
 /// How to import.
 #[derive(Debug, Default)]
 pub struct Options {
@@ -235,7 +236,10 @@ fn collection_of(
         {
             imported.note(&label, format!("its body is not sent: Postman sends no body with {method}"));
         }
-        let step = json!({"name": &step_name, "request": converted});
+        let step = match request::as_websocket(&converted, &mut imported, &label) {
+            Some(websocket) => json!({"name": &step_name, "websocket": websocket}),
+            None => json!({"name": &step_name, "request": converted}),
+        };
         let unknown = templates.take_unknown_uses();
         if !assertions.is_empty() && (changes_request || !unknown.is_empty()) {
             let why = if changes_request {

@@ -53,7 +53,7 @@ fn with_scheme(url: &str, variables: &Map<String, Value>) -> String {
     let url = url.trim_start();
     let has_scheme = |text: &str| {
         let lower = text.to_ascii_lowercase();
-        lower.starts_with("http://") || lower.starts_with("https://")
+        ["http://", "https://", "ws://", "wss://"].iter().any(|scheme| lower.starts_with(scheme))
     };
     let leading_variable = url.strip_prefix("{{").and_then(|rest| rest.split_once("}}")).map(|(name, _)| name.trim());
     let starts_with_a_host = match leading_variable {
@@ -215,3 +215,31 @@ fn body_of(
         }
     }
 }
+
+/// A request to a `ws://` or `wss://` URL (Postman's own exports leave WebSocket requests out,
+/// but other tools write them so) as a WebSocket step's `websocket`: the URL with its query,
+/// and the headers. What a WebSocket step has no place for (a body, auth) is noted.
+pub(super) fn as_websocket(converted: &Value, imported: &mut Imported, label: &str) -> Option<Value> {
+    let url = converted["url"].as_str()?;
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("ws://") || lower.starts_with("wss://")) {
+        return None;
+    }
+    let mut full = url.to_string();
+    if let Some(query) = converted["query"].as_object() {
+        let pairs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect();
+        full.push(if full.contains('?') { '&' } else { '?' });
+        full.push_str(&pairs.join("&"));
+    }
+    let mut websocket = json!({ "url": full });
+    if let Some(headers) = converted.get("headers") {
+        websocket["headers"] = headers.clone();
+    }
+    for (field, what) in [("body", "its body"), ("auth", "its auth")] {
+        if converted.get(field).is_some() {
+            imported.note(label, format!("{what} is left out: a WebSocket step sends messages (`websocket.send`)"));
+        }
+    }
+    Some(websocket)
+}
+

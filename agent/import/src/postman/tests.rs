@@ -134,3 +134,33 @@ fn a_v1_collection_says_how_to_convert_it() {
     assert!(problem.starts_with("a Postman Collection v1 file"), "{problem}");
     assert!(problem.contains("postman-collection-transformer convert"), "{problem}");
 }
+
+/// A request to a WebSocket URL becomes a WebSocket step, not an HTTP request to
+/// `http://wss://...`; GraphQL bodies are `graphql` bodies.
+#[test]
+fn websocket_urls_and_graphql_bodies_keep_their_kind() {
+    let collection = json!({
+        "info": {"name": "kinds", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [
+            {"name": "feed", "request": {"method": "GET", "url": "wss://127.0.0.1:1/feed?topic=orders",
+                "header": [{"key": "Authorization", "value": "Bearer {{token}}"}],
+                "body": {"mode": "raw", "raw": "{\"subscribe\": 1}"}}},
+            {"name": "query", "request": {"method": "POST", "url": "http://127.0.0.1:1/graphql",
+                "body": {"mode": "graphql", "graphql": {"query": "{ orders { id } }", "variables": "{\"n\": 1}"}}}},
+        ],
+        "variable": [{"key": "token", "value": "t"}],
+    });
+    let imported = import(&collection, &Options::default()).unwrap().remove(0);
+    assert_eq!(
+        imported.steps[0]["websocket"],
+        json!({"url": "wss://127.0.0.1:1/feed?topic=orders", "headers": {"Authorization": "Bearer @{{env.TOKEN}}"}})
+    );
+    assert!(imported.steps[0].get("request").is_none());
+    let body_note = "step 1 'feed': its body is not sent: Postman sends no body with GET";
+    assert!(imported.notes.iter().any(|note| note == body_note), "{:?}", imported.notes);
+    assert_eq!(
+        imported.steps[1]["request"]["body"],
+        json!({"graphql": {"query": "{ orders { id } }", "variables": {"n": 1}}})
+    );
+    imported.check().unwrap();
+}
