@@ -42,21 +42,6 @@ pub async fn run_step(
             return (report, None);
         }
     };
-    // A gRPC call's message, encoded for its method (found by reflection when no `.proto`
-    // file gave it), and the method's reply type.
-    let call = match &step.exchange {
-        Exchange::Grpc(planned) => {
-            match grpc::prepare(step, planned, &mut rendered.outgoing, &mut scope, connections).await {
-                Ok(call) => Some(call),
-                Err(error) => {
-                    report.request = Some(request::recorded(&rendered, secrets));
-                    report.error = Some(mask_error(&error, secrets));
-                    return (report, None);
-                }
-            }
-        }
-        _ => None,
-    };
     let messages = match &step.exchange {
         Exchange::WebSocket(planned) => match websocket::render_messages(step, planned, &mut scope) {
             Ok(messages) => messages,
@@ -79,6 +64,26 @@ pub async fn run_step(
                 return (report, None);
             }
         }
+    }
+    // A gRPC call's message, encoded for its method (found by reflection, asked with the
+    // call's own metadata, when no `.proto` file gave it), and the method's reply type.
+    let mut scope = Scope { vars: &plan.variables, env: &context.env, responses, names: &plan.names, secrets };
+    let call = match &step.exchange {
+        Exchange::Grpc(planned) => {
+            match grpc::prepare(step, planned, &mut rendered.outgoing, &mut scope, connections).await {
+                Ok(call) => Some(call),
+                Err(error) => {
+                    report.request = Some(request::recorded(&rendered, secrets));
+                    report.error = Some(mask_error(&error, secrets));
+                    return (report, None);
+                }
+            }
+        }
+        _ => None,
+    };
+    if matches!(step.exchange, Exchange::WebSocket(_)) {
+        // Content codings do not apply to an upgrade: not sent, so not recorded either.
+        rendered.outgoing.headers.remove(::http::header::ACCEPT_ENCODING);
     }
     connections.add_cookies(&mut rendered.outgoing, &rendered.cookies);
     if let Some(value) = traceparent.and_then(|v| ::http::HeaderValue::from_str(&v).ok()) {

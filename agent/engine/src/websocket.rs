@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http::{HeaderMap, StatusCode, Version, header};
+use http::{HeaderMap, StatusCode, Version};
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -125,10 +125,7 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
     *phase = "in the WebSocket handshake";
     let mut request = outgoing.url.as_str().into_client_request().map_err(|e| ws_error(&e))?;
     for (name, value) in &outgoing.headers {
-        // Content codings do not apply to an upgrade; the rest is the step's.
-        if name != header::ACCEPT_ENCODING {
-            request.headers_mut().insert(name.clone(), value.clone());
-        }
+        request.headers_mut().insert(name.clone(), value.clone());
     }
     let sent = Instant::now();
     let (mut socket, handshake) = tokio_tungstenite::client_async(request, stream).await.map_err(|e| ws_error(&e))?;

@@ -16,7 +16,6 @@ use super::variables::pre_request;
 use super::{Imported, Templates, env_name, looks_secret, step_name};
 use request::{convert_request, enabled};
 
-
 /// How to import.
 #[derive(Debug, Default)]
 pub struct Options {

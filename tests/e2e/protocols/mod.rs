@@ -48,6 +48,8 @@ fn an_http_login_flows_into_grpc_and_a_websocket_subscription() {
     assert_eq!(order["assertions"][2]["name"], "gRPC status is OK", "{order}");
     let events = outcome.step(0, 2);
     assert_eq!(events["response"]["status"], 101);
+    let sent = events["request"]["headers"].to_string().to_ascii_lowercase();
+    assert!(sent.contains("authorization") && !sent.contains("accept-encoding"), "{sent}");
     let received: Value = serde_json::from_str(events["response"]["body"].as_str().unwrap()).unwrap();
     assert_eq!(received[0], json!({"type": "subscribed", "order": "A-100"}));
     assert_eq!(received[3]["type"], "done");

@@ -242,4 +242,3 @@ pub(super) fn as_websocket(converted: &Value, imported: &mut Imported, label: &s
     }
     Some(websocket)
 }
-
