@@ -229,3 +229,21 @@ fn validate_checks_probe_settings_against_the_plugins_schema() {
         outcome.stderr
     );
 }
+
+#[test]
+fn the_agent_runs_probe_steps_and_its_api_checks_their_settings() {
+    let data = tempfile::tempdir().unwrap();
+    let agent = crate::agent::Agent::start(data.path());
+    let listening = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listening.local_addr().unwrap().to_string();
+    let collection = json!({"name": "port", "steps": [{"probe": {"plugin": "tcp", "target": target}}]});
+    assert_eq!(agent.api("POST", "/api/v1/collections", Some(collection)).0, 201);
+    let (_, run) = agent.api("POST", "/api/v1/collections/port/run", None);
+    assert_eq!(run["status"], "passed", "{run}");
+    assert_eq!(run["report"]["steps"][0]["request"]["method"], "PROBE", "{run}");
+
+    let refused = json!({"name": "dns", "steps": [{"probe": {"plugin": "dns", "target": "example.com", "config": {"type": "MX"}}}]});
+    let (status, problem) = agent.api("POST", "/api/v1/collections", Some(refused));
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["field"], "steps[0].probe.config", "{problem}");
+}
