@@ -94,26 +94,52 @@ where
 pub fn grpc_server(proto_dir: &Path, reflection: bool) -> SocketAddr {
     let proto_dir: PathBuf = proto_dir.to_path_buf();
     on_a_thread(move |listener| async move {
-        let (reporter, health) = tonic_health::server::health_reporter();
-        reporter.set_serving::<Orders>().await;
-        reporter.set_service_status("shop.v1.Legacy", tonic_health::ServingStatus::NotServing).await;
-        let mut routes = tonic::service::Routes::new(Orders).add_service(health);
-        if reflection {
-            let descriptors = protox::Compiler::new([&proto_dir])
-                .unwrap()
-                .include_imports(true)
-                .open_file("shop.proto")
-                .unwrap()
-                .encode_file_descriptor_set();
-            let reflection = tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(&descriptors)
-                .build_v1()
-                .unwrap();
-            routes = routes.add_service(reflection);
-        }
+        let routes = routes(&proto_dir, reflection).await;
         let incoming = tokio_stream_listener(listener);
         tonic::transport::Server::builder().add_routes(routes).serve_with_incoming(incoming).await.unwrap();
     })
+}
+
+/// The same service with reflection over TLS (ALPN `h2` only), presenting `cert_pem` with
+/// `key_pem`.
+pub fn grpc_tls_server(proto_dir: &Path, cert_pem: &str, key_pem: &str) -> SocketAddr {
+    let proto_dir: PathBuf = proto_dir.to_path_buf();
+    let acceptor = crate::tls_acceptor(cert_pem, key_pem, &[b"h2"]);
+    on_a_thread(move |listener| async move {
+        let routes = routes(&proto_dir, true).await;
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let (acceptor, routes) = (acceptor.clone(), routes.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else { return };
+                let service = hyper_util::service::TowerToHyperService::new(routes);
+                let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(tls), service).await;
+            });
+        }
+    })
+}
+
+/// `Orders` with health (and reflection when asked).
+async fn routes(proto_dir: &Path, reflection: bool) -> tonic::service::Routes {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter.set_serving::<Orders>().await;
+    reporter.set_service_status("shop.v1.Legacy", tonic_health::ServingStatus::NotServing).await;
+    let mut routes = tonic::service::Routes::new(Orders).add_service(health);
+    if reflection {
+        let descriptors = protox::Compiler::new([proto_dir])
+            .unwrap()
+            .include_imports(true)
+            .open_file("shop.proto")
+            .unwrap()
+            .encode_file_descriptor_set();
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(&descriptors)
+            .build_v1()
+            .unwrap();
+        routes = routes.add_service(reflection);
+    }
+    routes
 }
 
 /// Runs `serve` on a listener on 127.0.0.1 (port 0), on a thread and runtime of its own;

@@ -66,3 +66,21 @@ pub fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
         .body(Full::new(body.into()).boxed())
         .expect("a valid reply")
 }
+
+/// A TLS acceptor presenting `cert_pem` (a chain) with `key_pem`, offering `alpn`.
+pub fn tls_acceptor(cert_pem: &str, key_pem: &str, alpn: &[&[u8]]) -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(cert_pem.as_bytes()).collect::<Result<_, _>>().expect("a PEM certificate chain");
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("a PEM private key");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("a certificate and its key");
+    config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
+    tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config))
+}

@@ -195,3 +195,27 @@ fn grpcurl_commands_import_as_steps_that_call_the_server() {
     let health: Value = serde_json::from_str(outcome.step(0, 1)["response"]["body"].as_str().unwrap()).unwrap();
     assert_eq!(health, json!({"status": "SERVING"}));
 }
+
+#[test]
+fn grpc_and_websocket_steps_speak_tls_as_https_does() {
+    let s = servers();
+    let files = Files::new();
+    let text = format!(
+        "name: secure\ndefaults:\n  tls: {{ ca_file: {ca} }}\n  headers: {{ authorization: Bearer {token} }}\nsteps:\n  - name: order\n    request:\n      url: https://127.0.0.1:{grpc}\n      grpc: {{ method: shop.v1.Orders/GetOrder, message: {{ id: A-100 }} }}\n    assert:\n      - {{ source: certificate, property: sans, op: contains, value: 127.0.0.1 }}\n  - name: events\n    websocket:\n      url: wss://127.0.0.1:{ws}/orders/@{{{{order.body.id}}}}/events\n      send: [ {{ subscribe: \"@{{{{order.body.id}}}}\" }} ]\n      receive: {{ count: 4 }}\n    assert:\n      - {{ source: body, property: \"$[3].type\", op: eq, value: done }}\n",
+        ca = s.ca_file.display(),
+        token = servers::TOKEN,
+        grpc = s.grpc_tls.port(),
+        ws = s.websocket_tls.port(),
+    );
+    files.write("secure.yaml", &text);
+    let outcome = files.run(&["secure.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}\n{}", outcome.stdout, outcome.stderr);
+    assert_eq!(outcome.step(0, 0)["response"]["version"], "HTTP/2.0");
+
+    // Without the CA, both fail their TLS handshake, said as for HTTPS.
+    files.write("untrusted.yaml", &text.replace(&format!("  tls: {{ ca_file: {} }}\n", s.ca_file.display()), ""));
+    let outcome = files.run(&["untrusted.yaml"], &[]);
+    assert_eq!(outcome.step(0, 0)["error"]["kind"], "tls", "{}", outcome.stdout);
+    let message = outcome.step(0, 0)["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not signed by a trusted authority"), "{message}");
+}

@@ -16,7 +16,8 @@ use tonic::codegen::http;
 
 /// What `POST /login` hands out, and the gRPC and WebSocket servers expect.
 pub use skopos_test_support::grpc::TOKEN;
-use skopos_test_support::grpc::{grpc_server, on_a_thread};
+use skopos_test_support::grpc::{grpc_server, grpc_tls_server, on_a_thread};
+use skopos_test_support::tls_acceptor;
 
 pub struct Servers {
     pub http: SocketAddr,
@@ -24,6 +25,11 @@ pub struct Servers {
     /// The same service without reflection: a call must bring its `.proto` files.
     pub grpc_bare: SocketAddr,
     pub websocket: SocketAddr,
+    /// The gRPC service (with reflection) and the WebSocket server over TLS, presenting a
+    /// certificate for 127.0.0.1 signed by itself, its PEM in `ca_file`.
+    pub grpc_tls: SocketAddr,
+    pub websocket_tls: SocketAddr,
+    pub ca_file: PathBuf,
 }
 
 /// The `.proto` of the `Orders` service, as a user keeps it beside a collection.
@@ -33,11 +39,20 @@ pub fn proto_dir() -> PathBuf {
 
 pub fn servers() -> &'static Servers {
     static SERVERS: OnceLock<Servers> = OnceLock::new();
-    SERVERS.get_or_init(|| Servers {
-        http: serve(http_api),
-        grpc: grpc_server(&proto_dir(), true),
-        grpc_bare: grpc_server(&proto_dir(), false),
-        websocket: websocket_server(),
+    SERVERS.get_or_init(|| {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        let (cert, key) = (certified.cert.pem(), certified.signing_key.serialize_pem());
+        let ca_file = std::env::temp_dir().join(format!("skopos-protocols-{}.pem", std::process::id()));
+        std::fs::write(&ca_file, &cert).unwrap();
+        Servers {
+            http: serve(http_api),
+            grpc: grpc_server(&proto_dir(), true),
+            grpc_bare: grpc_server(&proto_dir(), false),
+            websocket: websocket_server(None),
+            grpc_tls: grpc_tls_server(&proto_dir(), &cert, &key),
+            websocket_tls: websocket_server(Some(tls_acceptor(&cert, &key, &[b"http/1.1"]))),
+            ca_file,
+        }
     })
 }
 
@@ -80,45 +95,58 @@ fn graphql(request: &Value) -> Value {
 /// `GET /orders/{id}/events` with `Authorization: Bearer TOKEN`: after the client sends
 /// `{"subscribe": ID}`, it sends the order's events, ending with `{"type": "done"}`, and an
 /// echo of anything else it is sent.
-fn websocket_server() -> SocketAddr {
+fn websocket_server(tls: Option<tokio_rustls::TlsAcceptor>) -> SocketAddr {
     on_a_thread(|listener| async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { continue };
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let mut path = String::new();
-                // tungstenite's callback type, refusal included, is not ours to shrink.
-                #[allow(clippy::result_large_err)]
-                let check = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-                    path = request.uri().path().to_string();
-                    let authorized =
-                        request.headers().get("authorization").is_some_and(|v| v == format!("Bearer {TOKEN}").as_str());
-                    if authorized {
-                        Ok(response)
-                    } else {
-                        let mut refused = ErrorResponse::new(Some("a bearer token is required".into()));
-                        *refused.status_mut() = http::StatusCode::UNAUTHORIZED;
-                        Err(refused)
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            order_events(stream).await;
+                        }
                     }
-                };
-                let Ok(mut socket) = tokio_tungstenite::accept_hdr_async(stream, check).await else { return };
-                let order = path.trim_start_matches("/orders/").trim_end_matches("/events").to_string();
-                while let Some(Ok(message)) = socket.next().await {
-                    let Message::Text(text) = message else { continue };
-                    let sent: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                    if sent["subscribe"] != order.as_str() {
-                        let _ = socket.send(Message::text(format!("echo: {text}"))).await;
-                        continue;
-                    }
-                    for event in [
-                        json!({"type": "subscribed", "order": order}),
-                        json!({"type": "status", "order": order, "status": "packed"}),
-                        json!({"type": "status", "order": order, "status": "shipped"}),
-                        json!({"type": "done", "order": order}),
-                    ] {
-                        let _ = socket.send(Message::text(event.to_string())).await;
-                    }
+                    None => order_events(stream).await,
                 }
             });
         }
     })
+}
+
+/// One WebSocket connection of `websocket_server`.
+async fn order_events<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(stream: S) {
+    let mut path = String::new();
+    // tungstenite's callback type, refusal included, is not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    let check = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        path = request.uri().path().to_string();
+        let authorized =
+            request.headers().get("authorization").is_some_and(|v| v == format!("Bearer {TOKEN}").as_str());
+        if authorized {
+            Ok(response)
+        } else {
+            let mut refused = ErrorResponse::new(Some("a bearer token is required".into()));
+            *refused.status_mut() = http::StatusCode::UNAUTHORIZED;
+            Err(refused)
+        }
+    };
+    let Ok(mut socket) = tokio_tungstenite::accept_hdr_async(stream, check).await else { return };
+    let order = path.trim_start_matches("/orders/").trim_end_matches("/events").to_string();
+    while let Some(Ok(message)) = socket.next().await {
+        let Message::Text(text) = message else { continue };
+        let sent: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if sent["subscribe"] != order.as_str() {
+            let _ = socket.send(Message::text(format!("echo: {text}"))).await;
+            continue;
+        }
+        for event in [
+            json!({"type": "subscribed", "order": order}),
+            json!({"type": "status", "order": order, "status": "packed"}),
+            json!({"type": "status", "order": order, "status": "shipped"}),
+            json!({"type": "done", "order": order}),
+        ] {
+            let _ = socket.send(Message::text(event.to_string())).await;
+        }
+    }
 }
