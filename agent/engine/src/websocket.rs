@@ -23,6 +23,18 @@ use skopos_core::response::{CertificateInfo, Response, snippet};
 
 type Failure = (StepError, Timings);
 
+/// One conversation: the step, what opens it and what it sends, and its limits.
+struct Conversation<'a> {
+    step: &'a PlannedStep,
+    planned: &'a PlannedWebSocket,
+    /// The rendered URL and headers.
+    outgoing: &'a Outgoing,
+    messages: Vec<String>,
+    /// Listening stops here.
+    deadline: tokio::time::Instant,
+    max_body_bytes: u64,
+}
+
 /// Opens the socket for `outgoing` (the rendered URL and headers), talks, and reads what came
 /// back as a response. `messages` are the step's `send`, rendered.
 pub async fn run(
@@ -40,7 +52,8 @@ pub async fn run(
     // Listening stops at the deadline, with what came; the whole exchange is cut off just
     // after it, when connecting or the handshake hangs.
     let deadline = tokio::time::Instant::now() + step.timeout;
-    let talk = talk(step, planned, outgoing, messages, tls, (deadline, max_body_bytes), &mut timings, &mut phase);
+    let conversation = Conversation { step, planned, outgoing, messages, deadline, max_body_bytes };
+    let talk = talk(conversation, tls, &mut timings, &mut phase);
     let outcome = match tokio::time::timeout_at(deadline + Duration::from_millis(50), talk).await {
         Ok(outcome) => outcome,
         Err(_) => Err(StepError::new(
@@ -61,18 +74,14 @@ pub async fn run(
     outcome.map_err(|error| (error, timings))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Connects (TCP, and TLS for `wss://`), timing each phase, then converses.
 async fn talk(
-    step: &PlannedStep,
-    planned: &PlannedWebSocket,
-    outgoing: &Outgoing,
-    messages: Vec<String>,
+    conversation: Conversation<'_>,
     tls: &TlsConfigs,
-    limits: (tokio::time::Instant, u64),
     timings: &mut Timings,
     phase: &mut &'static str,
 ) -> Result<Incoming, StepError> {
-    let url = &outgoing.url;
+    let url = &conversation.outgoing.url;
     let host = match url.host() {
         Some(Host::Domain(domain)) => domain.to_string(),
         Some(Host::Ipv4(ip)) => ip.to_string(),
@@ -95,11 +104,11 @@ async fn talk(
     timings.connect_ms = ms(started);
     let _ = tcp.set_nodelay(true);
     if !secure {
-        return converse(step, planned, outgoing, messages, tcp, None, limits, timings, phase).await;
+        return converse(conversation, tcp, None, timings, phase).await;
     }
     *phase = "in the TLS handshake";
     let started = Instant::now();
-    let config = tls.get_http1(&step.tls).map_err(|e| StepError::new(ErrorKind::Tls, e))?;
+    let config = tls.get_http1(&conversation.step.tls).map_err(|e| StepError::new(ErrorKind::Tls, e))?;
     let server_name = rustls::pki_types::ServerName::try_from(host.clone())
         .map_err(|e| StepError::new(ErrorKind::Tls, format!("`{host}` cannot be used as a TLS server name: {e}")))?;
     let stream =
@@ -107,21 +116,18 @@ async fn talk(
     timings.tls_ms = ms(started);
     let certificate =
         stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|c| certificate_info(c));
-    converse(step, planned, outgoing, messages, stream, certificate, limits, timings, phase).await
+    converse(conversation, stream, certificate, timings, phase).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The upgrade, the messages sent, and the collecting of replies.
 async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
-    step: &PlannedStep,
-    planned: &PlannedWebSocket,
-    outgoing: &Outgoing,
-    messages: Vec<String>,
+    conversation: Conversation<'_>,
     stream: S,
     certificate: Option<CertificateInfo>,
-    (deadline, max_body_bytes): (tokio::time::Instant, u64),
     timings: &mut Timings,
     phase: &mut &'static str,
 ) -> Result<Incoming, StepError> {
+    let Conversation { step, planned, outgoing, messages, deadline, max_body_bytes } = conversation;
     *phase = "in the WebSocket handshake";
     let mut request = outgoing.url.as_str().into_client_request().map_err(|e| ws_error(&e))?;
     for (name, value) in &outgoing.headers {
