@@ -44,16 +44,7 @@ pub async fn open(
     timings: &mut Timings,
     phase: &mut &'static str,
 ) -> Result<Connection, StepError> {
-    *phase = "resolving the host name";
-    let started = Instant::now();
-    let addresses = resolve(&key.host, key.port).await?;
-    timings.dns_ms = ms(started);
-
-    *phase = "connecting";
-    let started = Instant::now();
-    let tcp = connect_any(&key.host, &addresses).await?;
-    timings.connect_ms = ms(started);
-    let _ = tcp.set_nodelay(true);
+    let tcp = open_tcp(&key.host, key.port, timings, phase).await?;
     if !key.https && key.http2_only {
         let io = TokioIo::new(tcp);
         let (sender, connection) = http2::handshake(TokioExecutor::new(), io).await.map_err(|e| protocol_error(&e))?;
@@ -67,20 +58,9 @@ pub async fn open(
         return Ok(Connection { sender: Sender::Http1(sender), certificate: None });
     }
 
-    *phase = "in the TLS handshake";
-    let started = Instant::now();
     let config = tls.get(&key.tls).map_err(|e| StepError::new(ErrorKind::Tls, e))?;
-    let server_name = rustls::pki_types::ServerName::try_from(key.host.clone()).map_err(|e| {
-        StepError::new(ErrorKind::Tls, format!("`{}` cannot be used as a TLS server name: {e}", key.host))
-    })?;
-    let stream = tokio_rustls::TlsConnector::from(config)
-        .connect(server_name, tcp)
-        .await
-        .map_err(|e| tls_error(&key.host, &e))?;
-    timings.tls_ms = ms(started);
-    let session = stream.get_ref().1;
-    let certificate = session.peer_certificates().and_then(|chain| chain.first()).and_then(|c| certificate_info(c));
-    let is_h2 = session.alpn_protocol() == Some(b"h2");
+    let (stream, certificate) = tls_handshake(&key.host, tcp, config, timings, phase).await?;
+    let is_h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
     if key.http2_only && !is_h2 {
         let message = format!("{} did not agree to HTTP/2 in the TLS handshake (ALPN), which gRPC needs", key.host);
         return Err(StepError::new(ErrorKind::Protocol, message));
@@ -102,6 +82,55 @@ pub fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
+/// DNS and TCP to `host:port`, each timed (`phase` says where it is, for a timeout).
+pub async fn open_tcp(
+    host: &str,
+    port: u16,
+    timings: &mut Timings,
+    phase: &mut &'static str,
+) -> Result<TcpStream, StepError> {
+    *phase = "resolving the host name";
+    let started = Instant::now();
+    let addresses = resolve(host, port).await?;
+    timings.dns_ms = ms(started);
+    *phase = "connecting";
+    let started = Instant::now();
+    let tcp = connect_any(host, &addresses).await?;
+    timings.connect_ms = ms(started);
+    let _ = tcp.set_nodelay(true);
+    Ok(tcp)
+}
+
+/// The TLS handshake over `tcp` with `config`, timed, and the server's leaf certificate.
+pub async fn tls_handshake(
+    host: &str,
+    tcp: TcpStream,
+    config: std::sync::Arc<rustls::ClientConfig>,
+    timings: &mut Timings,
+    phase: &mut &'static str,
+) -> Result<(tokio_rustls::client::TlsStream<TcpStream>, Option<CertificateInfo>), StepError> {
+    *phase = "in the TLS handshake";
+    let started = Instant::now();
+    let server_name = rustls::pki_types::ServerName::try_from(host.to_string())
+        .map_err(|e| StepError::new(ErrorKind::Tls, format!("`{host}` cannot be used as a TLS server name: {e}")))?;
+    let stream =
+        tokio_rustls::TlsConnector::from(config).connect(server_name, tcp).await.map_err(|e| tls_error(host, &e))?;
+    timings.tls_ms = ms(started);
+    let certificate =
+        stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|c| certificate_info(c));
+    Ok((stream, certificate))
+}
+
+/// A URL's host as connections name it (an IPv6 address without brackets).
+pub fn host_of(url: &Url) -> Result<String, StepError> {
+    match url.host() {
+        Some(Host::Domain(domain)) => Ok(domain.to_string()),
+        Some(Host::Ipv4(ip)) => Ok(ip.to_string()),
+        Some(Host::Ipv6(ip)) => Ok(ip.to_string()),
+        None => Err(StepError::new(ErrorKind::InvalidRequest, format!("`{url}` has no host"))),
+    }
+}
+
 pub fn pool_key(url: &Url, tls: &Tls, http2_only: bool) -> Result<PoolKey, StepError> {
     let https = match url.scheme() {
         "https" => true,
@@ -110,19 +139,12 @@ pub fn pool_key(url: &Url, tls: &Tls, http2_only: bool) -> Result<PoolKey, StepE
             return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{other}` URLs are not supported: {url}")));
         }
     };
-    let host = match url.host() {
-        Some(Host::Domain(domain)) => domain.to_string(),
-        Some(Host::Ipv4(ip)) => ip.to_string(),
-        Some(Host::Ipv6(ip)) => ip.to_string(),
-        None => {
-            return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{url}` has no host")));
-        }
-    };
+    let host = host_of(url)?;
     let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
     Ok(PoolKey { https, host, port, tls: if https { tls.clone() } else { Tls::default() }, http2_only })
 }
 
-pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError> {
+async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
@@ -135,7 +157,7 @@ pub async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, StepError
     Ok(addresses)
 }
 
-pub async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStream, StepError> {
+async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStream, StepError> {
     let mut last = None;
     for address in addresses {
         match TcpStream::connect(address).await {
@@ -153,7 +175,7 @@ pub async fn connect_any(host: &str, addresses: &[SocketAddr]) -> Result<TcpStre
     Err(StepError::new(ErrorKind::Connect, message))
 }
 
-pub fn tls_error(host: &str, err: &io::Error) -> StepError {
+fn tls_error(host: &str, err: &io::Error) -> StepError {
     let detail = match err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         Some(tls) => tls_detail(tls, host),
         None => err.to_string(),

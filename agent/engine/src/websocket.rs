@@ -11,11 +11,10 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use url::Host;
 
-use super::connect::{connect_any, ms, resolve, tls_error};
+use super::connect::{host_of, ms, open_tcp, tls_handshake};
 use super::http::{Incoming, Outgoing};
-use super::tls::{TlsConfigs, certificate_info};
+use super::tls::TlsConfigs;
 use skopos_core::assert::NoPlugins;
 use skopos_core::plan::{PlannedMessage, PlannedStep, PlannedWebSocket};
 use skopos_core::report::{Attempt, ErrorKind, StepError, Timings};
@@ -82,40 +81,19 @@ async fn talk(
     phase: &mut &'static str,
 ) -> Result<Incoming, StepError> {
     let url = &conversation.outgoing.url;
-    let host = match url.host() {
-        Some(Host::Domain(domain)) => domain.to_string(),
-        Some(Host::Ipv4(ip)) => ip.to_string(),
-        Some(Host::Ipv6(ip)) => ip.to_string(),
-        None => return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{url}` has no host"))),
-    };
+    let host = host_of(url)?;
     let secure = match url.scheme() {
         "wss" => true,
         "ws" => false,
         other => return Err(StepError::new(ErrorKind::InvalidRequest, format!("`{other}` is not ws or wss"))),
     };
     let port = url.port_or_known_default().unwrap_or(if secure { 443 } else { 80 });
-    *phase = "resolving the host name";
-    let started = Instant::now();
-    let addresses = resolve(&host, port).await?;
-    timings.dns_ms = ms(started);
-    *phase = "connecting";
-    let started = Instant::now();
-    let tcp = connect_any(&host, &addresses).await?;
-    timings.connect_ms = ms(started);
-    let _ = tcp.set_nodelay(true);
+    let tcp = open_tcp(&host, port, timings, phase).await?;
     if !secure {
         return converse(conversation, tcp, None, timings, phase).await;
     }
-    *phase = "in the TLS handshake";
-    let started = Instant::now();
     let config = tls.get_http1(&conversation.step.tls).map_err(|e| StepError::new(ErrorKind::Tls, e))?;
-    let server_name = rustls::pki_types::ServerName::try_from(host.clone())
-        .map_err(|e| StepError::new(ErrorKind::Tls, format!("`{host}` cannot be used as a TLS server name: {e}")))?;
-    let stream =
-        tokio_rustls::TlsConnector::from(config).connect(server_name, tcp).await.map_err(|e| tls_error(&host, &e))?;
-    timings.tls_ms = ms(started);
-    let certificate =
-        stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|c| certificate_info(c));
+    let (stream, certificate) = tls_handshake(&host, tcp, config, timings, phase).await?;
     converse(conversation, stream, certificate, timings, phase).await
 }
 
