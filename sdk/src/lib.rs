@@ -1,4 +1,4 @@
-//! The Skopos plugin SDK: bindings for the `skopos:plugin@0.3.0` WIT package (`wit/0.3.0` in the
+//! The Skopos plugin SDK: bindings for the `skopos:plugin@0.4.0` WIT package (`wit/0.4.0` in the
 //! Skopos repository), one module per world, and helpers: [`http`] requests (allowed only to
 //! the hosts the plugin's manifest grants), [`alert_text`] for messages people read, and for
 //! probes [`net`] (connections to the step's target, timed).
@@ -33,13 +33,33 @@ pub mod assertion {
     //! The `assertion` world: `describe` and `check`.
     wit_bindgen::generate!({
         world: "assertion",
-        path: "../wit/0.3.0",
+        path: "../wit/0.4.0",
         pub_export_macro: true,
         export_macro_name: "__export_assertion",
         default_bindings_module: "skopos_sdk::assertion",
     });
 
+    pub use self::exports::skopos::plugin::preparing::{Guest as Prepare, GuestPrepared, Prepared};
     pub use self::skopos::plugin::types::Header;
+
+    /// For a plugin with nothing to prepare: keeps the expected value and calls the
+    /// plugin's own `check` with it (what `export_assertion!(Plugin)` uses).
+    pub struct Unprepared<P> {
+        expected: String,
+        plugin: std::marker::PhantomData<fn() -> P>,
+    }
+
+    impl<P> Unprepared<P> {
+        pub fn new(expected: String) -> Unprepared<P> {
+            Unprepared { expected, plugin: std::marker::PhantomData }
+        }
+    }
+
+    impl<P: Guest + 'static> GuestPrepared for Unprepared<P> {
+        fn check(&self, response: Response) -> Result<Verdict, String> {
+            P::check(response, self.expected.clone())
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -47,15 +67,15 @@ pub mod notifier {
     //! The `notifier` world: `describe` and `deliver`, with the host's `email` capability.
     wit_bindgen::generate!({
         world: "notifier",
-        path: "../wit/0.3.0",
+        path: "../wit/0.4.0",
         pub_export_macro: true,
         export_macro_name: "__export_notifier",
         default_bindings_module: "skopos_sdk::notifier",
-        with: { "skopos:plugin/types@0.3.0": crate::assertion::skopos::plugin::types },
+        with: { "skopos:plugin/types@0.4.0": crate::assertion::skopos::plugin::types },
     });
 
     pub use self::skopos::plugin::email;
-    pub use crate::assertion::skopos::plugin::types::{FailedAssertion, FailingStep, Transition};
+    pub use crate::assertion::skopos::plugin::types::{FailedAssertion, FailingStep, MessageText, Transition};
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -64,11 +84,11 @@ pub mod probe {
     //! (WASI sockets), and only the addresses the host grants it: see [`crate::net`].
     wit_bindgen::generate!({
         world: "probe",
-        path: "../wit/0.3.0",
+        path: "../wit/0.4.0",
         pub_export_macro: true,
         export_macro_name: "__export_probe",
         default_bindings_module: "skopos_sdk::probe",
-        with: { "skopos:plugin/types@0.3.0": crate::assertion::skopos::plugin::types },
+        with: { "skopos:plugin/types@0.4.0": crate::assertion::skopos::plugin::types },
     });
 
     pub use self::skopos::plugin::probing::Timing;
@@ -77,13 +97,26 @@ pub mod probe {
 /// The contract version these bindings implement, stamped into every plugin built with the
 /// SDK (the custom section `skopos:plugin-version`), so the host and tools can tell what a
 /// component was built against.
-pub const CONTRACT_VERSION: &str = "0.3.0";
+pub const CONTRACT_VERSION: &str = "0.4.0";
 
 /// Exports an assertion plugin (a type implementing [`assertion::Guest`]), stamped with
-/// [`CONTRACT_VERSION`].
+/// [`CONTRACT_VERSION`]. `export_assertion!(Plugin)` prepares nothing: every check calls
+/// `Plugin::check`. `export_assertion!(Plugin, prepared)` is for a plugin that also
+/// implements [`assertion::Prepare`], to make its expected value ready once (a schema
+/// compiled) and check many responses against it.
 #[macro_export]
 macro_rules! export_assertion {
     ($plugin:ident) => {
+        impl $crate::assertion::Prepare for $plugin {
+            type Prepared = $crate::assertion::Unprepared<$plugin>;
+
+            fn prepare(expected: String) -> Result<$crate::assertion::Prepared, String> {
+                Ok($crate::assertion::Prepared::new($crate::assertion::Unprepared::<$plugin>::new(expected)))
+            }
+        }
+        $crate::export_assertion!($plugin, prepared);
+    };
+    ($plugin:ident, prepared) => {
         $crate::stamp_contract_version!();
         $crate::assertion::__export_assertion!($plugin);
     };
@@ -117,7 +150,7 @@ macro_rules! stamp_contract_version {
     () => {
         #[unsafe(link_section = "skopos:plugin-version")]
         #[used]
-        static SKOPOS_PLUGIN_VERSION: [u8; 5] = *b"0.3.0";
+        static SKOPOS_PLUGIN_VERSION: [u8; 5] = *b"0.4.0";
     };
 }
 
@@ -181,18 +214,38 @@ pub fn setting<'a>(config: &'a serde_json::Map<String, Json>, name: &str) -> Res
     }
 }
 
-/// `FAILING`, `STILL FAILING` or `RECOVERED`.
+/// `FAILING`, `DEGRADED`, `STILL FAILING` or `RECOVERED`.
 pub fn state_word(alert: &Alert) -> &'static str {
     match alert.transition {
         Transition::Failing => "FAILING",
+        Transition::Degraded => "DEGRADED",
         Transition::Reminder => "STILL FAILING",
         Transition::Recovered => "RECOVERED",
     }
 }
 
-/// A short text for people: `[FAILING] checkout / login is failing: 2 'pay': status:
-/// expected 200, got 503 (since 2026-11-25T10:00:00Z) <run link>`.
+/// A headline: the template's `title` when the monitor has one, else `FAILING: checkout /
+/// login`.
+pub fn alert_title(alert: &Alert) -> String {
+    match &alert.custom_text {
+        Some(custom) => custom.title.clone(),
+        None => format!("{}: {} / {}", state_word(alert), alert.monitor, alert.collection),
+    }
+}
+
+/// The one-line summary (`checkout / login is failing: 2 'pay': ...`), or the template's
+/// `text` when the monitor has one.
+pub fn summary(alert: &Alert) -> String {
+    alert.custom_text.as_ref().map_or_else(|| alert.summary.clone(), |custom| custom.text.clone())
+}
+
+/// A short text for people: the template's `text` when the monitor has one, else
+/// `[FAILING] checkout / login is failing: 2 'pay': status: expected 200, got 503 (since
+/// 2026-11-25T10:00:00Z) <run link>`.
 pub fn alert_text(alert: &Alert) -> String {
+    if let Some(custom) = &alert.custom_text {
+        return custom.text.clone();
+    }
     let mut text = format!("[{}] {} (since {})", state_word(alert), alert.summary, alert.since);
     if let Some(region) = &alert.region {
         text.push_str(&format!(" [{region}]"));

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use wasmtime::component::{Component, Linker};
 
-use super::contract::{Version, latest, v0_1_0, v0_2_0};
+use super::contract::{Version, latest, v0_1_0, v0_2_0, v0_3_0};
 use super::sandbox::{Grants, Sandbox};
 use super::{Described, Limits, PluginHost, call_error};
 use skopos_core::assert::{AssertionPlugins, PluginFuture, PluginVerdict};
@@ -16,7 +16,8 @@ use latest::assertion::skopos::plugin::types as wit;
 pub enum Pre {
     V0_1_0(v0_1_0::assertion::AssertionPre<Sandbox>),
     V0_2_0(v0_2_0::assertion::AssertionPre<Sandbox>),
-    V0_3_0(latest::assertion::AssertionPre<Sandbox>),
+    V0_3_0(v0_3_0::assertion::AssertionPre<Sandbox>),
+    V0_4_0(latest::assertion::AssertionPre<Sandbox>),
 }
 
 /// Links `component` as an assertion plugin of contract `version`.
@@ -26,7 +27,8 @@ pub(super) fn link(linker: &Linker<Sandbox>, component: &Component, version: Ver
     Ok(match version {
         Version::V0_1_0 => Pre::V0_1_0(v0_1_0::assertion::AssertionPre::new(pre).map_err(not)?),
         Version::V0_2_0 => Pre::V0_2_0(v0_2_0::assertion::AssertionPre::new(pre).map_err(not)?),
-        Version::V0_3_0 => Pre::V0_3_0(latest::assertion::AssertionPre::new(pre).map_err(not)?),
+        Version::V0_3_0 => Pre::V0_3_0(v0_3_0::assertion::AssertionPre::new(pre).map_err(not)?),
+        Version::V0_4_0 => Pre::V0_4_0(latest::assertion::AssertionPre::new(pre).map_err(not)?),
     })
 }
 
@@ -36,6 +38,7 @@ pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Desc
         Pre::V0_1_0(pre) => pre.engine(),
         Pre::V0_2_0(pre) => pre.engine(),
         Pre::V0_3_0(pre) => pre.engine(),
+        Pre::V0_4_0(pre) => pre.engine(),
     };
     let mut store = Sandbox::store(engine, Grants::default(), limits.deadline, limits.memory_bytes);
     let (name, version, config_schema) = match pre {
@@ -48,6 +51,10 @@ pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Desc
             (info.name, info.version, info.config_schema)
         }
         Pre::V0_3_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+        Pre::V0_4_0(pre) => {
             let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
             (info.name, info.version, info.config_schema)
         }
@@ -78,6 +85,38 @@ fn input(response: &Response) -> wit::Response {
     }
 }
 
+impl PluginHost {
+    /// A check on a fresh instance, for plugins built before `preparing` (0.4.0).
+    async fn check_fresh(&self, pre: &Pre, input: &wit::Response, expected: &str) -> Result<wit::Verdict, String> {
+        let limits = self.options.limits;
+        let mut store = Sandbox::store(&self.engine, Grants::default(), limits.deadline, limits.memory_bytes);
+        let outcome = async {
+            Ok(match pre {
+                Pre::V0_1_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_check(&mut store, &input.into(), expected).await?.map(Into::into)
+                }
+                Pre::V0_2_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_check(&mut store, &input.into(), expected).await?.map(Into::into)
+                }
+                Pre::V0_3_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_check(&mut store, &input.into(), expected).await?.map(Into::into)
+                }
+                Pre::V0_4_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_check(&mut store, input, expected).await?
+                }
+            })
+        };
+        outcome
+            .await
+            .map_err(|e| call_error(e, limits.deadline))
+            .and_then(|checked: Result<wit::Verdict, String>| checked)
+    }
+}
+
 impl AssertionPlugins for PluginHost {
     fn evaluate<'a>(&'a self, plugin: &'a str, config: Option<&'a Value>, response: &'a Response) -> PluginFuture<'a> {
         Box::pin(async move {
@@ -88,27 +127,11 @@ impl AssertionPlugins for PluginHost {
             let input = input(response);
             let expected = config.map_or_else(|| "null".to_string(), Value::to_string);
             let limits = self.options.limits;
-            let mut store = Sandbox::store(&self.engine, Grants::default(), limits.deadline, limits.memory_bytes);
             let started = std::time::Instant::now();
-            let outcome = async {
-                Ok(match &assertion.pre {
-                    Pre::V0_1_0(pre) => {
-                        let instance = pre.instantiate_async(&mut store).await?;
-                        instance.call_check(&mut store, &(&input).into(), &expected).await?.map(Into::into)
-                    }
-                    Pre::V0_2_0(pre) => {
-                        let instance = pre.instantiate_async(&mut store).await?;
-                        instance.call_check(&mut store, &(&input).into(), &expected).await?.map(Into::into)
-                    }
-                    Pre::V0_3_0(pre) => {
-                        let instance = pre.instantiate_async(&mut store).await?;
-                        instance.call_check(&mut store, &input, &expected).await?
-                    }
-                })
-            }
-            .await
-            .map_err(|e| call_error(e, limits.deadline))
-            .and_then(|checked: Result<wit::Verdict, String>| checked);
+            let outcome = match &assertion.pre {
+                Pre::V0_4_0(pre) => self.prepared.check(plugin, pre, &expected, &input, limits).await,
+                older => self.check_fresh(older, &input, &expected).await,
+            };
             self.record_call(assertion, &outcome, started);
             let verdict = outcome?;
             Ok(PluginVerdict {

@@ -10,8 +10,9 @@
 pub mod v0_1_0;
 pub mod v0_2_0;
 pub mod v0_3_0;
+pub mod v0_4_0;
 
-pub use v0_3_0 as latest;
+pub use v0_4_0 as latest;
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -22,16 +23,18 @@ pub enum Version {
     V0_1_0,
     V0_2_0,
     V0_3_0,
+    V0_4_0,
 }
 
 impl Version {
-    pub const ALL: [Version; 3] = [Version::V0_1_0, Version::V0_2_0, Version::V0_3_0];
+    pub const ALL: [Version; 4] = [Version::V0_1_0, Version::V0_2_0, Version::V0_3_0, Version::V0_4_0];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Version::V0_1_0 => "0.1.0",
             Version::V0_2_0 => "0.2.0",
             Version::V0_3_0 => "0.3.0",
+            Version::V0_4_0 => "0.4.0",
         }
     }
 
@@ -55,8 +58,8 @@ impl serde::Serialize for Version {
     }
 }
 
-/// What every frozen version converts the same way, since these records have not changed
-/// since 0.1.0: the verdict and delivery error a plugin answers, the alert it is sent. `$a`
+/// What every frozen version converts the same way, since these records have changed only
+/// by additions since 0.1.0: the verdict and delivery error a plugin answers, the alert it is sent. `$a`
 /// and `$n` are the version's assertion and notifier `types` modules.
 macro_rules! frozen_conversions {
     ($a:ident, $n:ident) => {
@@ -76,7 +79,9 @@ macro_rules! frozen_conversions {
                     collection: alert.collection.clone(),
                     region: alert.region.clone(),
                     transition: match alert.transition {
-                        New::Failing => $n::Transition::Failing,
+                        // Before 0.4.0 there is no `degraded`: it is sent as a `failing`
+                        // whose summary and JSON say degraded.
+                        New::Failing | New::Degraded => $n::Transition::Failing,
                         New::Reminder => $n::Transition::Reminder,
                         New::Recovered => $n::Transition::Recovered,
                     },
@@ -99,7 +104,8 @@ macro_rules! frozen_conversions {
                             })
                             .collect(),
                     }),
-                    summary: alert.summary.clone(),
+                    // The template's text, where the plugin has no field for it.
+                    summary: alert.custom_text.as_ref().map_or_else(|| alert.summary.clone(), |t| t.text.clone()),
                     json: alert.json.clone(),
                 }
             }

@@ -27,6 +27,7 @@ mod embedded;
 mod mailer;
 pub mod manifest;
 pub mod notifier;
+mod prepared;
 mod probe;
 mod sandbox;
 mod settings;
@@ -170,6 +171,8 @@ pub struct PluginHost {
     assertions: BTreeMap<String, Loaded<assertion::Pre>>,
     notifiers: BTreeMap<String, Loaded<notifier::Pre>>,
     probes: BTreeMap<String, Loaded<probe::Pre>>,
+    /// Assertion instances kept with their expected value prepared.
+    prepared: prepared::Prepared,
 }
 
 /// What a plugin's `describe` said.
@@ -212,6 +215,7 @@ impl PluginHost {
             assertions: BTreeMap::new(),
             notifiers: BTreeMap::new(),
             probes: BTreeMap::new(),
+            prepared: prepared::Prepared::default(),
         })
     }
 
@@ -288,7 +292,10 @@ impl PluginHost {
             contract,
         };
         let replaced = match linked {
-            Linked::Assertion(pre) => self.assertions.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
+            Linked::Assertion(pre) => {
+                self.prepared.forget(&info.name);
+                self.assertions.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info)
+            }
             Linked::Notifier(pre) => self.notifiers.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
             Linked::Probe(pre) => self.probes.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
         };

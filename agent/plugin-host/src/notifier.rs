@@ -6,16 +6,17 @@ use wasmtime::component::{Component, HasSelf, Linker};
 
 use super::sandbox::{Grants, Sandbox};
 use super::{Described, Limits, PluginHost, call_error};
-use skopos_core::alert::{AlertEvent, Transition};
+use skopos_core::alert::{AlertEvent, MessageText, Transition};
 
-use super::contract::{Version, latest, v0_1_0, v0_2_0};
+use super::contract::{Version, latest, v0_1_0, v0_2_0, v0_3_0};
 use latest::notifier::skopos::plugin::types as wit;
 
 /// A notifier plugin linked against the contract version it was built against.
 pub enum Pre {
     V0_1_0(v0_1_0::notifier::NotifierPre<Sandbox>),
     V0_2_0(v0_2_0::notifier::NotifierPre<Sandbox>),
-    V0_3_0(latest::notifier::NotifierPre<Sandbox>),
+    V0_3_0(v0_3_0::notifier::NotifierPre<Sandbox>),
+    V0_4_0(latest::notifier::NotifierPre<Sandbox>),
 }
 
 /// Why a delivery failed, and whether another attempt could help.
@@ -37,14 +38,16 @@ pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component, version:
     match version {
         Version::V0_1_0 => v0_1_0::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
         Version::V0_2_0 => v0_2_0::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
-        Version::V0_3_0 => latest::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
+        Version::V0_3_0 => v0_3_0::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
+        Version::V0_4_0 => latest::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
     }
     .map_err(|e| e.to_string())?;
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
     Ok(match version {
         Version::V0_1_0 => Pre::V0_1_0(v0_1_0::notifier::NotifierPre::new(pre).map_err(not)?),
         Version::V0_2_0 => Pre::V0_2_0(v0_2_0::notifier::NotifierPre::new(pre).map_err(not)?),
-        Version::V0_3_0 => Pre::V0_3_0(latest::notifier::NotifierPre::new(pre).map_err(not)?),
+        Version::V0_3_0 => Pre::V0_3_0(v0_3_0::notifier::NotifierPre::new(pre).map_err(not)?),
+        Version::V0_4_0 => Pre::V0_4_0(latest::notifier::NotifierPre::new(pre).map_err(not)?),
     })
 }
 
@@ -54,6 +57,7 @@ pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Desc
         Pre::V0_1_0(pre) => pre.engine(),
         Pre::V0_2_0(pre) => pre.engine(),
         Pre::V0_3_0(pre) => pre.engine(),
+        Pre::V0_4_0(pre) => pre.engine(),
     };
     let mut store = Sandbox::store(engine, Grants::default(), limits.deadline, limits.memory_bytes);
     let (name, version, config_schema) = match pre {
@@ -69,6 +73,10 @@ pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Desc
             let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
             (info.name, info.version, info.config_schema)
         }
+        Pre::V0_4_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
     };
     Ok(Described { name, version, config_schema })
 }
@@ -81,6 +89,7 @@ impl PluginHost {
         event: &AlertEvent,
         config: &Map<String, Value>,
         run_link: Option<String>,
+        custom_text: Option<&MessageText>,
     ) -> Result<(), DeliveryError> {
         let notifier = self
             .notifiers
@@ -94,7 +103,7 @@ impl PluginHost {
         };
         let limits = self.options.limits;
         let mut store = Sandbox::store(&self.engine, grants, limits.delivery_deadline, limits.memory_bytes);
-        let alert = alert(event, run_link);
+        let alert = alert(event, run_link, custom_text);
         let config = Value::Object(config.clone()).to_string();
         let started = std::time::Instant::now();
         let call = async {
@@ -108,6 +117,10 @@ impl PluginHost {
                     instance.call_deliver(&mut store, &(&alert).into(), &config).await?.map_err(Into::into)
                 }
                 Pre::V0_3_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_deliver(&mut store, &(&alert).into(), &config).await?.map_err(Into::into)
+                }
+                Pre::V0_4_0(pre) => {
                     let instance = pre.instantiate_async(&mut store).await?;
                     instance.call_deliver(&mut store, &alert, &config).await?
                 }
@@ -128,12 +141,10 @@ impl PluginHost {
 }
 
 /// The alert as the WIT record (timestamps in RFC 3339).
-fn alert(event: &AlertEvent, run_link: Option<String>) -> wit::Alert {
+fn alert(event: &AlertEvent, run_link: Option<String>, custom_text: Option<&MessageText>) -> wit::Alert {
     let (transition, since, recovered_at) = match event.transition {
         Transition::Failing { since } => (wit::Transition::Failing, since, None),
-        // The 0.2.0 contract has no `degraded`: it is sent as a `failing` whose summary and
-        // JSON say degraded.
-        Transition::Degraded { since } => (wit::Transition::Failing, since, None),
+        Transition::Degraded { since } => (wit::Transition::Degraded, since, None),
         Transition::Reminder { since } => (wit::Transition::Reminder, since, None),
         Transition::Recovered { since, at } => (wit::Transition::Recovered, since, Some(at.to_rfc3339())),
     };
@@ -166,5 +177,8 @@ fn alert(event: &AlertEvent, run_link: Option<String>) -> wit::Alert {
         }),
         summary: event.summary(),
         json: event.payload().to_string(),
+        tags: event.tags.clone(),
+        custom_text: custom_text
+            .map(|custom| wit::MessageText { title: custom.title.clone(), text: custom.text.clone() }),
     }
 }

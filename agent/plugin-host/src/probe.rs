@@ -5,7 +5,7 @@
 use serde_json::Value;
 use wasmtime::component::{Component, Linker};
 
-use super::contract::{Version, latest};
+use super::contract::{Version, latest, v0_3_0};
 use super::sandbox::{Grants, Sandbox};
 use super::sockets::SocketGrant;
 use super::{Described, Limits, PluginHost, call_error};
@@ -16,7 +16,8 @@ use latest::probe::skopos::plugin::probing as wit;
 /// A probe plugin, linked against the contract version it was built against (0.3.0 is the
 /// first with probes).
 pub enum Pre {
-    V0_3_0(latest::probe::ProbePre<Sandbox>),
+    V0_3_0(v0_3_0::probe::ProbePre<Sandbox>),
+    V0_4_0(latest::probe::ProbePre<Sandbox>),
 }
 
 pub(super) fn link(linker: &Linker<Sandbox>, component: &Component, version: Version) -> Result<Pre, String> {
@@ -25,15 +26,30 @@ pub(super) fn link(linker: &Linker<Sandbox>, component: &Component, version: Ver
         return Err(format!("probes came with skopos:plugin@0.3.0; it was built against {}", version.as_str()));
     }
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
-    Ok(Pre::V0_3_0(latest::probe::ProbePre::new(pre).map_err(not)?))
+    Ok(match version {
+        Version::V0_3_0 => Pre::V0_3_0(v0_3_0::probe::ProbePre::new(pre).map_err(not)?),
+        _ => Pre::V0_4_0(latest::probe::ProbePre::new(pre).map_err(not)?),
+    })
 }
 
 /// Asks the plugin what it is.
 pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Described> {
-    let Pre::V0_3_0(pre) = pre;
-    let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);
-    let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
-    Ok(Described { name: info.name, version: info.version, config_schema: info.config_schema })
+    let engine = match pre {
+        Pre::V0_3_0(pre) => pre.engine(),
+        Pre::V0_4_0(pre) => pre.engine(),
+    };
+    let mut store = Sandbox::store(engine, Grants::default(), limits.deadline, limits.memory_bytes);
+    let (name, version, config_schema) = match pre {
+        Pre::V0_3_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+        Pre::V0_4_0(pre) => {
+            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+            (info.name, info.version, info.config_schema)
+        }
+    };
+    Ok(Described { name, version, config_schema })
 }
 
 impl ProbePlugins for PluginHost {
@@ -72,10 +88,17 @@ impl PluginHost {
             config: call.config.to_string(),
             timeout_ms: u32::try_from(call.timeout.as_millis()).unwrap_or(u32::MAX),
         };
-        let Pre::V0_3_0(pre) = &probe.pre;
         let run = async {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance.call_probe(&mut store, &request).await
+            Ok(match &probe.pre {
+                Pre::V0_3_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_probe(&mut store, &(&request).into()).await?.map(Into::into)
+                }
+                Pre::V0_4_0(pre) => {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    instance.call_probe(&mut store, &request).await?
+                }
+            })
         };
         let answer = match tokio::time::timeout(call.timeout, run).await {
             Err(_) => Err(format!("did not finish within {} ms", call.timeout.as_millis())),

@@ -158,6 +158,7 @@ fn alert() -> AlertEvent {
         collection_id: "c1".into(),
         region: Some("eu".into()),
         failing_regions: Vec::new(),
+        tags: vec!["tier-1".into()],
         collection: "checkout".into(),
         transition: Transition::Failing { since: chrono::Utc::now() },
         run_id: "r1".into(),
@@ -178,7 +179,7 @@ async fn a_notifier_gets_only_what_its_manifest_grants() {
     let target = format!("http://{}/steal", listener.local_addr().unwrap());
     let attempt = |settings: serde_json::Value| {
         let host = &host;
-        async move { host.deliver("rogue", &alert(), settings.as_object().unwrap(), None).await }
+        async move { host.deliver("rogue", &alert(), settings.as_object().unwrap(), None, None).await }
     };
     let refused = attempt(json!({"try": "fetch", "target": target})).await.unwrap_err();
     assert!(refused.message.contains("refused by the host"), "{refused:?}");
@@ -260,12 +261,12 @@ fn compiled_plugins_and_their_descriptions_are_cached_by_content() {
     assert!(entry().described().is_none());
 }
 
-/// Plugins built against the frozen 0.1.0 and 0.2.0 contracts (`wit/0.1.0`, `wit/0.2.0`,
+/// Plugins built against the frozen 0.1.0, 0.2.0 and 0.3.0 contracts (`wit/0.1.0`, ...,
 /// without the SDK) keep loading and working beside the built-in plugins, which the SDK
-/// builds against 0.3.0: each is called in its own version, the newest types converted into
+/// builds against 0.4.0: each is called in its own version, the newest types converted into
 /// its own at the edge.
 #[tokio::test]
-async fn plugins_built_against_older_contracts_keep_working_beside_0_3_0_ones() {
+async fn plugins_built_against_older_contracts_keep_working_beside_0_4_0_ones() {
     use contract::Version;
     let fixtures = [
         ("contract_0_1_0", "kind: assertion\nversion: 0.1.0\n"),
@@ -279,9 +280,9 @@ async fn plugins_built_against_older_contracts_keep_working_beside_0_3_0_ones() 
     assert_eq!(contract("contract-0-1-0-notifier"), Version::V0_1_0);
     assert_eq!(contract("contract-0-2-0"), Version::V0_2_0);
     for built_in in ["json-schema", "jwt-expiry", "slack", "email", "tcp"] {
-        assert_eq!(contract(built_in), Version::V0_3_0, "{built_in}");
+        assert_eq!(contract(built_in), Version::V0_4_0, "{built_in}");
         let wasm = std::fs::read(built_plugins().join(format!("{}.wasm", built_in.replace('-', "_")))).unwrap();
-        let stamp = b"skopos:plugin-version0.3.0";
+        let stamp = b"skopos:plugin-version0.4.0";
         assert!(wasm.windows(stamp.len()).any(|w| w == stamp), "{built_in} carries no contract stamp");
     }
 
@@ -304,13 +305,14 @@ async fn plugins_built_against_older_contracts_keep_working_beside_0_3_0_ones() 
     let plain = host.evaluate("contract-0-2-0", Some(&json!("api.example")), &body).await.unwrap();
     assert_eq!((plain.passed, plain.actual), (false, Some(json!(null))));
 
-    // The 0.3.0 plugins alongside still judge as before.
+    // The 0.4.0 plugins alongside still judge as before.
     let token = response(json!({"token": jwt(json!({"exp": now() + 3600}))}));
     let settings = json!({"from": "body.token", "min_valid_seconds": 60});
     assert!(host.evaluate("jwt-expiry", Some(&settings), &token).await.unwrap().passed);
 
     let event = alert();
-    let echoed = host.deliver("contract-0-1-0-notifier", &event, &serde_json::Map::new(), None).await.unwrap_err();
+    let echoed =
+        host.deliver("contract-0-1-0-notifier", &event, &serde_json::Map::new(), None, None).await.unwrap_err();
     let since = match event.transition {
         skopos_core::alert::Transition::Failing { since } => since.to_rfc3339(),
         _ => unreachable!(),
@@ -320,7 +322,19 @@ async fn plugins_built_against_older_contracts_keep_working_beside_0_3_0_ones() 
         format!("Transition::Failing shop / checkout in eu since {since} (): {}", event.summary())
     );
     assert!(echoed.retry);
+    // 0.1.0 has neither `degraded` nor custom text: a degraded alert arrives as failing,
+    // and a template's text as the summary.
+    let mut degraded = alert();
+    degraded.transition = skopos_core::alert::Transition::Degraded { since: chrono::Utc::now() };
+    let custom = skopos_core::alert::MessageText { title: "t".into(), text: "shop is slow".into() };
+    let no_settings = serde_json::Map::new();
+    let echoed = host.deliver("contract-0-1-0-notifier", &degraded, &no_settings, None, Some(&custom));
+    let echoed = echoed.await.unwrap_err().message;
+    assert!(
+        echoed.starts_with("Transition::Failing shop / checkout") && echoed.ends_with(": shop is slow"),
+        "{echoed}"
+    );
     let email = json!({"email": true});
-    let refused = host.deliver("contract-0-1-0-notifier", &event, email.as_object().unwrap(), None).await;
+    let refused = host.deliver("contract-0-1-0-notifier", &event, email.as_object().unwrap(), None, None).await;
     assert_eq!(refused.unwrap_err().message, "this plugin's manifest does not grant the `email` capability");
 }

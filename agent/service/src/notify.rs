@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::scheduler::AlertSink;
 use crate::store::{Delivery, NotificationRecord, Store};
-use skopos_core::alert::AlertEvent;
+use skopos_core::alert::{AlertEvent, MessageText, template};
 use skopos_core::document::{child_index, child_key};
 use skopos_core::interpolate::{Scope, Secrets, Template};
 use skopos_core::model::Notifier;
@@ -62,9 +62,25 @@ impl Notifications {
     pub async fn deliver(&self, event: &AlertEvent, notifiers: &[Notifier]) {
         for (index, notifier) in notifiers.iter().enumerate() {
             let mut secrets = Secrets::default();
+            let link = self.run_link(event);
+            let (custom_text, template_error) = match &notifier.template {
+                None => (None, None),
+                Some(template) => match template::render(template, event, link.as_deref()) {
+                    Ok(text) => (Some(text), None),
+                    // A template never blocks an alert: the default text goes out instead.
+                    Err(error) => (None, Some(format!("template {error}; the default text was sent"))),
+                },
+            };
+            if let Some(problem) = &template_error {
+                skopos_core::log_line!(
+                    "skopos: notifier {index} (`{}`) of `{}`: {problem}",
+                    notifier.plugin,
+                    event.monitor
+                );
+            }
             let (attempts, result) = match self.settings(&notifier.config, &mut secrets) {
                 Err(problem) => (0, Err(problem)),
-                Ok(config) => self.send(event, &notifier.plugin, &config).await,
+                Ok(config) => self.send(event, &notifier.plugin, &config, link, custom_text.as_ref()).await,
             };
             let record = NotificationRecord {
                 sent_at: chrono::Utc::now(),
@@ -74,6 +90,7 @@ impl Notifications {
                 delivery: if result.is_ok() { Delivery::Delivered } else { Delivery::Failed },
                 attempts,
                 error: result.err().map(|error| secrets.mask(&error).into_owned()),
+                template_error,
             };
             if let Some(error) = &record.error {
                 skopos_core::log_line!(
@@ -89,17 +106,22 @@ impl Notifications {
     }
 
     /// How many attempts were made, and the outcome.
-    async fn send(&self, event: &AlertEvent, plugin: &str, config: &Map<String, Value>) -> (u32, Result<(), String>) {
+    async fn send(
+        &self,
+        event: &AlertEvent,
+        plugin: &str,
+        config: &Map<String, Value>,
+        link: Option<String>,
+        custom_text: Option<&MessageText>,
+    ) -> (u32, Result<(), String>) {
         let Some(host) = self.plugins.as_ref().filter(|host| host.has_notifier(plugin)) else {
             return (0, Err(format!("no notifier plugin `{plugin}` is loaded")));
         };
-        let link =
-            self.public_url.as_ref().map(|base| format!("{}/api/v1/runs/{}", base.trim_end_matches('/'), event.run_id));
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match host.deliver(plugin, event, config, link.clone()).await {
+            match host.deliver(plugin, event, config, link.clone(), custom_text).await {
                 Ok(()) => return (attempt, Ok(())),
                 Err(DeliveryError { message, retry }) if !retry || attempt == ATTEMPTS => {
                     return (attempt, Err(message));
@@ -110,6 +132,11 @@ impl Notifications {
                 }
             }
         }
+    }
+
+    /// Where people can see the alert's run, when the agent knows its public address.
+    fn run_link(&self, event: &AlertEvent) -> Option<String> {
+        self.public_url.as_ref().map(|base| format!("{}/api/v1/runs/{}", base.trim_end_matches('/'), event.run_id))
     }
 
     fn settings(&self, config: &Map<String, Value>, secrets: &mut Secrets) -> Result<Map<String, Value>, String> {

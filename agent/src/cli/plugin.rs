@@ -130,7 +130,7 @@ async fn test(args: TestArgs) -> Result<u8, String> {
             let env: HashMap<String, String> = std::env::vars().collect();
             let mut secrets = Secrets::default();
             let config = skopos_service::notify::settings(&config, &env, &mut secrets)?;
-            match host.deliver(&target.name, &event, &config, None).await {
+            match host.deliver(&target.name, &event, &config, None, None).await {
                 Ok(()) => {
                     println!("delivered: {}", event.summary());
                     Ok(EXIT_OK)

@@ -39,6 +39,7 @@ impl Guest for Discord {
 fn message(alert: &Alert) -> Value {
     let color = match alert.transition {
         Transition::Failing => RED,
+        Transition::Degraded => ORANGE,
         Transition::Reminder => ORANGE,
         Transition::Recovered => GREEN,
     };
@@ -55,7 +56,7 @@ fn message(alert: &Alert) -> Value {
     fields.push(json!({"name": "Since", "value": alert.since, "inline": true}));
     fields.push(json!({"name": "Run", "value": alert.run_id, "inline": true}));
     let mut embed = json!({
-        "title": clip(&format!("{}: {} / {}", skopos_sdk::state_word(alert), alert.monitor, alert.collection), 256),
+        "title": clip(&skopos_sdk::alert_title(alert), 256),
         "color": color,
         "timestamp": alert.run_started_at,
         "fields": fields,

@@ -35,13 +35,13 @@ impl Guest for Email {
             _ => return Err(DeliveryError::fatal("config.to: required (an address or a list)")),
         };
         let prefix = config.get("subject_prefix").and_then(|v| v.as_str()).unwrap_or("[Skopos]");
-        let subject = format!("{prefix} {}: {} / {}", skopos_sdk::state_word(&alert), alert.monitor, alert.collection);
+        let subject = format!("{prefix} {}", skopos_sdk::alert_title(&alert));
         email::send(&Message { to, subject, text: body(&alert), html: None }).map_err(DeliveryError::retry)
     }
 }
 
 fn body(alert: &Alert) -> String {
-    let mut lines = vec![alert.summary.clone(), String::new()];
+    let mut lines = vec![skopos_sdk::summary(alert), String::new()];
     if let Some(failure) = &alert.failure {
         lines.push(format!("Step {}", failure.step));
         if let Some(error) = &failure.error {

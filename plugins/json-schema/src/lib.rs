@@ -11,7 +11,7 @@
 //! not of type "integer"`.
 
 use serde_json::{Value, json};
-use skopos_sdk::assertion::{Guest, Info, Response, Verdict};
+use skopos_sdk::assertion::{Guest, GuestPrepared, Info, Prepare, Prepared, Response, Verdict};
 
 const SCHEMA: &str = r#"{"type":"object","required":["schema"],"additionalProperties":false,
 "properties":{"schema":{"type":["object","boolean"]},"pointer":{"type":"string"}}}"#;
@@ -27,38 +27,64 @@ impl Guest for JsonSchema {
     }
 
     fn check(response: Response, expected: String) -> Result<Verdict, String> {
-        let settings: Value = serde_json::from_str(&expected).map_err(|e| format!("value: {e}"))?;
+        Ok(Compiled::new(&expected)?.judge(&response))
+    }
+}
+
+impl Prepare for JsonSchema {
+    type Prepared = Compiled;
+
+    fn prepare(expected: String) -> Result<Prepared, String> {
+        Ok(Prepared::new(Compiled::new(&expected)?))
+    }
+}
+
+/// A schema compiled once, for every response the assertion judges.
+struct Compiled {
+    validator: jsonschema::Validator,
+    pointer: String,
+}
+
+impl GuestPrepared for Compiled {
+    fn check(&self, response: Response) -> Result<Verdict, String> {
+        Ok(self.judge(&response))
+    }
+}
+
+impl Compiled {
+    fn new(expected: &str) -> Result<Compiled, String> {
+        let settings: Value = serde_json::from_str(expected).map_err(|e| format!("value: {e}"))?;
         let schema = settings.get("schema").ok_or("value.schema: required (the JSON Schema to check against)")?;
         let validator = jsonschema::validator_for(schema).map_err(|e| format!("value.schema: {e}"))?;
+        let pointer = settings.get("pointer").and_then(Value::as_str).unwrap_or("").to_string();
+        Ok(Compiled { validator, pointer })
+    }
+
+    fn judge(&self, response: &Response) -> Verdict {
         let body: Value = match serde_json::from_slice(&response.body) {
             Ok(body) => body,
-            Err(e) => return Ok(skopos_sdk::verdict(false, &format!("the body is not JSON: {e}"), None)),
+            Err(e) => return skopos_sdk::verdict(false, &format!("the body is not JSON: {e}"), None),
         };
-        let pointer = settings.get("pointer").and_then(Value::as_str).unwrap_or("");
-        let Some(instance) = body.pointer(pointer) else {
-            return Ok(skopos_sdk::verdict(false, &format!("nothing at `{pointer}` in the body"), None));
+        let Some(instance) = body.pointer(&self.pointer) else {
+            return skopos_sdk::verdict(false, &format!("nothing at `{}` in the body", self.pointer), None);
         };
-        let errors: Vec<String> = validator
+        let errors: Vec<String> = self
+            .validator
             .iter_errors(instance)
             .map(|error| {
-                format!(
-                    "{}: {error}",
-                    if error.instance_path().as_str().is_empty() { "/" } else { error.instance_path().as_str() }
-                )
+                let path = error.instance_path().as_str();
+                format!("{}: {error}", if path.is_empty() { "/" } else { path })
             })
             .collect();
         if errors.is_empty() {
-            return Ok(skopos_sdk::verdict(true, "", Some(json!("valid"))));
+            return skopos_sdk::verdict(true, "", Some(json!("valid")));
         }
         let shown = errors.iter().take(SHOWN_ERRORS).cloned().collect::<Vec<_>>().join("; ");
         let more = errors.len().saturating_sub(SHOWN_ERRORS);
         let message = if more > 0 { format!("{shown} (and {more} more)") } else { shown };
-        Ok(skopos_sdk::verdict(
-            false,
-            &message,
-            Some(json!(format!("{} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" }))),
-        ))
+        let count = format!("{} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" });
+        skopos_sdk::verdict(false, &message, Some(json!(count)))
     }
 }
 
-skopos_sdk::export_assertion!(JsonSchema);
+skopos_sdk::export_assertion!(JsonSchema, prepared);

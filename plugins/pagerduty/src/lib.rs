@@ -34,6 +34,7 @@ impl Guest for PagerDuty {
         };
         let severity = match config.get("severity") {
             Some(_) => skopos_sdk::setting(&config, "severity")?,
+            None if alert.transition == Transition::Degraded => "warning",
             None => "critical",
         };
         if !["critical", "error", "warning", "info"].contains(&severity) {
@@ -52,7 +53,7 @@ fn event(alert: &Alert, routing_key: &str, severity: &str) -> Value {
     if alert.transition == Transition::Recovered {
         return json!({"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key(alert)});
     }
-    let summary: String = alert.summary.chars().take(1024).collect();
+    let summary: String = skopos_sdk::summary(alert).chars().take(1024).collect();
     let mut details =
         json!({"monitor": alert.monitor, "collection": alert.collection, "since": alert.since, "run_id": alert.run_id});
     if let Some(failure) = &alert.failure {

@@ -37,10 +37,11 @@ impl Guest for Slack {
 pub fn message(alert: &Alert) -> Value {
     let icon = match alert.transition {
         Transition::Failing => ":red_circle:",
+        Transition::Degraded => ":large_yellow_circle:",
         Transition::Reminder => ":large_orange_circle:",
         Transition::Recovered => ":large_green_circle:",
     };
-    let title = format!("{icon} {}: {} / {}", skopos_sdk::state_word(alert), alert.monitor, alert.collection);
+    let title = format!("{icon} {}", skopos_sdk::alert_title(alert));
     let mut blocks =
         vec![json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&title, 150), "emoji": true}})];
     if let Some(failure) = &alert.failure {

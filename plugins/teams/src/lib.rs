@@ -31,6 +31,7 @@ impl Guest for Teams {
 fn message(alert: &Alert) -> Value {
     let color = match alert.transition {
         Transition::Failing => "Attention",
+        Transition::Degraded => "Warning",
         Transition::Reminder => "Warning",
         Transition::Recovered => "Good",
     };
@@ -48,9 +49,9 @@ fn message(alert: &Alert) -> Value {
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": [
-            {"type": "TextBlock", "text": format!("{}: {} / {}", skopos_sdk::state_word(alert), alert.monitor, alert.collection),
+            {"type": "TextBlock", "text": skopos_sdk::alert_title(alert),
              "weight": "Bolder", "size": "Medium", "color": color, "wrap": true},
-            {"type": "TextBlock", "text": alert.summary, "wrap": true},
+            {"type": "TextBlock", "text": skopos_sdk::summary(alert), "wrap": true},
             {"type": "FactSet", "facts": facts},
         ],
     });

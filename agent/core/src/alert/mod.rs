@@ -8,10 +8,12 @@
 mod regions;
 mod routing;
 mod streaks;
+pub mod template;
 
 pub use regions::{CollectionAlert, RegionAlert};
 pub use routing::{Notice, Route};
 pub use streaks::AlertState;
+pub use template::MessageText;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -125,6 +127,9 @@ pub struct AlertEvent {
     /// The regions failing when it was sent (for a monitor run in more than one region).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failing_regions: Vec<String>,
+    /// The monitor's tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     #[serde(flatten)]
     pub transition: Transition,
     /// The run that caused it (`GET /api/v1/runs/{run_id}`).

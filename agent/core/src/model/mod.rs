@@ -19,7 +19,7 @@ mod websocket;
 mod window;
 
 pub use grpc::Grpc;
-pub use monitor::{HeartbeatSpec, Monitor, Notifier, ScheduleSpec, TransitionKind};
+pub use monitor::{HeartbeatSpec, MessageTemplate, Monitor, Notifier, ScheduleSpec, TransitionKind};
 pub use probe::Probe;
 pub use status_page::{BadgeAccess, Slo, StatusGroup, StatusPage, StatusPageSpec};
 pub use websocket::{MessageMatch, Receive, WebSocket};

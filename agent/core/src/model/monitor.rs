@@ -142,6 +142,24 @@ pub struct Notifier {
     /// first alert; then told of its recovery too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// The entry's own words for its alerts, in place of the notifier's default title and
+    /// text (docs/operations.md, "Message templates").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<MessageTemplate>,
+}
+
+/// A notify entry's `template`: minijinja text rendered with the alert's fields
+/// (`{{ monitor }}`, `{{ transition }}`, `{{ failure.step }}`, ...). A missing part keeps
+/// the default.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageTemplate {
+    /// The headline: `{{ state }}: {{ monitor }} / {{ collection }}` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The message: the alert's one-line summary by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 /// The changes an alert announces.

@@ -120,6 +120,12 @@ pub fn compile_monitor(document: &Document, monitor: Monitor) -> Result<MonitorP
             let message = "`after` delays hearing of a failure, and this entry does not hear `failing`".into();
             problem(&child_key(&at, "after"), message);
         }
+        if let Some(template) = &notifier.template
+            && let Err(error) = crate::alert::template::check(template)
+        {
+            let message = format!("line {} of the template: {}", error.line, error.message);
+            problem(&child_key(&child_key(&at, "template"), error.part), message);
+        }
         routes.push(Route { on: notifier.on.clone(), after });
         for (key, value) in &notifier.config {
             check_setting(&child_key(&child_key(&at, "config"), key), value, &mut problem);

@@ -1,6 +1,7 @@
-//! `skopos:plugin@0.3.0` (`wit/0.3.0`), the newest contract: the types the rest of the host
-//! speaks, and the `probe` world.
+//! `skopos:plugin@0.3.0` (`wit/0.3.0`, frozen): its bindings, and the newest types converted
+//! into its own (what the host sends) and back (what the plugin answers).
 
+use super::latest;
 use crate::sandbox::Sandbox;
 
 pub mod assertion {
@@ -28,7 +29,10 @@ pub mod probe {
     });
 }
 
-/// The shared types interface has no functions; linking it needs only this.
+use assertion::skopos::plugin::types as a;
+use notifier::skopos::plugin::types as n;
+use probe::skopos::plugin::probing as p;
+
 impl notifier::skopos::plugin::types::Host for Sandbox {}
 
 impl notifier::skopos::plugin::email::Host for Sandbox {
@@ -36,3 +40,48 @@ impl notifier::skopos::plugin::email::Host for Sandbox {
         self.send_email(&message.to, message.subject, message.text, message.html).await
     }
 }
+
+/// The same records as the newest version's, field for field.
+impl From<&latest::assertion::skopos::plugin::types::Response> for a::Response {
+    fn from(response: &latest::assertion::skopos::plugin::types::Response) -> a::Response {
+        a::Response {
+            status: response.status,
+            headers: response
+                .headers
+                .iter()
+                .map(|header| a::Header { name: header.name.clone(), value: header.value.clone() })
+                .collect(),
+            body: response.body.clone(),
+            latency_ms: response.latency_ms,
+            certificate: response.certificate.as_ref().map(|certificate| a::Certificate {
+                subject: certificate.subject.clone(),
+                issuer: certificate.issuer.clone(),
+                sans: certificate.sans.clone(),
+                not_after: certificate.not_after,
+            }),
+        }
+    }
+}
+
+impl From<&latest::probe::skopos::plugin::probing::ProbeRequest> for p::ProbeRequest {
+    fn from(request: &latest::probe::skopos::plugin::probing::ProbeRequest) -> p::ProbeRequest {
+        p::ProbeRequest {
+            target: request.target.clone(),
+            config: request.config.clone(),
+            timeout_ms: request.timeout_ms,
+        }
+    }
+}
+
+impl From<p::ProbeResult> for latest::probe::skopos::plugin::probing::ProbeResult {
+    fn from(result: p::ProbeResult) -> Self {
+        use latest::probe::skopos::plugin::probing::Timing;
+        Self {
+            status: result.status,
+            body: result.body,
+            timings: result.timings.into_iter().map(|timing| Timing { phase: timing.phase, ms: timing.ms }).collect(),
+        }
+    }
+}
+
+super::frozen_conversions!(a, n);

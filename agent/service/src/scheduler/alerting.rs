@@ -190,6 +190,7 @@ impl Scheduler {
                 collection: run.collection.clone(),
                 region: run.region.clone(),
                 failing_regions: state.failing_regions(run.started_at, policy),
+                tags: scheduled.monitor.tags.clone(),
                 transition: notice.transition,
                 run_id: run.id.clone(),
                 run_started_at: run.started_at,

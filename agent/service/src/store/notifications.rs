@@ -31,6 +31,9 @@ pub struct NotificationRecord {
     /// Why delivery failed, with secrets masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the entry's template could not render (the default text was sent instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_error: Option<String>,
 }
 
 impl Store {
