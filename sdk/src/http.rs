@@ -38,6 +38,35 @@ pub fn post_json(url: &str, headers: &[(&str, &str)], body: &serde_json::Value) 
     request("POST", url, &all, body.to_string().as_bytes())
 }
 
+/// POSTs `fields` as an `application/x-www-form-urlencoded` form.
+pub fn post_form(url: &str, headers: &[(&str, &str)], fields: &[(&str, &str)]) -> Result<Response, DeliveryError> {
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+    let mut all = vec![("content-type", "application/x-www-form-urlencoded")];
+    all.extend_from_slice(headers);
+    request("POST", url, &all, body.as_bytes())
+}
+
+/// An `Authorization` value for HTTP Basic authentication.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+/// What a path segment escapes: everything but RFC 3986's unreserved characters.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `text` escaped to sit in a URL path as one segment (`!room:example.org` →
+/// `%21room%3Aexample.org`).
+pub fn path_segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// `base` (a configured address, maybe with a trailing `/`) joined with `path`.
+pub fn join(base: &str, path: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+}
+
 /// Sends one request and reads the response (up to 1 MiB of body).
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Response, DeliveryError> {
     let (scheme, authority, path) = split(url)?;

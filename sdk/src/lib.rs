@@ -214,6 +214,63 @@ pub fn setting<'a>(config: &'a serde_json::Map<String, Json>, name: &str) -> Res
     }
 }
 
+/// An optional string setting, or `default` when it is absent.
+pub fn setting_or<'a>(
+    config: &'a serde_json::Map<String, Json>,
+    name: &str,
+    default: &'a str,
+) -> Result<&'a str, DeliveryError> {
+    match config.get(name) {
+        None | Some(Json::Null) => Ok(default),
+        Some(_) => setting(config, name),
+    }
+}
+
+/// Whether the alert says the check works again.
+pub fn is_recovery(alert: &Alert) -> bool {
+    alert.transition == Transition::Recovered
+}
+
+/// A key that is the same for every alert about one monitor's collection (to group,
+/// deduplicate or close them): `skopos/MONITOR_ID/COLLECTION_ID`.
+pub fn alert_key(alert: &Alert) -> String {
+    format!("skopos/{}/{}", alert.monitor_id, alert.collection_id)
+}
+
+/// The failing step in lines for people: `Step 1 'get'`, then `status: expected 200, got
+/// 503` for each failed assertion (or the step's error). Empty for a recovery.
+pub fn failure_lines(alert: &Alert) -> Vec<String> {
+    let Some(failure) = &alert.failure else { return Vec::new() };
+    let mut lines = vec![format!("Step {}", failure.step)];
+    if let Some(error) = &failure.error {
+        lines.push(error.clone());
+    }
+    for assertion in &failure.assertions {
+        let expected = assertion.expected.as_deref().unwrap_or("-");
+        let actual = assertion.actual.as_deref().unwrap_or("nothing");
+        lines.push(format!("{}: expected {expected}, got {actual}", assertion.subject));
+    }
+    lines
+}
+
+/// A colour for the state, as `#RRGGBB`: red failing, amber degraded or still failing,
+/// green recovered.
+pub fn colour(alert: &Alert) -> &'static str {
+    match alert.transition {
+        Transition::Failing => "#E01E5A",
+        Transition::Degraded | Transition::Reminder => "#ECB22E",
+        Transition::Recovered => "#2EB67D",
+    }
+}
+
+/// `text` cut to at most `max_chars` characters, ending in `…` when it was cut.
+pub fn clip(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars.saturating_sub(1)) {
+        Some((cut, _)) if text.chars().count() > max_chars => format!("{}…", &text[..cut]),
+        _ => text.to_string(),
+    }
+}
+
 /// `FAILING`, `DEGRADED`, `STILL FAILING` or `RECOVERED`.
 pub fn state_word(alert: &Alert) -> &'static str {
     match alert.transition {

@@ -10,6 +10,7 @@ mod disk;
 mod flows;
 mod hostile;
 mod import;
+mod notifiers;
 mod operations;
 mod plugins;
 mod probes;

@@ -34,6 +34,9 @@ type Shared = Arc<State>;
 /// A request a webhook receiver got: its headers (lower-case names) and its JSON body.
 #[derive(Debug, Clone)]
 pub struct Received {
+    pub method: String,
+    /// The path after `/hook/{key}` or `/provider/{key}`, with the query: `/bot7/sendMessage`.
+    pub path: String,
     pub headers: HashMap<String, String>,
     pub body: Value,
     /// The body's bytes as sent (to check a signature over them).
@@ -368,10 +371,18 @@ async fn route(request: Request<Incoming>, state: Shared) -> Result<Response<Bod
                 json_response(StatusCode::OK, json!({"attempt": count}))
             }
         }
-        ("POST", ["hook", key]) => {
+        ("POST", ["hook", key]) | (_, ["provider", key, ..]) => {
+            // `/provider/{key}/...`: a stand-in for a notification service's API, recording
+            // whatever method and path the notifier used.
             let headers =
                 parts.headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-            let received = Received { headers, body: json.clone(), raw: body.clone() };
+            let prefix = format!("/{}/{key}", segments[0]);
+            let mut rest = path.strip_prefix(&prefix).unwrap_or("").to_string();
+            if !query.is_empty() {
+                rest = format!("{rest}?{query}");
+            }
+            let method = parts.method.to_string();
+            let received = Received { method, path: rest, headers, body: json.clone(), raw: body.clone() };
             state.received.lock().unwrap().entry(key.to_string()).or_default().push(received);
             json_response(StatusCode::OK, json!({"ok": true}))
         }
