@@ -71,7 +71,10 @@ pub fn join(base: &str, path: &str) -> String {
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Response, DeliveryError> {
     let (scheme, authority, path) = split(url)?;
     let fields = Fields::new();
-    for (name, value) in headers {
+    let length = body.len().to_string();
+    // A length rather than a chunked body: what every provider's API expects.
+    let sized = (!body.is_empty() || method != "GET").then_some(("content-length", length.as_str()));
+    for (name, value) in headers.iter().copied().chain(sized) {
         fields.append(name, value.as_bytes()).map_err(|e| DeliveryError::fatal(format!("header `{name}`: {e:?}")))?;
     }
     let outgoing = OutgoingRequest::new(fields);

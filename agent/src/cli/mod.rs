@@ -7,6 +7,7 @@ mod files;
 mod import;
 mod plugin;
 mod run;
+mod scaffold;
 mod serve;
 mod silence;
 mod storage;

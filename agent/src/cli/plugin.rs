@@ -1,6 +1,6 @@
-//! `skopos plugin list` and `skopos plugin test`: see which plugins the agent would load, and
-//! try one (built in, or a `.wasm` being written) against a sample alert or response before
-//! a monitor depends on it.
+//! `skopos plugin list`, `skopos plugin test` and `skopos plugin new`: see which plugins the
+//! agent would load, write a new one (see `scaffold`), and try one (built in, or a `.wasm`
+//! being written) against a sample alert or response before a monitor depends on it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,6 +27,20 @@ pub enum PluginCommand {
     /// Call one plugin once: a notifier delivers an alert, an assertion judges a response, a
     /// probe checks its target.
     Test(TestArgs),
+    /// Write a new plugin crate that builds and works as written: `skopos plugin new notifier NAME`.
+    New {
+        /// What kind of plugin (`notifier`).
+        #[arg(value_parser = ["notifier"])]
+        kind: String,
+        /// Its name: lower-case letters, digits and `-`.
+        name: String,
+        /// Where to write the crate (as `DIR/NAME`).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// The Skopos SDK's folder (`sdk/` of the Skopos sources).
+        #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk"))]
+        sdk: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -71,6 +85,14 @@ pub fn plugin(command: PluginCommand) -> u8 {
     let outcome = match command {
         PluginCommand::List { plugins } => runtime.block_on(list(plugins.as_deref())),
         PluginCommand::Test(args) => runtime.block_on(test(args)),
+        PluginCommand::New { kind: _, name, dir, sdk } => {
+            super::scaffold::new_notifier(&name, &dir, &sdk).map(|written| {
+                for file in written {
+                    println!("wrote {}", file.display());
+                }
+                EXIT_OK
+            })
+        }
     };
     outcome.unwrap_or_else(|problem| {
         eprintln!("skopos: {problem}");

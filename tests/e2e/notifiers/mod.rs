@@ -270,3 +270,30 @@ fn a_template_error_is_refused_with_its_line_when_the_monitor_is_saved() {
     let text = body.to_string();
     assert!(text.contains("notify[0].template.text") && text.contains("line 2 of the template"), "{text}");
 }
+
+/// `skopos plugin new notifier NAME` writes a crate that builds, and whose own test delivers
+/// a sample alert through `skopos plugin test` to a local receiver.
+#[test]
+fn a_new_notifier_crate_builds_and_its_own_test_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let skopos = env!("CARGO_BIN_EXE_skopos");
+    let made = std::process::Command::new(skopos)
+        .args(["plugin", "new", "notifier", "chat-ops", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let lib = std::fs::read_to_string(dir.path().join("chat-ops/src/lib.rs")).unwrap();
+    assert!(lib.lines().count() < 50, "{lib}");
+    let tested = std::process::Command::new(env!("CARGO"))
+        .arg("test")
+        .current_dir(dir.path().join("chat-ops"))
+        .env("SKOPOS", skopos)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    let output = String::from_utf8_lossy(&tested.stdout) + String::from_utf8_lossy(&tested.stderr);
+    assert!(tested.status.success(), "{output}");
+    assert!(output.contains("test a_sample_alert_reaches_the_receiver ... ok"), "{output}");
+}
