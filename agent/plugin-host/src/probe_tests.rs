@@ -107,3 +107,17 @@ async fn a_hostile_probe_fails_alone_within_its_grant() {
     let health = host.status().into_iter().find(|p| p.info.name == "rogue-probe").unwrap().health;
     assert_eq!((health.calls, health.errors), (6, 5));
 }
+
+/// A probe built against the frozen 0.3.0 contract loads beside the 0.4.0 built-ins; its
+/// request and result cross the conversions field for field.
+#[tokio::test]
+async fn a_probe_built_against_0_3_0_keeps_working() {
+    let (host, problems) = host(&[("contract_0_3_0", "kind: probe\nversion: 0.1.0\n")], Limits::default()).await;
+    assert!(problems.is_empty(), "{problems:?}");
+    let info = host.plugins().find(|p| p.name == "contract-0-3-0").unwrap();
+    assert_eq!(info.contract, super::contract::Version::V0_3_0);
+    let result = probe(&host, "contract-0-3-0", "db.internal:5432", json!({"deep": true})).await.unwrap();
+    assert_eq!(result.status, 7);
+    assert_eq!(result.body, json!({"target": "db.internal:5432", "config": {"deep": true}, "timeout_ms": 2000}));
+    assert_eq!(result.timings, [("echo".to_string(), 1.5)]);
+}
