@@ -1,13 +1,16 @@
 //! `cargo bench -p skopos --bench plugins`: the Wasm plugin host against its targets.
 //!
 //! Scenarios:
-//! - `call`: one assertion-plugin call as the runner makes it (fresh instance from the
-//!   `InstancePre` with the pooling allocator, the call, teardown), 20,000 times on one
-//!   thread: the near-empty `misbehaving` fixture (`value: fine`) and `jwt-expiry`.
+//! - `call`: one assertion-plugin call as the runner makes it, 20,000 times on one thread:
+//!   the near-empty `misbehaving` fixture (`value: fine`) and `jwt-expiry` (contract 0.4.0: a
+//!   check on the kept instance that prepared the value), and the `contract-0-1-0` fixture (a
+//!   fresh instance from the `InstancePre` with the pooling allocator, the call, teardown).
 //! - `startup`: `skopos serve` with 10 plugins (the 8 built-in ones and 2 from `--plugins`),
 //!   spawn to listening, with an empty compiled-plugin cache (cold) and with it filled.
 //! - `json-schema`: checks per second of one schema against a 2 KB body: the `json-schema`
 //!   plugin, and the same validation natively with the `jsonschema` crate.
+//! - `first-use`: a new host registering the built-in plugins (precompiled at build time),
+//!   then the first call of a plugin (mapping its code, linking, calling) against later ones.
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench plugins -- call`.
 
@@ -40,6 +43,40 @@ fn main() {
     if runs("json-schema") {
         runtime.block_on(json_schema(&host));
     }
+    if runs("first-use") {
+        runtime.block_on(first_use());
+    }
+}
+
+/// What a fresh agent pays for the built-in plugins: registering them, then each one's first
+/// call (its precompiled code mapped from a new cache folder and linked) beside a later call.
+async fn first_use() {
+    for (plugin, value, body) in [
+        ("jwt-expiry", json!({"from": "header.x-none"}), "{}".to_string()),
+        ("json-schema", json!({"schema": schema_case().0}), schema_case().1.to_string()),
+    ] {
+        let cache = tempfile::tempdir().unwrap();
+        let options = HostOptions { cache_dir: Some(cache.path().to_path_buf()), ..HostOptions::default() };
+        let started = Instant::now();
+        let mut host = PluginHost::new(options).unwrap();
+        let sources = embedded().unwrap();
+        let count = sources.len();
+        for outcome in host.add_all(sources).await {
+            outcome.unwrap();
+        }
+        let registered = started.elapsed();
+        let response = response(body);
+        let timed = || async {
+            let started = Instant::now();
+            host.evaluate(plugin, Some(&value), &response).await.unwrap();
+            started.elapsed().as_secs_f64() * 1000.0
+        };
+        let (first, second) = (timed().await, timed().await);
+        println!(
+            "first-use: {count} built-in plugins registered in {:.2} ms; `{plugin}` first call {first:.2} ms (map + link + call), second {second:.3} ms",
+            registered.as_secs_f64() * 1000.0
+        );
+    }
 }
 
 /// The built-in plugins and the `misbehaving` fixture, compiled without a cache.
@@ -48,12 +85,18 @@ async fn host() -> PluginHost {
     let file = built_plugins().join("misbehaving.wasm");
     let manifest = Manifest::parse(Path::new("misbehaving.yaml"), "kind: assertion\nversion: 0.1.0\n").unwrap();
     sources.push(PluginPackage::new("fixture", std::fs::read(file).unwrap(), manifest));
+    let file = built_plugins().join("contract_0_1_0.wasm");
+    let manifest = Manifest::parse(Path::new("contract-0-1-0.yaml"), "kind: assertion\nversion: 0.1.0\n").unwrap();
+    sources.push(PluginPackage::new("fixture", std::fs::read(file).unwrap(), manifest));
     let mut host = PluginHost::new(HostOptions::default()).unwrap();
     let started = Instant::now();
     for outcome in host.add_all(sources).await {
         outcome.unwrap();
     }
-    println!("load: 9 plugins compiled (no cache) in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "load: the built-in plugins registered (precompiled at build time), two fixtures compiled (no cache), in {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     host
 }
 
@@ -67,9 +110,12 @@ async fn calls(host: &PluginHost) {
     use base64::Engine;
     let encode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
     let jwt = response(format!(r#"{{"token":"{}.{}.c2ln"}}"#, encode(r#"{"alg":"none"}"#), encode(&claims)));
+    // 0.4.0 plugins are checked on a kept instance that prepared the value; a plugin built
+    // against an earlier contract gets a fresh instance per call.
     let cases = [
-        ("misbehaving (near-empty check)", "misbehaving", json!("fine")),
-        ("jwt-expiry", "jwt-expiry", json!({"from": "body.token", "min_valid_seconds": 60})),
+        ("misbehaving (near-empty check), prepared", "misbehaving", json!("fine")),
+        ("jwt-expiry, prepared", "jwt-expiry", json!({"from": "body.token", "min_valid_seconds": 60})),
+        ("contract-0-1-0 (body contains), fresh instance + call + drop", "contract-0-1-0", json!("token")),
     ];
     for (label, plugin, value) in cases {
         let mut latencies = Vec::with_capacity(20_000);
@@ -79,7 +125,7 @@ async fn calls(host: &PluginHost) {
             latencies.push(start.elapsed());
             assert!(verdict.passed);
         }
-        println!("call: {label}: instantiate + call + drop: {}", micros(&mut latencies));
+        println!("call: {label}: {}", micros(&mut latencies));
     }
 }
 

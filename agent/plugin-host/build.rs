@@ -2,6 +2,15 @@
 //! with rustup when it is missing) and writes the list the binary embeds: every plugin
 //! folder with a `plugin.yaml` manifest. Test fixtures (`plugins/fixtures/`) are built but
 //! not embedded; tests find them in `SKOPOS_BUILT_PLUGINS`.
+//!
+//! Each embedded plugin is also precompiled here, with the engine settings the agent runs
+//! them with (`src/compile_settings.rs`), and asked what it is (`describe`), so the agent
+//! starts without compiling or instantiating anything and maps a plugin's machine code when
+//! it is first used. Not when cross-compiling (the code is for this machine's CPU), nor with
+//! `SKOPOS_SKIP_PRECOMPILE`: then the agent compiles at start and caches, as before.
+
+#[path = "src/compile_settings.rs"]
+mod compile_settings;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,6 +30,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", member.display());
     }
     println!("cargo:rerun-if-env-changed=SKOPOS_SKIP_PLUGINS");
+    println!("cargo:rerun-if-env-changed=SKOPOS_SKIP_PRECOMPILE");
 
     let built = plugins.join("target").join(TARGET).join("release");
     println!("cargo:rustc-env=SKOPOS_BUILT_PLUGINS={}", built.display());
@@ -39,22 +49,31 @@ fn main() {
             })
             .collect()
     };
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    let precompiler = Precompiler::new();
     let entries: String = embedded
         .iter()
         .map(|(name, wasm, manifest)| {
             let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
             let digest: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+            let precompiled = match &precompiler {
+                Some(precompiler) => {
+                    let (code, described) = precompiler.precompile(name, &bytes);
+                    let file = out_dir.join(format!("{name}.cwasm"));
+                    std::fs::write(&file, code).unwrap();
+                    format!("Some((include_bytes!({:?}), {described:?}))", file.display())
+                }
+                None => "None".to_string(),
+            };
             format!(
-                "    ({name:?}, include_bytes!({:?}), include_str!({:?}), {digest:?}),\n",
+                "    BuiltIn {{ name: {name:?}, wasm: include_bytes!({:?}), manifest: include_str!({:?}), digest: {digest:?}, precompiled: {precompiled} }},\n",
                 wasm.display(),
                 manifest.display()
             )
         })
         .collect();
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("embedded_plugins.rs");
-    let code = format!(
-        "/// (name, component, manifest, SHA-256 of the component) of each first-party plugin.\npub static PLUGINS: &[(&str, &[u8], &str, &str)] = &[\n{entries}];\n"
-    );
+    let out = out_dir.join("embedded_plugins.rs");
+    let code = format!("/// Each first-party plugin.\nstatic PLUGINS: &[BuiltIn] = &[\n{entries}];\n");
     std::fs::write(out, code).unwrap();
 }
 
@@ -102,4 +121,57 @@ fn target_installed() -> bool {
         .ok()
         .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
     sysroot.is_some_and(|root| root.join("lib/rustlib").join(TARGET).is_dir())
+}
+
+/// Compiles plugins for this machine with the agent's engine settings, and asks each what it
+/// is.
+struct Precompiler {
+    engine: wasmtime::Engine,
+}
+
+impl Precompiler {
+    fn new() -> Option<Precompiler> {
+        let cross = std::env::var("TARGET").ok() != std::env::var("HOST").ok();
+        if cross || std::env::var_os("SKOPOS_SKIP_PRECOMPILE").is_some() {
+            return None;
+        }
+        let mut settings = compile_settings::settings();
+        settings.allocation_strategy(wasmtime::InstanceAllocationStrategy::OnDemand);
+        Some(Precompiler { engine: wasmtime::Engine::new(&settings).expect("a wasmtime engine") })
+    }
+
+    /// The machine code, and `{"name", "version", "config_schema"}` as `describe` says with
+    /// the `contract` version it was built against.
+    #[allow(unsafe_code)] // mapping the code just compiled: see the SAFETY note
+    fn precompile(&self, name: &str, wasm: &[u8]) -> (Vec<u8>, String) {
+        let code = self.engine.precompile_component(wasm).unwrap_or_else(|e| panic!("precompiling {name}: {e:#}"));
+        // SAFETY: the bytes were just made by `precompile_component` of this engine.
+        let component = unsafe { wasmtime::component::Component::deserialize(&self.engine, &code) }
+            .unwrap_or_else(|e| panic!("mapping {name}: {e:#}"));
+        let mut linker = wasmtime::component::Linker::<()>::new(&self.engine);
+        // `describe` needs none of the plugin's imports: each is a trap if called.
+        linker.define_unknown_imports_as_traps(&component).unwrap();
+        let mut store = wasmtime::Store::new(&self.engine, ());
+        store.set_epoch_deadline(1);
+        let instance = linker.instantiate(&mut store, &component).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        let describe = instance.get_func(&mut store, "describe").unwrap_or_else(|| panic!("{name}: no `describe`"));
+        let mut results = [wasmtime::component::Val::Bool(false)];
+        describe.call(&mut store, &[], &mut results).unwrap_or_else(|e| panic!("{name}: describe: {e:#}"));
+        let wasmtime::component::Val::Record(fields) = &results[0] else { panic!("{name}: describe: not a record") };
+        let field = |wanted: &str| match fields.iter().find(|(field, _)| field == wanted) {
+            Some((_, wasmtime::component::Val::String(text))) => text.clone(),
+            _ => panic!("{name}: describe: no `{wanted}`"),
+        };
+        let contract = component
+            .component_type()
+            .imports(&self.engine)
+            .find_map(|(import, _)| Some(import.strip_prefix("skopos:plugin/")?.split_once('@')?.1.to_string()));
+        let described = serde_json::json!({
+            "name": field("name"),
+            "version": field("version"),
+            "config_schema": field("config-schema"),
+            "contract": contract.unwrap_or_else(|| panic!("{name}: imports no skopos:plugin interface")),
+        });
+        (code, described.to_string())
+    }
 }

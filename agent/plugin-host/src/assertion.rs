@@ -128,9 +128,10 @@ impl AssertionPlugins for PluginHost {
             let expected = config.map_or_else(|| "null".to_string(), Value::to_string);
             let limits = self.options.limits;
             let started = std::time::Instant::now();
-            let outcome = match &assertion.pre {
-                Pre::V0_4_0(pre) => self.prepared.check(plugin, pre, &expected, &input, limits).await,
-                older => self.check_fresh(older, &input, &expected).await,
+            let outcome = match assertion.ready(self) {
+                Ok(Pre::V0_4_0(pre)) => self.prepared.check(plugin, pre, &expected, &input, limits).await,
+                Ok(older) => self.check_fresh(older, &input, &expected).await,
+                Err(error) => Err(error),
             };
             self.record_call(assertion, &outcome, started);
             let verdict = outcome?;

@@ -69,6 +69,30 @@ impl Entry {
         Ok((component, false))
     }
 
+    /// A built-in plugin from the machine code precompiled when the binary was built: written
+    /// into the cache once and mapped from there (so only the pages used are read), or
+    /// copied into memory when there is no cache. Code that does not suit this machine or
+    /// engine is refused by wasmtime's checks, and the component is compiled after all.
+    #[allow(unsafe_code)] // loading machine code this program's build wrote: see the SAFETY note
+    pub fn precompiled(&self, engine: &Engine, code: &[u8], wasm: &[u8]) -> Result<Component, String> {
+        // SAFETY: `code` was made by `Engine::precompile_component` when this binary was built
+        // (`build.rs`) and embedded in it, or written from there into the user's own cache
+        // folder; wasmtime checks its header, version and engine settings before using it.
+        let mapped = match &self.compiled {
+            Some(path) => {
+                if !path.is_file() {
+                    store(path, code);
+                }
+                unsafe { Component::deserialize_file(engine, path) }
+            }
+            None => unsafe { Component::deserialize(engine, code) },
+        };
+        match mapped {
+            Ok(component) => Ok(component),
+            Err(_) => self.component(engine, wasm).map(|(component, _)| component),
+        }
+    }
+
     /// What the plugin said of itself, when a previous start recorded it.
     pub fn described(&self) -> Option<Described> {
         let text = std::fs::read(self.compiled.as_ref()?.with_extension("json")).ok()?;

@@ -12,18 +12,20 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use wasmtime::component::{Component, Linker};
-use wasmtime::{Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::Engine;
 
 mod assertion;
 mod build;
 pub mod cache;
+mod compile_settings;
 pub mod contract;
 mod embedded;
+mod engine;
+mod loading;
 mod mailer;
 pub mod manifest;
 pub mod notifier;
@@ -34,12 +36,12 @@ mod settings;
 mod sockets;
 
 pub use build::built_plugins;
-pub use embedded::embedded;
+pub use embedded::{Precompiled, embedded};
 pub use mailer::Mailer;
 pub use manifest::{Capabilities, Kind, Manifest, Sockets};
 pub use notifier::DeliveryError;
 
-use sandbox::{Sandbox, TICK};
+use loading::Loaded;
 
 /// How long a call may run, and how much memory it may use.
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +71,9 @@ pub struct PluginPackage {
     /// are then never read when the compiled cache holds them).
     pub digest: String,
     pub manifest: Manifest,
+    /// For a built-in plugin: its machine code and description from build time, so it is
+    /// mapped only when first used.
+    pub precompiled: Option<Precompiled>,
 }
 
 impl PluginPackage {
@@ -84,7 +89,7 @@ impl PluginPackage {
 
     pub fn new(origin: impl Into<String>, wasm: impl Into<Cow<'static, [u8]>>, manifest: Manifest) -> PluginPackage {
         let wasm = wasm.into();
-        PluginPackage { origin: origin.into(), digest: cache::digest(&wasm), wasm, manifest }
+        PluginPackage { origin: origin.into(), digest: cache::digest(&wasm), wasm, manifest, precompiled: None }
     }
 }
 
@@ -129,29 +134,6 @@ pub struct PluginStatus {
     pub health: CallStats,
 }
 
-/// A plugin ready to call: pre-linked, described, with its record of calls.
-struct Loaded<Pre> {
-    pre: Pre,
-    info: PluginInfo,
-    health: Mutex<CallStats>,
-}
-
-impl<Pre> Loaded<Pre> {
-    fn record<T>(&self, outcome: &Result<T, String>) {
-        let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
-        health.calls += 1;
-        if let Err(error) = outcome {
-            health.errors += 1;
-            health.last_error = Some(error.clone());
-            health.last_error_at = Some(chrono::Utc::now());
-        }
-    }
-
-    fn status(&self) -> PluginStatus {
-        PluginStatus { info: self.info.clone(), health: self.health.lock().unwrap_or_else(|e| e.into_inner()).clone() }
-    }
-}
-
 /// Where compiled plugins are cached and how calls are bounded.
 #[derive(Default)]
 pub struct HostOptions {
@@ -183,13 +165,6 @@ pub struct Described {
     config_schema: String,
 }
 
-/// A component linked against its world.
-enum Linked {
-    Assertion(assertion::Pre),
-    Notifier(notifier::Pre),
-    Probe(probe::Pre),
-}
-
 /// What adding a plugin did.
 #[derive(Debug, PartialEq)]
 pub enum Added {
@@ -208,7 +183,7 @@ impl PluginHost {
     }
 
     pub fn new(options: HostOptions) -> Result<PluginHost, String> {
-        let engine = engine(&options.limits).map_err(|e| format!("cannot start the plugin engine: {e:#}"))?;
+        let engine = engine::engine(&options.limits).map_err(|e| format!("cannot start the plugin engine: {e:#}"))?;
         Ok(PluginHost {
             engine,
             options,
@@ -217,89 +192,6 @@ impl PluginHost {
             probes: BTreeMap::new(),
             prepared: prepared::Prepared::default(),
         })
-    }
-
-    /// Compiles (or takes from the cache) each source, in parallel, then adds them in order;
-    /// a later source replaces an earlier one of the same name. A source that is not a valid
-    /// plugin is reported and left out; the others load.
-    pub async fn add_all(&mut self, sources: Vec<PluginPackage>) -> Vec<Result<(PluginInfo, Added), LoadError>> {
-        use rayon::prelude::*;
-        let cache = self.options.cache_dir.as_deref();
-        let compiled: Vec<_> = sources
-            .into_par_iter()
-            .map(|source| {
-                let entry = cache::Entry::new(&self.engine, &source.digest, cache);
-                let component = entry.component(&self.engine, &source.wasm).map(|(component, _)| component);
-                (source.origin, source.manifest, entry, component)
-            })
-            .collect();
-        let mut outcomes = Vec::new();
-        for (origin, manifest, entry, component) in compiled {
-            let added = match component {
-                Ok(component) => self.add(&origin, manifest, &entry, component).await,
-                Err(message) => Err(message),
-            };
-            outcomes.push(added.map_err(|message| LoadError { origin, message }));
-        }
-        outcomes
-    }
-
-    async fn add(
-        &mut self,
-        origin: &str,
-        manifest: Manifest,
-        entry: &cache::Entry,
-        component: Component,
-    ) -> Result<(PluginInfo, Added), String> {
-        let mut linker = Linker::<Sandbox>::new(&self.engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
-        let contract = contract::Version::of(&component, &self.engine)?;
-        let linked = match manifest.kind {
-            Kind::Assertion => Linked::Assertion(assertion::link(&linker, &component, contract)?),
-            Kind::Notifier => {
-                wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
-                Linked::Notifier(notifier::link(&mut linker, &component, contract)?)
-            }
-            Kind::Probe => Linked::Probe(probe::link(&linker, &component, contract)?),
-        };
-        // Described once per component: later starts read it from the cache.
-        let info = match entry.described() {
-            Some(described) => described,
-            None => {
-                let limits = self.options.limits;
-                let described = match &linked {
-                    Linked::Assertion(pre) => assertion::describe(pre, limits).await,
-                    Linked::Notifier(pre) => notifier::describe(pre, limits).await,
-                    Linked::Probe(pre) => probe::describe(pre, limits).await,
-                }
-                .map_err(|e| format!("`describe` failed: {}", call_error(e, limits.deadline)))?;
-                entry.remember(&described);
-                described
-            }
-        };
-        if info.version != manifest.version {
-            return Err(format!("the manifest says version {}, the plugin says {}", manifest.version, info.version));
-        }
-        let config_schema = serde_json::from_str(&info.config_schema)
-            .map_err(|e| format!("`describe` gave a config schema that is not JSON: {e}"))?;
-        let info = PluginInfo {
-            name: info.name,
-            version: info.version,
-            kind: manifest.kind,
-            capabilities: manifest.capabilities,
-            config_schema,
-            source: origin.to_string(),
-            contract,
-        };
-        let replaced = match linked {
-            Linked::Assertion(pre) => {
-                self.prepared.forget(&info.name);
-                self.assertions.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info)
-            }
-            Linked::Notifier(pre) => self.notifiers.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
-            Linked::Probe(pre) => self.probes.insert(info.name.clone(), loaded(pre, &info)).map(|old| old.info),
-        };
-        Ok((info, replaced.map_or(Added::New, |old| Added::Replaced(old.source))))
     }
 
     /// Every `NAME.wasm` in `dir` with its manifest `NAME.yaml`; the files that cannot be
@@ -337,54 +229,15 @@ impl PluginHost {
     pub fn has_notifier(&self, name: &str) -> bool {
         self.notifiers.contains_key(name)
     }
-}
 
-fn loaded<Pre>(pre: Pre, info: &PluginInfo) -> Loaded<Pre> {
-    Loaded { pre, info: info.clone(), health: Mutex::default() }
-}
-
-fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
-    let mut config = wasmtime::Config::new();
-    config.epoch_interruption(true);
-    let pool = |reset_in_place: bool| {
-        let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(POOLED_INSTANCES)
-            .total_core_instances(POOLED_INSTANCES * 4)
-            .total_memories(POOLED_INSTANCES * 2)
-            .total_tables(POOLED_INSTANCES * 4)
-            .total_stacks(POOLED_INSTANCES)
-            .max_memory_size(limits.memory_bytes);
-        if reset_in_place {
-            // Reset only the pages a call dirtied (Linux 6.7+ `PAGEMAP_SCAN`), in place, rather
-            // than handing them back to the kernel and faulting them in on the next call
-            // (per call: 13 µs instead of 28 here).
-            pool.pagemap_scan(Enabled::Yes)
-                .linear_memory_keep_resident(4 << 20)
-                .table_keep_resident(64 << 10)
-                .async_stack_keep_resident(256 << 10);
-        }
-        InstanceAllocationStrategy::Pooling(pool)
-    };
-    // The best the machine allows: pooled slots reset in place, pooled slots, or (where
-    // address space is short, a tight `ulimit -v`) an allocation per call.
-    let mut engine = Err(wasmtime::format_err!("no allocation strategy"));
-    for strategy in [pool(true), pool(false), InstanceAllocationStrategy::OnDemand] {
-        config.allocation_strategy(strategy);
-        engine = Engine::new(&config);
-        if engine.is_ok() {
-            break;
-        }
+    /// How many plugins have their machine code in memory (built-in ones are mapped on first
+    /// use).
+    pub fn mapped(&self) -> usize {
+        let assertions = self.assertions.values().filter(|a| a.mapped()).count();
+        assertions
+            + self.notifiers.values().filter(|n| n.mapped()).count()
+            + self.probes.values().filter(|p| p.mapped()).count()
     }
-    let engine = engine?;
-    let ticker = engine.weak();
-    std::thread::Builder::new().name("plugin-epochs".into()).spawn(move || {
-        while let Some(engine) = ticker.upgrade() {
-            engine.increment_epoch();
-            drop(engine);
-            std::thread::sleep(TICK);
-        }
-    })?;
-    Ok(engine)
 }
 
 /// A failed call in words: `did not finish within 2000 ms`, `crashed (wasm trap: ...)`.

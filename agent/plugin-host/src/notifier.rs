@@ -102,12 +102,16 @@ impl PluginHost {
             email: capabilities.email,
         };
         let limits = self.options.limits;
+        let linked = notifier.ready(self).map_err(DeliveryError::fatal);
+        let pre = linked.inspect_err(|error| {
+            self.record_call(notifier, &Err::<(), _>(error.message.clone()), std::time::Instant::now())
+        })?;
         let mut store = Sandbox::store(&self.engine, grants, limits.delivery_deadline, limits.memory_bytes);
         let alert = alert(event, run_link, custom_text);
         let config = Value::Object(config.clone()).to_string();
         let started = std::time::Instant::now();
         let call = async {
-            Ok(match &notifier.pre {
+            Ok(match pre {
                 Pre::V0_1_0(pre) => {
                     let instance = pre.instantiate_async(&mut store).await?;
                     instance.call_deliver(&mut store, &(&alert).into(), &config).await?.map_err(Into::into)

@@ -78,6 +78,7 @@ impl ProbePlugins for PluginHost {
 
 impl PluginHost {
     async fn call_probe(&self, probe: &super::Loaded<Pre>, call: ProbeCall<'_>) -> Result<wit::ProbeResult, String> {
+        let pre = probe.ready(self)?;
         let sockets = probe.info.capabilities.sockets.clone().unwrap_or_default();
         let grant = SocketGrant::resolve(&sockets, call.target, call.config).await?;
         let limits = self.options.limits;
@@ -89,7 +90,7 @@ impl PluginHost {
             timeout_ms: u32::try_from(call.timeout.as_millis()).unwrap_or(u32::MAX),
         };
         let run = async {
-            Ok(match &probe.pre {
+            Ok(match pre {
                 Pre::V0_3_0(pre) => {
                     let instance = pre.instantiate_async(&mut store).await?;
                     instance.call_probe(&mut store, &(&request).into()).await?.map(Into::into)

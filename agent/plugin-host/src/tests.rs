@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use http::HeaderMap;
 use serde_json::json;
+use wasmtime::component::Component;
 
 use super::*;
 use skopos_core::alert::AlertEvent;
@@ -352,4 +353,26 @@ async fn plugins_built_against_older_contracts_keep_working_beside_0_4_0_ones() 
     let email = json!({"email": true});
     let refused = host.deliver("contract-0-1-0-notifier", &event, email.as_object().unwrap(), None, None).await;
     assert_eq!(refused.unwrap_err().message, "this plugin's manifest does not grant the `email` capability");
+}
+
+/// The built-in plugins are precompiled when the binary is built, with the engine settings
+/// the agent runs them with: the agent starts with none of them in memory, each maps without
+/// compiling (wasmtime accepts the build's code for this engine), and only what is used is
+/// mapped.
+#[tokio::test]
+#[allow(unsafe_code)] // mapping the build's own precompiled code, as `cache::Entry::precompiled` does
+async fn built_in_plugins_start_unmapped_and_map_their_precompiled_code_on_first_use() {
+    let (host, problems) = host(&[], Limits::default()).await;
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(host.mapped(), 0);
+    for package in embedded().unwrap() {
+        let precompiled = package.precompiled.expect("built-in plugins are precompiled");
+        // SAFETY: the code was made by `precompile_component` when this crate was built.
+        let mapped = unsafe { Component::deserialize(&host.engine, precompiled.code) };
+        assert!(mapped.is_ok(), "{}: {:?}", precompiled.described.name, mapped.err());
+    }
+    let token = response(json!({"token": jwt(json!({"exp": now() + 3600}))}));
+    let settings = json!({"from": "body.token", "min_valid_seconds": 60});
+    assert!(host.evaluate("jwt-expiry", Some(&settings), &token).await.unwrap().passed);
+    assert_eq!(host.mapped(), 1);
 }
