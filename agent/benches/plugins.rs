@@ -5,8 +5,9 @@
 //!   the near-empty `misbehaving` fixture (`value: fine`) and `jwt-expiry` (contract 0.4.0: a
 //!   check on the kept instance that prepared the value), and the `contract-0-1-0` fixture (a
 //!   fresh instance from the `InstancePre` with the pooling allocator, the call, teardown).
-//! - `startup`: `skopos serve` with 10 plugins (the 8 built-in ones and 2 from `--plugins`),
-//!   spawn to listening, with an empty compiled-plugin cache (cold) and with it filled.
+//! - `startup`: `skopos serve` with the built-in plugins (precompiled at build time) and 2
+//!   from `--plugins`, spawn to listening, with an empty compiled-plugin cache (cold: the two
+//!   are compiled) and with it filled.
 //! - `json-schema`: checks per second of one schema against a 2 KB body: the `json-schema`
 //!   plugin, and the same validation natively with the `jsonschema` crate.
 //! - `first-use`: a new host registering the built-in plugins (precompiled at build time),
@@ -174,8 +175,8 @@ fn startup() {
         cold.push(start_once(cache.path()));
         cached.push(start_once(cache.path()));
     }
-    println!("startup: 10 plugins, empty cache: {}", common::percentiles(&mut cold));
-    println!("startup: 10 plugins, compiled cache: {}", common::percentiles(&mut cached));
+    println!("startup: the built-in plugins and 2 from --plugins, empty cache: {}", common::percentiles(&mut cold));
+    println!("startup: the built-in plugins and 2 from --plugins, compiled cache: {}", common::percentiles(&mut cached));
 }
 
 /// A list of 20 orders, each checked for types, formats and ranges.
