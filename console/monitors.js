@@ -225,8 +225,15 @@ function notifierEditor(notifiers, entry, removed) {
   const hears = el("fieldset", { class: "checks hears" }, el("legend", {}, "Tell it of"),
     kinds.map((k) => el("label", {}, el("input", { type: "checkbox", value: k, checked: !entry.on?.length || entry.on.includes(k) }), k)));
   const after = el("input", { type: "text", value: entry.after ?? "", placeholder: "at once", "aria-label": "Escalate after" });
+  const title = el("input", { type: "text", value: entry.template?.title ?? "", placeholder: "{{ state }}: {{ monitor }} / {{ collection }}", "aria-label": "Message title" });
+  const text = el("textarea", { rows: 3, value: entry.template?.text ?? "", placeholder: "{{ summary }}", "aria-label": "Message text" });
+  const template = el("details", { class: "template", open: Boolean(entry.template) }, el("summary", {}, "Message template"),
+    el("div", { class: "row" }, el("label", {}, "Title", title)),
+    el("div", { class: "row" }, el("label", {}, "Text", text)),
+    el("span", { class: "hint muted" }, "minijinja: {{ monitor }}, {{ collection }}, {{ state }}, {{ summary }}, {{ failure.step }}, {{ run_link }}; empty keeps the notifier's own words"));
   const editor = el("fieldset", { class: "notifier" }, el("legend", {}, "Notifier"), plugin, fields, hears,
     el("div", { class: "row" }, el("label", {}, "Only if still failing after", after), el("span", { class: "hint muted" }, "escalation, such as 15m")),
+    template,
     el("button", { type: "button", class: "secondary small", onclick: () => { editor.remove(); removed(); } }, "Remove notifier"));
   editor.read = () => {
     const config = {};
@@ -238,6 +245,11 @@ function notifierEditor(notifiers, entry, removed) {
     const read = { plugin: plugin.value, config };
     if (on.length < kinds.length) read.on = on;
     if (after.value.trim()) read.after = after.value.trim();
+    if (title.value.trim() || text.value.trim()) {
+      read.template = {};
+      if (title.value.trim()) read.template.title = title.value;
+      if (text.value.trim()) read.template.text = text.value;
+    }
     return read;
   };
   editor.number = (i) => {
@@ -245,6 +257,8 @@ function notifierEditor(notifiers, entry, removed) {
     plugin.dataset.field = `notify[${i}].plugin`;
     after.dataset.field = `notify[${i}].after`;
     hears.dataset.field = `notify[${i}].on`;
+    title.dataset.field = `notify[${i}].template.title`;
+    text.dataset.field = `notify[${i}].template.text`;
     for (const control of fields.querySelectorAll("[data-key]")) control.dataset.field = `notify[${i}].config.${control.dataset.key}`;
   };
   draw(entry.config);

@@ -176,7 +176,10 @@ fn startup() {
         cached.push(start_once(cache.path()));
     }
     println!("startup: the built-in plugins and 2 from --plugins, empty cache: {}", common::percentiles(&mut cold));
-    println!("startup: the built-in plugins and 2 from --plugins, compiled cache: {}", common::percentiles(&mut cached));
+    println!(
+        "startup: the built-in plugins and 2 from --plugins, compiled cache: {}",
+        common::percentiles(&mut cached)
+    );
 }
 
 /// A list of 20 orders, each checked for types, formats and ranges.

@@ -169,10 +169,19 @@ try {
   await page.getByRole("button", { name: "Add notifier" }).click();
   await page.getByLabel("Notifier plugin").selectOption("webhook");
   await page.getByLabel("url *").fill(`${apiBase}/hook/${key}`);
+  // Its own words: a template with a misspelt name is refused at its line, then fixed.
+  await page.getByText("Message template").click();
+  await page.getByLabel("Message text").fill("{{ monitor }} broke\n{{ monitr }}");
+  await page.getByRole("button", { name: "Create monitor" }).click();
+  await page.getByText("line 2 of the template").waitFor();
+  await page.getByLabel("Message text").fill("{{ monitor }} broke at {{ failure.step if failure else 'nothing' }}");
   await shot("monitor-form");
   await page.getByRole("button", { name: "Create monitor" }).click();
   await page.getByRole("heading", { name: "Monitors" }).waitFor();
   await page.getByRole("row").filter({ hasText: "shop-watch" }).waitFor();
+  const saved = await page.evaluate(async () => (await (await fetch("/api/v1/monitors/shop-watch")).json()));
+  const template = JSON.stringify(saved.spec?.notify?.[0]?.template ?? saved.notify?.[0]?.template);
+  expect(template?.includes("broke at"), `the template saved with the monitor, got ${template}`);
 
   // Its history fills, each failed run naming the failing step.
   await page.goto(`${base}/#/monitors/shop-watch/history`);
