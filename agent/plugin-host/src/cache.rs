@@ -71,20 +71,22 @@ impl Entry {
 
     /// A built-in plugin from the machine code precompiled when the binary was built: written
     /// into the cache once and mapped from there (so only the pages used are read), or
-    /// copied into memory when there is no cache. Code that does not suit this machine or
+    /// copied into memory when there is no cache folder or it cannot be written. Code that does not suit this machine or
     /// engine is refused by wasmtime's checks, and the component is compiled after all.
     #[allow(unsafe_code)] // loading machine code this program's build wrote: see the SAFETY note
     pub fn precompiled(&self, engine: &Engine, code: &[u8], wasm: &[u8]) -> Result<Component, String> {
         // SAFETY: `code` was made by `Engine::precompile_component` when this binary was built
         // (`build.rs`) and embedded in it, or written from there into the user's own cache
         // folder; wasmtime checks its header, version and engine settings before using it.
-        let mapped = match &self.compiled {
-            Some(path) => {
-                if !path.is_file() {
-                    store(path, code);
-                }
-                unsafe { Component::deserialize_file(engine, path) }
+        let written = self.compiled.as_deref().filter(|path| {
+            if !path.is_file() {
+                store(path, code);
             }
+            path.is_file()
+        });
+        // A cache folder that cannot be written (a read-only file system) means a copy.
+        let mapped = match written {
+            Some(path) => unsafe { Component::deserialize_file(engine, path) },
             None => unsafe { Component::deserialize(engine, code) },
         };
         match mapped {

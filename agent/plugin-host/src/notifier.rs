@@ -102,14 +102,17 @@ impl PluginHost {
             email: capabilities.email,
         };
         let limits = self.options.limits;
-        let linked = notifier.ready(self).map_err(DeliveryError::fatal);
-        let pre = linked.inspect_err(|error| {
-            self.record_call(notifier, &Err::<(), _>(error.message.clone()), std::time::Instant::now())
-        })?;
+        let started = std::time::Instant::now();
+        let pre = match notifier.ready(self) {
+            Ok(pre) => pre,
+            Err(error) => {
+                self.record_call(notifier, &Err::<(), _>(error.clone()), started);
+                return Err(DeliveryError::fatal(error));
+            }
+        };
         let mut store = Sandbox::store(&self.engine, grants, limits.delivery_deadline, limits.memory_bytes);
         let alert = alert(event, run_link, custom_text);
         let config = Value::Object(config.clone()).to_string();
-        let started = std::time::Instant::now();
         let call = async {
             Ok(match pre {
                 Pre::V0_1_0(pre) => {
