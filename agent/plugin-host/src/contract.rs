@@ -120,3 +120,59 @@ macro_rules! frozen_conversions {
 }
 
 pub(crate) use frozen_conversions;
+
+/// The response an assertion plugin judges, for the frozen versions whose record already has
+/// the certificate (0.2.0 and later): the same record as the newest, field for field. `$a` is
+/// the version's assertion `types` module.
+macro_rules! certificate_response_conversion {
+    ($a:ident) => {
+        impl From<&$crate::contract::latest::assertion::skopos::plugin::types::Response> for $a::Response {
+            fn from(response: &$crate::contract::latest::assertion::skopos::plugin::types::Response) -> $a::Response {
+                $a::Response {
+                    status: response.status,
+                    headers: response
+                        .headers
+                        .iter()
+                        .map(|header| $a::Header { name: header.name.clone(), value: header.value.clone() })
+                        .collect(),
+                    body: response.body.clone(),
+                    latency_ms: response.latency_ms,
+                    certificate: response.certificate.as_ref().map(|certificate| $a::Certificate {
+                        subject: certificate.subject.clone(),
+                        issuer: certificate.issuer.clone(),
+                        sans: certificate.sans.clone(),
+                        not_after: certificate.not_after,
+                    }),
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use certificate_response_conversion;
+
+/// A linked plugin's `describe`, whichever version's bindings its `Pre` enum holds: a fresh
+/// instance in a store with no grants, bounded by `limits`. Every version's `info` record is
+/// the same, so the answer is read the same way.
+macro_rules! describe_each {
+    ($pre:expr, $limits:expr, $Pre:ident: $($version:ident),+) => {{
+        let engine = match $pre {
+            $($Pre::$version(pre) => pre.engine(),)+
+        };
+        let mut store = $crate::sandbox::Sandbox::store(
+            engine,
+            $crate::sandbox::Grants::default(),
+            $limits.deadline,
+            $limits.memory_bytes,
+        );
+        let (name, version, config_schema) = match $pre {
+            $($Pre::$version(pre) => {
+                let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
+                (info.name, info.version, info.config_schema)
+            })+
+        };
+        Ok($crate::Described { name, version, config_schema })
+    }};
+}
+
+pub(crate) use describe_each;

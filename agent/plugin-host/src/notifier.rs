@@ -53,32 +53,7 @@ pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component, version:
 
 /// Asks the plugin what it is.
 pub(super) async fn describe(pre: &Pre, limits: Limits) -> wasmtime::Result<Described> {
-    let engine = match pre {
-        Pre::V0_1_0(pre) => pre.engine(),
-        Pre::V0_2_0(pre) => pre.engine(),
-        Pre::V0_3_0(pre) => pre.engine(),
-        Pre::V0_4_0(pre) => pre.engine(),
-    };
-    let mut store = Sandbox::store(engine, Grants::default(), limits.deadline, limits.memory_bytes);
-    let (name, version, config_schema) = match pre {
-        Pre::V0_1_0(pre) => {
-            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
-            (info.name, info.version, info.config_schema)
-        }
-        Pre::V0_2_0(pre) => {
-            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
-            (info.name, info.version, info.config_schema)
-        }
-        Pre::V0_3_0(pre) => {
-            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
-            (info.name, info.version, info.config_schema)
-        }
-        Pre::V0_4_0(pre) => {
-            let info = pre.instantiate_async(&mut store).await?.call_describe(&mut store).await?;
-            (info.name, info.version, info.config_schema)
-        }
-    };
-    Ok(Described { name, version, config_schema })
+    super::contract::describe_each!(pre, limits, Pre: V0_1_0, V0_2_0, V0_3_0, V0_4_0)
 }
 
 impl PluginHost {

@@ -60,9 +60,9 @@ impl Notifications {
 
     /// Sends `event` through every notifier, one after the other, and records each outcome.
     pub async fn deliver(&self, event: &AlertEvent, notifiers: &[Notifier]) {
+        let link = self.run_link(event);
         for (index, notifier) in notifiers.iter().enumerate() {
             let mut secrets = Secrets::default();
-            let link = self.run_link(event);
             let (custom_text, template_error) = match &notifier.template {
                 None => (None, None),
                 Some(template) => match template::render(template, event, link.as_deref()) {
@@ -80,7 +80,7 @@ impl Notifications {
             }
             let (attempts, result) = match self.settings(&notifier.config, &mut secrets) {
                 Err(problem) => (0, Err(problem)),
-                Ok(config) => self.send(event, &notifier.plugin, &config, link, custom_text.as_ref()).await,
+                Ok(config) => self.send(event, &notifier.plugin, &config, link.clone(), custom_text.as_ref()).await,
             };
             let record = NotificationRecord {
                 sent_at: chrono::Utc::now(),

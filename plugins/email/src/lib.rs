@@ -42,16 +42,10 @@ impl Guest for Email {
 
 fn body(alert: &Alert) -> String {
     let mut lines = vec![skopos_sdk::summary(alert), String::new()];
-    if let Some(failure) = &alert.failure {
-        lines.push(format!("Step {}", failure.step));
-        if let Some(error) = &failure.error {
-            lines.push(format!("  {error}"));
-        }
-        for a in &failure.assertions {
-            let expected = a.expected.as_deref().unwrap_or("-");
-            let actual = a.actual.as_deref().unwrap_or("nothing");
-            lines.push(format!("  {}: expected {expected}, got {actual}", a.subject));
-        }
+    let failure = skopos_sdk::failure_lines(alert);
+    if let Some((step, details)) = failure.split_first() {
+        lines.push(step.clone());
+        lines.extend(details.iter().map(|line| format!("  {line}")));
         lines.push(String::new());
     }
     lines.push(format!("Monitor:    {}", alert.monitor));

@@ -44,14 +44,9 @@ impl Guest for PagerDuty {
     }
 }
 
-/// The same key for every event about one monitor's collection.
-fn dedup_key(alert: &Alert) -> String {
-    format!("skopos/{}/{}", alert.monitor_id, alert.collection_id)
-}
-
 fn event(alert: &Alert, routing_key: &str, severity: &str) -> Value {
     if alert.transition == Transition::Recovered {
-        return json!({"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key(alert)});
+        return json!({"routing_key": routing_key, "event_action": "resolve", "dedup_key": skopos_sdk::alert_key(alert)});
     }
     let summary: String = skopos_sdk::summary(alert).chars().take(1024).collect();
     let mut details =
@@ -70,7 +65,7 @@ fn event(alert: &Alert, routing_key: &str, severity: &str) -> Value {
     let mut event = json!({
         "routing_key": routing_key,
         "event_action": "trigger",
-        "dedup_key": dedup_key(alert),
+        "dedup_key": skopos_sdk::alert_key(alert),
         "client": "Skopos",
         "payload": {
             "summary": summary,

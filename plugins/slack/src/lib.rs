@@ -42,8 +42,9 @@ pub fn message(alert: &Alert) -> Value {
         Transition::Recovered => ":large_green_circle:",
     };
     let title = format!("{icon} {}", skopos_sdk::alert_title(alert));
-    let mut blocks =
-        vec![json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&title, 150), "emoji": true}})];
+    let mut blocks = vec![
+        json!({"type": "header", "text": {"type": "plain_text", "text": skopos_sdk::clip(&title, 150), "emoji": true}}),
+    ];
     if let Some(failure) = &alert.failure {
         let mut lines = vec![format!("*Step {}*", failure.step)];
         if let Some(error) = &failure.error {
@@ -54,7 +55,9 @@ pub fn message(alert: &Alert) -> Value {
             let actual = assertion.actual.as_deref().unwrap_or("nothing");
             lines.push(format!("• `{}`: expected `{expected}`, got `{actual}`", assertion.subject));
         }
-        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&lines.join("\n"), 3000)}}));
+        blocks.push(
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": skopos_sdk::clip(&lines.join("\n"), 3000)}}),
+        );
     }
     let mut context = format!("since {}", alert.since);
     if let Some(at) = &alert.recovered_at {
@@ -66,13 +69,6 @@ pub fn message(alert: &Alert) -> Value {
     }
     blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]}));
     json!({"text": skopos_sdk::alert_text(alert), "blocks": blocks})
-}
-
-fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars.saturating_sub(1)) {
-        Some((cut, _)) if text.chars().count() > max_chars => format!("{}…", &text[..cut]),
-        _ => text.to_string(),
-    }
 }
 
 skopos_sdk::export_notifier!(Slack);

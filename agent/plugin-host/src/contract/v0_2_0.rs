@@ -1,7 +1,6 @@
 //! `skopos:plugin@0.2.0` (`wit/0.2.0`, frozen): its bindings, and the newest types converted
 //! into its own (what the host sends) and back (what the plugin answers).
 
-use super::latest;
 use crate::sandbox::Sandbox;
 
 pub mod assertion {
@@ -32,26 +31,6 @@ impl notifier::skopos::plugin::email::Host for Sandbox {
     }
 }
 
-/// The same records as the newest version's, field for field.
-impl From<&latest::assertion::skopos::plugin::types::Response> for a::Response {
-    fn from(response: &latest::assertion::skopos::plugin::types::Response) -> a::Response {
-        a::Response {
-            status: response.status,
-            headers: response
-                .headers
-                .iter()
-                .map(|header| a::Header { name: header.name.clone(), value: header.value.clone() })
-                .collect(),
-            body: response.body.clone(),
-            latency_ms: response.latency_ms,
-            certificate: response.certificate.as_ref().map(|certificate| a::Certificate {
-                subject: certificate.subject.clone(),
-                issuer: certificate.issuer.clone(),
-                sans: certificate.sans.clone(),
-                not_after: certificate.not_after,
-            }),
-        }
-    }
-}
+super::certificate_response_conversion!(a);
 
 super::frozen_conversions!(a, n);

@@ -41,27 +41,7 @@ impl notifier::skopos::plugin::email::Host for Sandbox {
     }
 }
 
-/// The same records as the newest version's, field for field.
-impl From<&latest::assertion::skopos::plugin::types::Response> for a::Response {
-    fn from(response: &latest::assertion::skopos::plugin::types::Response) -> a::Response {
-        a::Response {
-            status: response.status,
-            headers: response
-                .headers
-                .iter()
-                .map(|header| a::Header { name: header.name.clone(), value: header.value.clone() })
-                .collect(),
-            body: response.body.clone(),
-            latency_ms: response.latency_ms,
-            certificate: response.certificate.as_ref().map(|certificate| a::Certificate {
-                subject: certificate.subject.clone(),
-                issuer: certificate.issuer.clone(),
-                sans: certificate.sans.clone(),
-                not_after: certificate.not_after,
-            }),
-        }
-    }
-}
+super::certificate_response_conversion!(a);
 
 impl From<&latest::probe::skopos::plugin::probing::ProbeRequest> for p::ProbeRequest {
     fn from(request: &latest::probe::skopos::plugin::probing::ProbeRequest) -> p::ProbeRequest {
