@@ -94,6 +94,26 @@ pub mod probe {
     pub use self::skopos::plugin::probing::Timing;
 }
 
+#[allow(clippy::too_many_arguments)]
+pub mod script {
+    //! The `script` world of `skopos:plugin@0.5.0` (the first version with it): `describe`
+    //! and `run`, which runs a step's scripts and answers what they did. A script runner may
+    //! make HTTP requests (`pm.sendRequest`) with [`crate::http`], only to the hosts of the
+    //! call.
+    wit_bindgen::generate!({
+        world: "script",
+        path: "../wit/0.5.0",
+        pub_export_macro: true,
+        export_macro_name: "__export_script",
+        default_bindings_module: "skopos_sdk::script",
+    });
+
+    pub use self::skopos::plugin::scripting::{
+        Phase, Scope, ScriptError, ScriptRequest, ScriptResponse, Source, TestResult,
+    };
+    pub use self::skopos::plugin::types::Header;
+}
+
 /// The contract version these bindings implement, stamped into every plugin built with the
 /// SDK (the custom section `skopos:plugin-version`), so the host and tools can tell what a
 /// component was built against.
@@ -141,6 +161,22 @@ macro_rules! export_probe {
         $crate::probe::__export_probe!($plugin);
     };
 }
+
+/// Exports a script plugin (a type implementing [`script::Guest`]), stamped with
+/// [`SCRIPT_CONTRACT_VERSION`]: the `script` world is new in 0.5.0, and the other worlds are
+/// unchanged since 0.4.0, which their plugins are built against.
+#[macro_export]
+macro_rules! export_script {
+    ($plugin:ident) => {
+        #[unsafe(link_section = "skopos:plugin-version")]
+        #[used]
+        static SKOPOS_PLUGIN_VERSION: [u8; 5] = *b"0.5.0";
+        $crate::script::__export_script!($plugin);
+    };
+}
+
+/// The contract version of the [`script`] world.
+pub const SCRIPT_CONTRACT_VERSION: &str = "0.5.0";
 
 /// The custom section `skopos:plugin-version` holding [`CONTRACT_VERSION`], in the plugin's
 /// own crate so the linker keeps it.

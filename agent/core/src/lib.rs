@@ -31,4 +31,5 @@ pub mod report;
 pub mod response;
 pub mod schedule;
 pub mod schema;
+pub mod script;
 pub mod xpath;

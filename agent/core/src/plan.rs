@@ -30,6 +30,9 @@ pub struct Plan {
     /// For each step, the earlier steps whose responses no step after it refers to: the
     /// runner lets go of those once the step has run, so long collections stay small.
     pub release_after: Vec<Vec<usize>>,
+    /// Present when the collection or a step has scripts: then `@{{vars.NAME}}` reads the
+    /// run's scopes, which scripts change.
+    pub scripting: Option<Scripting>,
 }
 
 #[derive(Debug)]
@@ -54,6 +57,8 @@ pub struct PlannedStep {
     pub checks: Vec<Check>,
     /// Read from the response as soon as it arrives, for later steps.
     pub captures: Vec<PlannedCapture>,
+    /// Its scripts and the collection's around them (HTTP steps only).
+    pub script: Option<PlannedScripts>,
 }
 
 #[derive(Debug)]
@@ -149,6 +154,7 @@ struct Inherited<'a> {
     /// `defaults.tls` with paths made relative to the file's folder.
     tls: &'a Tls,
     base_dir: &'a Path,
+    script: Option<&'a model::CollectionScript>,
 }
 
 /// Where references in the step being compiled may point.
@@ -157,6 +163,8 @@ struct RefScope<'a> {
     position: Option<usize>,
     names: &'a [Option<String>],
     variables: &'a Map<String, Value>,
+    /// Scripts may set any variable, so an undeclared one is looked up when the step runs.
+    scripted: bool,
 }
 
 impl Compiler<'_> {
@@ -174,6 +182,8 @@ impl Compiler<'_> {
         }
         let mut variables = collection.variables.clone();
         variables.extend(overrides.clone());
+        let scripting = script::scripting(collection.script.as_ref(), &collection.steps);
+        let scripted = scripting.is_some();
         let names: Vec<Option<String>> = collection.steps.iter().map(|s| s.name.clone()).collect();
         self.last_use = vec![None; names.len()];
         self.check_names(&names);
@@ -182,18 +192,24 @@ impl Compiler<'_> {
         let mut default_headers = Vec::new();
         for (name, value) in &defaults.headers {
             let path = child_key("defaults.headers", name);
-            let scope = RefScope { position: None, names: &names, variables: &variables };
+            let scope = RefScope { position: None, names: &names, variables: &variables, scripted };
             if let Some(header) = self.header(&path, name, value, &scope) {
                 default_headers.push(header);
             }
         }
-        let inherited = Inherited { defaults, headers: &default_headers, tls: &tls, base_dir: &base_dir };
+        let inherited = Inherited {
+            defaults,
+            headers: &default_headers,
+            tls: &tls,
+            base_dir: &base_dir,
+            script: collection.script.as_ref(),
+        };
         let steps = collection
             .steps
             .into_iter()
             .enumerate()
             .map(|(index, step)| {
-                let scope = RefScope { position: Some(index), names: &names, variables: &variables };
+                let scope = RefScope { position: Some(index), names: &names, variables: &variables, scripted };
                 self.step(index, step, &inherited, &scope)
             })
             .collect();
@@ -208,6 +224,7 @@ impl Compiler<'_> {
             traceparent: defaults.traceparent.unwrap_or(true),
             max_body_bytes: defaults.max_body_bytes.unwrap_or(model::DEFAULT_MAX_BODY_BYTES),
             release_after: references::release_after(&self.last_use),
+            scripting,
         }
     }
 
@@ -271,6 +288,7 @@ mod exchange;
 mod grpc;
 mod monitor;
 mod references;
+mod script;
 mod status_page;
 mod step;
 mod window;
@@ -279,6 +297,7 @@ pub use body::{PlannedBody, PlannedPart};
 pub use captures::PlannedCapture;
 pub use exchange::{Exchange, PlannedMessage, PlannedProbe, PlannedWebSocket};
 pub use grpc::{HEALTH_METHOD, HEALTH_PROTO, PlannedGrpc, find_method, health_pool, split_method};
+pub use script::{DEFAULT_SCRIPT_PLUGIN, PlannedScripts, Scripting};
 
 pub use dependencies::find_cycle;
 pub use monitor::{DEFAULT_GRACE, Heartbeat, MonitorPlan, compile_monitor};

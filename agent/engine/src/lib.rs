@@ -10,6 +10,7 @@ mod http;
 mod probe;
 mod request;
 mod retry;
+mod script;
 mod step;
 mod tls;
 mod websocket;
@@ -29,6 +30,7 @@ use skopos_core::plan::Plan;
 use skopos_core::probe::{NoProbes, ProbePlugins};
 use skopos_core::report::{CollectionReport, StepError, StepReport, StepStatus};
 use skopos_core::response::Response;
+use skopos_core::script::{NoScripts, ScriptPlugins};
 
 /// What every collection of a run shares.
 pub struct RunContext {
@@ -39,6 +41,8 @@ pub struct RunContext {
     pub plugins: Arc<dyn AssertionPlugins>,
     /// Where `probe` steps are run.
     pub probes: Arc<dyn ProbePlugins>,
+    /// Where steps' scripts are run.
+    pub scripts: Arc<dyn ScriptPlugins>,
     /// Where runs are traced and measured, when export is on.
     pub instrumentation: Option<Arc<dyn Instrumentation>>,
     /// The region of this agent (`--region`): on stored runs and alerts.
@@ -53,6 +57,7 @@ impl RunContext {
             tokens: TokenCache::default(),
             plugins: Arc::new(NoPlugins),
             probes: Arc::new(NoProbes),
+            scripts: Arc::new(NoScripts),
             instrumentation: None,
             region: None,
         }
@@ -190,6 +195,7 @@ async fn run_steps(plan: &Plan, context: &RunContext, observer: &mut dyn StepObs
     let start = Instant::now();
     let mut connections = Connections::new(context.tls.clone(), plan.cookies);
     let mut secrets = Secrets::default();
+    let mut scripts = script::ScriptRun::new(plan, context, &mut secrets);
     let mut responses: Vec<Option<Response>> = Vec::with_capacity(plan.steps.len());
     let mut reports = Vec::with_capacity(plan.steps.len());
     let mut stopped = false;
@@ -201,8 +207,8 @@ async fn run_steps(plan: &Plan, context: &RunContext, observer: &mut dyn StepObs
             continue;
         }
         let traceparent = observer.step_starting(index).filter(|_| plan.traceparent);
-        let (report, response) =
-            step::run_step(plan, index, context, &mut connections, &responses, &mut secrets, traceparent).await;
+        let run = step::StepRun { connections: &mut connections, secrets: &mut secrets, scripts: scripts.as_mut() };
+        let (report, response) = step::run_step(plan, index, context, run, &responses, traceparent).await;
         match response {
             Some(response) => responses.push(Some(response)),
             None => stopped = true,

@@ -13,7 +13,7 @@ use skopos_core::report::{StepError, StepReport, StepStatus, Timings};
 use skopos_core::response::Response;
 
 use super::http::{Connections, Incoming, SendOptions};
-use super::{RunContext, grpc, mask_assertion, mask_error, probe, request, retry, websocket};
+use super::{RunContext, grpc, mask_assertion, mask_error, probe, request, retry, script, websocket};
 
 /// Runs step `index` of `plan`: its report, and its response for later steps (`None` when
 /// the step got no response, which stops the collection).
@@ -21,15 +21,17 @@ pub async fn run_step(
     plan: &Plan,
     index: usize,
     context: &RunContext,
-    connections: &mut Connections,
+    run: StepRun<'_>,
     responses: &[Option<Response>],
-    secrets: &mut Secrets,
     traceparent: Option<String>,
 ) -> (StepReport, Option<Response>) {
+    let StepRun { connections, secrets, mut scripts } = run;
     let step = &plan.steps[index];
     let mut report = StepReport::skipped(index + 1, step.name.clone());
     report.status = StepStatus::Failed;
-    let mut scope = Scope { vars: &plan.variables, env: &context.env, responses, names: &plan.names, secrets };
+    let mut view = scripts.as_ref().map(|run| run.variables());
+    let vars = view.as_ref().unwrap_or(&plan.variables);
+    let mut scope = Scope { vars, env: &context.env, responses, names: &plan.names, secrets };
     if let Exchange::Probe(planned) = &step.exchange {
         let outcome = probe::run(step, planned, context, &mut scope, &mut report).await;
         return judge(step, context, secrets, report, outcome).await;
@@ -52,6 +54,20 @@ pub async fn run_step(
         },
         _ => Vec::new(),
     };
+    if let (Some(run), Some(planned)) = (scripts.as_deref_mut(), &step.script)
+        && !planned.before.is_empty()
+    {
+        let outgoing = Before { run, planned, responses };
+        match outgoing.prepare(plan, step, context, secrets, &mut rendered).await {
+            Ok(Some(changed)) => view = Some(changed),
+            Ok(None) => {}
+            Err(error) => {
+                report.error = Some(mask_error(&error, secrets));
+                return (report, None);
+            }
+        }
+    }
+    let vars = view.as_ref().unwrap_or(&plan.variables);
     if let Some(grant) = rendered.oauth2.take() {
         match context.tokens.token(&grant, step, &context.tls).await {
             Ok(token) => {
@@ -67,7 +83,7 @@ pub async fn run_step(
     }
     // A gRPC call's message, encoded for its method (found by reflection, asked with the
     // call's own metadata, when no `.proto` file gave it), and the method's reply type.
-    let mut scope = Scope { vars: &plan.variables, env: &context.env, responses, names: &plan.names, secrets };
+    let mut scope = Scope { vars, env: &context.env, responses, names: &plan.names, secrets };
     let call = match &step.exchange {
         Exchange::Grpc(planned) => {
             match grpc::prepare(step, planned, &mut rendered.outgoing, &mut scope, connections).await {
@@ -113,7 +129,19 @@ pub async fn run_step(
             Some(call) => outcome.and_then(|incoming| grpc::receive(incoming, call)),
             None => outcome,
         };
-        let (report_now, response) = judge(step, context, secrets, report.clone(), outcome.map(Arrived::from)).await;
+        let (mut report_now, response) =
+            judge(step, context, secrets, report.clone(), outcome.map(Arrived::from)).await;
+        if let (Some(run), Some(planned), Some(response)) = (scripts.as_deref_mut(), &step.script, &response)
+            && !planned.after.is_empty()
+        {
+            let sent = script::script_request(&rendered.outgoing);
+            let mut tests = script::after(run, context, plan, step, planned, sent, response).await;
+            for test in &mut tests {
+                mask_assertion(test, secrets);
+            }
+            report_now.assertions.extend(tests);
+            report_now.status = status_of(&report_now.assertions);
+        }
         let failed = report_now.status == StepStatus::Failed && response.is_some();
         // `report` holds every attempt so far (`send` adds to it); each judgement starts from it.
         match retry::again_for_assertions(step, report.attempts.len()).filter(|_| failed) {
@@ -172,13 +200,7 @@ async fn judge(
                 mask_assertion(assertion, secrets);
             }
             let passed = report.assertions.iter().all(|a| a.passed);
-            report.status = if passed {
-                StepStatus::Passed
-            } else if report.assertions.iter().any(|a| a.fails_step()) {
-                StepStatus::Failed
-            } else {
-                StepStatus::Degraded
-            };
+            report.status = status_of(&report.assertions);
             if matches!(step.body, PlannedBody::GraphQl(_)) {
                 report.note = graphql_errors(&response).map(|note| secrets.mask(&note).into_owned());
             }
@@ -187,6 +209,56 @@ async fn judge(
             (report, Some(response))
         }
     }
+}
+
+/// A step's before-request scripts, about to run on its rendered request.
+struct Before<'a> {
+    run: &'a mut script::ScriptRun,
+    planned: &'a skopos_core::plan::PlannedScripts,
+    responses: &'a [Option<Response>],
+}
+
+impl Before<'_> {
+    /// Runs the scripts and puts their changes on `rendered`, rendering it again when they
+    /// changed a variable (then the new variables are returned).
+    async fn prepare(
+        self,
+        plan: &Plan,
+        step: &PlannedStep,
+        context: &RunContext,
+        secrets: &mut Secrets,
+        rendered: &mut request::Rendered,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, StepError> {
+        let (given, changed, variables_changed) =
+            script::before(self.run, context, plan, self.planned, &rendered.outgoing).await?;
+        let mut view = None;
+        if variables_changed {
+            let vars = view.insert(self.run.variables());
+            let mut scope = Scope { vars, env: &context.env, responses: self.responses, names: &plan.names, secrets };
+            *rendered = request::render(step, &mut scope)?;
+        }
+        script::apply(&mut rendered.outgoing, &given, &changed)?;
+        Ok(view)
+    }
+}
+
+/// Passed when every assertion passed, degraded when only `warn` ones failed.
+fn status_of(assertions: &[AssertionResult]) -> StepStatus {
+    if assertions.iter().all(|a| a.passed) {
+        StepStatus::Passed
+    } else if assertions.iter().any(|a| a.fails_step()) {
+        StepStatus::Failed
+    } else {
+        StepStatus::Degraded
+    }
+}
+
+/// What a step's run works with beyond the plan: the connections, the secrets seen so far,
+/// and the scripts' scopes when the collection has scripts.
+pub struct StepRun<'a> {
+    pub connections: &'a mut Connections,
+    pub secrets: &'a mut Secrets,
+    pub scripts: Option<&'a mut script::ScriptRun>,
 }
 
 /// A failed check of a gRPC status code says which status came, in words.

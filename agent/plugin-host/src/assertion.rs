@@ -29,6 +29,7 @@ pub(super) fn link(linker: &Linker<Sandbox>, component: &Component, version: Ver
         Version::V0_2_0 => Pre::V0_2_0(v0_2_0::assertion::AssertionPre::new(pre).map_err(not)?),
         Version::V0_3_0 => Pre::V0_3_0(v0_3_0::assertion::AssertionPre::new(pre).map_err(not)?),
         Version::V0_4_0 => Pre::V0_4_0(latest::assertion::AssertionPre::new(pre).map_err(not)?),
+        Version::V0_5_0 => return Err(super::contract::only_scripts_in_0_5_0("assertion")),
     })
 }
 

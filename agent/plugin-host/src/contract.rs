@@ -11,6 +11,7 @@ pub mod v0_1_0;
 pub mod v0_2_0;
 pub mod v0_3_0;
 pub mod v0_4_0;
+pub mod v0_5_0;
 
 pub use v0_4_0 as latest;
 
@@ -24,10 +25,13 @@ pub enum Version {
     V0_2_0,
     V0_3_0,
     V0_4_0,
+    /// Adds the `script` world; scripts plugins are built against it (and the other worlds
+    /// against 0.4.0, which 0.5.0 leaves as they were).
+    V0_5_0,
 }
 
 impl Version {
-    pub const ALL: [Version; 4] = [Version::V0_1_0, Version::V0_2_0, Version::V0_3_0, Version::V0_4_0];
+    pub const ALL: [Version; 5] = [Version::V0_1_0, Version::V0_2_0, Version::V0_3_0, Version::V0_4_0, Version::V0_5_0];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +39,7 @@ impl Version {
             Version::V0_2_0 => "0.2.0",
             Version::V0_3_0 => "0.3.0",
             Version::V0_4_0 => "0.4.0",
+            Version::V0_5_0 => "0.5.0",
         }
     }
 
@@ -50,6 +55,15 @@ impl Version {
             format!("it was built against skopos:plugin@{version}; this agent knows {}: upgrade the agent", known())
         })
     }
+}
+
+/// Why a plugin of `kind` built against 0.5.0 is not loaded: 0.5.0 only adds the `script`
+/// world, so the SDK builds the other worlds against 0.4.0 and the host links them as such.
+pub fn only_scripts_in_0_5_0(kind: &str) -> String {
+    format!(
+        "it was built against skopos:plugin@0.5.0, which adds only the `script` world; build {kind} plugins \
+         against 0.4.0 (what the SDK does), whose `{kind}` world 0.5.0 leaves unchanged"
+    )
 }
 
 impl serde::Serialize for Version {

@@ -32,6 +32,7 @@ pub mod notifier;
 mod prepared;
 mod probe;
 mod sandbox;
+mod script;
 mod settings;
 mod sockets;
 
@@ -153,8 +154,11 @@ pub struct PluginHost {
     assertions: BTreeMap<String, Loaded<assertion::Pre>>,
     notifiers: BTreeMap<String, Loaded<notifier::Pre>>,
     probes: BTreeMap<String, Loaded<probe::Pre>>,
+    scripts: BTreeMap<String, Loaded<script::Pre>>,
     /// Assertion instances kept with their expected value prepared.
     prepared: prepared::Prepared,
+    /// Script instances kept between a collection's calls.
+    kept_scripts: script::KeptScripts,
 }
 
 /// What a plugin's `describe` said.
@@ -190,7 +194,9 @@ impl PluginHost {
             assertions: BTreeMap::new(),
             notifiers: BTreeMap::new(),
             probes: BTreeMap::new(),
+            scripts: BTreeMap::new(),
             prepared: prepared::Prepared::default(),
+            kept_scripts: script::KeptScripts::default(),
         })
     }
 
@@ -214,7 +220,10 @@ impl PluginHost {
 
     pub fn plugins(&self) -> impl Iterator<Item = &PluginInfo> {
         let assertions = self.assertions.values().map(|a| &a.info);
-        assertions.chain(self.notifiers.values().map(|n| &n.info)).chain(self.probes.values().map(|p| &p.info))
+        assertions
+            .chain(self.notifiers.values().map(|n| &n.info))
+            .chain(self.probes.values().map(|p| &p.info))
+            .chain(self.scripts.values().map(|s| &s.info))
     }
 
     /// Every plugin with its health, assertions then notifiers then probes, by name.
@@ -223,6 +232,7 @@ impl PluginHost {
         assertions
             .chain(self.notifiers.values().map(Loaded::status))
             .chain(self.probes.values().map(Loaded::status))
+            .chain(self.scripts.values().map(Loaded::status))
             .collect()
     }
 
@@ -237,6 +247,7 @@ impl PluginHost {
         assertions
             + self.notifiers.values().filter(|n| n.mapped()).count()
             + self.probes.values().filter(|p| p.mapped()).count()
+            + self.scripts.values().filter(|s| s.mapped()).count()
     }
 }
 

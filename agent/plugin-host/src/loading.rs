@@ -12,7 +12,7 @@ use wasmtime::component::{Component, Linker};
 use super::sandbox::Sandbox;
 use super::{
     Added, CallStats, Described, Kind, LoadError, Manifest, PluginHost, PluginInfo, PluginPackage, PluginStatus,
-    assertion, cache, call_error, contract, notifier, probe,
+    assertion, cache, call_error, contract, notifier, probe, script,
 };
 
 /// A plugin ready to call, or to map on first call: described, with its record of calls.
@@ -37,6 +37,7 @@ pub(crate) enum Linked {
     Assertion(assertion::Pre),
     Notifier(notifier::Pre),
     Probe(probe::Pre),
+    Script(script::Pre),
 }
 
 /// The linked form a [`Loaded`] of each kind keeps.
@@ -59,6 +60,12 @@ impl FromLinked for notifier::Pre {
 impl FromLinked for probe::Pre {
     fn from_linked(linked: Linked) -> Option<Self> {
         if let Linked::Probe(pre) = linked { Some(pre) } else { None }
+    }
+}
+
+impl FromLinked for script::Pre {
+    fn from_linked(linked: Linked) -> Option<Self> {
+        if let Linked::Script(pre) = linked { Some(pre) } else { None }
     }
 }
 
@@ -159,6 +166,7 @@ impl PluginHost {
                 self.notifiers.insert(info.name.clone(), Loaded::later(deferred, &info)).map(|old| old.info)
             }
             Kind::Probe => self.probes.insert(info.name.clone(), Loaded::later(deferred, &info)).map(|old| old.info),
+            Kind::Script => self.insert_script(Loaded::later(deferred, &info)),
         };
         Ok((info, replaced.map_or(Added::New, |old| Added::Replaced(old.source))))
     }
@@ -181,6 +189,7 @@ impl PluginHost {
                     Linked::Assertion(pre) => assertion::describe(pre, limits).await,
                     Linked::Notifier(pre) => notifier::describe(pre, limits).await,
                     Linked::Probe(pre) => probe::describe(pre, limits).await,
+                    Linked::Script(pre) => script::describe(pre, limits).await,
                 }
                 .map_err(|e| format!("`describe` failed: {}", call_error(e, limits.deadline)))?;
                 entry.remember(&described);
@@ -194,6 +203,7 @@ impl PluginHost {
                 self.notifiers.insert(info.name.clone(), Loaded::now(pre, &info)).map(|old| old.info)
             }
             Linked::Probe(pre) => self.probes.insert(info.name.clone(), Loaded::now(pre, &info)).map(|old| old.info),
+            Linked::Script(pre) => self.insert_script(Loaded::now(pre, &info)),
         };
         Ok((info, replaced.map_or(Added::New, |old| Added::Replaced(old.source))))
     }
@@ -201,6 +211,11 @@ impl PluginHost {
     fn insert_assertion(&mut self, loaded: Loaded<assertion::Pre>) -> Option<PluginInfo> {
         self.prepared.forget(&loaded.info.name);
         self.assertions.insert(loaded.info.name.clone(), loaded).map(|old| old.info)
+    }
+
+    fn insert_script(&mut self, loaded: Loaded<script::Pre>) -> Option<PluginInfo> {
+        self.kept_scripts.forget(&loaded.info.name);
+        self.scripts.insert(loaded.info.name.clone(), loaded).map(|old| old.info)
     }
 
     /// What the agent shows of a plugin: what it said of itself, checked against its manifest.
@@ -242,6 +257,10 @@ impl PluginHost {
                 Linked::Notifier(notifier::link(&mut linker, component, version)?)
             }
             Kind::Probe => Linked::Probe(probe::link(&linker, component, version)?),
+            Kind::Script => {
+                wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| e.to_string())?;
+                Linked::Script(script::link(&linker, component, version)?)
+            }
         })
     }
 }

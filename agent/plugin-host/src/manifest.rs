@@ -30,6 +30,8 @@ pub enum Kind {
     Assertion,
     Notifier,
     Probe,
+    /// Runs steps' scripts (since contract 0.5.0).
+    Script,
 }
 
 impl Kind {
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Assertion => "assertion",
             Kind::Notifier => "notifier",
             Kind::Probe => "probe",
+            Kind::Script => "script",
         }
     }
 }

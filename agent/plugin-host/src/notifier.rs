@@ -40,6 +40,7 @@ pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component, version:
         Version::V0_2_0 => v0_2_0::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
         Version::V0_3_0 => v0_3_0::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
         Version::V0_4_0 => latest::notifier::Notifier::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s),
+        Version::V0_5_0 => return Err(super::contract::only_scripts_in_0_5_0("notifier")),
     }
     .map_err(|e| e.to_string())?;
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
@@ -48,6 +49,7 @@ pub(super) fn link(linker: &mut Linker<Sandbox>, component: &Component, version:
         Version::V0_2_0 => Pre::V0_2_0(v0_2_0::notifier::NotifierPre::new(pre).map_err(not)?),
         Version::V0_3_0 => Pre::V0_3_0(v0_3_0::notifier::NotifierPre::new(pre).map_err(not)?),
         Version::V0_4_0 => Pre::V0_4_0(latest::notifier::NotifierPre::new(pre).map_err(not)?),
+        Version::V0_5_0 => return Err(super::contract::only_scripts_in_0_5_0("notifier")),
     })
 }
 

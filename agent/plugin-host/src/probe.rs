@@ -25,6 +25,9 @@ pub(super) fn link(linker: &Linker<Sandbox>, component: &Component, version: Ver
     if version < Version::V0_3_0 {
         return Err(format!("probes came with skopos:plugin@0.3.0; it was built against {}", version.as_str()));
     }
+    if version == Version::V0_5_0 {
+        return Err(super::contract::only_scripts_in_0_5_0("probe"));
+    }
     let pre = linker.instantiate_pre(component).map_err(|e| format!("cannot link: {e:#}"))?;
     Ok(match version {
         Version::V0_3_0 => Pre::V0_3_0(v0_3_0::probe::ProbePre::new(pre).map_err(not)?),

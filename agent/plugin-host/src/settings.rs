@@ -79,6 +79,15 @@ impl PluginHost {
     /// (`steps[0].assert[2].value.schema`, `steps[1].probe.config.resolver`).
     pub fn check_plan(&self, plan: &Plan) -> Vec<(String, String)> {
         let mut problems = Vec::new();
+        if let Some(scripting) = &plan.scripting
+            && !self.scripts.contains_key(&scripting.plugin)
+        {
+            let loaded: Vec<&str> = self.scripts.keys().map(String::as_str).collect();
+            problems.push((
+                "script".to_string(),
+                format!("no script plugin named `{}` is loaded (loaded: {})", scripting.plugin, loaded.join(", ")),
+            ));
+        }
         for (index, step) in plan.steps.iter().enumerate() {
             if let Exchange::Probe(probe) = &step.exchange {
                 let at = child_key(&child_index("steps", index), "probe");

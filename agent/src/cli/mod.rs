@@ -6,6 +6,7 @@ mod export;
 mod files;
 mod import;
 mod plugin;
+mod plugin_script;
 mod run;
 mod scaffold;
 mod serve;

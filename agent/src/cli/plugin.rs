@@ -182,6 +182,19 @@ async fn test(args: TestArgs) -> Result<u8, String> {
                 }
             }
         }
+        Kind::Script => {
+            let response = match &args.response {
+                Some(file) => {
+                    response(&serde_json::from_slice(&read(file)?).map_err(|e| format!("{}: {e}", file.display()))?)?
+                }
+                None => response(&json!({}))?,
+            };
+            let code = match args.value.as_deref().ok_or("a script plugin needs --value: the script (or @FILE)")? {
+                text if text.starts_with('@') => String::from_utf8_lossy(&read(Path::new(&text[1..]))?).into_owned(),
+                text => text.to_string(),
+            };
+            super::plugin_script::test(&host, &target.name, code, &response).await
+        }
         Kind::Assertion => {
             let response = match &args.response {
                 Some(file) => {

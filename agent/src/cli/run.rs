@@ -100,7 +100,8 @@ fn env_problems(file: &Path, allow: &skopos_service::access::EnvAllow) -> Vec<sk
 fn plugins_for(plans: &[Arc<Plan>], dir: Option<&Path>) -> Result<Option<Arc<PluginHost>>, String> {
     let steps = || plans.iter().flat_map(|plan| &plan.steps);
     let uses_plugins = steps().flat_map(|step| &step.checks).any(Check::uses_plugin)
-        || steps().any(|step| matches!(step.exchange, Exchange::Probe(_)));
+        || steps().any(|step| matches!(step.exchange, Exchange::Probe(_)))
+        || plans.iter().any(|plan| plan.scripting.is_some());
     if !uses_plugins && dir.is_none() {
         return Ok(None);
     }
@@ -182,7 +183,8 @@ pub fn run(args: RunArgs) -> u8 {
                 return EXIT_INVALID;
             }
             context.plugins = plugins.clone();
-            context.probes = plugins;
+            context.probes = plugins.clone();
+            context.scripts = plugins;
         }
         Ok(None) => {}
         Err(problem) => {

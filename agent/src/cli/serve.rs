@@ -177,6 +177,7 @@ async fn start(args: ServeArgs) -> Result<(), String> {
     let plugins = super::load_plugins(&plugin_dirs, options).await?;
     context.plugins = plugins.clone();
     context.probes = plugins.clone();
+    context.scripts = plugins.clone();
     let parts = AgentParts {
         store,
         context,

@@ -329,6 +329,12 @@ fn grpc_codes(value: Value) -> Result<Value, CheckError> {
 pub fn part_of(source: AssertionSource, property: Option<&str>) -> Result<Part, CheckError> {
     let err = |field, message: String| CheckError { field, message };
     let part = match (source, property) {
+        (AssertionSource::Script, _) => {
+            return Err(err(
+                "source",
+                "`script` is how reports show a script's tests: write the test in the step's `script.after`".into(),
+            ));
+        }
         (AssertionSource::Status | AssertionSource::Latency | AssertionSource::Size, Some(_)) => {
             return Err(err("property", format!("`{}` takes no property", source.as_str())));
         }

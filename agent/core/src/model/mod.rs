@@ -14,6 +14,7 @@ pub use crate::predicate::{Op, OpName, Predicate};
 mod grpc;
 mod monitor;
 mod probe;
+mod script;
 mod status_page;
 mod websocket;
 mod window;
@@ -21,6 +22,7 @@ mod window;
 pub use grpc::Grpc;
 pub use monitor::{HeartbeatSpec, MessageTemplate, Monitor, Notifier, ScheduleSpec, TransitionKind};
 pub use probe::Probe;
+pub use script::{CollectionScript, Scripts, StepScript};
 pub use status_page::{BadgeAccess, Slo, StatusGroup, StatusPage, StatusPageSpec};
 pub use websocket::{MessageMatch, Receive, WebSocket};
 pub use window::{Window, WindowMode, WindowTime, selects};
@@ -43,6 +45,9 @@ pub struct Collection {
     pub variables: Map<String, Value>,
     #[serde(default)]
     pub defaults: Defaults,
+    /// Scripts run around every step, and the scopes scripts keep variables in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<CollectionScript>,
     pub steps: Vec<Step>,
 }
 
@@ -123,6 +128,9 @@ pub struct Step {
     /// Overrides `defaults.timeout_ms` for this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// Scripts run before the request and after the response (Postman's JavaScript).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<StepScript>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -351,6 +359,8 @@ pub enum AssertionSource {
     /// A gRPC step's status: its code (`0`, or by name, `OK`); `property: message` is its
     /// message.
     GrpcStatus,
+    /// A test a step's script recorded (`pm.test`): only in reports, never written in a file.
+    Script,
 }
 
 impl AssertionSource {
@@ -365,6 +375,7 @@ impl AssertionSource {
             AssertionSource::Cookie => "cookie",
             AssertionSource::Capture => "capture",
             AssertionSource::GrpcStatus => "grpc_status",
+            AssertionSource::Script => "script",
         }
     }
 }

@@ -48,7 +48,7 @@ impl Compiler<'_> {
     pub(super) fn reference(&mut self, path: &str, reference: &Reference, scope: &RefScope) {
         let text = &reference.text;
         match &reference.target {
-            Target::Var { name, .. } if !scope.variables.contains_key(name) => {
+            Target::Var { name, .. } if !scope.variables.contains_key(name) && !scope.scripted => {
                 let hint = suggest(name, scope.variables.keys().map(String::as_str))
                     .map(|s| format!("; did you mean `vars.{s}`?"))
                     .unwrap_or_default();

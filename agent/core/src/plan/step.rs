@@ -66,6 +66,7 @@ impl Compiler<'_> {
             Some(name) => format!("step {} '{name}'", index + 1),
             None => format!("step {}", index + 1),
         };
+        let script = self.step_scripts(&at, &step, &label, inherited.script);
         PlannedStep {
             name: step.name,
             label,
@@ -83,6 +84,7 @@ impl Compiler<'_> {
             retry: step.retry,
             checks,
             captures,
+            script,
         }
     }
 

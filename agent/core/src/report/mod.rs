@@ -225,6 +225,8 @@ pub enum ErrorKind {
     Heartbeat,
     /// A probe plugin could not make its check (refused, unreachable, not granted, failed).
     Probe,
+    /// A step's before-request script threw, was stopped, or its plugin failed.
+    Script,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

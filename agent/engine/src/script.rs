@@ -1,0 +1,216 @@
+//! A step's scripts around its request: the run's variable scopes, the before-request
+//! scripts (which may change the request and the variables), and the after-response scripts
+//! (whose tests join the step's assertions).
+
+use std::collections::BTreeSet;
+
+use http::{HeaderName, HeaderValue, Method};
+use serde_json::{Map, Value};
+
+use skopos_core::assert::AssertionResult;
+use skopos_core::interpolate::{Scope, Secrets, Template};
+use skopos_core::model::{AssertionSource, Op};
+use skopos_core::plan::{Plan, PlannedScripts, PlannedStep};
+use skopos_core::report::{ErrorKind, StepError};
+use skopos_core::response::Response;
+use skopos_core::script::{Phase, SCOPE_ORDER, Scopes, ScriptCall, ScriptOutcome, ScriptRequest, ScriptResponse};
+
+use super::RunContext;
+use super::http::Outgoing;
+
+/// What a run's scripts share: the variable scopes, and the hosts the run has called.
+pub struct ScriptRun {
+    pub scopes: Scopes,
+    hosts: BTreeSet<String>,
+    plugin: String,
+    /// Which instances the plugin may share: this collection's.
+    isolation: String,
+}
+
+impl ScriptRun {
+    /// The starting scopes of `plan`'s run, `@{{env.NAME}}` in their strings resolved.
+    pub fn new(plan: &Plan, context: &RunContext, secrets: &mut Secrets) -> Option<ScriptRun> {
+        let scripting = plan.scripting.as_ref()?;
+        let mut scopes = scripting.scopes(&plan.variables);
+        let mut scope = Scope { vars: &plan.variables, env: &context.env, responses: &[], names: &plan.names, secrets };
+        for values in scopes.values_mut() {
+            for value in values.values_mut() {
+                if let Value::String(text) = value
+                    && text.contains("@{{")
+                    && let Ok(template) = Template::parse(text)
+                    && let Ok(rendered) = scope.render(&template)
+                {
+                    *text = rendered.into_owned();
+                }
+            }
+        }
+        let isolation = format!("{}\u{0}{}", plan.file.display(), plan.name);
+        Some(ScriptRun { scopes, hosts: BTreeSet::new(), plugin: scripting.plugin.clone(), isolation })
+    }
+
+    /// The variables `@{{vars.NAME}}` reads: each name from its nearest scope.
+    pub fn variables(&self) -> Map<String, Value> {
+        let mut view = Map::new();
+        for scope in SCOPE_ORDER.iter().rev() {
+            if let Some(values) = self.scopes.get(*scope) {
+                view.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        view
+    }
+
+    async fn call(
+        &mut self,
+        context: &RunContext,
+        plan: &Plan,
+        planned: &PlannedScripts,
+        phase: Phase,
+        request: ScriptRequest,
+        response: Option<ScriptResponse>,
+    ) -> Result<ScriptOutcome, String> {
+        let scripts = match phase {
+            Phase::BeforeRequest => planned.before.clone(),
+            Phase::AfterResponse => planned.after.clone(),
+        };
+        let call = ScriptCall {
+            phase,
+            scripts,
+            request,
+            response,
+            scopes: self.scopes.clone(),
+            collection: plan.name.clone(),
+            step: planned.request_name.clone(),
+            hosts: self.hosts.iter().cloned().collect(),
+        };
+        let outcome = context.scripts.run_scripts(&self.plugin, &self.isolation, call).await?;
+        self.scopes = outcome.scopes.clone();
+        Ok(outcome)
+    }
+}
+
+/// The request as scripts see it.
+pub fn script_request(outgoing: &Outgoing) -> ScriptRequest {
+    ScriptRequest {
+        method: outgoing.method.to_string(),
+        url: outgoing.url.to_string(),
+        headers: outgoing
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
+        body: (!outgoing.body.is_empty()).then(|| String::from_utf8_lossy(&outgoing.body).into_owned()),
+    }
+}
+
+/// Runs the step's before-request scripts on `outgoing`. `Ok(true)` when they changed a
+/// variable (the request is then rendered again, and [`apply`] puts the scripts' own changes
+/// on it).
+pub async fn before(
+    run: &mut ScriptRun,
+    context: &RunContext,
+    plan: &Plan,
+    planned: &PlannedScripts,
+    outgoing: &Outgoing,
+) -> Result<(ScriptRequest, ScriptRequest, bool), StepError> {
+    if let Some(host) = outgoing.url.host_str() {
+        run.hosts.insert(host.to_string());
+    }
+    let given = script_request(outgoing);
+    let scopes_before = run.scopes.clone();
+    let outcome = run
+        .call(context, plan, planned, Phase::BeforeRequest, given.clone(), None)
+        .await
+        .map_err(|message| StepError::new(ErrorKind::Script, format!("the script plugin: {message}")))?;
+    if let Some(error) = &outcome.error {
+        return Err(StepError::new(ErrorKind::Script, error.to_string()));
+    }
+    Ok((given, outcome.request, run.scopes != scopes_before))
+}
+
+/// Puts on `outgoing` what the scripts changed between `given` and `changed`.
+pub fn apply(outgoing: &mut Outgoing, given: &ScriptRequest, changed: &ScriptRequest) -> Result<(), StepError> {
+    let invalid = |what: String| StepError::new(ErrorKind::Script, format!("the script set {what}"));
+    if changed.method != given.method {
+        outgoing.method = Method::from_bytes(changed.method.as_bytes())
+            .map_err(|_| invalid(format!("the method `{}`, which is not one", changed.method)))?;
+    }
+    if changed.url != given.url {
+        outgoing.url = url::Url::parse(&changed.url)
+            .map_err(|e| invalid(format!("the URL `{}`, which is not valid: {e}", changed.url)))?;
+    }
+    if changed.headers != given.headers {
+        for (name, _) in
+            given.headers.iter().filter(|(name, _)| !changed.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+        {
+            outgoing.headers.remove(name.as_str());
+        }
+        for (name, value) in changed.headers.iter().filter(|header| !given.headers.contains(header)) {
+            let header =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid(format!("the header name `{name}`")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| invalid(format!("header `{name}` to a value that cannot be sent")))?;
+            outgoing.headers.insert(header, value);
+        }
+    }
+    if changed.body != given.body {
+        outgoing.body = changed.body.clone().unwrap_or_default().into();
+    }
+    Ok(())
+}
+
+/// Runs the step's after-response scripts: their tests as assertion results (a script that
+/// threw as a failed one).
+pub async fn after(
+    run: &mut ScriptRun,
+    context: &RunContext,
+    plan: &Plan,
+    step: &PlannedStep,
+    planned: &PlannedScripts,
+    sent: ScriptRequest,
+    response: &Response,
+) -> Vec<AssertionResult> {
+    let given = ScriptResponse {
+        status: response.status,
+        reason: http::StatusCode::from_u16(response.status)
+            .ok()
+            .and_then(|status| status.canonical_reason())
+            .unwrap_or("")
+            .to_string(),
+        headers: response
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
+        body: String::from_utf8_lossy(&response.body).into_owned(),
+        time_ms: response.latency.as_secs_f64() * 1000.0,
+    };
+    let result = |name: String, passed: bool, message: Option<String>| AssertionResult {
+        name: Some(name),
+        source: AssertionSource::Script,
+        property: None,
+        op: Op::Plugin.into(),
+        not: false,
+        expected: None,
+        actual: None,
+        passed,
+        message,
+        severity: Default::default(),
+    };
+    match run.call(context, plan, planned, Phase::AfterResponse, sent, Some(given)).await {
+        Err(message) => {
+            vec![result(format!("{} script", step.label), false, Some(format!("the script plugin: {message}")))]
+        }
+        Ok(outcome) => {
+            let mut results: Vec<AssertionResult> = outcome
+                .tests
+                .into_iter()
+                .filter(|test| !test.skipped)
+                .map(|test| result(test.name, test.passed, test.message))
+                .collect();
+            if let Some(error) = outcome.error {
+                results.push(result(format!("the {} script", error.source), false, Some(error.to_string())));
+            }
+            results
+        }
+    }
+}

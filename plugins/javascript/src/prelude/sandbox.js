@@ -1,0 +1,213 @@
+// One call: `begin` builds the objects a script sees from the host's call, `invoke` runs one
+// script function with them (catching what it throws, then running its timers), and `finish`
+// answers what the scripts did, and removes whatever they left on the global object.
+var __skopos = (function () {
+  var P = __postman, chai = __chai;
+  var initialGlobals = null;
+  var state = null;
+
+  var names = ['pm', 'postman', 'tests', 'responseBody', 'responseCode', 'responseHeaders', 'responseTime',
+    'responseCookies', 'request', 'environment', 'globals', 'data', 'iteration', '_', 'CryptoJS', 'atob', 'btoa',
+    'xml2Json', 'tv4', 'console', 'require', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate'];
+
+  function text(value) {
+    if (typeof value === 'string') return value;
+    try { return JSON.stringify(value); } catch (e) { return String(value); }
+  }
+
+  function record(name, passed, message, skipped) {
+    state.tests.push({ name: String(name), passed: !!passed, skipped: !!skipped, message: message === undefined ? null : String(message) });
+  }
+
+  function test(name, run) {
+    if (typeof run !== 'function') { record(name, false, 'the test has no function'); return; }
+    try {
+      run(function () {});
+      record(name, true);
+    } catch (error) {
+      record(name, false, error && error.message !== undefined ? (error.name ? error.name + ': ' : '') + error.message : String(error));
+    }
+  }
+  test.skip = function (name) { record(name, true, undefined, true); };
+
+  function expect(value, message) { return chai.expect(value, message); }
+  expect.fail = chai.expect.fail;
+
+  function sendRequest(given, callback) {
+    var request = typeof given === 'string' ? { url: given, method: 'GET' } : given;
+    var headers = [];
+    var header = request.header || request.headers || [];
+    if (Array.isArray(header)) header.forEach(function (h) { headers.push(typeof h === 'string' ? h.split(/:\s*/) : [h.key, String(h.value)]); });
+    else if (header instanceof P.PropertyList) header.members.forEach(function (h) { headers.push([h.key, String(h.value)]); });
+    else Object.keys(header).forEach(function (k) { headers.push([k, String(header[k])]); });
+    var body = request.body ? (typeof request.body === 'string' ? request.body : request.body.raw !== undefined ? request.body.raw : JSON.stringify(request.body)) : '';
+    var answer = JSON.parse(__send(JSON.stringify({ method: String(request.method || 'GET').toUpperCase(), url: String(request.url), headers: headers, body: body })));
+    var error = answer.error === undefined ? null : new Error(answer.error);
+    var response = error ? undefined : new P.Response({ status: answer.code, reason: '', headers: [], body: answer.body, time: 0 });
+    if (typeof callback === 'function') callback(error, response);
+  }
+
+  function scope(name) {
+    if (!state.scopes[name]) state.scopes[name] = {};
+    return new P.VariableScope(name, state.scopes[name]);
+  }
+
+  function require(name) {
+    var modules = { lodash: __lodash, chai: chai, 'crypto-js': __crypto, atob: __atob, btoa: __btoa, tv4: __tv4 };
+    if (Object.prototype.hasOwnProperty.call(modules, name)) return modules[name];
+    throw new Error("Cannot find module '" + name + "'");
+  }
+
+  function begin(input) {
+    if (initialGlobals === null) initialGlobals = Object.getOwnPropertyNames(globalThis);
+    input = JSON.parse(input);
+    state = { input: input, scopes: input.scopes, tests: [], console: [], timers: [] };
+    ['globals', 'environment', 'collection', 'local'].forEach(function (name) { scope(name); });
+    var environment = scope('environment'), globals = scope('globals'), collection = scope('collection'), local = scope('local');
+    var request = new P.Request(input.request);
+    var response = input.response ? new P.Response(input.response) : undefined;
+    state.request = request;
+    var variables = new P.Variables([local, environment, collection, globals]);
+    var pm = {
+      test: test,
+      expect: expect,
+      request: request,
+      response: response,
+      environment: environment,
+      collectionVariables: collection,
+      globals: globals,
+      variables: variables,
+      iterationData: new P.VariableScope('data', {}),
+      cookies: response ? response.cookies : new P.PropertyList([]),
+      info: {
+        eventName: input.phase === 'before' ? 'prerequest' : 'test',
+        iteration: 0,
+        iterationCount: 1,
+        requestName: input.step,
+        requestId: input.step,
+      },
+      sendRequest: sendRequest,
+      visualizer: { set: function () {}, clear: function () {} },
+      execution: { location: [input.collection], setNextRequest: function () {}, skipRequest: function () {} },
+      require: require,
+    };
+    var consoleObject = {};
+    ['log', 'info', 'warn', 'error', 'debug', 'trace'].forEach(function (level) {
+      consoleObject[level] = function () { state.console.push(Array.prototype.map.call(arguments, text).join(' ')); };
+    });
+    var headersObject = {};
+    (input.response ? input.response.headers : []).forEach(function (h) { headersObject[h[0]] = h[1]; });
+    var requestHeaders = {};
+    input.request.headers.forEach(function (h) { requestHeaders[h[0]] = h[1]; });
+    var legacy = {
+      setEnvironmentVariable: function (k, v) { environment.set(k, v); },
+      getEnvironmentVariable: function (k) { return environment.get(k); },
+      clearEnvironmentVariable: function (k) { environment.unset(k); },
+      clearEnvironmentVariables: function () { environment.clear(); },
+      setGlobalVariable: function (k, v) { globals.set(k, v); },
+      getGlobalVariable: function (k) { return globals.get(k); },
+      clearGlobalVariable: function (k) { globals.unset(k); },
+      clearGlobalVariables: function () { globals.clear(); },
+      getResponseHeader: function (name) { return response ? response.headers.get(name) : undefined; },
+      getResponseCookie: function (name) { return response ? response.cookies.one(name) : undefined; },
+      setNextRequest: function () {},
+    };
+    state.values = {
+      pm: pm,
+      postman: legacy,
+      responseBody: response ? response.text() : undefined,
+      responseCode: response ? { code: response.code, name: response.status, detail: response.status } : undefined,
+      responseHeaders: headersObject,
+      responseTime: response ? response.responseTime : undefined,
+      responseCookies: response ? response.cookies.all() : [],
+      request: { url: input.request.url, method: input.request.method, headers: requestHeaders, data: input.request.body === null ? {} : input.request.body, name: input.step },
+      environment: environment.toObject(),
+      globals: globals.toObject(),
+      data: {},
+      iteration: 0,
+      _: __lodash,
+      CryptoJS: __crypto,
+      atob: __atob,
+      btoa: __btoa,
+      xml2Json: function (xml) { return JSON.parse(__xmlToJson(String(xml))); },
+      tv4: __tv4,
+      console: consoleObject,
+      require: require,
+      setTimeout: function (fn) { state.timers.push(fn); return state.timers.length; },
+      clearTimeout: function (id) { state.timers[id - 1] = null; },
+      setInterval: function () { return 0; },
+      clearInterval: function () {},
+      setImmediate: function (fn) { state.timers.push(fn); return state.timers.length; },
+    };
+  }
+
+  // Runs one script; `undefined`, or what it threw.
+  function invoke(script) {
+    var tests = {};
+    var values = names.map(function (name) { return name === 'tests' ? tests : state.values[name]; });
+    try {
+      script.apply(undefined, values);
+      for (var i = 0; i < state.timers.length; i++) if (typeof state.timers[i] === 'function') state.timers[i]();
+      state.timers = [];
+    } catch (error) {
+      return error && error.message !== undefined ? (error.name ? error.name + ': ' : '') + error.message : String(error);
+    }
+    Object.keys(tests).forEach(function (name) { record(name, !!tests[name]); });
+  }
+
+  function finish() {
+    Object.getOwnPropertyNames(globalThis).forEach(function (name) {
+      if (initialGlobals.indexOf(name) === -1) delete globalThis[name];
+    });
+    var answer = { request: state.request.serialized(), scopes: state.scopes, tests: state.tests, console: state.console };
+    state = null;
+    return JSON.stringify(answer, function (key, value) { return value === undefined ? null : value; });
+  }
+
+  return { names: names.join(', '), begin: begin, invoke: invoke, finish: finish };
+})();
+
+// JSON Schema (draft 4's common keywords) for `tv4.validate` and `.to.have.jsonSchema`.
+function __schema(data, schema, path) {
+  path = path || '';
+  var problems = [];
+  if (!schema || typeof schema !== 'object') return problems;
+  var kind = data === null ? 'null' : Array.isArray(data) ? 'array' : typeof data;
+  if (schema.type) {
+    var types = [].concat(schema.type);
+    var fits = types.some(function (t) { return t === kind || (t === 'integer' && kind === 'number' && data % 1 === 0); });
+    if (!fits) return [path + ' should be ' + types.join(' or ')];
+  }
+  if (schema.enum && !schema.enum.some(function (v) { return __chai.deepEqual(v, data); })) problems.push(path + ' should be one of the allowed values');
+  if (kind === 'number') {
+    if (schema.minimum !== undefined && (schema.exclusiveMinimum ? data <= schema.minimum : data < schema.minimum)) problems.push(path + ' should be >= ' + schema.minimum);
+    if (schema.maximum !== undefined && (schema.exclusiveMaximum ? data >= schema.maximum : data > schema.maximum)) problems.push(path + ' should be <= ' + schema.maximum);
+  }
+  if (kind === 'string') {
+    if (schema.minLength !== undefined && data.length < schema.minLength) problems.push(path + ' should be at least ' + schema.minLength + ' characters');
+    if (schema.maxLength !== undefined && data.length > schema.maxLength) problems.push(path + ' should be at most ' + schema.maxLength + ' characters');
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(data)) problems.push(path + ' should match ' + schema.pattern);
+  }
+  if (kind === 'array') {
+    if (schema.minItems !== undefined && data.length < schema.minItems) problems.push(path + ' should have at least ' + schema.minItems + ' items');
+    if (schema.maxItems !== undefined && data.length > schema.maxItems) problems.push(path + ' should have at most ' + schema.maxItems + ' items');
+    if (schema.items && !Array.isArray(schema.items)) data.forEach(function (item, i) { problems = problems.concat(__schema(item, schema.items, path + '[' + i + ']')); });
+  }
+  if (kind === 'object') {
+    (schema.required || []).forEach(function (name) { if (!(name in data)) problems.push(path + " should have required property '" + name + "'"); });
+    var properties = schema.properties || {};
+    Object.keys(properties).forEach(function (name) { if (name in data) problems = problems.concat(__schema(data[name], properties[name], path + '.' + name)); });
+    if (schema.additionalProperties === false) Object.keys(data).forEach(function (name) { if (!(name in properties)) problems.push(path + " should not have property '" + name + "'"); });
+  }
+  return problems;
+}
+
+var __tv4 = {
+  error: null,
+  validate: function (data, schema) {
+    var problems = __schema(data, schema);
+    __tv4.error = problems.length ? { message: problems[0] } : null;
+    return !problems.length;
+  },
+};
+__tv4.validateResult = function (data, schema) { var valid = __tv4.validate(data, schema); return { valid: valid, error: __tv4.error }; };
