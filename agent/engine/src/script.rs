@@ -48,12 +48,19 @@ impl ScriptRun {
         Some(ScriptRun { scopes, hosts: BTreeSet::new(), plugin: scripting.plugin.clone(), isolation })
     }
 
-    /// The variables `@{{vars.NAME}}` reads: each name from its nearest scope.
+    /// The variables `@{{vars.NAME}}` reads: each name from its nearest scope. A name with
+    /// characters a reference cannot hold (`fo/o`) is also there as importers write it, with
+    /// each of them as `_` (`fo_o`).
     pub fn variables(&self) -> Map<String, Value> {
         let mut view = Map::new();
         for scope in SCOPE_ORDER.iter().rev() {
-            if let Some(values) = self.scopes.get(*scope) {
-                view.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+            for (name, value) in self.scopes.get(*scope).into_iter().flatten() {
+                let key: String =
+                    name.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+                if key != *name {
+                    view.insert(key, value.clone());
+                }
+                view.insert(name.clone(), value.clone());
             }
         }
         view
@@ -86,6 +93,43 @@ impl ScriptRun {
         self.scopes = outcome.scopes.clone();
         Ok(outcome)
     }
+}
+
+/// The step's request in a collection with scripts: a variable no scope holds (its
+/// before-request scripts may set it) is written as Postman writes it, `{{name}}`. True when
+/// one was: the request is then rendered again after the scripts.
+pub fn render_before_scripts(
+    step: &PlannedStep,
+    vars: &Map<String, Value>,
+    scope: &mut Scope,
+) -> Result<(super::request::Rendered, bool), StepError> {
+    let mut shown = vars.clone();
+    loop {
+        let mut attempt = Scope {
+            vars: &shown,
+            env: scope.env,
+            responses: scope.responses,
+            names: scope.names,
+            secrets: &mut *scope.secrets,
+        };
+        match super::request::render(step, &mut attempt) {
+            Err(error) if error.kind == ErrorKind::Reference => {
+                let missing = missing_variable(&error.message).filter(|name| !shown.contains_key(name));
+                match missing {
+                    Some(name) => shown.insert(name.clone(), Value::String(format!("{{{{{name}}}}}"))),
+                    None => return Err(error),
+                };
+            }
+            rendered => return rendered.map(|rendered| (rendered, shown.len() > vars.len())),
+        }
+    }
+}
+
+/// `a` from a reference error about `@{{vars.a}}`.
+fn missing_variable(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("`@{{vars.")?;
+    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// The request as scripts see it.

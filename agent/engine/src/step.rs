@@ -36,7 +36,17 @@ pub async fn run_step(
         let outcome = probe::run(step, planned, context, &mut scope, &mut report).await;
         return judge(step, context, secrets, report, outcome).await;
     }
-    let rendered = request::render(step, &mut scope);
+    let mut placeholders = false;
+    let rendered = match scripts.is_some() {
+        // In a collection with scripts, a variable no scope holds (yet) is sent as Postman
+        // sends it, `{{name}}`; a step's before-request scripts may set it, and the request is
+        // rendered again after them.
+        true => script::render_before_scripts(step, vars, &mut scope).map(|(rendered, shown)| {
+            placeholders = shown;
+            rendered
+        }),
+        false => request::render(step, &mut scope),
+    };
     let mut rendered = match rendered {
         Ok(rendered) => rendered,
         Err(error) => {
@@ -57,7 +67,7 @@ pub async fn run_step(
     if let (Some(run), Some(planned)) = (scripts.as_deref_mut(), &step.script)
         && !planned.before.is_empty()
     {
-        let outgoing = Before { run, planned, responses };
+        let outgoing = Before { run, planned, responses, placeholders };
         match outgoing.prepare(plan, step, context, secrets, &mut rendered).await {
             Ok(Some(changed)) => view = Some(changed),
             Ok(None) => {}
@@ -216,6 +226,8 @@ struct Before<'a> {
     run: &'a mut script::ScriptRun,
     planned: &'a skopos_core::plan::PlannedScripts,
     responses: &'a [Option<Response>],
+    /// The request was rendered with `{{name}}` for variables not set yet.
+    placeholders: bool,
 }
 
 impl Before<'_> {
@@ -232,10 +244,10 @@ impl Before<'_> {
         let (given, changed, variables_changed) =
             script::before(self.run, context, plan, self.planned, &rendered.outgoing).await?;
         let mut view = None;
-        if variables_changed {
+        if variables_changed || self.placeholders {
             let vars = view.insert(self.run.variables());
             let mut scope = Scope { vars, env: &context.env, responses: self.responses, names: &plan.names, secrets };
-            *rendered = request::render(step, &mut scope)?;
+            *rendered = script::render_before_scripts(step, vars, &mut scope)?.0;
         }
         script::apply(&mut rendered.outgoing, &given, &changed)?;
         Ok(view)

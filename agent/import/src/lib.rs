@@ -35,6 +35,8 @@ pub struct Imported {
     pub variables: Map<String, Value>,
     /// Steps in the file format.
     pub steps: Vec<Value>,
+    /// The collection's `script` (its scripts and scopes), when imported with scripts.
+    pub script: Option<Value>,
     /// What was not carried over, each starting with where it was (`step 2 'login': ...`).
     pub notes: Vec<String>,
     /// Where each step and each of its assertions came from in the source, for notes.
@@ -53,7 +55,15 @@ struct Origin {
 
 impl Imported {
     pub fn new(name: String) -> Imported {
-        Imported { name, variables: Map::new(), steps: Vec::new(), notes: Vec::new(), origins: Vec::new(), dir: None }
+        Imported {
+            name,
+            variables: Map::new(),
+            steps: Vec::new(),
+            script: None,
+            notes: Vec::new(),
+            origins: Vec::new(),
+            dir: None,
+        }
     }
 
     pub fn note(&mut self, place: &str, message: String) {
@@ -138,6 +148,9 @@ impl Imported {
         let mut spec = json!({"name": self.name});
         if !self.variables.is_empty() {
             spec["variables"] = Value::Object(self.variables.clone());
+        }
+        if let Some(script) = &self.script {
+            spec["script"] = script.clone();
         }
         spec["steps"] = Value::Array(self.steps.clone());
         spec

@@ -11,6 +11,7 @@ use super::script::{test_names, translate};
 
 mod behavior;
 mod request;
+mod scripted;
 
 use super::variables::pre_request;
 use super::{Imported, Templates, env_name, looks_secret, step_name};
@@ -55,31 +56,31 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
         return Err(format!("Postman collection schema `{schema}`: only v2.0 and v2.1 are read (export as v2.1)"));
     }
     let name = info["name"].as_str().unwrap_or("imported").to_string();
-    // Globals, then the collection's variables, then the environment's: each wins over the one
-    // before, as in Postman.
-    let mut variables = Map::new();
-    let mut secrets = HashMap::new();
-    let collection_variables =
-        collection["variable"].as_array().into_iter().flatten().filter(|v| v["disabled"] != json!(true));
+    let collection_variables: Vec<Value> =
+        collection["variable"].as_array().into_iter().flatten().filter(|v| v["disabled"] != json!(true)).cloned().collect();
     let enabled_values = |file: &Option<Value>| -> Vec<Value> {
         let values = file.iter().flat_map(|f| f["values"].as_array().into_iter().flatten());
         values.filter(|v| v["enabled"] != json!(false)).cloned().collect()
     };
     let (globals, environment) = (enabled_values(&options.globals), enabled_values(&options.environment));
-    for variable in globals.iter().chain(collection_variables).chain(environment.iter()) {
-        let Some(key) = variable["key"].as_str() else { continue };
-        if variable["type"] == "secret" || looks_secret(key) {
-            variables.remove(key);
-            secrets.insert(key.to_string(), env_name(key));
-        } else {
-            secrets.remove(key);
-            variables.insert(key.to_string(), scalar(&variable["value"]));
-        }
-    }
+    let scripted = needs_scripts(collection).then(|| Scripted {
+        dynamic: scripted::names_set(collection)
+            .into_iter()
+            .chain(globals.iter().chain(&environment).filter_map(|v| Some(v["key"].as_str()?.to_string())))
+            .collect(),
+    });
+    // Globals, then the collection's variables, then the environment's: each wins over the one
+    // before, as in Postman. With scripts, the environment and globals are scopes of their own.
+    let (variables, secrets) = match &scripted {
+        None => collected(globals.iter().chain(&collection_variables).chain(environment.iter())),
+        Some(_) => collected(collection_variables.iter()),
+    };
     let mut found = Vec::new();
     walk(&collection["item"], None, collection.get("auth"), &[collection], &mut found);
     let mut unrun = Vec::new();
-    scripts_around_requests(collection, "the collection", &mut unrun);
+    if scripted.is_none() {
+        scripts_around_requests(collection, "the collection", &mut unrun);
+    }
     let mut groups: Vec<(String, Vec<PlacedRequest>)> = Vec::new();
     for request in found {
         let group = match (&request.folder, options.split) {
@@ -91,8 +92,16 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
             None => groups.push((group, vec![request])),
         }
     }
-    let mut imported: Vec<Imported> =
-        groups.into_iter().map(|(group, requests)| collection_of(group, &requests, &variables, &secrets)).collect();
+    let mut imported: Vec<Imported> = groups
+        .into_iter()
+        .map(|(group, requests)| collection_of(group, &requests, &variables, &secrets, scripted.as_ref()))
+        .collect();
+    if scripted.is_some() {
+        for part in &mut imported {
+            let script = scripted::collection_script(collection, &environment, &globals, part);
+            part.script = Some(script);
+        }
+    }
     if let Some(first) = imported.first_mut() {
         for (place, note) in unrun {
             first.note(&place, note);
@@ -119,6 +128,66 @@ fn scripts_around_requests(holder: &Value, place: &str, notes: &mut Vec<(String,
         let folder = format!("folder '{}'", item["name"].as_str().unwrap_or("folder"));
         scripts_around_requests(item, &folder, notes);
     }
+}
+
+/// A collection imported with its scripts: the names whose `{{name}}` reads the run's scopes
+/// (set by a script, or in the environment or globals).
+struct Scripted {
+    dynamic: std::collections::HashSet<String>,
+}
+
+/// Whether some script does what the static translation cannot follow: a test script not
+/// wholly translated or changing a variable in a way not followed, a pre-request script not
+/// wholly carried, or any script on the collection or a folder.
+fn needs_scripts(collection: &Value) -> bool {
+    let unfollowed = |effects: &[super::variables::Effect]| {
+        effects.iter().any(|e| matches!(e, super::variables::Effect::Unknown(_) | super::variables::Effect::ClearAll))
+    };
+    let mut holders: Vec<(&Value, bool)> = vec![(collection, false)];
+    while let Some((holder, is_request)) = holders.pop() {
+        for event in events(&holder["event"]) {
+            let script = script_text(&event["script"]["exec"]);
+            if script.trim().is_empty() {
+                continue;
+            }
+            let cannot = match event["listen"].as_str() {
+                _ if !is_request => true,
+                Some("test") => {
+                    let translated = translate(&script);
+                    !translated.skipped.is_empty() || unfollowed(&translated.effects)
+                }
+                Some("prerequest") => {
+                    let pre = pre_request(&script);
+                    !pre.not_run.is_empty() || pre.changes_request || unfollowed(&pre.effects)
+                }
+                _ => false,
+            };
+            if cannot {
+                return true;
+            }
+        }
+        for item in holder["item"].as_array().into_iter().flatten() {
+            holders.push((item, item.get("request").is_some()));
+        }
+    }
+    false
+}
+
+/// Variables by name from `values` in order (a later one wins), with the secret-looking ones
+/// apart: those are read from the environment variable named beside them.
+fn collected<'a>(values: impl Iterator<Item = &'a Value>) -> (Map<String, Value>, HashMap<String, String>) {
+    let (mut variables, mut secrets) = (Map::new(), HashMap::new());
+    for variable in values {
+        let Some(key) = variable["key"].as_str() else { continue };
+        if variable["type"] == "secret" || looks_secret(key) {
+            variables.remove(key);
+            secrets.insert(key.to_string(), env_name(key));
+        } else {
+            secrets.remove(key);
+            variables.insert(key.to_string(), scalar(&variable["value"]));
+        }
+    }
+    (variables, secrets)
 }
 
 fn scalar(value: &Value) -> Value {
@@ -154,10 +223,14 @@ fn collection_of(
     requests: &[PlacedRequest],
     variables: &Map<String, Value>,
     secrets: &HashMap<String, String>,
+    scripted: Option<&Scripted>,
 ) -> Imported {
     let mut templates = Templates::new(variables.clone());
     templates.secrets = secrets.clone();
     templates.undefined_as_written = true;
+    if let Some(scripted) = scripted {
+        templates.dynamic = scripted.dynamic.clone();
+    }
     let mut imported = Imported::new(name);
     let mut step_names = std::collections::HashSet::new();
     for (index, found) in requests.iter().enumerate() {
@@ -184,41 +257,21 @@ fn collection_of(
             );
         }
         let mut after = Vec::new();
-        // Postman runs the collection's and folders' scripts, then the request's own.
-        let around = found.around.iter().flat_map(|around| events(&around["event"])).map(|event| (event, false));
-        for (event, own) in around.chain(events(&item["event"]).into_iter().map(|event| (event, true))) {
-            let script = script_text(&event["script"]["exec"]);
-            if script.trim().is_empty() {
-                continue;
+        let step_scripts = match scripted {
+            Some(_) => {
+                let folders = found.around.get(1..).unwrap_or_default();
+                let scripts = scripted::step_scripts(folders, item, &mut imported, &label);
+                assertions.extend(scripts.assertions.iter().cloned());
+                Some(scripts)
             }
-            match event["listen"].as_str() {
-                Some("test") => {
-                    let translated = translate(&script);
-                    if own {
-                        assertions.extend(translated.assertions);
-                        for (statement, reason) in translated.skipped {
-                            note_untranslated(&mut imported, &label, &statement, &reason);
-                        }
-                    }
-                    after.extend(translated.effects);
-                }
-                Some("prerequest") => {
-                    let pre = pre_request(&script);
-                    for effect in &pre.effects {
-                        templates.apply(effect, &step_name);
-                    }
-                    changes_request |= pre.changes_request;
-                    if own && !pre.not_run.is_empty() {
-                        let not_run = one_line(&pre.not_run.join("; "));
-                        imported.note(&label, format!("the prerequest script is not run: {not_run}"));
-                    }
-                }
-                Some(other) if own => {
-                    imported.note(&label, format!("the {other} script is not run: {}", one_line(&script)))
-                }
-                _ => {}
+            None => {
+                let translation = static_scripts(found, (&step_name, &label), &mut templates, &mut imported);
+                assertions.extend(translation.assertions);
+                after = translation.after;
+                changes_request |= translation.changes_request;
+                None
             }
-        }
+        };
         let mut converted = convert_request(
             &request,
             found.inherited_auth,
@@ -235,10 +288,22 @@ fn collection_of(
         {
             imported.note(&label, format!("its body is not sent: Postman sends no body with {method}"));
         }
-        let step = match request::as_websocket(&converted, &mut imported, &label) {
+        let mut step = match request::as_websocket(&converted, &mut imported, &label) {
             Some(websocket) => json!({"name": &step_name, "websocket": websocket}),
             None => json!({"name": &step_name, "request": converted}),
         };
+        if let Some(scripts) = step_scripts {
+            let mut script = json!({"request_name": title});
+            if changes_request && !scripts.after.is_empty() {
+                imported.note(&label, "its test script is not carried over: part of its request is not carried over, so it would not check what Postman sends".into());
+            } else if !scripts.after.is_empty() {
+                script["after"] = json!(scripts.after);
+            }
+            if !scripts.before.is_empty() {
+                script["before"] = json!(scripts.before);
+            }
+            step["script"] = script;
+        }
         let unknown = templates.take_unknown_uses();
         if !assertions.is_empty() && (changes_request || !unknown.is_empty()) {
             let why = if changes_request {
@@ -263,6 +328,61 @@ fn collection_of(
     }
     imported.finish(templates);
     imported
+}
+
+
+/// What the static translation made of a request's scripts.
+#[derive(Default)]
+struct Translation {
+    assertions: Vec<Value>,
+    /// What the scripts do to variables once the step has run.
+    after: Vec<super::variables::Effect>,
+    changes_request: bool,
+}
+
+/// The request's and its folders' scripts (`label`, the step `step_name`), translated: test
+/// scripts into assertions, what pre-request scripts do to variables into `templates`.
+fn static_scripts(
+    found: &PlacedRequest,
+    (step_name, label): (&str, &str),
+    templates: &mut Templates,
+    imported: &mut Imported,
+) -> Translation {
+    let (item, mut out) = (found.item, Translation::default());
+    // Postman runs the collection's and folders' scripts, then the request's own.
+    let around = found.around.iter().flat_map(|around| events(&around["event"])).map(|event| (event, false));
+    for (event, own) in around.chain(events(&item["event"]).into_iter().map(|event| (event, true))) {
+        let script = script_text(&event["script"]["exec"]);
+        if script.trim().is_empty() {
+            continue;
+        }
+        match event["listen"].as_str() {
+            Some("test") => {
+                let translated = translate(&script);
+                if own {
+                    out.assertions.extend(translated.assertions);
+                    for (statement, reason) in translated.skipped {
+                        note_untranslated(imported, label, &statement, &reason);
+                    }
+                }
+                out.after.extend(translated.effects);
+            }
+            Some("prerequest") => {
+                let pre = pre_request(&script);
+                for effect in &pre.effects {
+                    templates.apply(effect, step_name);
+                }
+                out.changes_request |= pre.changes_request;
+                if own && !pre.not_run.is_empty() {
+                    let not_run = one_line(&pre.not_run.join("; "));
+                    imported.note(label, format!("the prerequest script is not run: {not_run}"));
+                }
+            }
+            Some(other) if own => imported.note(label, format!("the {other} script is not run: {}", one_line(&script))),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// A note for a statement of a test script left out; every test it holds is named, also where

@@ -32,6 +32,9 @@ pub struct Templates {
     /// An undefined variable is sent as written (`{{name}}`), as Postman sends it, rather
     /// than empty.
     pub undefined_as_written: bool,
+    /// Names whose value a script may set, or that the run's scopes hold (a collection
+    /// imported with its scripts): always read from the run's variables when the step runs.
+    pub dynamic: HashSet<String>,
 }
 
 /// A piece of text written with `{{name}}` placeholders.
@@ -82,6 +85,7 @@ impl Templates {
             cleared: None,
             used_unknown: BTreeSet::new(),
             undefined_as_written: false,
+            dynamic: HashSet::new(),
         }
     }
 
@@ -196,6 +200,9 @@ impl Templates {
                 }
             };
             return Some(format!("@{{{{{builtin}}}}}"));
+        }
+        if self.dynamic.contains(name) && !variable_key(name).is_empty() {
+            return Some(format!("@{{{{vars.{}}}}}", variable_key(name)));
         }
         if let Some(reference) = self.captured.get(name) {
             return Some(format!("@{{{{{reference}}}}}"));
