@@ -22,6 +22,8 @@ pub struct Plan {
     /// Every step's name, by position (`None` when unnamed).
     pub names: Vec<Option<String>>,
     pub continue_on_failure: bool,
+    /// Run later steps after a step that got no response.
+    pub continue_after_error: bool,
     pub max_body_bytes: u64,
     /// Keep a cookie jar for the run (`defaults.cookies`, default true).
     pub cookies: bool,
@@ -220,6 +222,7 @@ impl Compiler<'_> {
             names,
             variables,
             continue_on_failure: defaults.continue_on_failure.unwrap_or(true),
+            continue_after_error: defaults.continue_after_error.unwrap_or(false),
             cookies: defaults.cookies.unwrap_or(true),
             traceparent: defaults.traceparent.unwrap_or(true),
             max_body_bytes: defaults.max_body_bytes.unwrap_or(model::DEFAULT_MAX_BODY_BYTES),

@@ -209,10 +209,10 @@ async fn run_steps(plan: &Plan, context: &RunContext, observer: &mut dyn StepObs
         let traceparent = observer.step_starting(index).filter(|_| plan.traceparent);
         let run = step::StepRun { connections: &mut connections, secrets: &mut secrets, scripts: scripts.as_mut() };
         let (report, response) = step::run_step(plan, index, context, run, &responses, traceparent).await;
-        match response {
-            Some(response) => responses.push(Some(response)),
-            None => stopped = true,
+        if response.is_none() {
+            stopped = !plan.continue_after_error;
         }
+        responses.push(response);
         // Let go of responses no later step refers to: a long collection keeps only what
         // it still needs.
         for &earlier in &plan.release_after[index] {

@@ -211,9 +211,9 @@ pub async fn after(
     step: &PlannedStep,
     planned: &PlannedScripts,
     sent: ScriptRequest,
-    response: &Response,
+    response: Option<&Response>,
 ) -> Vec<AssertionResult> {
-    let given = ScriptResponse {
+    let given = response.map(|response| ScriptResponse {
         status: response.status,
         reason: http::StatusCode::from_u16(response.status)
             .ok()
@@ -227,7 +227,7 @@ pub async fn after(
             .collect(),
         body: String::from_utf8_lossy(&response.body).into_owned(),
         time_ms: response.latency.as_secs_f64() * 1000.0,
-    };
+    });
     let result = |name: String, passed: bool, message: Option<String>| AssertionResult {
         name: Some(name),
         source: AssertionSource::Script,
@@ -240,7 +240,7 @@ pub async fn after(
         message,
         severity: Default::default(),
     };
-    match run.call(context, plan, planned, Phase::AfterResponse, sent, Some(given)).await {
+    match run.call(context, plan, planned, Phase::AfterResponse, sent, given).await {
         Err(message) => {
             vec![result(format!("{} script", step.label), false, Some(format!("the script plugin: {message}")))]
         }

@@ -141,16 +141,21 @@ pub async fn run_step(
         };
         let (mut report_now, response) =
             judge(step, context, secrets, report.clone(), outcome.map(Arrived::from)).await;
-        if let (Some(run), Some(planned), Some(response)) = (scripts.as_deref_mut(), &step.script, &response)
+        // A step that got no response still runs its after-response scripts when the run goes
+        // on past it (as Postman does): they see no response.
+        let goes_on = response.is_some() || plan.continue_after_error;
+        if let (Some(run), Some(planned), true) = (scripts.as_deref_mut(), &step.script, goes_on)
             && !planned.after.is_empty()
         {
             let sent = script::script_request(&rendered.outgoing);
-            let mut tests = script::after(run, context, plan, step, planned, sent, response).await;
+            let mut tests = script::after(run, context, plan, step, planned, sent, response.as_ref()).await;
             for test in &mut tests {
                 mask_assertion(test, secrets);
             }
             report_now.assertions.extend(tests);
-            report_now.status = status_of(&report_now.assertions);
+            if report_now.error.is_none() {
+                report_now.status = status_of(&report_now.assertions);
+            }
         }
         let failed = report_now.status == StepStatus::Failed && response.is_some();
         // `report` holds every attempt so far (`send` adds to it); each judgement starts from it.

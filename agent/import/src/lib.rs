@@ -37,6 +37,9 @@ pub struct Imported {
     pub steps: Vec<Value>,
     /// The collection's `script` (its scripts and scopes), when imported with scripts.
     pub script: Option<Value>,
+    /// Its `defaults`, when the source has any to carry (Postman goes on past a request
+    /// that gets no response).
+    pub defaults: Map<String, Value>,
     /// What was not carried over, each starting with where it was (`step 2 'login': ...`).
     pub notes: Vec<String>,
     /// Where each step and each of its assertions came from in the source, for notes.
@@ -60,6 +63,7 @@ impl Imported {
             variables: Map::new(),
             steps: Vec::new(),
             script: None,
+            defaults: Map::new(),
             notes: Vec::new(),
             origins: Vec::new(),
             dir: None,
@@ -148,6 +152,9 @@ impl Imported {
         let mut spec = json!({"name": self.name});
         if !self.variables.is_empty() {
             spec["variables"] = Value::Object(self.variables.clone());
+        }
+        if !self.defaults.is_empty() {
+            spec["defaults"] = Value::Object(self.defaults.clone());
         }
         if let Some(script) = &self.script {
             spec["script"] = script.clone();

@@ -56,8 +56,13 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
         return Err(format!("Postman collection schema `{schema}`: only v2.0 and v2.1 are read (export as v2.1)"));
     }
     let name = info["name"].as_str().unwrap_or("imported").to_string();
-    let collection_variables: Vec<Value> =
-        collection["variable"].as_array().into_iter().flatten().filter(|v| v["disabled"] != json!(true)).cloned().collect();
+    let collection_variables: Vec<Value> = collection["variable"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["disabled"] != json!(true))
+        .cloned()
+        .collect();
     let enabled_values = |file: &Option<Value>| -> Vec<Value> {
         let values = file.iter().flat_map(|f| f["values"].as_array().into_iter().flatten());
         values.filter(|v| v["enabled"] != json!(false)).cloned().collect()
@@ -68,6 +73,9 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
             .into_iter()
             .chain(globals.iter().chain(&environment).filter_map(|v| Some(v["key"].as_str()?.to_string())))
             .collect(),
+        jumps: serde_json::to_string(collection).is_ok_and(|text| {
+            text.match_indices("etNextRequest(").any(|(at, _)| !text[at + 14..].trim_start().starts_with("null"))
+        }),
     });
     // Globals, then the collection's variables, then the environment's: each wins over the one
     // before, as in Postman. With scripts, the environment and globals are scopes of their own.
@@ -134,6 +142,9 @@ fn scripts_around_requests(holder: &Value, place: &str, notes: &mut Vec<(String,
 /// (set by a script, or in the environment or globals).
 struct Scripted {
     dynamic: std::collections::HashSet<String>,
+    /// A script sends the run to another request (`setNextRequest`): the steps then do not
+    /// run in Postman's order, so no test is carried over.
+    jumps: bool,
 }
 
 /// Whether some script does what the static translation cannot follow: a test script not
@@ -232,6 +243,8 @@ fn collection_of(
         templates.dynamic = scripted.dynamic.clone();
     }
     let mut imported = Imported::new(name);
+    // Newman goes on to the next request after one that gets no response.
+    imported.defaults.insert("continue_after_error".into(), json!(true));
     let mut step_names = std::collections::HashSet::new();
     for (index, found) in requests.iter().enumerate() {
         let number = index + 1;
@@ -249,6 +262,14 @@ fn collection_of(
         }
         let behavior = behavior::read(Some(&Value::Object(settings)));
         let mut changes_request = !behavior.not_carried.is_empty();
+        if scripted.is_some_and(|scripted| scripted.jumps) {
+            imported.note(
+                &label,
+                "a script of the collection jumps to another request (`setNextRequest`), which Skopos does not follow"
+                    .into(),
+            );
+            changes_request = true;
+        }
         if changes_request {
             let settings = behavior.not_carried.join(", ");
             imported.note(
@@ -295,7 +316,19 @@ fn collection_of(
         if let Some(scripts) = step_scripts {
             let mut script = json!({"request_name": title});
             if changes_request && !scripts.after.is_empty() {
-                imported.note(&label, "its test script is not carried over: part of its request is not carried over, so it would not check what Postman sends".into());
+                let tests: Vec<String> = scripts
+                    .after
+                    .iter()
+                    .flat_map(|script| test_names(script))
+                    .map(|name| format!("`{name}`"))
+                    .collect();
+                imported.note(
+                    &label,
+                    format!(
+                        "its test script (tests {}) is not carried over: part of its request is not carried over, so it would not check what Postman sends",
+                        tests.join(", ")
+                    ),
+                );
             } else if !scripts.after.is_empty() {
                 script["after"] = json!(scripts.after);
             }
@@ -329,7 +362,6 @@ fn collection_of(
     imported.finish(templates);
     imported
 }
-
 
 /// What the static translation made of a request's scripts.
 #[derive(Default)]

@@ -192,6 +192,7 @@ impl Templates {
                 "guid" | "randomUUID" => "$uuid",
                 "timestamp" => "$timestamp",
                 "isoTimestamp" => "$now",
+                "randomInt" => "$random_int",
                 _ => {
                     let note =
                         "Postman's dynamic variable has no equivalent here; the text is sent as it is".to_string();

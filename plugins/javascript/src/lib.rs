@@ -33,9 +33,10 @@ use boa_engine::{Context, JsValue, Source, js_string};
 use skopos_sdk::script::{Guest, Info, ScriptCall, ScriptError, ScriptOutcome};
 
 /// The sandbox, in the order it is evaluated.
-const PRELUDE: [(&str, &str); 5] = [
-    ("lodash.js", include_str!("prelude/lodash.js")),
+const PRELUDE: [(&str, &str); 6] = [
     ("chai.js", include_str!("prelude/chai.js")),
+    ("lodash.js", include_str!("prelude/lodash.js")),
+    ("sugar.js", include_str!("prelude/sugar.js")),
     ("crypto.js", include_str!("prelude/crypto.js")),
     ("postman.js", include_str!("prelude/postman.js")),
     ("sandbox.js", include_str!("prelude/sandbox.js")),

@@ -34,12 +34,20 @@ pub struct Reference {
 
 #[derive(Debug, Clone)]
 pub enum Target {
-    Step { step: StepRef, part: Part },
-    Var { name: String, path: Option<PropertyPath> },
+    Step {
+        step: StepRef,
+        part: Part,
+    },
+    Var {
+        name: String,
+        path: Option<PropertyPath>,
+    },
     Env(String),
     Uuid,
     Timestamp,
     Now,
+    /// A whole number from 0 to 1000 (Postman's `$randomInt`).
+    RandomInt,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +63,9 @@ pub enum TemplateError {
     Unclosed,
     #[error("empty reference `@{{{{}}}}`")]
     Empty,
-    #[error("unknown reference `{0}`: expected stepN.PART, NAME.PART, vars.NAME, env.NAME, $uuid, $timestamp or $now")]
+    #[error(
+        "unknown reference `{0}`: expected stepN.PART, NAME.PART, vars.NAME, env.NAME, $uuid, $timestamp, $now or $random_int"
+    )]
     Unknown(String),
     #[error("`{reference}`: unknown part `{part}`; expected status, latency, headers.NAME, body or body.PATH")]
     UnknownPart { reference: String, part: String },
@@ -136,6 +146,7 @@ impl Reference {
             ("$uuid", None) => Target::Uuid,
             ("$timestamp", None) => Target::Timestamp,
             ("$now", None) => Target::Now,
+            ("$random_int", None) => Target::RandomInt,
             ("env", Some(name)) if !name.is_empty() => Target::Env(name.to_string()),
             ("vars", Some(rest)) if !rest.is_empty() => {
                 let (name, path) = split_name(rest);

@@ -98,6 +98,7 @@ impl Scope<'_> {
                 Ok(Value::from(now.as_secs()))
             }
             Target::Now => Ok(Value::String(humantime::format_rfc3339_seconds(SystemTime::now()).to_string())),
+            Target::RandomInt => Ok(Value::from((uuid::Uuid::new_v4().as_u128() % 1001) as u64)),
             Target::Env(name) => match self.env.get(name) {
                 Some(value) => {
                     self.secrets.add(value);

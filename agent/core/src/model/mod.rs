@@ -74,6 +74,11 @@ pub struct Defaults {
     /// Keep running later steps after a step's assertion fails (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continue_on_failure: Option<bool>,
+    /// Keep running later steps after a step gets no response (a connection refused, a
+    /// timeout), as Postman does (default false: the collection stops there). A later step
+    /// that refers to that step's response then fails on the reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continue_after_error: Option<bool>,
     /// Send a W3C `traceparent` header with each step when the agent exports traces, so the
     /// API under test joins the check's trace (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -20,6 +20,10 @@ pub(super) fn convert_request(
     differs: &mut bool,
 ) -> Value {
     let mut out = json!({"method": request["method"].as_str().unwrap_or("GET").to_uppercase()});
+    if let Some(why) = not_sent_as_written(&request["url"]) {
+        imported.note(label, format!("its URL is not sent exactly as Postman sends it: {why}"));
+        *differs = true;
+    }
     let (url, query) = url_of(&request["url"]);
     out["url"] = json!(templates.convert(&with_scheme(&url, &templates.variables)));
     if !query.is_empty() {
@@ -36,7 +40,11 @@ pub(super) fn convert_request(
     }
     let auth = request.get("auth").filter(|a| a["type"] != "inherit").or(inherited);
     if let Some(auth) = auth {
-        apply_auth(auth, &mut out, &mut headers, templates, imported, label);
+        if !apply_auth(auth, &mut out, &mut headers, templates) {
+            let kind = auth["type"].as_str().unwrap_or("noauth");
+            imported.note(label, format!("`{kind}` auth is not carried over; add it by hand"));
+            *differs = true;
+        }
     }
     if let Some(body) = body_of(&request["body"], &mut headers, templates, imported, label, differs) {
         out["body"] = body;
@@ -66,6 +74,36 @@ fn with_scheme(url: &str, variables: &Map<String, Value>) -> String {
         None => !url.is_empty() && !has_scheme(url),
     };
     if starts_with_a_host { format!("http://{url}") } else { url.to_string() }
+}
+
+/// Why the agent would not send this URL byte for byte as Postman does: it sends a query
+/// parameter as `name=value` once per name, encodes `%` again, and normalises the path.
+fn not_sent_as_written(url: &Value) -> Option<&'static str> {
+    let raw = url.get("raw").and_then(Value::as_str).or_else(|| url.as_str()).unwrap_or("");
+    let (path, query) = raw.split_once('?').map_or((raw, None), |(path, query)| (path, Some(query)));
+    let parameters: Vec<&Value> = url.get("query").map(|q| enabled(q).collect()).unwrap_or_default();
+    let mut names = std::collections::HashSet::new();
+    if parameters.iter().any(|p| p["key"].as_str().is_none_or(str::is_empty) || p["value"].is_null()) {
+        return Some("a query parameter has no name or no `=`");
+    }
+    if parameters.iter().any(|p| !names.insert(p["key"].as_str().unwrap_or_default())) {
+        return Some("a query parameter is repeated");
+    }
+    let text = |p: &Value, field: &str| p[field].as_str().unwrap_or_default().to_string();
+    if parameters.iter().any(|p| text(p, "key").contains(['%', '#', '&']) || text(p, "value").contains(['%', '#', '&']))
+    {
+        return Some("a query parameter holds `%`, `#` or `&`, which the agent encodes");
+    }
+    if let Some(query) = query
+        && (query.is_empty() || query.starts_with('&') || query.ends_with('&') || query.contains("&&"))
+    {
+        return Some("its query has empty parts");
+    }
+    let path = path.split_once("://").map_or(path, |(_, rest)| rest);
+    if path.split('/').skip(1).any(|segment| segment == "." || segment == "..") || raw.contains('#') {
+        return Some("its path has `.` or `..` segments, or it has a fragment");
+    }
+    None
 }
 
 /// The URL without its query, and the enabled query parameters. A URL object whose `raw` is
@@ -112,14 +150,7 @@ fn auth_setting(auth: &Value, kind: &str, key: &str) -> String {
     }
 }
 
-fn apply_auth(
-    auth: &Value,
-    out: &mut Value,
-    headers: &mut Map<String, Value>,
-    templates: &mut Templates,
-    imported: &mut Imported,
-    label: &str,
-) {
+fn apply_auth(auth: &Value, out: &mut Value, headers: &mut Map<String, Value>, templates: &mut Templates) -> bool {
     let setting = |kind: &str, key: &str, templates: &mut Templates| templates.convert(&auth_setting(auth, kind, key));
     match auth["type"].as_str().unwrap_or("noauth") {
         "noauth" => {}
@@ -140,8 +171,9 @@ fn apply_auth(
                 headers.insert(key, json!(value));
             }
         }
-        other => imported.note(label, format!("`{other}` auth is not carried over; add it by hand")),
+        _ => return false,
     }
+    true
 }
 
 fn body_of(

@@ -54,7 +54,12 @@ pub fn step_scripts(folders: &[&Value], item: &Value, imported: &mut Imported, l
 
 /// The collection-level part: its own scripts, and the environment and globals scripts read
 /// (a secret-looking value as a reference to the environment variable it is read from).
-pub fn collection_script(collection: &Value, environment: &[Value], globals: &[Value], imported: &mut Imported) -> Value {
+pub fn collection_script(
+    collection: &Value,
+    environment: &[Value],
+    globals: &[Value],
+    imported: &mut Imported,
+) -> Value {
     let mut script = Map::new();
     for (listen, key) in [("prerequest", "before"), ("test", "after")] {
         let codes: Vec<String> = events(&collection["event"])

@@ -99,12 +99,17 @@ var __skopos = (function () {
     (input.response ? input.response.headers : []).forEach(function (h) { headersObject[h[0]] = h[1]; });
     var requestHeaders = {};
     input.request.headers.forEach(function (h) { requestHeaders[h[0]] = h[1]; });
+    // As Postman's legacy interface does: a value other than `0`, `''`, `null`, `undefined`
+    // is set as its text.
+    var legacyValue = function (value) {
+      return (value === false || value) && typeof (value && value.toString) === 'function' ? value.toString() : value;
+    };
     var legacy = {
-      setEnvironmentVariable: function (k, v) { environment.set(k, v); },
+      setEnvironmentVariable: function (k, v) { environment.set(k, legacyValue(v)); },
       getEnvironmentVariable: function (k) { return environment.get(k); },
       clearEnvironmentVariable: function (k) { environment.unset(k); },
       clearEnvironmentVariables: function () { environment.clear(); },
-      setGlobalVariable: function (k, v) { globals.set(k, v); },
+      setGlobalVariable: function (k, v) { globals.set(k, legacyValue(v)); },
       getGlobalVariable: function (k) { return globals.get(k); },
       clearGlobalVariable: function (k) { globals.unset(k); },
       clearGlobalVariables: function () { globals.clear(); },
