@@ -146,6 +146,21 @@ pub fn script_request(outgoing: &Outgoing) -> ScriptRequest {
     }
 }
 
+/// The request as it went out, for after-response scripts: with its `Host`.
+pub fn sent_request(outgoing: &Outgoing) -> ScriptRequest {
+    let mut request = script_request(outgoing);
+    if !request.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        && let Some(host) = outgoing.url.host_str()
+    {
+        let host = match outgoing.url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        request.headers.push(("host".to_string(), host));
+    }
+    request
+}
+
 /// Runs the step's before-request scripts on `outgoing`. `Ok(true)` when they changed a
 /// variable (the request is then rendered again, and [`apply`] puts the scripts' own changes
 /// on it).
@@ -155,7 +170,7 @@ pub async fn before(
     plan: &Plan,
     planned: &PlannedScripts,
     outgoing: &Outgoing,
-) -> Result<(ScriptRequest, ScriptRequest, bool), StepError> {
+) -> Result<Prepared, StepError> {
     if let Some(host) = outgoing.url.host_str() {
         run.hosts.insert(host.to_string());
     }
@@ -168,7 +183,43 @@ pub async fn before(
     if let Some(error) = &outcome.error {
         return Err(StepError::new(ErrorKind::Script, error.to_string()));
     }
-    Ok((given, outcome.request, run.scopes != scopes_before))
+    let variables_changed = run.scopes != scopes_before;
+    let tests = test_results(outcome.tests);
+    Ok(Prepared { given, changed: outcome.request, variables_changed, tests })
+}
+
+/// What a step's before-request scripts did.
+pub struct Prepared {
+    /// The request as the scripts were given it, and as they left it.
+    pub given: ScriptRequest,
+    pub changed: ScriptRequest,
+    pub variables_changed: bool,
+    /// The tests they recorded (`pm.test` may be called before the request too).
+    pub tests: Vec<AssertionResult>,
+}
+
+fn test_result(name: String, passed: bool, message: Option<String>) -> AssertionResult {
+    AssertionResult {
+        name: Some(name),
+        source: AssertionSource::Script,
+        property: None,
+        op: Op::Plugin.into(),
+        not: false,
+        expected: None,
+        actual: None,
+        passed,
+        message,
+        severity: Default::default(),
+    }
+}
+
+/// The tests that ran (not those skipped with `pm.test.skip`), as assertion results.
+fn test_results(tests: Vec<skopos_core::script::ScriptTest>) -> Vec<AssertionResult> {
+    tests
+        .into_iter()
+        .filter(|test| !test.skipped)
+        .map(|test| test_result(test.name, test.passed, test.message))
+        .collect()
 }
 
 /// Puts on `outgoing` what the scripts changed between `given` and `changed`.
@@ -228,31 +279,20 @@ pub async fn after(
         body: String::from_utf8_lossy(&response.body).into_owned(),
         time_ms: response.latency.as_secs_f64() * 1000.0,
     });
-    let result = |name: String, passed: bool, message: Option<String>| AssertionResult {
-        name: Some(name),
-        source: AssertionSource::Script,
-        property: None,
-        op: Op::Plugin.into(),
-        not: false,
-        expected: None,
-        actual: None,
-        passed,
-        message,
-        severity: Default::default(),
-    };
     match run.call(context, plan, planned, Phase::AfterResponse, sent, given).await {
         Err(message) => {
-            vec![result(format!("{} script", step.label), false, Some(format!("the script plugin: {message}")))]
+            vec![test_result(
+                format!("the {} script", step.label),
+                false,
+                Some(format!("the script plugin: {message}")),
+            )]
         }
         Ok(outcome) => {
-            let mut results: Vec<AssertionResult> = outcome
-                .tests
-                .into_iter()
-                .filter(|test| !test.skipped)
-                .map(|test| result(test.name, test.passed, test.message))
-                .collect();
+            let mut results = test_results(outcome.tests);
             if let Some(error) = outcome.error {
-                results.push(result(format!("the {} script", error.source), false, Some(error.to_string())));
+                let at = error.line.map(|line| format!("line {line}: ")).unwrap_or_default();
+                let message = Some(format!("{at}{}", error.message));
+                results.push(test_result(format!("the {} script", error.source), false, message));
             }
             results
         }

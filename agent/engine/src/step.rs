@@ -69,8 +69,10 @@ pub async fn run_step(
     {
         let outgoing = Before { run, planned, responses, placeholders };
         match outgoing.prepare(plan, step, context, secrets, &mut rendered).await {
-            Ok(Some(changed)) => view = Some(changed),
-            Ok(None) => {}
+            Ok((changed, tests)) => {
+                view = changed.or(view);
+                report.assertions.extend(tests);
+            }
             Err(error) => {
                 report.error = Some(mask_error(&error, secrets));
                 return (report, None);
@@ -147,7 +149,7 @@ pub async fn run_step(
         if let (Some(run), Some(planned), true) = (scripts.as_deref_mut(), &step.script, goes_on)
             && !planned.after.is_empty()
         {
-            let sent = script::script_request(&rendered.outgoing);
+            let sent = script::sent_request(&rendered.outgoing);
             let mut tests = script::after(run, context, plan, step, planned, sent, response.as_ref()).await;
             for test in &mut tests {
                 mask_assertion(test, secrets);
@@ -237,7 +239,7 @@ struct Before<'a> {
 
 impl Before<'_> {
     /// Runs the scripts and puts their changes on `rendered`, rendering it again when they
-    /// changed a variable (then the new variables are returned).
+    /// changed a variable (then the new variables are returned), with the tests they recorded.
     async fn prepare(
         self,
         plan: &Plan,
@@ -245,17 +247,16 @@ impl Before<'_> {
         context: &RunContext,
         secrets: &mut Secrets,
         rendered: &mut request::Rendered,
-    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, StepError> {
-        let (given, changed, variables_changed) =
-            script::before(self.run, context, plan, self.planned, &rendered.outgoing).await?;
+    ) -> Result<(Option<serde_json::Map<String, serde_json::Value>>, Vec<AssertionResult>), StepError> {
+        let prepared = script::before(self.run, context, plan, self.planned, &rendered.outgoing).await?;
         let mut view = None;
-        if variables_changed || self.placeholders {
+        if prepared.variables_changed || self.placeholders {
             let vars = view.insert(self.run.variables());
             let mut scope = Scope { vars, env: &context.env, responses: self.responses, names: &plan.names, secrets };
             *rendered = script::render_before_scripts(step, vars, &mut scope)?.0;
         }
-        script::apply(&mut rendered.outgoing, &given, &changed)?;
-        Ok(view)
+        script::apply(&mut rendered.outgoing, &prepared.given, &prepared.changed)?;
+        Ok((view, prepared.tests))
     }
 }
 

@@ -65,7 +65,7 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
         .collect();
     let enabled_values = |file: &Option<Value>| -> Vec<Value> {
         let values = file.iter().flat_map(|f| f["values"].as_array().into_iter().flatten());
-        values.filter(|v| v["enabled"] != json!(false)).cloned().collect()
+        values.filter(|v| v["enabled"] != json!(false) && v["disabled"] != json!(true)).cloned().collect()
     };
     let (globals, environment) = (enabled_values(&options.globals), enabled_values(&options.environment));
     let scripted = needs_scripts(collection).then(|| Scripted {
@@ -283,6 +283,7 @@ fn collection_of(
                 let folders = found.around.get(1..).unwrap_or_default();
                 let scripts = scripted::step_scripts(folders, item, &mut imported, &label);
                 assertions.extend(scripts.assertions.iter().cloned());
+                changes_request |= scripts.request_differs;
                 Some(scripts)
             }
             None => {
@@ -308,6 +309,12 @@ fn collection_of(
             && let Some(method) = without_pruned_body(&mut converted, &request)
         {
             imported.note(&label, format!("its body is not sent: Postman sends no body with {method}"));
+            // Postman's scripts still read the body it did not send; the step has none.
+            if step_scripts.as_ref().is_some_and(|s| s.after.iter().chain(&s.before).any(|code| reads_body(code))) {
+                imported
+                    .note(&label, "its scripts read the request's body, which Postman keeps but does not send".into());
+                changes_request = true;
+            }
         }
         let mut step = match request::as_websocket(&converted, &mut imported, &label) {
             Some(websocket) => json!({"name": &step_name, "websocket": websocket}),
@@ -415,6 +422,11 @@ fn static_scripts(
         }
     }
     out
+}
+
+/// Whether a script reads the request's body (`request.data`, `pm.request.body`).
+fn reads_body(script: &str) -> bool {
+    script.contains("request.data") || script.contains("request.body")
 }
 
 /// A note for a statement of a test script left out; every test it holds is named, also where

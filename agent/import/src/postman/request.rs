@@ -100,6 +100,9 @@ fn not_sent_as_written(url: &Value) -> Option<&'static str> {
         return Some("its query has empty parts");
     }
     let path = path.split_once("://").map_or(path, |(_, rest)| rest);
+    if path.split('/').next().is_some_and(|authority| authority.matches('@').count() > 1) {
+        return Some("its user information holds `@`");
+    }
     if path.split('/').skip(1).any(|segment| segment == "." || segment == "..") || raw.contains('#') {
         return Some("its path has `.` or `..` segments, or it has a fragment");
     }

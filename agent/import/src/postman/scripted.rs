@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
-use super::super::script::translate;
+use super::super::script::{test_names, translate};
 use super::super::variables::{Effect, changed_anywhere};
 use super::super::{Imported, env_name, looks_secret};
 use super::{events, script_text};
@@ -21,6 +21,9 @@ pub struct StepScripts {
     pub after: Vec<String>,
     /// Assertions translated from a test script that needs no script.
     pub assertions: Vec<Value>,
+    /// A before-request script needs what the sandbox does not have: the request it makes
+    /// is not Postman's.
+    pub request_differs: bool,
 }
 
 /// The scripts of a request (`item`) and of the folders around it (`folders`, outermost
@@ -34,7 +37,18 @@ pub fn step_scripts(folders: &[&Value], item: &Value, imported: &mut Imported, l
             continue;
         }
         note_what_cannot_run(&script, imported, label);
+        let blocked = blocker(&script);
         match event["listen"].as_str() {
+            Some("test") if blocked.is_some() => {
+                let tests: Vec<String> = test_names(&script).into_iter().map(|name| format!("`{name}`")).collect();
+                let why = blocked.unwrap_or_default();
+                imported
+                    .note(label, format!("its test script (tests {}) is not carried over: {why}", tests.join(", ")));
+            }
+            Some("prerequest") if blocked.is_some() => {
+                scripts.request_differs = true;
+                scripts.before.push(script);
+            }
             Some("test") => {
                 let translated = translate(&script);
                 let whole = translated.skipped.is_empty() && translated.effects.is_empty();
@@ -111,6 +125,21 @@ pub fn names_set(collection: &Value) -> HashSet<String> {
         walk.extend(holder["item"].as_array().into_iter().flatten());
     }
     names
+}
+
+/// Why a script cannot run as it does in Postman at all: it needs a module or an object the
+/// sandbox does not have.
+fn blocker(script: &str) -> Option<String> {
+    if let Some(module) = script.lines().flat_map(required_modules).next() {
+        return Some(format!("it needs `require('{module}')`, which the sandbox does not have"));
+    }
+    if script.contains("request.description") {
+        return Some("it reads the request's description, which is not carried over".into());
+    }
+    ["pm.cookies.jar", "pm.vault"]
+        .iter()
+        .find(|call| script.contains(*call))
+        .map(|call| format!("it uses `{call}`, which the sandbox does not have"))
 }
 
 /// What the script plugin cannot do, named with the script's line.

@@ -236,6 +236,24 @@ var __postman = (function () {
         'expected response to not have status code #{act}', wanted, object.code);
     }
   });
+  util.addMethod('statusCode', function (wanted) {
+    this.assert(code(this) === wanted, 'expected response to have status code #{exp} but got #{act}',
+      'expected response to not have status code #{act}', wanted, code(this));
+  });
+  util.addMethod('statusReason', function (wanted) {
+    var reason = flag(this, 'object').status;
+    this.assert(reason === wanted, "expected response to have status reason '" + wanted + "' but got '" + reason + "'",
+      "expected response to not have status reason '" + wanted + "'");
+  });
+  util.addProperty('postmanRequest', function () {
+    this.assert(flag(this, 'object') instanceof P.Request, 'expecting a postman request object but got #{this}', 'not expecting a postman request object');
+  });
+  util.addProperty('postmanResponse', function () {
+    this.assert(isResponse(flag(this, 'object')), 'expecting a postman response object but got #{this}', 'not expecting a postman response object');
+  });
+  util.addProperty('postmanRequestOrResponse', function () {
+    this.assert(isMessage(flag(this, 'object')), 'expecting a postman request or response object but got #{this}', 'not expecting a postman request or response object');
+  });
   util.addMethod('statusCodeClass', function (c) {
     var found = Math.floor(code(this) / 100);
     this.assert(found === c, 'expected response code to be ' + c + 'XX but found ' + code(this), 'expected response code to not be ' + c + 'XX');
@@ -299,8 +317,9 @@ var __postman = (function () {
       "expected response to not have cookie '" + name + "'");
   });
   util.addMethod('jsonSchema', function (schema) {
-    var json; try { json = JSON.parse(text(flag(this, 'object'))); } catch (e) { json = undefined; }
-    var problems = __schema(json, schema);
+    var object = flag(this, 'object'), json = object;
+    if (isMessage(object)) { try { json = JSON.parse(text(object)); } catch (e) { json = undefined; } }
+    var problems = __schema(json, schema, 'data');
     this.assert(!problems.length, 'expected data to satisfy schema but found following errors: \n' + problems.join(', '), 'expected data to not satisfy schema');
   });
 })(__chai, __chai.util);

@@ -66,6 +66,15 @@ var __skopos = (function () {
     var environment = scope('environment'), globals = scope('globals'), collection = scope('collection'), local = scope('local');
     var request = new P.Request(input.request);
     var response = input.response ? new P.Response(input.response) : undefined;
+    // The cookie jar as this request saw it: what it sent, and what the response set.
+    if (response) {
+      input.request.headers.filter(function (h) { return h[0].toLowerCase() === 'cookie'; }).forEach(function (h) {
+        h[1].split(';').forEach(function (pair) {
+          var eq = pair.indexOf('='), name = pair.slice(0, eq).trim();
+          if (eq > 0 && !response.cookies.has(name)) response.cookies.add({ key: name, name: name, value: pair.slice(eq + 1).trim() });
+        });
+      });
+    }
     state.request = request;
     var variables = new P.Variables([local, environment, collection, globals]);
     var pm = {
@@ -150,14 +159,17 @@ var __skopos = (function () {
   function invoke(script) {
     var tests = {};
     var values = names.map(function (name) { return name === 'tests' ? tests : state.values[name]; });
+    var threw;
     try {
       script.apply(undefined, values);
       for (var i = 0; i < state.timers.length; i++) if (typeof state.timers[i] === 'function') state.timers[i]();
       state.timers = [];
     } catch (error) {
-      return error && error.message !== undefined ? (error.name ? error.name + ': ' : '') + error.message : String(error);
+      threw = error && error.message !== undefined ? (error.name ? error.name + ': ' : '') + error.message : String(error);
     }
+    // As Newman does, the legacy tests set before a script threw are recorded too.
     Object.keys(tests).forEach(function (name) { record(name, !!tests[name]); });
+    return threw;
   }
 
   function finish() {
