@@ -12,6 +12,7 @@ use super::script::{test_names, translate};
 mod behavior;
 mod request;
 mod scripted;
+mod v1;
 
 use super::variables::pre_request;
 use super::{Imported, Templates, env_name, looks_secret, step_name};
@@ -41,14 +42,18 @@ struct PlacedRequest<'a> {
 }
 
 pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, String> {
+    // A v1 collection is read as the v2.1 one Postman's transformer makes of it.
+    let mut v1_notes = Vec::new();
+    let converted;
+    let collection = match collection["requests"].is_array() && !collection["item"].is_array() {
+        true => {
+            converted = v1::to_v2(collection, &mut v1_notes);
+            &converted
+        }
+        false => collection,
+    };
     let info = &collection["info"];
     if !collection["item"].is_array() {
-        if collection["requests"].is_array() {
-            return Err("a Postman Collection v1 file: only v2.0 and v2.1 are read; export it again as v2.1 from \
-                        Postman, or convert it with `npx postman-collection-transformer convert -i FILE -o OUT \
-                        -j 1.0.0 -p 2.1.0`"
-                .into());
-        }
         return Err("not a Postman collection (no `item` list)".into());
     }
     let schema = info["schema"].as_str().unwrap_or("");
@@ -111,7 +116,7 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
         }
     }
     if let Some(first) = imported.first_mut() {
-        for (place, note) in unrun {
+        for (place, note) in v1_notes.into_iter().chain(unrun) {
             first.note(&place, note);
         }
     }

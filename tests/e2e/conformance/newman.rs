@@ -69,6 +69,11 @@ fn titles(collection: &Value) -> HashMap<String, String> {
     }
     let mut titles = HashMap::new();
     walk(&collection["item"], &mut HashSet::new(), &mut titles);
+    // A v1 collection lists its requests apart from their order (names are unique there).
+    for request in collection["requests"].as_array().into_iter().flatten() {
+        let title = request["name"].as_str().unwrap_or("request");
+        titles.insert(skopos_import::step_name(title, &mut HashSet::new()), title.to_string());
+    }
     titles
 }
 

@@ -1,6 +1,7 @@
 //! Postman's per-request settings (`protocolProfileBehavior`): what each means here. A
 //! setting at Postman's default changes nothing; `followRedirects` is the step's
-//! `follow_redirects`; any other setting makes the request differ from the one Postman sends.
+//! `follow_redirects`; `removeRefererHeaderOnRedirect: true` is what the agent does anyway;
+//! any other setting makes the request differ from the one Postman sends.
 
 use serde_json::{Map, Value, json};
 
@@ -41,6 +42,8 @@ pub fn read(settings: Option<&Value>) -> Behavior {
         match (setting.as_str(), value) {
             ("followRedirects", Value::Bool(follow)) => behavior.follow_redirects = Some(*follow),
             ("disableBodyPruning", Value::Bool(true)) => behavior.sends_body_with_get = true,
+            // The agent never adds a `Referer` when it follows a redirect.
+            ("removeRefererHeaderOnRedirect", Value::Bool(true)) => {}
             _ => behavior.not_carried.push(format!("`{setting}: {value}`")),
         }
     }

@@ -20,11 +20,19 @@ pub(super) fn convert_request(
     differs: &mut bool,
 ) -> Value {
     let mut out = json!({"method": request["method"].as_str().unwrap_or("GET").to_uppercase()});
-    if let Some(why) = not_sent_as_written(&request["url"]) {
-        imported.note(label, format!("its URL is not sent exactly as Postman sends it: {why}"));
-        *differs = true;
+    let (mut url, mut query) = url_of(&request["url"]);
+    match not_sent_as_written(&request["url"]) {
+        // A query the `query` map cannot hold as written goes in the URL as Postman has it.
+        Some(Unwritten::Query(_)) if inline_query(&request["url"]).is_some() => {
+            url = inline_query(&request["url"]).unwrap_or_default();
+            query.clear();
+        }
+        Some(Unwritten::Query(why) | Unwritten::Url(why)) => {
+            imported.note(label, format!("its URL is not sent exactly as Postman sends it: {why}"));
+            *differs = true;
+        }
+        None => {}
     }
-    let (url, query) = url_of(&request["url"]);
     out["url"] = json!(templates.convert(&with_scheme(&url, &templates.variables)));
     if !query.is_empty() {
         let query: Map<String, Value> =
@@ -76,35 +84,50 @@ fn with_scheme(url: &str, variables: &Map<String, Value>) -> String {
     if starts_with_a_host { format!("http://{url}") } else { url.to_string() }
 }
 
-/// Why the agent would not send this URL byte for byte as Postman does: it sends a query
-/// parameter as `name=value` once per name, encodes `%` again, and normalises the path.
-fn not_sent_as_written(url: &Value) -> Option<&'static str> {
+/// What of a URL the agent would not send byte for byte as Postman does, and why.
+enum Unwritten {
+    /// Its query parameters: the `query` map sends each as `name=value`, once per name, and
+    /// encodes `%` again.
+    Query(&'static str),
+    /// The rest: the agent normalises the path.
+    Url(&'static str),
+}
+
+/// The whole URL as Postman has it, query and all, when every query parameter is sent (then
+/// the agent sends that query as written).
+fn inline_query(url: &Value) -> Option<String> {
+    let raw = url.get("raw").and_then(Value::as_str)?;
+    let all_sent = url.get("query").is_none_or(|query| enabled(query).count() == query.as_array().map_or(0, Vec::len));
+    (raw.contains('?') && !raw.contains('#') && all_sent).then(|| raw.to_string())
+}
+
+fn not_sent_as_written(url: &Value) -> Option<Unwritten> {
     let raw = url.get("raw").and_then(Value::as_str).or_else(|| url.as_str()).unwrap_or("");
     let (path, query) = raw.split_once('?').map_or((raw, None), |(path, query)| (path, Some(query)));
     let parameters: Vec<&Value> = url.get("query").map(|q| enabled(q).collect()).unwrap_or_default();
     let mut names = std::collections::HashSet::new();
     if parameters.iter().any(|p| p["key"].as_str().is_none_or(str::is_empty) || p["value"].is_null()) {
-        return Some("a query parameter has no name or no `=`");
+        return Some(Unwritten::Query("a query parameter has no name or no `=`"));
     }
     if parameters.iter().any(|p| !names.insert(p["key"].as_str().unwrap_or_default())) {
-        return Some("a query parameter is repeated");
+        return Some(Unwritten::Query("a query parameter is repeated"));
     }
     let text = |p: &Value, field: &str| p[field].as_str().unwrap_or_default().to_string();
     if parameters.iter().any(|p| text(p, "key").contains(['%', '#', '&']) || text(p, "value").contains(['%', '#', '&']))
     {
-        return Some("a query parameter holds `%`, `#` or `&`, which the agent encodes");
+        return Some(Unwritten::Query("a query parameter holds `%`, `#` or `&`, which the agent encodes"));
     }
     if let Some(query) = query
         && (query.is_empty() || query.starts_with('&') || query.ends_with('&') || query.contains("&&"))
     {
-        return Some("its query has empty parts");
+        return Some(Unwritten::Query("its query has empty parts"));
     }
     let path = path.split_once("://").map_or(path, |(_, rest)| rest);
     if path.split('/').next().is_some_and(|authority| authority.matches('@').count() > 1) {
-        return Some("its user information holds `@`");
+        return Some(Unwritten::Url("its user information holds `@`"));
     }
     if path.split('/').skip(1).any(|segment| segment == "." || segment == "..") || raw.contains('#') {
-        return Some("its path has `.` or `..` segments, or it has a fragment");
+        return Some(Unwritten::Url("its path has `.` or `..` segments, or it has a fragment"));
     }
     None
 }

@@ -127,12 +127,31 @@ fn reason_phrases_and_loose_equality_are_not_taken_for_something_else() {
     assert!(translated.skipped[1].1.contains("loose `==`"), "{:?}", translated.skipped);
 }
 
+/// A v1 collection is read in the order Postman's transformer gives: the top-level folders
+/// (subfolders first, then their requests), then the collection's own requests.
 #[test]
-fn a_v1_collection_says_how_to_convert_it() {
-    let v1 = json!({"id": "x", "name": "old", "order": ["a"], "requests": [{"id": "a", "url": "http://127.0.0.1/"}]});
-    let problem = import(&v1, &Options::default()).unwrap_err();
-    assert!(problem.starts_with("a Postman Collection v1 file"), "{problem}");
-    assert!(problem.contains("postman-collection-transformer convert"), "{problem}");
+fn a_v1_collection_is_read_in_postmans_order() {
+    let v1 = json!({
+        "id": "x", "name": "old", "order": ["root"], "folders_order": ["f1"],
+        "folders": [
+            {"id": "f1", "name": "F1", "order": ["a"], "folders_order": ["f2"]},
+            {"id": "f2", "name": "F2", "order": ["b"], "folders_order": []},
+        ],
+        "requests": [
+            {"id": "a", "name": "A", "url": "http://127.0.0.1/a", "method": "POST", "headers": "X-One: 1\n// X-Off: 2",
+             "dataMode": "raw", "rawModeData": "{}", "tests": "tests['ok'] = responseCode.code === 200;"},
+            {"id": "b", "name": "B", "url": "http://127.0.0.1/b", "method": "GET", "headers": ""},
+            {"id": "root", "name": "Root", "url": "http://127.0.0.1/root", "method": "GET", "headers": ""},
+        ],
+    });
+    let imported = import(&v1, &Options::default()).unwrap();
+    let names: Vec<&str> = imported[0].steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["b", "a", "root"]);
+    let a = &imported[0].steps[1];
+    assert_eq!(a["request"]["headers"]["X-One"], "1");
+    assert!(a["request"]["headers"].get("X-Off").is_none(), "a `//` header is disabled");
+    assert_eq!(a["request"]["body"], json!({"text": "{}"}));
+    assert_eq!(a["assert"], json!([{"name": "ok", "source": "status", "op": "eq", "value": 200}]));
 }
 
 /// A request to a WebSocket URL becomes a WebSocket step, not an HTTP request to
