@@ -229,11 +229,11 @@ mod tests {
             templates.convert("{{base}}/cart/{{cartId}}?t={{apiKey}}&u={{user}}&id={{$guid}}&n={{$randomInt}}");
         assert_eq!(
             converted,
-            "@{{vars.base}}/cart/@{{step2.body.id}}?t=@{{env.API_KEY}}&u=@{{vars.user}}&id=@{{$uuid}}&n={{$randomInt}}"
+            "@{{vars.base}}/cart/@{{step2.body.id}}?t=@{{env.API_KEY}}&u=@{{vars.user}}&id=@{{$uuid}}&n=@{{$random_int}}"
         );
         assert_eq!(templates.variables["user"], "", "an undefined variable gets a value to set");
         let notes: Vec<&String> = templates.notes.keys().collect();
-        assert_eq!(notes, ["$randomInt", "apiKey", "user"]);
+        assert_eq!(notes, ["apiKey", "user"]);
         assert_eq!((env_name("apiKey"), env_name("client-secret")), ("API_KEY".into(), "CLIENT_SECRET".into()));
         assert!(looks_secret("DB_Password") && !looks_secret("user"));
     }

@@ -38,10 +38,11 @@ fn urls_are_sent_where_postman_sends_them() {
     );
 }
 
-/// Nothing is dropped without a note: scripts on the collection and its folders, an `event`
-/// written as one object, request settings.
+/// Scripts on the collection and its folders are carried over with the requests' own, in
+/// Postman's order; a test script that translates wholly is still assertions; a request
+/// setting not carried over leaves out that request's tests, named.
 #[test]
-fn scripts_and_settings_around_requests_are_noted() {
+fn scripts_around_requests_are_carried_and_settings_noted() {
     let script = |listen: &str, text: &str| json!({"listen": listen, "script": {"exec": [text]}});
     let collection = json!({
         "info": {"name": "around"},
@@ -63,25 +64,30 @@ fn scripts_and_settings_around_requests_are_noted() {
         }]
     });
     let imported = one(collection);
+    assert_eq!(imported.script.as_ref().unwrap()["before"], json!(["pm.variables.set('t', Date.now())"]));
     assert_eq!(imported.steps[0]["assert"][0]["value"], 200, "one event object is read: {:?}", imported.steps);
-    // `followRedirects` is carried over; a setting at Postman's default changes nothing.
+    assert_eq!(
+        imported.steps[0]["script"]["after"],
+        json!(["pm.test('folder', () => pm.response.to.have.status(200))"])
+    );
     assert_eq!(imported.steps[0]["request"]["follow_redirects"], false);
-    // A setting that is not carried over, or a variable a script computes, and the request is
-    // not Postman's: its tests are left out, named. Postman sends no body with GET.
+    // The variable a script sets is read when the step runs.
+    assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/@{{vars.t}}");
     assert!(imported.steps[1].get("assert").is_none(), "{:?}", imported.steps[1]);
+    assert!(imported.steps[1]["script"].get("after").is_none(), "{:?}", imported.steps[1]);
     assert!(imported.steps[1]["request"].get("body").is_none(), "{:?}", imported.steps[1]);
     let notes = imported.notes.join("\n");
-    assert!(notes.contains("the collection: the prerequest script is not run"), "{notes}");
-    assert!(notes.contains("folder 'Folder': the test script is not run"), "{notes}");
     assert!(notes.contains("`maxRedirects: 1` are not carried over"), "{notes}");
     assert!(notes.contains("its tests `two ok` are not translated"), "{notes}");
+    assert!(notes.contains("tests `folder`"), "{notes}");
     assert!(notes.contains("Postman sends no body with GET"), "{notes}");
+    imported.check().unwrap();
 }
 
-/// Variables set by scripts to literals reach the requests after them; one set to a value the
-/// importer cannot follow leaves out the checks of the requests that use it.
+/// Variables set by scripts to literals reach the requests after them, with no script
+/// carried over when every script is followed.
 #[test]
-fn variables_scripts_set_are_followed_or_their_requests_left_unchecked() {
+fn variables_scripts_set_to_literals_are_followed() {
     let script = |listen: &str, text: &str| json!({"listen": listen, "script": {"exec": [text]}});
     let request = |name: &str, url: &str, test: &str| {
         json!({"name": name, "request": {"url": url},
@@ -94,12 +100,10 @@ fn variables_scripts_set_are_followed_or_their_requests_left_unchecked() {
     let mut third = request("third", "", "third ok");
     third["request"]["url"] =
         json!({"raw": "http://127.0.0.1:1/{{mode}}?{{key}}=1", "query": [{"key": "{{key}}", "value": "1"}]});
-    let mut fourth = request("fourth", "http://127.0.0.1:1/{{sum}}", "fourth ok");
-    fourth["event"].as_array_mut().unwrap().push(script("prerequest", "pm.variables.set('sum', 1 + 2)"));
     let collection = json!({
         "info": {"name": "vars"},
         "variable": [{"key": "mode", "value": "plain"}, {"key": "key", "value": "k"}, {"key": "fo/o", "value": "x"}],
-        "item": [first, second, third, fourth]
+        "item": [first, second, third]
     });
     let imported = one(collection);
     // A literal set before a request is sent as written there; an undefined variable is sent
@@ -109,8 +113,7 @@ fn variables_scripts_set_are_followed_or_their_requests_left_unchecked() {
     assert_eq!(imported.steps[1]["request"]["url"], "http://127.0.0.1:1/fast");
     assert_eq!(imported.steps[2]["request"]["url"], "http://127.0.0.1:1/slow");
     assert_eq!(imported.steps[2]["request"]["query"], json!({"k": "1"}));
-    assert!(imported.steps[3].get("assert").is_none(), "{:?}", imported.steps[3]);
-    assert!(imported.notes.join("\n").contains("its tests `fourth ok` are not translated: the request uses `{{sum}}`"));
+    assert!(imported.script.is_none(), "every script was followed, so none is carried");
     // Names the file format's `vars.` takes.
     assert!(imported.variables.contains_key("fo_o"), "{:?}", imported.variables);
 }
@@ -181,5 +184,33 @@ fn websocket_urls_and_graphql_bodies_keep_their_kind() {
         imported.steps[1]["request"]["body"],
         json!({"graphql": {"query": "{ orders { id } }", "variables": {"n": 1}}})
     );
+    imported.check().unwrap();
+}
+
+/// A script the importer cannot follow is carried over as written; the variables it sets are
+/// read when the steps run, and the environment's values become the run's environment scope.
+#[test]
+fn a_script_not_followed_is_carried_with_its_variables() {
+    let script = |listen: &str, text: &str| json!({"listen": listen, "script": {"exec": [text]}});
+    let collection = json!({
+        "info": {"name": "computed"},
+        "item": [{
+            "name": "sum",
+            "request": {"url": "http://127.0.0.1:1/{{sum}}?k={{apiKey}}"},
+            "event": [script("prerequest", "pm.variables.set('sum', 1 + 2)"),
+                      script("test", "pm.test('sum ok', () => pm.expect(pm.variables.get('sum')).to.equal(3))")]
+        }]
+    });
+    let environment = json!({"values": [{"key": "apiKey", "value": "s3cret"}, {"key": "region", "value": "eu"}]});
+    let options = Options { environment: Some(environment), ..Options::default() };
+    let imported = import(&collection, &options).unwrap().remove(0);
+    let step = &imported.steps[0];
+    assert_eq!(step["request"]["url"], "http://127.0.0.1:1/@{{vars.sum}}?k=@{{vars.apiKey}}");
+    assert_eq!(step["script"]["before"], json!(["pm.variables.set('sum', 1 + 2)"]));
+    assert_eq!(step["script"]["request_name"], "sum");
+    assert_eq!(step["script"]["after"][0], "pm.test('sum ok', () => pm.expect(pm.variables.get('sum')).to.equal(3))");
+    let scopes = imported.script.as_ref().unwrap();
+    assert_eq!(scopes["environment"], json!({"apiKey": "@{{env.API_KEY}}", "region": "eu"}), "a secret stays out");
+    assert_eq!(imported.defaults["continue_after_error"], true);
     imported.check().unwrap();
 }
