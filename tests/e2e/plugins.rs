@@ -125,7 +125,7 @@ fn the_agent_lists_its_plugins_and_a_folder_can_replace_a_built_in_one() {
         "zulip",
     ];
     let probes = ["dns", "postgres", "redis", "smtp", "tcp", "tls"];
-    assert_eq!(names, [&["json-schema", "jwt-expiry"][..], &notifiers, &probes].concat());
+    assert_eq!(names, [&["json-schema", "jwt-expiry"][..], &notifiers, &probes, &["javascript"]].concat());
     let jwt = &listed["plugins"][1];
     assert_eq!(jwt["source"], plugins.path().join("jwt.wasm").display().to_string(), "{listed}");
     assert_eq!(

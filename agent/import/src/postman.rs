@@ -74,10 +74,7 @@ pub fn import(collection: &Value, options: &Options) -> Result<Vec<Imported>, St
     };
     let (globals, environment) = (enabled_values(&options.globals), enabled_values(&options.environment));
     let scripted = needs_scripts(collection).then(|| Scripted {
-        dynamic: scripted::names_set(collection)
-            .into_iter()
-            .chain(globals.iter().chain(&environment).filter_map(|v| Some(v["key"].as_str()?.to_string())))
-            .collect(),
+        scoped: globals.iter().chain(&environment).filter_map(|v| Some(v["key"].as_str()?.to_string())).collect(),
         jumps: serde_json::to_string(collection).is_ok_and(|text| {
             text.match_indices("etNextRequest(").any(|(at, _)| !text[at + 14..].trim_start().starts_with("null"))
         }),
@@ -143,10 +140,10 @@ fn scripts_around_requests(holder: &Value, place: &str, notes: &mut Vec<(String,
     }
 }
 
-/// A collection imported with its scripts: the names whose `{{name}}` reads the run's scopes
-/// (set by a script, or in the environment or globals).
+/// A collection imported with its scripts.
 struct Scripted {
-    dynamic: std::collections::HashSet<String>,
+    /// The names the environment and globals hold.
+    scoped: std::collections::HashSet<String>,
     /// A script sends the run to another request (`setNextRequest`): the steps then do not
     /// run in Postman's order, so no test is carried over.
     jumps: bool,
@@ -245,7 +242,9 @@ fn collection_of(
     templates.secrets = secrets.clone();
     templates.undefined_as_written = true;
     if let Some(scripted) = scripted {
-        templates.dynamic = scripted.dynamic.clone();
+        // The names these requests' scripts (and those around them) set, and the scopes'.
+        let holders = requests.iter().flat_map(|found| found.around.iter().copied().chain([found.item]));
+        templates.dynamic = scripted::names_set(holders).into_iter().chain(scripted.scoped.iter().cloned()).collect();
     }
     let mut imported = Imported::new(name);
     // Newman goes on to the next request after one that gets no response.

@@ -263,4 +263,6 @@ fn call_error(error: wasmtime::Error, deadline: Duration) -> String {
 #[cfg(test)]
 mod probe_tests;
 #[cfg(test)]
+mod script_tests;
+#[cfg(test)]
 mod tests;

@@ -79,6 +79,7 @@ async fn the_built_in_plugins_load_with_their_manifests() {
             built_in("smtp", "probe"),
             built_in("tcp", "probe"),
             built_in("tls", "probe"),
+            built_in("javascript", "script"),
         ]
     );
     let slack = host.plugins().find(|p| p.name == "slack").unwrap();

@@ -126,12 +126,14 @@ fn run_one(context: &mut Context, sandbox: &boa_engine::JsObject, code: &str) ->
     Some(located(&threw))
 }
 
-/// `message (line N)` from the prelude, or Boa's `... at line N, col M`.
+/// The error's first line (Boa appends a backtrace of function starts, not of the failing
+/// line), and the line a syntax error names (`... at line N, col M`).
 fn located(message: &str) -> (String, Option<u32>) {
-    let line = message
+    let first = message.lines().next().unwrap_or_default().trim_end().to_string();
+    let line = first
         .rsplit_once("line ")
         .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
-    (message.to_string(), line)
+    (first, line)
 }
 
 fn sandbox_names(context: &mut Context, sandbox: &boa_engine::JsObject) -> Option<String> {

@@ -109,12 +109,11 @@ pub fn collection_script(
     Value::Object(script)
 }
 
-/// The names any script of the collection may set: their `{{name}}` reads the run's scopes,
-/// never a secret from the environment.
-pub fn names_set(collection: &Value) -> HashSet<String> {
+/// The names the scripts of `holders` (requests, and the folders and collection around
+/// them) may set: their `{{name}}` reads the run's scopes, never a secret from the environment.
+pub fn names_set<'a>(holders: impl Iterator<Item = &'a Value>) -> HashSet<String> {
     let mut names = HashSet::new();
-    let mut walk = vec![collection];
-    while let Some(holder) = walk.pop() {
+    for holder in holders {
         for event in events(&holder["event"]) {
             for effect in changed_anywhere(&script_text(&event["script"]["exec"])) {
                 if let Effect::Unknown(name) = effect {
@@ -122,7 +121,6 @@ pub fn names_set(collection: &Value) -> HashSet<String> {
                 }
             }
         }
-        walk.extend(holder["item"].as_array().into_iter().flatten());
     }
     names
 }
