@@ -16,6 +16,7 @@ mod plugins;
 mod probes;
 mod protocols;
 mod regions;
+mod scripts;
 mod security;
 mod server;
 mod status_pages;

@@ -239,6 +239,10 @@ async fn run_steps(plan: &Plan, context: &RunContext, observer: &mut dyn StepObs
 
 /// What an assertion saw and expected can hold a secret the server echoed back.
 pub(crate) fn mask_assertion(assertion: &mut AssertionResult, secrets: &Secrets) {
+    // A script's test may be named with a value it read.
+    if let Some(name) = &assertion.name {
+        assertion.name = Some(secrets.mask(name).into_owned());
+    }
     if let Some(message) = &assertion.message {
         assertion.message = Some(secrets.mask(message).into_owned());
     }

@@ -98,11 +98,11 @@ var __chai = (function () {
   Assertion.prototype.assert = function (passes, message, negated, expected, actual) {
     var ok = flag(this, 'negate') ? !passes : !!passes;
     if (ok) return;
-    var object = flag(this, 'object');
+    var object = flag(this, 'object'), shown = arguments.length > 4 ? actual : object;
     var text = (flag(this, 'negate') ? negated : message)
       .replace(/#\{this\}/g, function () { return inspect(object); })
       .replace(/#\{exp\}/g, function () { return inspect(expected); })
-      .replace(/#\{act\}/g, function () { return inspect(arguments.length > 3 ? actual : object); });
+      .replace(/#\{act\}/g, function () { return inspect(shown); });
     var prefix = flag(this, 'message');
     throw new AssertionError(prefix ? prefix + ': ' + text : text);
   };
