@@ -8,6 +8,10 @@
 //! - `parallel`: 64 collections of chained steps at once.
 //! - `tools`: the same checks as a Postman collection imported with `skopos import postman`,
 //!   beside Newman, Hurl and Step CI, sequentially and 50 collections at once (`tools.rs`).
+//! - `scripts`: a Postman collection whose scripts the importer carries over as scripts (a
+//!   signing pre-request script, tests in a loop), run by `skopos run` and by Newman: CPU per
+//!   scripted request; and hostile scripts (an endless loop, a memory bomb, endless recursion)
+//!   and how long each takes to be stopped (`scripts.rs`).
 //!
 //! Hurl (`hurl --test`) and Newman run the same steps when they are on PATH.
 //!
@@ -25,6 +29,7 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 
 mod common;
+mod scripts;
 mod tools;
 
 use common::{machine, skopos, start_server};
@@ -52,6 +57,9 @@ fn main() {
     }
     if runs("tools") {
         tools::tools_scenario(dir.path(), fast);
+    }
+    if runs("scripts") {
+        scripts::scripts_scenario(dir.path(), fast);
     }
 }
 

@@ -99,7 +99,7 @@ pub fn tools_scenario(dir: &Path, server: SocketAddr) {
 const STEPCI_QUIET: (&str, &str) = ("STEPCI_DISABLE_ANALYTICS", "1");
 
 /// A tool on PATH, or installed by `npm ci --prefix tests/console`.
-fn tool(name: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn tool(name: &str) -> Option<std::path::PathBuf> {
     if on_path(name) {
         return Some(name.into());
     }
@@ -107,7 +107,7 @@ fn tool(name: &str) -> Option<std::path::PathBuf> {
     local.is_file().then_some(local)
 }
 
-fn import(postman: &Path, out: &Path) {
+pub(crate) fn import(postman: &Path, out: &Path) {
     let status = Command::new(skopos())
         .args(["import", "postman"])
         .arg(postman)

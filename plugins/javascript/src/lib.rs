@@ -130,9 +130,8 @@ fn run_one(context: &mut Context, sandbox: &boa_engine::JsObject, code: &str) ->
 /// line), and the line a syntax error names (`... at line N, col M`).
 fn located(message: &str) -> (String, Option<u32>) {
     let first = message.lines().next().unwrap_or_default().trim_end().to_string();
-    let line = first
-        .rsplit_once("line ")
-        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+    let line =
+        first.rsplit_once("line ").and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
     (first, line)
 }
 
@@ -143,7 +142,7 @@ fn sandbox_names(context: &mut Context, sandbox: &boa_engine::JsObject) -> Optio
 
 fn global(context: &mut Context, name: &str) -> Result<boa_engine::JsObject, String> {
     let value = context.global_object().get(js_string!(name), context).map_err(|e| e.to_string())?;
-    value.as_object().ok_or_else(|| format!("{name} is missing")).map(|o| o.clone())
+    value.as_object().ok_or_else(|| format!("{name} is missing"))
 }
 
 fn method(
@@ -154,7 +153,7 @@ fn method(
     let value = object.get(js_string!(name), context).map_err(|e| e.to_string())?;
     value
         .as_object()
-        .and_then(|o| boa_engine::object::builtins::JsFunction::from_object(o.clone()))
+        .and_then(boa_engine::object::builtins::JsFunction::from_object)
         .ok_or_else(|| format!("{name} is not a function"))
 }
 

@@ -42,7 +42,7 @@ fn type_error(message: impl Into<String>) -> JsError {
 }
 
 fn unhex(text: &str) -> JsResult<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(type_error("odd hex length"));
     }
     (0..text.len())

@@ -47,12 +47,12 @@ pub(super) fn convert_request(
         }
     }
     let auth = request.get("auth").filter(|a| a["type"] != "inherit").or(inherited);
-    if let Some(auth) = auth {
-        if !apply_auth(auth, &mut out, &mut headers, templates) {
-            let kind = auth["type"].as_str().unwrap_or("noauth");
-            imported.note(label, format!("`{kind}` auth is not carried over; add it by hand"));
-            *differs = true;
-        }
+    if let Some(auth) = auth
+        && !apply_auth(auth, &mut out, &mut headers, templates)
+    {
+        let kind = auth["type"].as_str().unwrap_or("noauth");
+        imported.note(label, format!("`{kind}` auth is not carried over; add it by hand"));
+        *differs = true;
     }
     if let Some(body) = body_of(&request["body"], &mut headers, templates, imported, label, differs) {
         out["body"] = body;
