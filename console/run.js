@@ -76,13 +76,19 @@ function bodyView(text) {
 }
 
 export function assertionList(assertions) {
-  return el("ul", { class: "assertions" }, (assertions ?? []).map((a) => el(
+  return el("ul", { class: "assertions" }, (assertions ?? []).map((a) => a.source === "script" ? scriptTest(a) : el(
     "li",
     { class: a.passed ? "passed" : "failed" },
     `${a.passed ? "✓" : "✗"} ${a.name ?? [a.source, a.property].filter(Boolean).join(" ")} ${a.not ? "not " : ""}${a.op} `,
     a.op === "exists" || a.op === "not_exists" ? "" : el("code", {}, JSON.stringify(a.expected ?? null)),
     a.passed ? "" : el("span", {}, " got ", el("code", {}, JSON.stringify(a.actual ?? null))),
   )));
+}
+
+/** A test a step's script recorded: its name, and why it failed. */
+function scriptTest(test) {
+  return el("li", { class: test.passed ? "passed" : "failed" }, `${test.passed ? "✓" : "✗"} ${test.name} `,
+    el("span", { class: "muted" }, "script test"), test.passed ? "" : el("span", {}, ": ", el("code", {}, test.message ?? "")));
 }
 
 export function stepResult(step) {

@@ -1,8 +1,8 @@
 // The step form: name and kind (HTTP, gRPC, WebSocket, probe), then the kind's fields: for
-// HTTP method and URL with tabs for Params, Headers, Body and Assertions; for the others their
+// HTTP method and URL with tabs for Params, Headers, Body, Assertions and Scripts; for the others their
 // own fields (step-kinds.js) with the tabs that apply. The assertion rows are exactly the file
-// format's model (source, property, op, value). Fields the form does not show (retry, auth,
-// timeouts) are kept as they were.
+// format's model (source, property, op, value); a Scripts tab holds the step's scripts. Fields
+// the form does not show (retry, auth, timeouts) are kept as they were.
 
 import { el, showProblems } from "./api.js";
 import { completeReferences, referencesFor } from "./complete.js";
@@ -15,7 +15,7 @@ const OPS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "
 const TAKES_NO_VALUE = new Set(["exists", "not_exists"]);
 const WITH_PROPERTY = new Set(["header", "body", "certificate", "cookie", "capture", "grpc_status"]);
 /** The tabs each kind has. */
-const TABS = { http: ["Params", "Headers", "Body", "Assertions"], grpc: ["Headers", "Assertions"], websocket: ["Headers", "Assertions"], probe: ["Assertions"] };
+const TABS = { http: ["Params", "Headers", "Body", "Assertions", "Scripts"], grpc: ["Headers", "Assertions"], websocket: ["Headers", "Assertions"], probe: ["Assertions"] };
 let formCount = 0;
 
 /** Text typed as a value: JSON when it reads as JSON (200, true, [1,2]), else the string. */
@@ -52,9 +52,10 @@ export function stepForm({ spec, index, envNames, save, cancel, extraFields = []
   const headers = pairs(`${at}.request.headers`, request.headers ?? original.websocket?.headers, "header", complete);
   const body = bodyEditor(`${at}.request.body`, request.body, complete);
   const assertions = assertionRows(`${at}.assert`, original.assert ?? []);
+  const scripts = scriptEditor(id, `${at}.script`, original.script);
   const kinds = { grpc: grpcEditor(id, at, request.grpc, complete), websocket: websocketEditor(id, at, original.websocket, complete), probe: probeEditor(id, at, original.probe, complete) };
 
-  const panels = { Params: params.node, Headers: headers.node, Body: body.node, Assertions: assertions.node };
+  const panels = { Params: params.node, Headers: headers.node, Body: body.node, Assertions: assertions.node, Scripts: scripts.node };
   const tabs = tabbed(id, panels, "Assertions");
   const message = el("div", { class: "form-problems" });
   const urlRow = el("div", { class: "row request-line" }, el("label", { for: `${id}-method` }, "Method"), method, complete(url));
@@ -89,6 +90,8 @@ export function stepForm({ spec, index, envNames, save, cancel, extraFields = []
       step.probe = kinds.probe.read();
     }
     step.assert = assertions.read();
+    step.script = chosen === "http" ? scripts.read() : undefined;
+    if (!step.script) delete step.script;
     if (!step.name) delete step.name;
     return step;
   };
@@ -191,6 +194,34 @@ function bodyEditor(field, initial, complete) {
     }
   };
   choice.addEventListener("change", () => area.setAttribute("data-field", `${field}.${choice.value}`));
+  return { node, read };
+}
+
+/**
+ * The step's scripts (Postman's JavaScript, run by the `javascript` plugin): one text area per
+ * script before the request and after the response. A script the agent cannot run is refused
+ * on save with its line, shown at its text area.
+ */
+function scriptEditor(id, field, initial) {
+  const areas = (phase, label) => {
+    const given = initial?.[phase];
+    const list = Array.isArray(given) ? given : [given ?? ""];
+    const boxes = list.map((code, n) => el("textarea", { rows: 8, class: "script", spellcheck: false, id: `${id}-${phase}-${n}`,
+      "aria-label": list.length > 1 ? `${label} (${n + 1})` : label, "data-field": Array.isArray(given) ? `${field}.${phase}[${n}]` : `${field}.${phase}`, value: code }));
+    return { boxes, node: el("div", { class: "script-phase" }, el("label", { for: boxes[0].id }, label), boxes),
+      read: () => {
+        const codes = boxes.map((box) => box.value).filter((code) => code.trim());
+        return Array.isArray(given) && codes.length > 1 ? codes : codes[0];
+      } };
+  };
+  const before = areas("before", "Before the request");
+  const after = areas("after", "After the response (pm.test results are reported with the assertions)");
+  const node = el("div", { class: "script-editor" }, before.node, after.node);
+  const read = () => {
+    const script = { ...(initial ?? {}), before: before.read(), after: after.read() };
+    for (const key of ["before", "after"]) if (script[key] === undefined) delete script[key];
+    return Object.keys(script).length ? script : undefined;
+  };
   return { node, read };
 }
 

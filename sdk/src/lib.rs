@@ -108,9 +108,7 @@ pub mod script {
         default_bindings_module: "skopos_sdk::script",
     });
 
-    pub use self::skopos::plugin::scripting::{
-        Phase, Scope, ScriptError, ScriptRequest, ScriptResponse, Source, TestResult,
-    };
+    pub use self::skopos::plugin::scripting::{Phase, Scope, ScriptRequest, ScriptResponse, TestResult};
     pub use self::skopos::plugin::types::Header;
 }
 

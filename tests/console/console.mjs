@@ -127,6 +127,22 @@ try {
   expect(failure.includes("3") && failure.includes("got 2"), `expected 3 against actual 2, got "${failure}"`);
   await shot("run-failed");
 
+  // A script on the step: refused at its line, then fixed; its test is reported beside the
+  // assertions.
+  await page.getByRole("button", { name: "Edit cart" }).click();
+  await page.getByRole("tab", { name: "Scripts" }).click();
+  const afterScript = page.getByLabel("After the response");
+  await afterScript.fill('pm.test("two of them", () => {\n  pm.expect(pm.response.json().items[0].qty).to.eql(2) +;\n});');
+  await page.getByRole("button", { name: "Save step" }).click();
+  await page.locator(".field-error").filter({ hasText: "line 2" }).waitFor();
+  await afterScript.fill('pm.test("two of them", () => pm.expect(pm.response.json().items[0].qty).to.eql(2));');
+  await page.getByRole("button", { name: "Save step" }).click();
+  await page.getByRole("button", { name: "Edit cart" }).waitFor();
+  await page.getByRole("button", { name: "Run collection" }).click();
+  await page.getByRole("status").filter({ hasText: "failed" }).waitFor();
+  await page.locator(".step-result li.passed").filter({ hasText: "two of them" }).waitFor();
+  await shot("step-script");
+
   // Duplicate, reorder and delete steps.
   await page.getByRole("button", { name: "Duplicate login" }).click();
   await page.getByRole("button", { name: "Move down login-copy" }).waitFor();

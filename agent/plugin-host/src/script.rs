@@ -16,6 +16,8 @@ use wasmtime::component::{Component, Linker};
 use super::contract::{Version, v0_5_0};
 use super::sandbox::{Grants, Sandbox, TICK};
 use super::{Described, Limits, PluginHost, call_error};
+use skopos_core::model::{Collection, Scripts};
+use skopos_core::plan::DEFAULT_SCRIPT_PLUGIN;
 use skopos_core::script::{
     Phase, ScriptCall, ScriptError, ScriptFuture, ScriptOutcome, ScriptPlugins, ScriptRequest, ScriptTest,
 };
@@ -111,6 +113,69 @@ impl PluginHost {
         kept.uses += 1;
         self.kept_scripts.keep(key, kept);
         ran
+    }
+}
+
+impl PluginHost {
+    /// Each script of `collection` that its script plugin cannot run (a syntax error), as the
+    /// field it is in (`steps[2].script.after`) and the problem with its line. A plugin that is
+    /// not loaded is [`PluginHost::check_plan`]'s to report.
+    pub async fn check_scripts(&self, collection: &Collection) -> Vec<(String, String)> {
+        let own = collection.script.as_ref();
+        let plugin = own.and_then(|script| script.plugin.as_deref()).unwrap_or(DEFAULT_SCRIPT_PLUGIN);
+        let mut fields: Vec<(String, &Scripts)> = Vec::new();
+        if let Some(script) = own {
+            fields.extend([("script.before".to_string(), &script.before), ("script.after".to_string(), &script.after)]);
+        }
+        for (index, step) in collection.steps.iter().enumerate() {
+            if let Some(script) = &step.script {
+                let at = format!("steps[{index}].script");
+                fields.extend([(format!("{at}.before"), &script.before), (format!("{at}.after"), &script.after)]);
+            }
+        }
+        let sources: Vec<(String, &str)> = fields
+            .iter()
+            .flat_map(|(at, scripts)| {
+                scripts
+                    .placed()
+                    .into_iter()
+                    .map(move |(n, code)| (n.map_or_else(|| at.clone(), |n| format!("{at}[{n}]")), code))
+            })
+            .collect();
+        let Some(pre) = self.scripts.get(plugin).filter(|_| !sources.is_empty()).and_then(|s| s.ready(self).ok())
+        else {
+            return Vec::new();
+        };
+        let limits = self.options.limits;
+        let mut store = Sandbox::store(pre.engine(), Grants::default(), limits.deadline, limits.memory_bytes);
+        let Ok(instance) = pre.instantiate_async(&mut store).await else { return Vec::new() };
+        let mut problems = Vec::new();
+        for (at, code) in sources {
+            let source = wit::Source { name: at.clone(), code: code.to_string() };
+            match instance.call_check(&mut store, &source).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    let line = error.line.map(|line| format!("line {line}: ")).unwrap_or_default();
+                    problems.push((at, format!("{line}{}", error.message)));
+                }
+                Err(trap) => {
+                    problems.push((
+                        at,
+                        format!("the `{plugin}` plugin could not check it: {}", call_error(trap, limits.deadline)),
+                    ));
+                    break;
+                }
+            }
+        }
+        problems
+    }
+}
+
+impl PluginHost {
+    /// [`PluginHost::check_scripts`] for the synchronous paths that save a collection: the
+    /// check only computes, so it is run to its end on this thread.
+    pub fn check_scripts_now(&self, collection: &Collection) -> Vec<(String, String)> {
+        futures_executor::block_on(self.check_scripts(collection))
     }
 }
 

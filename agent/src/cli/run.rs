@@ -115,11 +115,16 @@ fn plugins_for(plans: &[Arc<Plan>], dir: Option<&Path>) -> Result<Option<Arc<Plu
 fn refused_by_plugins(plans: &[Arc<Plan>], plugins: &PluginHost, consequence: &str) -> bool {
     let mut count = 0;
     for plan in plans {
-        let problems = plugins.check_plan(plan);
+        let Ok(mut document) = Document::read(&plan.file) else { continue };
+        let mut problems = plugins.check_plan(plan);
+        if plan.scripting.is_some()
+            && let Ok(collection) = document.deserialize::<skopos_core::model::Collection>()
+        {
+            problems.extend(plugins.check_scripts_now(&collection));
+        }
         if problems.is_empty() {
             continue;
         }
-        let Ok(document) = Document::read(&plan.file) else { continue };
         for (at, message) in problems {
             eprintln!("{}", document.problem(&at, message));
             count += 1;

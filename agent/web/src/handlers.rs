@@ -66,8 +66,12 @@ fn collection_body(agent: &Agent, body: &Bytes) -> Result<Collection, ApiError> 
     let plan = compile(&document, collection.clone(), &serde_json::Map::new()).map_err(ApiError::invalid)?;
     env_problems(agent, &document, body)?;
     if let Some(plugins) = &agent.plugins {
-        let problems: Vec<_> =
-            plugins.check_plan(&plan).into_iter().map(|(at, message)| document.problem(&at, message)).collect();
+        let problems: Vec<_> = plugins
+            .check_plan(&plan)
+            .into_iter()
+            .chain(plugins.check_scripts_now(&collection))
+            .map(|(at, message)| document.problem(&at, message))
+            .collect();
         if !problems.is_empty() {
             return Err(ApiError::invalid(problems));
         }

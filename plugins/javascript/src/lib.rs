@@ -30,6 +30,7 @@ mod outcome;
 use std::cell::RefCell;
 
 use boa_engine::{Context, JsValue, Source, js_string};
+use skopos_sdk::script::Source as Script;
 use skopos_sdk::script::{Guest, Info, ScriptCall, ScriptError, ScriptOutcome};
 
 /// The sandbox, in the order it is evaluated.
@@ -62,16 +63,31 @@ impl Guest for JavaScript {
         }
     }
 
-    fn run(call: ScriptCall) -> Result<ScriptOutcome, String> {
-        CONTEXT.with(|cell| {
-            let mut cell = cell.borrow_mut();
-            if cell.is_none() {
-                *cell = Some(new_context()?);
-            }
-            let context = cell.as_mut().ok_or("no context")?;
-            run(context, call)
+    fn check(script: Script) -> Result<(), ScriptError> {
+        let failed =
+            |(message, line): (String, Option<u32>)| ScriptError { source: script.name.clone(), message, line };
+        with_context(|context| {
+            let sandbox = global(context, "__skopos")?;
+            Ok(compile(context, &sandbox, &script.code).map(|_| ()))
         })
+        .map_err(|message| failed((message, None)))?
+        .map_err(failed)
     }
+
+    fn run(call: ScriptCall) -> Result<ScriptOutcome, String> {
+        with_context(|context| run(context, call))
+    }
+}
+
+/// `work` on this instance's context, made (with the sandbox loaded) on first use.
+fn with_context<T>(work: impl FnOnce(&mut Context) -> Result<T, String>) -> Result<T, String> {
+    CONTEXT.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = Some(new_context()?);
+        }
+        work(cell.as_mut().ok_or("no context")?)
+    })
 }
 
 fn new_context() -> Result<Context, String> {
@@ -107,12 +123,9 @@ fn run(context: &mut Context, call: ScriptCall) -> Result<ScriptOutcome, String>
 
 /// Runs one script; its error and line when it threw or was stopped.
 fn run_one(context: &mut Context, sandbox: &boa_engine::JsObject, code: &str) -> Option<(String, Option<u32>)> {
-    // The wrapper sits on the script's first line, so its lines keep their numbers.
-    let names = sandbox_names(context, sandbox).unwrap_or_default();
-    let wrapped = format!("(function ({names}) {{{code}\n}})");
-    let function = match context.eval(Source::from_bytes(&wrapped)) {
+    let function = match compile(context, sandbox, code) {
         Ok(function) => function,
-        Err(error) => return Some(located(&error.to_string())),
+        Err(failed) => return Some(failed),
     };
     let invoke = method(context, sandbox, "invoke").ok()?;
     let outcome = invoke.call(&JsValue::from(sandbox.clone()), &[function], context);
@@ -124,6 +137,19 @@ fn run_one(context: &mut Context, sandbox: &boa_engine::JsObject, code: &str) ->
     };
     let _ = context.run_jobs();
     Some(located(&threw))
+}
+
+/// The script as a function of the sandbox's names, compiled and not called; its syntax error
+/// and line otherwise. The wrapper sits on the script's first line, so its lines keep their
+/// numbers.
+fn compile(
+    context: &mut Context,
+    sandbox: &boa_engine::JsObject,
+    code: &str,
+) -> Result<JsValue, (String, Option<u32>)> {
+    let names = sandbox_names(context, sandbox).unwrap_or_default();
+    let wrapped = format!("(function ({names}) {{{code}\n}})");
+    context.eval(Source::from_bytes(&wrapped)).map_err(|error| located(&error.to_string()))
 }
 
 /// The error's first line (Boa appends a backtrace of function starts, not of the failing

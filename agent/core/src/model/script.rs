@@ -24,6 +24,18 @@ impl Scripts {
         self.iter().next().is_none()
     }
 
+    /// Each script that has any code, with where it is among them (`None` when there is
+    /// only the one string).
+    pub fn placed(&self) -> Vec<(Option<usize>, &str)> {
+        match self {
+            Scripts::One(one) => vec![(None, one.as_str())],
+            Scripts::Many(many) => many.iter().enumerate().map(|(at, code)| (Some(at), code.as_str())).collect(),
+        }
+        .into_iter()
+        .filter(|(_, code)| !code.trim().is_empty())
+        .collect()
+    }
+
     /// Each script that has any code, in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         let all: &[String] = match self {
