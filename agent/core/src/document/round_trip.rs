@@ -201,8 +201,8 @@ fn step() -> impl Strategy<Value = Value> {
     let cookies = proptest::collection::btree_map("[a-z]{1,4}", line(), 0..2);
     let captures = proptest::collection::btree_map("[a-z]{1,4}", capture(), 0..2);
     let parts = (method, "[a-z0-9/]{0,8}", query, headers(), body(), proptest::collection::vec(assertion(), 0..4));
-    (parts, cookies, captures, exchange()).prop_map(
-        |((method, path, query, headers, body, assertions), cookies, captures, exchange)| {
+    (parts, cookies, captures, exchange(), proptest::option::of(scripts())).prop_map(
+        |((method, path, query, headers, body, assertions), cookies, captures, exchange, script)| {
             let mut request = json!({"method": method, "url": format!("http://127.0.0.1:1/{path}")});
             if !query.is_empty() {
                 request["query"] = json!(query);
@@ -224,7 +224,14 @@ fn step() -> impl Strategy<Value = Value> {
                     other.insert("assert".into(), json!(assertions));
                     Value::Object(other)
                 }
-                _ => json!({"request": request, "assert": assertions}),
+                _ => {
+                    let mut step = json!({"request": request, "assert": assertions});
+                    // Scripts run around HTTP requests only.
+                    if let Some(script) = script {
+                        step["script"] = script;
+                    }
+                    step
+                }
             };
             if !captures.is_empty() {
                 // Unique names: the map's keys.
@@ -242,10 +249,37 @@ fn step() -> impl Strategy<Value = Value> {
     )
 }
 
+/// A step's (or the collection's) scripts: one, or a list, before and after.
+fn scripts() -> impl Strategy<Value = Value> {
+    let one_or_many =
+        prop_oneof![text().prop_map(Value::String), proptest::collection::vec(text(), 1..3).prop_map(|v| json!(v))];
+    (proptest::option::of(one_or_many.clone()), proptest::option::of(one_or_many), proptest::option::of(line()))
+        .prop_map(|(before, after, request_name)| {
+            let mut script = json!({});
+            for (key, value) in
+                [("before", before), ("after", after), ("request_name", request_name.map(Value::String))]
+            {
+                if let Some(value) = value {
+                    script[key] = value;
+                }
+            }
+            script
+        })
+}
+
 fn collection() -> impl Strategy<Value = Value> {
     let variables = proptest::collection::btree_map("[a-z]{1,4}", scalar(), 0..3);
-    (line(), proptest::option::of(text()), variables, headers(), proptest::collection::vec(step(), 1..4)).prop_map(
-        |(name, description, mut variables, headers, steps)| {
+    let scopes = (proptest::collection::btree_map("[a-z]{1,4}", scalar(), 0..3), proptest::option::of(scripts()));
+    (
+        line(),
+        proptest::option::of(text()),
+        variables,
+        headers(),
+        proptest::collection::vec(step(), 1..4),
+        scopes,
+        any::<bool>(),
+    )
+        .prop_map(|(name, description, mut variables, headers, steps, (environment, script), goes_on)| {
             variables.insert("v".into(), json!("value"));
             let mut collection = json!({"name": format!("c {name}"), "variables": variables, "steps": steps});
             if let Some(description) = description {
@@ -254,9 +288,18 @@ fn collection() -> impl Strategy<Value = Value> {
             if !headers.is_empty() {
                 collection["defaults"] = json!({"headers": headers});
             }
+            if goes_on {
+                collection["defaults"]["continue_after_error"] = json!(true);
+            }
+            if let Some(mut script) = script {
+                script.as_object_mut().unwrap().remove("request_name");
+                if !environment.is_empty() {
+                    script["environment"] = json!(environment);
+                }
+                collection["script"] = script;
+            }
             collection
-        },
-    )
+        })
 }
 
 fn monitor() -> impl Strategy<Value = Value> {
