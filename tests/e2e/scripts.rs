@@ -59,6 +59,12 @@ steps:
       after: |
         pm.test("a token", () => pm.expect(pm.response.json()).to.have.property("token").that.is.a("string"));
         pm.environment.set("token", pm.response.json().token);
+        pm.sendRequest({{ url: pm.request.url.toString(), method: "POST" }}, (error, response) => {{
+          pm.test("a request to a host the run calls", () => pm.expect(response.json().token).to.equal("tok-77"));
+        }});
+        pm.sendRequest("http://localhost:9/elsewhere", (error) => {{
+          pm.test("a request to another host is refused", () => pm.expect(error).to.not.equal(null));
+        }});
   - name: order
     request:
       method: POST
@@ -101,6 +107,8 @@ fn a_pre_request_script_signs_each_request_and_the_server_accepts_it() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let expected = [
         ("a token", true),
+        ("a request to a host the run calls", true),
+        ("a request to another host is refused", true),
         ("status", true),
         ("accepted", true),
         ("signed with the key", true),

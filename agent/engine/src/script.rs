@@ -264,6 +264,9 @@ pub async fn after(
     sent: ScriptRequest,
     response: Option<&Response>,
 ) -> Vec<AssertionResult> {
+    if let Some(host) = url::Url::parse(&sent.url).ok().and_then(|url| url.host_str().map(str::to_string)) {
+        run.hosts.insert(host);
+    }
     let given = response.map(|response| ScriptResponse {
         status: response.status,
         reason: http::StatusCode::from_u16(response.status)

@@ -31,7 +31,7 @@ pub type Pre = v0_5_0::script::ScriptPre<Sandbox>;
 pub const MAX_KEPT: usize = 32;
 
 /// Calls an instance serves before a fresh one takes its place.
-pub const MAX_USES: u32 = 1_000;
+pub const MAX_USES: u32 = 10_000;
 
 pub(super) fn link(linker: &Linker<Sandbox>, component: &Component, version: Version) -> Result<Pre, String> {
     if version < Version::V0_5_0 {

@@ -48,11 +48,27 @@ const LOOP_ITERATIONS: u64 = 10_000_000;
 /// How deep calls may nest.
 const RECURSION: usize = 400;
 
+/// Compiled scripts kept by their code, at most: a collection's scripts are compiled once.
+const COMPILED: usize = 256;
+
 thread_local! {
     static CONTEXT: RefCell<Option<Context>> = const { RefCell::new(None) };
+    /// Each script's function and the sandbox names it takes (it closes over nothing but the
+    /// global object, so one serves every call).
+    static FUNCTIONS: RefCell<std::collections::HashMap<String, Compiled>> = RefCell::new(std::collections::HashMap::new());
+    /// Every name the sandbox gives a script (`pm`, `responseBody`, ...).
+    static NAMES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 struct JavaScript;
+
+/// A script compiled: a function of the sandbox names it uses (only those are made for it),
+/// and those names as a JavaScript array.
+#[derive(Clone)]
+struct Compiled {
+    function: JsValue,
+    names: JsValue,
+}
 
 impl Guest for JavaScript {
     fn describe() -> Info {
@@ -66,12 +82,9 @@ impl Guest for JavaScript {
     fn check(script: Script) -> Result<(), ScriptError> {
         let failed =
             |(message, line): (String, Option<u32>)| ScriptError { source: script.name.clone(), message, line };
-        with_context(|context| {
-            let sandbox = global(context, "__skopos")?;
-            Ok(compile(context, &sandbox, &script.code).map(|_| ()))
-        })
-        .map_err(|message| failed((message, None)))?
-        .map_err(failed)
+        with_context(|context| Ok(compile(context, &script.code).map(|_| ())))
+            .map_err(|message| failed((message, None)))?
+            .map_err(failed)
     }
 
     fn run(call: ScriptCall) -> Result<ScriptOutcome, String> {
@@ -98,6 +111,9 @@ fn new_context() -> Result<Context, String> {
     for (name, code) in PRELUDE {
         context.eval(Source::from_bytes(code)).map_err(|e| format!("prelude {name}: {e}"))?;
     }
+    let names = context.eval(Source::from_bytes("__skopos.names.join(',')")).map_err(|e| e.to_string())?;
+    let names = names.to_string(&mut context).map_err(|e| e.to_string())?.to_std_string_escaped();
+    NAMES.with(|cell| *cell.borrow_mut() = names.split(',').map(str::to_string).collect());
     Ok(context)
 }
 
@@ -123,12 +139,25 @@ fn run(context: &mut Context, call: ScriptCall) -> Result<ScriptOutcome, String>
 
 /// Runs one script; its error and line when it threw or was stopped.
 fn run_one(context: &mut Context, sandbox: &boa_engine::JsObject, code: &str) -> Option<(String, Option<u32>)> {
-    let function = match compile(context, sandbox, code) {
-        Ok(function) => function,
-        Err(failed) => return Some(failed),
+    let cached = FUNCTIONS.with(|functions| functions.borrow().get(code).cloned());
+    let compiled = match cached {
+        Some(compiled) => compiled,
+        None => match compile(context, code) {
+            Ok(compiled) => {
+                FUNCTIONS.with(|functions| {
+                    let mut functions = functions.borrow_mut();
+                    if functions.len() >= COMPILED {
+                        functions.clear();
+                    }
+                    functions.insert(code.to_string(), compiled.clone());
+                });
+                compiled
+            }
+            Err(failed) => return Some(failed),
+        },
     };
     let invoke = method(context, sandbox, "invoke").ok()?;
-    let outcome = invoke.call(&JsValue::from(sandbox.clone()), &[function], context);
+    let outcome = invoke.call(&JsValue::from(sandbox.clone()), &[compiled.function, compiled.names], context);
     let threw = match outcome {
         Ok(value) if value.is_undefined() => return None,
         Ok(value) => value.to_string(context).map(|s| s.to_std_string_escaped()).unwrap_or_default(),
@@ -139,17 +168,28 @@ fn run_one(context: &mut Context, sandbox: &boa_engine::JsObject, code: &str) ->
     Some(located(&threw))
 }
 
-/// The script as a function of the sandbox's names, compiled and not called; its syntax error
-/// and line otherwise. The wrapper sits on the script's first line, so its lines keep their
-/// numbers.
-fn compile(
-    context: &mut Context,
-    sandbox: &boa_engine::JsObject,
-    code: &str,
-) -> Result<JsValue, (String, Option<u32>)> {
-    let names = sandbox_names(context, sandbox).unwrap_or_default();
-    let wrapped = format!("(function ({names}) {{{code}\n}})");
-    context.eval(Source::from_bytes(&wrapped)).map_err(|error| located(&error.to_string()))
+/// The script as a function of the sandbox names it mentions, compiled and not called; its
+/// syntax error and line otherwise. The wrapper sits on the script's first line, so its lines
+/// keep their numbers.
+fn compile(context: &mut Context, code: &str) -> Result<Compiled, (String, Option<u32>)> {
+    let used: Vec<String> =
+        NAMES.with(|names| names.borrow().iter().filter(|name| mentions(code, name)).cloned().collect());
+    let wrapped = format!("(function ({}) {{{code}\n}})", used.join(", "));
+    let function = context.eval(Source::from_bytes(&wrapped)).map_err(|error| located(&error.to_string()))?;
+    let names = used.iter().map(|name| JsValue::from(js_string!(name.as_str())));
+    let names = boa_engine::object::builtins::JsArray::from_iter(names, context);
+    Ok(Compiled { function, names: names.into() })
+}
+
+/// Whether `code` has `name` as a whole word (counting too many is harmless: the value is
+/// made for a script that does not need it).
+fn mentions(code: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    code.match_indices(name).any(|(at, _)| {
+        let before = code[..at].chars().next_back().is_none_or(|c| !word(c));
+        let after = code[at + name.len()..].chars().next().is_none_or(|c| !word(c));
+        before && after
+    })
 }
 
 /// The error's first line (Boa appends a backtrace of function starts, not of the failing
@@ -159,11 +199,6 @@ fn located(message: &str) -> (String, Option<u32>) {
     let line =
         first.rsplit_once("line ").and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
     (first, line)
-}
-
-fn sandbox_names(context: &mut Context, sandbox: &boa_engine::JsObject) -> Option<String> {
-    let names = sandbox.get(js_string!("names"), context).ok()?;
-    Some(names.to_string(context).ok()?.to_std_string_escaped())
 }
 
 fn global(context: &mut Context, name: &str) -> Result<boa_engine::JsObject, String> {

@@ -46,19 +46,24 @@ pub fn input(call: &ScriptCall) -> String {
 pub fn read(text: &str, call: &ScriptCall, error: Option<ScriptError>) -> Result<ScriptOutcome, String> {
     let answer: Value = serde_json::from_str(text).map_err(|e| format!("the sandbox answered: {e}"))?;
     let request = &answer["request"];
-    let request = ScriptRequest {
-        method: request["method"].as_str().unwrap_or(&call.request.method).to_string(),
-        url: request["url"].as_str().unwrap_or(&call.request.url).to_string(),
-        headers: request["headers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|pair| Some(Header { name: pair[0].as_str()?.to_string(), value: text_of(&pair[1]) }))
-            .collect(),
-        body: match &request["body"] {
-            Value::Null => None,
-            body => Some(text_of(body)),
-        },
+    // No script read the request: it is as given.
+    let request = if request.is_null() {
+        call.request.clone()
+    } else {
+        ScriptRequest {
+            method: request["method"].as_str().unwrap_or(&call.request.method).to_string(),
+            url: request["url"].as_str().unwrap_or(&call.request.url).to_string(),
+            headers: request["headers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|pair| Some(Header { name: pair[0].as_str()?.to_string(), value: text_of(&pair[1]) }))
+                .collect(),
+            body: match &request["body"] {
+                Value::Null => None,
+                body => Some(text_of(body)),
+            },
+        }
     };
     let scopes = answer["scopes"]
         .as_object()

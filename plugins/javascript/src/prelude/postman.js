@@ -52,16 +52,22 @@ var __postman = (function () {
 
   function pairs(list) { return new PropertyList(list.map(function (p) { return { key: p[0], value: p[1] }; })); }
 
+  // Compiled once: a literal is compiled again each time it is evaluated.
+  var URL_PARTS = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/i;
+  var PORT = /:(\d+)$/;
+  var LEADING_SLASH = /^\//;
+  var FORM = /x-www-form-urlencoded/i;
+
   function Url(text) { this.update(text); }
   Url.prototype.update = function (text) {
-    var match = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/i.exec(String(text));
+    var match = URL_PARTS.exec(String(text));
     this.protocol = match[1];
     var authority = match[2], at = authority.lastIndexOf('@');
     if (at !== -1) { var credentials = authority.slice(0, at).split(':'); this.auth = { user: credentials[0], password: credentials[1] }; authority = authority.slice(at + 1); }
-    var port = /:(\d+)$/.exec(authority);
+    var port = PORT.exec(authority);
     this.port = port ? port[1] : undefined;
     this.host = (port ? authority.slice(0, -port[0].length) : authority).split('.');
-    this.path = match[3] ? match[3].replace(/^\//, '').split('/') : [];
+    this.path = match[3] ? match[3].replace(LEADING_SLASH, '').split('/') : [];
     this.query = new PropertyList(match[4] === undefined ? [] : match[4].split('&').filter(Boolean).map(function (part) {
       var eq = part.indexOf('=');
       return eq === -1 ? { key: part, value: null } : { key: part.slice(0, eq), value: part.slice(eq + 1) };
@@ -85,7 +91,7 @@ var __postman = (function () {
   function Body(text, contentType) {
     this.mode = 'raw';
     this.raw = text === null || text === undefined ? '' : text;
-    if (/x-www-form-urlencoded/i.test(contentType || '')) {
+    if (FORM.test(contentType || '')) {
       this.mode = 'urlencoded';
       this.urlencoded = new PropertyList(this.raw.split('&').filter(Boolean).map(function (part) {
         var eq = part.indexOf('='), decode = function (t) { return decodeURIComponent(t.replace(/\+/g, ' ')); };

@@ -3,6 +3,8 @@
 // answers what the scripts did, and removes whatever they left on the global object.
 var __skopos = (function () {
   var P = __postman, chai = __chai;
+  // The global object's enumerable names once the sandbox is loaded: anything else a script
+  // left there is removed when its call ends.
   var initialGlobals = null;
   var state = null;
 
@@ -58,111 +60,144 @@ var __skopos = (function () {
     throw new Error("Cannot find module '" + name + "'");
   }
 
-  function begin(input) {
-    if (initialGlobals === null) initialGlobals = Object.getOwnPropertyNames(globalThis);
-    input = JSON.parse(input);
-    state = { input: input, scopes: input.scopes, tests: [], console: [], timers: [] };
-    ['globals', 'environment', 'collection', 'local'].forEach(function (name) { scope(name); });
-    var environment = scope('environment'), globals = scope('globals'), collection = scope('collection'), local = scope('local');
-    var request = new P.Request(input.request);
-    var response = input.response ? new P.Response(input.response) : undefined;
-    // The cookie jar as this request saw it: what it sent, and what the response set.
-    if (response) {
-      input.request.headers.filter(function (h) { return h[0].toLowerCase() === 'cookie'; }).forEach(function (h) {
-        h[1].split(';').forEach(function (pair) {
-          var eq = pair.indexOf('='), name = pair.slice(0, eq).trim();
-          if (eq > 0 && !response.cookies.has(name)) response.cookies.add({ key: name, name: name, value: pair.slice(eq + 1).trim() });
-        });
-      });
-    }
-    state.request = request;
-    var variables = new P.Variables([local, environment, collection, globals]);
-    var pm = {
-      test: test,
-      expect: expect,
-      request: request,
-      response: response,
-      environment: environment,
-      collectionVariables: collection,
-      globals: globals,
-      variables: variables,
-      iterationData: new P.VariableScope('data', {}),
-      cookies: response ? response.cookies : new P.PropertyList([]),
-      info: {
-        eventName: input.phase === 'before' ? 'prerequest' : 'test',
-        iteration: 0,
-        iterationCount: 1,
-        requestName: input.step,
-        requestId: input.step,
-      },
-      sendRequest: sendRequest,
-      visualizer: { set: function () {}, clear: function () {} },
-      execution: { location: [input.collection], setNextRequest: function () {}, skipRequest: function () {} },
-      require: require,
-    };
-    var consoleObject = {};
-    ['log', 'info', 'warn', 'error', 'debug', 'trace'].forEach(function (level) {
-      consoleObject[level] = function () { state.console.push(Array.prototype.map.call(arguments, text).join(' ')); };
-    });
-    var headersObject = {};
-    (input.response ? input.response.headers : []).forEach(function (h) { headersObject[h[0]] = h[1]; });
-    var requestHeaders = {};
-    input.request.headers.forEach(function (h) { requestHeaders[h[0]] = h[1]; });
-    // As Postman's legacy interface does: a value other than `0`, `''`, `null`, `undefined`
-    // is set as its text.
-    var legacyValue = function (value) {
-      return (value === false || value) && typeof (value && value.toString) === 'function' ? value.toString() : value;
-    };
-    var legacy = {
-      setEnvironmentVariable: function (k, v) { environment.set(k, legacyValue(v)); },
-      getEnvironmentVariable: function (k) { return environment.get(k); },
-      clearEnvironmentVariable: function (k) { environment.unset(k); },
-      clearEnvironmentVariables: function () { environment.clear(); },
-      setGlobalVariable: function (k, v) { globals.set(k, legacyValue(v)); },
-      getGlobalVariable: function (k) { return globals.get(k); },
-      clearGlobalVariable: function (k) { globals.unset(k); },
-      clearGlobalVariables: function () { globals.clear(); },
-      getResponseHeader: function (name) { return response ? response.headers.get(name) : undefined; },
-      getResponseCookie: function (name) { return response ? response.cookies.one(name) : undefined; },
-      setNextRequest: function () {},
-    };
-    state.values = {
-      pm: pm,
-      postman: legacy,
-      responseBody: response ? response.text() : undefined,
-      responseCode: response ? { code: response.code, name: response.status, detail: response.status } : undefined,
-      responseHeaders: headersObject,
-      responseTime: response ? response.responseTime : undefined,
-      responseCookies: response ? response.cookies.all() : [],
-      request: { url: input.request.url, method: input.request.method, headers: requestHeaders, data: input.request.body === null ? {} : input.request.body, name: input.step },
-      environment: environment.values,
-      globals: globals.values,
-      data: {},
-      iteration: 0,
-      _: __lodash,
-      CryptoJS: __crypto,
-      atob: __atob,
-      btoa: __btoa,
-      xml2Json: function (xml) { return JSON.parse(__xmlToJson(String(xml))); },
-      tv4: __tv4,
-      console: consoleObject,
-      require: require,
-      setTimeout: function (fn) { state.timers.push(fn); return state.timers.length; },
-      clearTimeout: function (id) { state.timers[id - 1] = null; },
-      setInterval: function () { return 0; },
-      clearInterval: function () {},
-      setImmediate: function (fn) { state.timers.push(fn); return state.timers.length; },
-    };
+  // What every call shares: functions that read the call's `state`.
+  var consoleObject = {};
+  ['log', 'info', 'warn', 'error', 'debug', 'trace'].forEach(function (level) {
+    consoleObject[level] = function () { state.console.push(Array.prototype.map.call(arguments, text).join(' ')); };
+  });
+
+  // As Postman's legacy interface does: a value other than `0`, `''`, `null`, `undefined`
+  // is set as its text.
+  function legacyValue(value) {
+    return (value === false || value) && typeof (value && value.toString) === 'function' ? value.toString() : value;
+  }
+  var legacy = {
+    setEnvironmentVariable: function (k, v) { state.environment.set(k, legacyValue(v)); },
+    getEnvironmentVariable: function (k) { return state.environment.get(k); },
+    clearEnvironmentVariable: function (k) { state.environment.unset(k); },
+    clearEnvironmentVariables: function () { state.environment.clear(); },
+    setGlobalVariable: function (k, v) { state.globals.set(k, legacyValue(v)); },
+    getGlobalVariable: function (k) { return state.globals.get(k); },
+    clearGlobalVariable: function (k) { state.globals.unset(k); },
+    clearGlobalVariables: function () { state.globals.clear(); },
+    getResponseHeader: function (name) { return response() ? response().headers.get(name) : undefined; },
+    getResponseCookie: function (name) { return response() ? response().cookies.one(name) : undefined; },
+    setNextRequest: function () {},
+  };
+  var xml2Json = function (xml) { return JSON.parse(__xmlToJson(String(xml))); };
+  var timers = {
+    setTimeout: function (fn) { state.timers.push(fn); return state.timers.length; },
+    clearTimeout: function (id) { state.timers[id - 1] = null; },
+    setInterval: function () { return 0; },
+    clearInterval: function () {},
+  };
+
+  // The call's objects, each made the first time a script reads it.
+  function request() {
+    return state.request || (state.request = new P.Request(state.input.request));
   }
 
-  // Runs one script; `undefined`, or what it threw.
-  function invoke(script) {
+  function response() {
+    if (state.response !== undefined || !state.input.response) return state.response;
+    var made = new P.Response(state.input.response);
+    // The cookie jar as this request saw it: what it sent, and what the response set.
+    state.input.request.headers.filter(function (h) { return h[0].toLowerCase() === 'cookie'; }).forEach(function (h) {
+      h[1].split(';').forEach(function (pair) {
+        var eq = pair.indexOf('='), name = pair.slice(0, eq).trim();
+        if (eq > 0 && !made.cookies.has(name)) made.cookies.add({ key: name, name: name, value: pair.slice(eq + 1).trim() });
+      });
+    });
+    return (state.response = made);
+  }
+
+  function pairsObject(list) {
+    var out = {};
+    list.forEach(function (h) { out[h[0]] = h[1]; });
+    return out;
+  }
+
+  // `pm`: its parts read the call's state when a script reads them.
+  var PM = {
+    test: test,
+    expect: expect,
+    sendRequest: sendRequest,
+    require: require,
+    visualizer: { set: function () {}, clear: function () {} },
+    iterationData: new P.VariableScope('data', {}),
+  };
+  var lazy = {
+    request: request,
+    response: response,
+    environment: function () { return state.environment; },
+    collectionVariables: function () { return state.collection; },
+    globals: function () { return state.globals; },
+    variables: function () { return state.variables; },
+    cookies: function () { return response() ? response().cookies : new P.PropertyList([]); },
+    info: function () {
+      var input = state.input;
+      return { eventName: input.phase === 'before' ? 'prerequest' : 'test', iteration: 0, iterationCount: 1, requestName: input.step, requestId: input.step };
+    },
+    execution: function () { return { location: [state.input.collection], setNextRequest: function () {}, skipRequest: function () {} }; },
+  };
+  Object.keys(lazy).forEach(function (name) {
+    Object.defineProperty(PM, name, { get: lazy[name], enumerable: true, configurable: true });
+  });
+
+  // What each name a script may use is, made only when its script uses it.
+  var provide = {
+    pm: function () { return Object.create(PM); },
+    postman: function () { return legacy; },
+    responseBody: function () { return response() ? response().text() : undefined; },
+    responseCode: function () { var r = response(); return r ? { code: r.code, name: r.status, detail: r.status } : undefined; },
+    responseHeaders: function () { return pairsObject(state.input.response ? state.input.response.headers : []); },
+    responseTime: function () { return response() ? response().responseTime : undefined; },
+    responseCookies: function () { return response() ? response().cookies.all() : []; },
+    request: function () {
+      var given = state.input.request;
+      return { url: given.url, method: given.method, headers: pairsObject(given.headers), data: given.body === null ? {} : given.body, name: state.input.step };
+    },
+    environment: function () { return state.environment.values; },
+    globals: function () { return state.globals.values; },
+    data: function () { return {}; },
+    iteration: function () { return 0; },
+    _: function () { return __lodash; },
+    CryptoJS: function () { return __crypto; },
+    atob: function () { return __atob; },
+    btoa: function () { return __btoa; },
+    xml2Json: function () { return xml2Json; },
+    tv4: function () { return __tv4; },
+    console: function () { return consoleObject; },
+    require: function () { return require; },
+    setTimeout: function () { return timers.setTimeout; },
+    clearTimeout: function () { return timers.clearTimeout; },
+    setInterval: function () { return timers.setInterval; },
+    clearInterval: function () { return timers.clearInterval; },
+    setImmediate: function () { return timers.setTimeout; },
+  };
+
+  function begin(input) {
+    if (initialGlobals === null) {
+      initialGlobals = Object.create(null);
+      Object.keys(globalThis).forEach(function (name) { initialGlobals[name] = true; });
+    }
+    input = JSON.parse(input);
+    state = { input: input, scopes: input.scopes, tests: [], console: [], timers: [], request: null, response: undefined };
+    state.environment = scope('environment');
+    state.globals = scope('globals');
+    state.collection = scope('collection');
+    state.local = scope('local');
+    state.variables = new P.Variables([state.local, state.environment, state.collection, state.globals]);
+  }
+
+  // Runs one script, a function of the sandbox `used` names; `undefined`, or what it threw.
+  function invoke(script, used) {
     var tests = {};
-    var values = names.map(function (name) { return name === 'tests' ? tests : state.values[name]; });
+    var values = [];
+    for (var i = 0; i < used.length; i++) values.push(used[i] === 'tests' ? tests : provide[used[i]]());
     var threw;
     try {
       script.apply(undefined, values);
-      for (var i = 0; i < state.timers.length; i++) if (typeof state.timers[i] === 'function') state.timers[i]();
+      for (var t = 0; t < state.timers.length; t++) if (typeof state.timers[t] === 'function') state.timers[t]();
       state.timers = [];
     } catch (error) {
       threw = error && error.message !== undefined ? (error.name ? error.name + ': ' : '') + error.message : String(error);
@@ -173,15 +208,19 @@ var __skopos = (function () {
   }
 
   function finish() {
-    Object.getOwnPropertyNames(globalThis).forEach(function (name) {
-      if (initialGlobals.indexOf(name) === -1) delete globalThis[name];
-    });
-    var answer = { request: state.request.serialized(), scopes: state.scopes, tests: state.tests, console: state.console };
+    // A name a script set without declaring it lands on the global object: removed here.
+    Object.keys(globalThis).forEach(function (name) { if (!initialGlobals[name]) delete globalThis[name]; });
+    var answer = {
+      request: state.request ? state.request.serialized() : null,
+      scopes: state.scopes,
+      tests: state.tests,
+      console: state.console,
+    };
     state = null;
-    return JSON.stringify(answer, function (key, value) { return value === undefined ? null : value; });
+    return JSON.stringify(answer);
   }
 
-  return { names: names.join(', '), begin: begin, invoke: invoke, finish: finish };
+  return { names: names, begin: begin, invoke: invoke, finish: finish };
 })();
 
 // JSON Schema (draft 4's common keywords) for `tv4.validate` and `.to.have.jsonSchema`.
