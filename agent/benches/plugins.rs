@@ -12,6 +12,10 @@
 //!   plugin, and the same validation natively with the `jsonschema` crate.
 //! - `first-use`: a new host registering the built-in plugins (precompiled at build time),
 //!   then the first call of a plugin (mapping its code, linking, calling) against later ones.
+//! - `script`: calls of the `javascript` script plugin as the engine makes them, 2,000 times
+//!   each on the collection's kept instance: an empty script (the sandbox's own cost), a
+//!   before-request script that signs the request, an after-response script with tests in a
+//!   loop; and the first call (the instance made, its sandbox loaded).
 //!
 //! Pass names to run only some: `cargo bench -p skopos --bench plugins -- call`.
 
@@ -46,6 +50,58 @@ fn main() {
     }
     if runs("first-use") {
         runtime.block_on(first_use());
+    }
+    if runs("script") {
+        runtime.block_on(scripts(&host));
+    }
+}
+
+/// The `javascript` plugin's calls: the first (instance and sandbox made), then later ones.
+async fn scripts(host: &PluginHost) {
+    use skopos_core::script::{Phase, ScriptCall, ScriptPlugins, ScriptRequest, ScriptResponse, Source};
+    let call = |phase: Phase, code: &str| ScriptCall {
+        phase,
+        scripts: vec![Source { name: "step 1".into(), code: code.into() }],
+        request: ScriptRequest {
+            method: "GET".into(),
+            url: "http://127.0.0.1:9/item/1".into(),
+            headers: vec![("accept".into(), "*/*".into())],
+            body: None,
+        },
+        response: (phase == Phase::AfterResponse).then(|| ScriptResponse {
+            status: 200,
+            reason: "OK".into(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: r#"{"id":1,"token":"abc","items":[{"qty":2}]}"#.into(),
+            time_ms: 1.0,
+        }),
+        scopes: Default::default(),
+        collection: "bench".into(),
+        step: "step 1".into(),
+        hosts: Vec::new(),
+    };
+    let before = "const signature = CryptoJS.HmacSHA256(pm.request.url.toString(), 'bench-key').toString();\n\
+                  pm.request.headers.add({ key: 'X-Signature', value: signature });";
+    let after = "pm.test('status', () => pm.response.to.have.status(200));\nconst body = pm.response.json();\n\
+                 _.each(body.items, (item, i) => pm.test('item ' + i, () => pm.expect(item.qty).to.be.above(0)));\n\
+                 pm.collectionVariables.set('last', body.id);";
+    let started = Instant::now();
+    host.run_scripts("javascript", "first", call(Phase::AfterResponse, after)).await.unwrap();
+    println!("script: first call (instance made, sandbox loaded): {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    let cases = [
+        ("an empty script (the sandbox's own cost)", Phase::AfterResponse, "// nothing"),
+        ("before-request (HMAC signing)", Phase::BeforeRequest, before),
+        ("after-response (tests in a loop)", Phase::AfterResponse, after),
+    ];
+    for (label, phase, code) in cases {
+        let mut latencies = Vec::with_capacity(2_000);
+        for _ in 0..2_000 {
+            let start = Instant::now();
+            let outcome = host.run_scripts("javascript", "bench", call(phase, code)).await.unwrap();
+            latencies.push(start.elapsed());
+            assert_eq!(outcome.error, None);
+        }
+        println!("script: {label}: {}", micros(&mut latencies));
     }
 }
 
