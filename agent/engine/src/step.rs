@@ -16,7 +16,7 @@ use super::http::{Connections, Incoming, SendOptions};
 use super::{RunContext, grpc, mask_assertion, mask_error, probe, request, retry, script, websocket};
 
 /// Runs step `index` of `plan`: its report, and its response for later steps (`None` when
-/// the step got no response, which stops the collection).
+/// the step got no response, which stops the collection unless `continue_after_error`).
 pub async fn run_step(
     plan: &Plan,
     index: usize,

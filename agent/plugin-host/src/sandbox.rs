@@ -31,11 +31,47 @@ pub struct Sandbox {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: Limiter,
     pub grants: Grants,
 }
 
+/// The store's limits, remembering whether a memory growth was refused: a guest that then
+/// aborts (as most do when an allocation fails) ran out of memory, and is said to have.
+struct Limiter {
+    limits: StoreLimits,
+    memory_refused: bool,
+}
+
+impl wasmtime::ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        self.memory_refused |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
 impl Sandbox {
+    /// Whether the guest was refused memory beyond its cap (then a crash is running out of it).
+    pub fn memory_refused(&self) -> bool {
+        self.limits.memory_refused
+    }
+
     /// The `email` capability, as every contract version offers it: refused unless the
     /// manifest grants it, sent through the agent's [`Mailer`].
     pub async fn send_email(
@@ -71,7 +107,10 @@ impl Sandbox {
             wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new().memory_size(memory_bytes).instances(8).build(),
+            limits: Limiter {
+                limits: StoreLimitsBuilder::new().memory_size(memory_bytes).instances(8).build(),
+                memory_refused: false,
+            },
             grants,
         };
         let mut store = Store::new(engine, sandbox);

@@ -109,7 +109,13 @@ impl PluginHost {
         };
         kept.store.data_mut().grants.hosts = Some(call.hosts.clone());
         kept.store.set_epoch_deadline((limits.deadline.as_millis() / TICK.as_millis()).max(1) as u64);
-        let ran = kept.instance.call_run(&mut kept.store, call).await.map_err(|e| call_error(e, limits.deadline))?;
+        let ran = kept.instance.call_run(&mut kept.store, call).await.map_err(|e| {
+            if kept.store.data().memory_refused() {
+                format!("ran out of memory: it reached its cap of {} MiB", limits.memory_bytes >> 20)
+            } else {
+                call_error(e, limits.deadline)
+            }
+        })?;
         kept.uses += 1;
         self.kept_scripts.keep(key, kept);
         ran
