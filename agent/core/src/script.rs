@@ -45,6 +45,28 @@ pub struct ScriptResponse {
     pub time_ms: f64,
 }
 
+impl ScriptResponse {
+    /// `response` as scripts see it: its reason phrase, and its headers and body as text.
+    pub fn of(response: &crate::response::Response) -> ScriptResponse {
+        let reason = http::StatusCode::from_u16(response.status).ok().and_then(|status| status.canonical_reason());
+        ScriptResponse {
+            status: response.status,
+            reason: reason.unwrap_or("").to_string(),
+            headers: header_pairs(&response.headers),
+            body: String::from_utf8_lossy(&response.body).into_owned(),
+            time_ms: response.latency.as_secs_f64() * 1000.0,
+        }
+    }
+}
+
+/// Headers as scripts see them: in order, each value as text.
+pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct ScriptCall {
     pub phase: Phase,

@@ -8,12 +8,14 @@ use http::{HeaderName, HeaderValue, Method};
 use serde_json::{Map, Value};
 
 use skopos_core::assert::AssertionResult;
-use skopos_core::interpolate::{Scope, Secrets, Template};
+use skopos_core::interpolate::{Scope, Secrets, Template, variable_key};
 use skopos_core::model::{AssertionSource, Op};
 use skopos_core::plan::{Plan, PlannedScripts, PlannedStep};
 use skopos_core::report::{ErrorKind, StepError};
 use skopos_core::response::Response;
-use skopos_core::script::{Phase, SCOPE_ORDER, Scopes, ScriptCall, ScriptOutcome, ScriptRequest, ScriptResponse};
+use skopos_core::script::{
+    Phase, SCOPE_ORDER, Scopes, ScriptCall, ScriptOutcome, ScriptRequest, ScriptResponse, header_pairs,
+};
 
 use super::RunContext;
 use super::http::Outgoing;
@@ -55,8 +57,7 @@ impl ScriptRun {
         let mut view = Map::new();
         for scope in SCOPE_ORDER.iter().rev() {
             for (name, value) in self.scopes.get(*scope).into_iter().flatten() {
-                let key: String =
-                    name.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+                let key = variable_key(name);
                 if key != *name {
                     view.insert(key, value.clone());
                 }
@@ -137,11 +138,7 @@ pub fn script_request(outgoing: &Outgoing) -> ScriptRequest {
     ScriptRequest {
         method: outgoing.method.to_string(),
         url: outgoing.url.to_string(),
-        headers: outgoing
-            .headers
-            .iter()
-            .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-            .collect(),
+        headers: header_pairs(&outgoing.headers),
         body: (!outgoing.body.is_empty()).then(|| String::from_utf8_lossy(&outgoing.body).into_owned()),
     }
 }
@@ -267,21 +264,7 @@ pub async fn after(
     if let Some(host) = url::Url::parse(&sent.url).ok().and_then(|url| url.host_str().map(str::to_string)) {
         run.hosts.insert(host);
     }
-    let given = response.map(|response| ScriptResponse {
-        status: response.status,
-        reason: http::StatusCode::from_u16(response.status)
-            .ok()
-            .and_then(|status| status.canonical_reason())
-            .unwrap_or("")
-            .to_string(),
-        headers: response
-            .headers
-            .iter()
-            .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-            .collect(),
-        body: String::from_utf8_lossy(&response.body).into_owned(),
-        time_ms: response.latency.as_secs_f64() * 1000.0,
-    });
+    let given = response.map(ScriptResponse::of);
     match run.call(context, plan, planned, Phase::AfterResponse, sent, given).await {
         Err(message) => {
             vec![test_result(

@@ -68,10 +68,7 @@ pub fn pieces(text: &str) -> Vec<Piece<'_>> {
     pieces
 }
 
-/// A variable name as the file format's `vars.NAME` takes it (`fo/o` → `fo_o`).
-pub fn variable_key(name: &str) -> String {
-    name.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
-}
+pub use skopos_core::interpolate::variable_key;
 
 impl Templates {
     pub fn new(variables: Map<String, Value>) -> Templates {

@@ -17,21 +17,7 @@ pub async fn test(host: &PluginHost, plugin: &str, code: String, response: &Resp
             headers: Vec::new(),
             body: None,
         },
-        response: Some(ScriptResponse {
-            status: response.status,
-            reason: http::StatusCode::from_u16(response.status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("")
-                .to_string(),
-            headers: response
-                .headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect(),
-            body: String::from_utf8_lossy(&response.body).into_owned(),
-            time_ms: response.latency.as_secs_f64() * 1000.0,
-        }),
+        response: Some(ScriptResponse::of(response)),
         scopes: Default::default(),
         collection: "plugin test".into(),
         step: "plugin test".into(),

@@ -293,6 +293,12 @@ fn contains_reference(value: &Value) -> bool {
 #[cfg(test)]
 mod tests;
 
+/// A variable name as the file format's `vars.NAME` takes it (`fo/o` → `fo_o`): how the
+/// importers write a name, and how a run with scripts also offers a name a script set.
+pub fn variable_key(name: &str) -> String {
+    name.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+}
+
 /// Every `@{{env.NAME}}` in a definition (any string in it, keys included), with the field
 /// path of the string it is in (`steps[0].request.headers.Authorization`): what an agent
 /// checks against the variables it lets definitions read.
