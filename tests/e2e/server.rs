@@ -292,6 +292,15 @@ async fn route(request: Request<Incoming>, state: Shared) -> Result<Response<Bod
             json_response(StatusCode::OK, json!({"payments": [{"state": "ok"}, {"state": "pending"}]}))
         }
         (_, ["cart", ..]) => json_response(StatusCode::UNAUTHORIZED, json!({"error": "no token"})),
+        // `/hops/N` redirects N times before it answers.
+        ("GET", ["hops", hops]) => match hops.parse::<u32>() {
+            Ok(0) | Err(_) => full(StatusCode::OK, "text/plain", "you made it"),
+            Ok(left) => Response::builder()
+                .status(302)
+                .header("location", format!("/hops/{}", left - 1))
+                .body(Full::new(Bytes::new()).boxed())
+                .unwrap(),
+        },
         ("GET", ["redirect"]) => {
             Response::builder().status(302).header("location", "/final").body(Full::new(Bytes::new()).boxed()).unwrap()
         }

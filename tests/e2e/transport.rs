@@ -29,6 +29,37 @@ fn redirects_are_followed_unless_turned_off() {
 }
 
 #[test]
+fn a_step_follows_as_many_redirects_as_it_allows() {
+    let files = Files::new();
+    let base = server().base();
+    files.write("a.yaml", &one_step(&format!("{{ url: '{base}/hops/11' }}"), "[]"));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stdout);
+    let error = &outcome.step(0, 0)["error"];
+    assert_eq!(error["message"], format!("more than 10 redirects; the last went to {base}/hops/0"));
+
+    let twelve = format!("{{ url: '{base}/hops/12', max_redirects: 12 }}");
+    files.write("a.yaml", &one_step(&twelve, "[{ source: body, op: eq, value: you made it }]"));
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stdout);
+    assert_eq!(outcome.step(0, 0)["timings"]["redirects"], 12);
+
+    let text = format!("name: t\ndefaults:\n  max_redirects: 1\nsteps:\n  - request: {{ url: '{base}/hops/2' }}\n");
+    files.write("a.yaml", &text);
+    let outcome = files.run(&["a.yaml"], &[]);
+    assert_eq!(outcome.step(0, 0)["error"]["message"], format!("more than 1 redirect; the last went to {base}/hops/0"));
+
+    files.write("a.yaml", &text.replace("max_redirects: 1", "max_redirects: 101"));
+    let outcome = files.skopos(&["validate".into(), "a.yaml".into()], &[]);
+    assert_eq!(outcome.code, 2);
+    assert!(
+        outcome.stderr.contains("a.yaml:3:18: defaults.max_redirects: at most 100 redirects can be followed"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
 fn gzip_bodies_are_decoded() {
     let files = Files::new();
     let asserts = "[{ source: body, property: compressed, op: eq, value: true }, { source: header, property: content-encoding, op: eq, value: gzip }]";

@@ -53,6 +53,8 @@ pub struct PlannedStep {
     pub body: PlannedBody,
     pub auth: Option<PlannedAuth>,
     pub follow_redirects: bool,
+    /// The most redirects followed before the step fails.
+    pub max_redirects: u32,
     pub timeout: Duration,
     pub tls: Tls,
     pub retry: Option<Retry>,
@@ -191,6 +193,7 @@ impl Compiler<'_> {
         self.check_names(&names);
         let base_dir = self.document.file.parent().map(Path::to_path_buf).unwrap_or_default();
         let tls = resolve_tls(&defaults.tls, &base_dir);
+        self.check_max_redirects("defaults.max_redirects", defaults.max_redirects);
         let mut default_headers = Vec::new();
         for (name, value) in &defaults.headers {
             let path = child_key("defaults.headers", name);
@@ -228,6 +231,12 @@ impl Compiler<'_> {
             max_body_bytes: defaults.max_body_bytes.unwrap_or(model::DEFAULT_MAX_BODY_BYTES),
             release_after: references::release_after(&self.last_use),
             scripting,
+        }
+    }
+
+    fn check_max_redirects(&mut self, path: &str, max_redirects: Option<u32>) {
+        if max_redirects.is_some_and(|most| most > model::REDIRECTS_LIMIT) {
+            self.problem(path, format!("at most {} redirects can be followed", model::REDIRECTS_LIMIT));
         }
     }
 

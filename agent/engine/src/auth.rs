@@ -12,7 +12,7 @@ use url::Url;
 use super::http::{Connections, Outgoing, SendOptions};
 use super::request::Grant;
 use super::tls::TlsConfigs;
-use skopos_core::model::DEFAULT_MAX_BODY_BYTES;
+use skopos_core::model::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS};
 use skopos_core::plan::PlannedStep;
 use skopos_core::report::{ErrorKind, StepError};
 
@@ -53,6 +53,7 @@ async fn fetch(grant: &Grant, step: &PlannedStep, tls: &Arc<TlsConfigs>) -> Resu
     let options = SendOptions {
         tls: &step.tls,
         follow_redirects: true,
+        max_redirects: DEFAULT_MAX_REDIRECTS,
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         http2_only: false,
     };

@@ -19,8 +19,6 @@ use skopos_core::model::Tls;
 use skopos_core::report::{ErrorKind, StepError, Timings};
 use skopos_core::response::{CertificateInfo, GrpcStatus};
 
-const MAX_REDIRECTS: u32 = 10;
-
 /// A request after interpolation, ready to send.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -51,6 +49,8 @@ pub struct Incoming {
 pub struct SendOptions<'a> {
     pub tls: &'a Tls,
     pub follow_redirects: bool,
+    /// The most redirects followed before the request is an error.
+    pub max_redirects: u32,
     pub max_body_bytes: u64,
     /// Speak HTTP/2 only: with prior knowledge over plain TCP, and refusing HTTP/1.1 over TLS
     /// (gRPC).
@@ -148,10 +148,11 @@ impl Connections {
             let Some(next) = next else {
                 return Ok(incoming);
             };
-            if redirects == MAX_REDIRECTS {
+            if redirects == options.max_redirects {
+                let most = options.max_redirects;
                 let error = StepError::new(
                     ErrorKind::Protocol,
-                    format!("more than {MAX_REDIRECTS} redirects; the last went to {next}"),
+                    format!("more than {most} redirect{}; the last went to {next}", if most == 1 { "" } else { "s" }),
                 );
                 return Err((error, incoming.timings));
             }

@@ -132,6 +132,7 @@ pub async fn run_step(
     let options = SendOptions {
         tls: &step.tls,
         follow_redirects: step.follow_redirects,
+        max_redirects: step.max_redirects,
         max_body_bytes: plan.max_body_bytes,
         http2_only: call.is_some(),
     };

@@ -4,8 +4,9 @@
 //! passed over; any other is noted.
 
 use serde_json::{Map, Value, json};
+use skopos_core::model::REDIRECTS_LIMIT;
 
-use super::Imported;
+use super::{CURL_MAX_REDIRECTS, Imported};
 
 /// Options that only change how curl shows or fetches, not what is asked.
 const QUIET: [&str; 12] = [
@@ -91,6 +92,7 @@ fn ansi_c_quotes(command: &str) -> String {
 fn step(words: &[String], imported: &mut Imported, label: &str) -> Result<Value, String> {
     let (mut method, mut url, mut data, mut form) = (None::<String>, None::<String>, Vec::<String>::new(), Vec::new());
     let (mut headers, mut json_body, mut get, mut follow, mut user) = (Map::new(), None::<String>, false, false, None);
+    let mut max_redirects = None;
     let (mut multipart, mut has_multipart) = (Map::new(), false);
     let mut words = words.iter();
     while let Some(word) = words.next() {
@@ -134,6 +136,13 @@ fn step(words: &[String], imported: &mut Imported, label: &str) -> Result<Value,
             "--url" => url = Some(value(word)?),
             "-G" | "--get" => get = true,
             "-L" | "--location" => follow = true,
+            "--max-redirs" => {
+                let most = value(word)?;
+                match most.parse::<u32>() {
+                    Ok(most) if most <= REDIRECTS_LIMIT => max_redirects = Some(most),
+                    _ => imported.note(label, format!("`--max-redirs {most}` is not carried over")),
+                }
+            }
             "-k" | "--insecure" => {
                 imported.note(label, "`--insecure`: set `defaults.tls.insecure: true` if the check needs it".into())
             }
@@ -186,8 +195,10 @@ fn step(words: &[String], imported: &mut Imported, label: &str) -> Result<Value,
     if !headers.is_empty() {
         request["headers"] = Value::Object(headers);
     }
+    // curl follows no redirect without `-L`, and then at most 50.
+    request["follow_redirects"] = json!(follow);
     if follow {
-        request["follow_redirects"] = json!(true);
+        request["max_redirects"] = json!(max_redirects.unwrap_or(CURL_MAX_REDIRECTS));
     }
     let path = url::Url::parse(&url).map(|u| u.path().to_string()).unwrap_or_else(|_| url.clone());
     Ok(json!({"name": format!("{} {path}", request["method"].as_str().unwrap_or("GET")), "request": request}))
@@ -232,8 +243,11 @@ mod tests {
         assert_eq!(login["auth"]["basic"]["user"], "alice");
         let search = &imported.steps[1]["request"];
         assert_eq!((search["method"].as_str(), search["query"]["q"].as_str()), (Some("GET"), Some("shoes")));
-        assert_eq!(search["follow_redirects"], true);
+        assert_eq!((&search["follow_redirects"], &search["max_redirects"]), (&json!(true), &json!(50)));
+        assert_eq!(login["follow_redirects"], false, "curl follows no redirect without -L");
         assert_eq!(imported.notes, ["step 2: `--proxy` is not carried over"]);
+        let limited = import("curl -L --max-redirs 2 http://127.0.0.1/a", "l").unwrap();
+        assert_eq!(limited.steps[0]["request"]["max_redirects"], 2);
         assert!(import("wget http://x", "w").unwrap_err().contains("not a curl command"));
     }
 

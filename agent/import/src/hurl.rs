@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
+use skopos_core::model::REDIRECTS_LIMIT;
 
 use super::templates::{Piece, pieces};
-use super::{Imported, Templates, step_name};
+use super::{CURL_MAX_REDIRECTS, Imported, Templates, step_name};
 
 /// Where the files an entry sends (`file,data.txt;`) are, as seen from the collection written:
 /// Hurl reads them relative to the Hurl file.
@@ -62,6 +63,7 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
         let mut expected_body_line = 0;
         // Hurl follows no redirect unless the entry (or `--location`) says so.
         let mut follow = options.location;
+        let mut max_redirects = None;
         for (line_number, line) in &lines[1..] {
             let line = line.trim_end();
             let trimmed = line.trim();
@@ -210,6 +212,9 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                 (false, "options") => match pair.as_ref().map(|(k, v)| (k.as_str(), without_comment(v))) {
                     Some(("location", "true")) => follow = true,
                     Some(("location", "false")) => follow = false,
+                    Some(("max-redirs", most)) if most.parse::<u32>().is_ok_and(|most| most <= REDIRECTS_LIMIT) => {
+                        max_redirects = most.parse::<u32>().ok();
+                    }
                     Some(("variable", value)) if value.contains('=') => {}
                     // Hurl's default: nothing to carry over.
                     Some(("insecure", "false")) => {}
@@ -269,6 +274,9 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
             request["headers"] = Value::Object(headers);
         }
         request["follow_redirects"] = json!(follow);
+        if follow {
+            request["max_redirects"] = json!(max_redirects.unwrap_or(CURL_MAX_REDIRECTS));
+        }
         let mut step = json!({"name": step_name, "request": request});
         if retry.get("attempts").is_some() {
             step["retry"] = retry;

@@ -28,6 +28,10 @@ use serde_json::{Map, Value, json};
 
 use skopos_core::interpolate::Template;
 
+/// Redirects curl follows with `-L` unless `--max-redirs` says otherwise; Hurl, built on
+/// libcurl, takes the same number.
+const CURL_MAX_REDIRECTS: u32 = 50;
+
 /// One collection made by an importer.
 #[derive(Debug)]
 pub struct Imported {

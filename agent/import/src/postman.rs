@@ -253,6 +253,9 @@ fn collection_of(
         if let Some(follow) = behavior.follow_redirects {
             converted["follow_redirects"] = json!(follow);
         }
+        if let Some(most) = behavior.max_redirects {
+            converted["max_redirects"] = json!(most);
+        }
         if !behavior.sends_body_with_get
             && let Some(method) = without_pruned_body(&mut converted, &request)
         {

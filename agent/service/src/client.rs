@@ -56,6 +56,7 @@ impl Client {
         let options = SendOptions {
             tls: &Default::default(),
             follow_redirects: false,
+            max_redirects: 0,
             max_body_bytes: 256 * 1024 * 1024,
             http2_only: false,
         };

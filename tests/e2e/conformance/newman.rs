@@ -136,12 +136,12 @@ impl Compared {
 }
 
 /// `name` with each run of digits, or of hex digits and dashes holding a digit (a GUID, a
-/// timestamp, a random number), as `#`.
+/// timestamp, a random number, however short: `Math.random() * 1000` may give `40`), as `#`.
 fn run_time_free(name: &str) -> String {
     let mut out = String::new();
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.chars().any(|c| c.is_ascii_digit()) && run.len() >= 3 {
+        if run.chars().any(|c| c.is_ascii_digit()) {
             out.push('#');
         } else {
             out.push_str(run);

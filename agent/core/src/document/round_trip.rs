@@ -201,8 +201,9 @@ fn step() -> impl Strategy<Value = Value> {
     let cookies = proptest::collection::btree_map("[a-z]{1,4}", line(), 0..2);
     let captures = proptest::collection::btree_map("[a-z]{1,4}", capture(), 0..2);
     let parts = (method, "[a-z0-9/]{0,8}", query, headers(), body(), proptest::collection::vec(assertion(), 0..4));
-    (parts, cookies, captures, exchange(), proptest::option::of(scripts())).prop_map(
-        |((method, path, query, headers, body, assertions), cookies, captures, exchange, script)| {
+    let redirects = proptest::option::of((any::<bool>(), 0..=100u32));
+    (parts, cookies, captures, exchange(), proptest::option::of(scripts()), redirects).prop_map(
+        |((method, path, query, headers, body, assertions), cookies, captures, exchange, script, redirects)| {
             let mut request = json!({"method": method, "url": format!("http://127.0.0.1:1/{path}")});
             if !query.is_empty() {
                 request["query"] = json!(query);
@@ -215,6 +216,10 @@ fn step() -> impl Strategy<Value = Value> {
             }
             if !cookies.is_empty() {
                 request["cookies"] = json!(cookies);
+            }
+            if let Some((follow, most)) = redirects {
+                request["follow_redirects"] = json!(follow);
+                request["max_redirects"] = json!(most);
             }
             let mut step = match exchange {
                 Some(Value::Object(mut other)) => {

@@ -31,6 +31,10 @@ pub use window::{Window, WindowMode, WindowTime, selects};
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Default cap on a response body; a larger body is a step error.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+/// Redirects a followed request takes when neither the step nor `defaults` says (Postman's
+/// number); `max_redirects` may raise it to `REDIRECTS_LIMIT` (Hurl and curl take 50).
+pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+pub const REDIRECTS_LIMIT: u32 = 100;
 
 /// An ordered list of steps run in sequence.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -68,6 +72,10 @@ pub struct Defaults {
     /// Follow 3xx redirects (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_redirects: Option<bool>,
+    /// The most redirects a followed request takes before its step fails (default 10, at most
+    /// 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_redirects: Option<u32>,
     /// Send cookies that responses set back on later steps and redirects (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cookies: Option<bool>,
@@ -159,6 +167,9 @@ pub struct Request {
     /// Overrides `defaults.follow_redirects`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_redirects: Option<bool>,
+    /// Overrides `defaults.max_redirects`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_redirects: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Auth>,
     /// Makes the request a unary gRPC call (`url` is then the server).

@@ -23,6 +23,7 @@ pub(super) struct Wire {
     pub body: PlannedBody,
     pub auth: Option<PlannedAuth>,
     pub follow_redirects: bool,
+    pub max_redirects: u32,
     pub tls: Tls,
     pub exchange: Exchange,
 }
@@ -39,6 +40,7 @@ impl Wire {
             body: PlannedBody::None,
             auth: None,
             follow_redirects: false,
+            max_redirects: 0,
             tls: tls.clone(),
             exchange,
         }

@@ -79,6 +79,7 @@ impl Compiler<'_> {
             body: wire.body,
             auth: wire.auth,
             follow_redirects: wire.follow_redirects,
+            max_redirects: wire.max_redirects,
             timeout: Duration::from_millis(timeout_ms),
             tls: wire.tls,
             retry: step.retry,
@@ -127,6 +128,9 @@ impl Compiler<'_> {
             Some(auth) => self.auth(&child_key(&at, "auth"), auth, scope, inherited.base_dir, &mut tls),
         };
         let mut follow_redirects = request.follow_redirects.or(inherited.defaults.follow_redirects).unwrap_or(true);
+        self.check_max_redirects(&child_key(&at, "max_redirects"), request.max_redirects);
+        let max_redirects =
+            request.max_redirects.or(inherited.defaults.max_redirects).unwrap_or(model::DEFAULT_MAX_REDIRECTS);
         let exchange = match &request.grpc {
             None => Exchange::Http,
             Some(grpc) => {
@@ -145,7 +149,7 @@ impl Compiler<'_> {
                 Exchange::Grpc(self.grpc(&child_key(&at, "grpc"), grpc, scope, inherited.base_dir))
             }
         };
-        Wire { method, url, query, headers, cookies, body, auth, follow_redirects, tls, exchange }
+        Wire { method, url, query, headers, cookies, body, auth, follow_redirects, max_redirects, tls, exchange }
     }
 
     /// The step's headers over the defaults' (a step's own header replaces a default of that name).

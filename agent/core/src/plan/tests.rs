@@ -56,7 +56,7 @@ fn unknown_fields_get_a_location_and_a_suggestion() {
     assert_eq!(
         problems("c.yaml", &text),
         vec![
-            "c.yaml:6:7: steps[0].request.metod: unknown field `metod`, expected one of `method`, `url`, `query`, `headers`, `cookies`, `body`, `follow_redirects`, `auth`, `grpc` (did you mean `method`?)"
+            "c.yaml:6:7: steps[0].request.metod: unknown field `metod`, expected one of `method`, `url`, `query`, `headers`, `cookies`, `body`, `follow_redirects`, `max_redirects`, `auth`, `grpc` (did you mean `method`?)"
         ]
     );
 }

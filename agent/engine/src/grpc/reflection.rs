@@ -142,7 +142,13 @@ async fn ask(
     headers.remove("grpc-timeout");
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
     let request = Outgoing { method: Method::POST, url, headers, body: frame(&wanted.encode_to_vec()) };
-    let options = SendOptions { tls: &step.tls, follow_redirects: false, max_body_bytes: 64 << 20, http2_only: true };
+    let options = SendOptions {
+        tls: &step.tls,
+        follow_redirects: false,
+        max_redirects: 0,
+        max_body_bytes: 64 << 20,
+        http2_only: true,
+    };
     let failed =
         |message: String| Ok(Err(StepError::new(ErrorKind::Protocol, format!("server reflection: {message}"))));
     let incoming = match connections.send(&request, options).await {

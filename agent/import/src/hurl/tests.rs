@@ -124,6 +124,13 @@ mod meaning {
         assert_eq!(imported.steps[0]["request"]["follow_redirects"], false);
         assert_eq!(imported.steps[0]["assert"][1]["value"], "/b");
         assert_eq!(imported.steps[1]["request"]["follow_redirects"], true);
+        assert_eq!(imported.steps[1]["request"]["max_redirects"], 50, "Hurl's default");
+        assert!(imported.steps[0]["request"].get("max_redirects").is_none());
+
+        let text = "GET http://127.0.0.1:1/a\n[Options]\nlocation: true\nmax-redirs: 3\n\nGET http://127.0.0.1:1/b\n[Options]\nlocation: true\nmax-redirs: -1\n";
+        let imported = import(text, "redirects").unwrap();
+        assert_eq!(imported.steps[0]["request"]["max_redirects"], 3);
+        assert_eq!(imported.notes, ["step 2 (GET line 6): line 9: the option `max-redirs: -1` is not carried over"]);
     }
 
     /// Hurl compares the response body with the text written after the asserts.

@@ -1,15 +1,18 @@
 //! Postman's per-request settings (`protocolProfileBehavior`): what each means here. A
-//! setting at Postman's default changes nothing; `followRedirects` is the step's
-//! `follow_redirects`; `removeRefererHeaderOnRedirect: true` is what the agent does anyway;
+//! setting at Postman's default changes nothing; `followRedirects` and `maxRedirects` are the
+//! step's `follow_redirects` and `max_redirects`; `removeRefererHeaderOnRedirect: true` is what the agent does anyway;
 //! any other setting makes the request differ from the one Postman sends.
 
 use serde_json::{Map, Value, json};
+use skopos_core::model::REDIRECTS_LIMIT;
 
 /// What a request's settings become.
 #[derive(Debug, Default, PartialEq)]
 pub struct Behavior {
     /// `followRedirects`, when not Postman's default (`true`).
     pub follow_redirects: Option<bool>,
+    /// `maxRedirects`, when not Postman's default (10, the agent's too).
+    pub max_redirects: Option<u32>,
     /// Whether a body given to a GET (HEAD, ...) is sent: Postman leaves it out unless
     /// `disableBodyPruning` is set.
     pub sends_body_with_get: bool,
@@ -41,6 +44,11 @@ pub fn read(settings: Option<&Value>) -> Behavior {
         }
         match (setting.as_str(), value) {
             ("followRedirects", Value::Bool(follow)) => behavior.follow_redirects = Some(*follow),
+            ("maxRedirects", Value::Number(most))
+                if most.as_u64().is_some_and(|most| most <= u64::from(REDIRECTS_LIMIT)) =>
+            {
+                behavior.max_redirects = most.as_u64().map(|most| most as u32);
+            }
             ("disableBodyPruning", Value::Bool(true)) => behavior.sends_body_with_get = true,
             // The agent never adds a `Referer` when it follows a redirect.
             ("removeRefererHeaderOnRedirect", Value::Bool(true)) => {}
@@ -62,16 +70,19 @@ mod tests {
     #[test]
     fn defaults_change_nothing_and_the_rest_is_named() {
         let settings = json!({"followRedirects": false, "followOriginalHttpMethod": false, "maxRedirects": 1,
-                              "disableBodyPruning": true});
+                              "disableBodyPruning": true, "disableUrlEncoding": true});
         let behavior = read(Some(&settings));
         assert_eq!(
             behavior,
             Behavior {
                 follow_redirects: Some(false),
+                max_redirects: Some(1),
                 sends_body_with_get: true,
-                not_carried: vec!["`maxRedirects: 1`".into()]
+                not_carried: vec!["`disableUrlEncoding: true`".into()]
             }
         );
+        let beyond = read(Some(&json!({"maxRedirects": 1000})));
+        assert_eq!(beyond.not_carried, vec!["`maxRedirects: 1000`".to_string()]);
         assert_eq!(read(Some(&json!({"strictSSL": true}))), Behavior::default());
         assert!(prunes_body("get") && !prunes_body("POST"));
     }

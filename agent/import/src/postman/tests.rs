@@ -59,7 +59,7 @@ fn scripts_around_requests_are_carried_and_settings_noted() {
                 "name": "two",
                 "request": {"url": "http://127.0.0.1:1/{{t}}", "method": "GET", "body": {"mode": "raw", "raw": "x"}},
                 "event": script("test", "pm.test('two ok', () => pm.response.to.have.status(200))"),
-                "protocolProfileBehavior": {"maxRedirects": 1}
+                "protocolProfileBehavior": {"maxRedirects": 1, "followOriginalHttpMethod": true}
             }]
         }]
     });
@@ -77,7 +77,8 @@ fn scripts_around_requests_are_carried_and_settings_noted() {
     assert!(imported.steps[1]["script"].get("after").is_none(), "{:?}", imported.steps[1]);
     assert!(imported.steps[1]["request"].get("body").is_none(), "{:?}", imported.steps[1]);
     let notes = imported.notes.join("\n");
-    assert!(notes.contains("`maxRedirects: 1` are not carried over"), "{notes}");
+    assert!(notes.contains("`followOriginalHttpMethod: true` are not carried over"), "{notes}");
+    assert_eq!(imported.steps[1]["request"]["max_redirects"], 1);
     assert!(notes.contains("its tests `two ok` are not translated"), "{notes}");
     assert!(notes.contains("tests `folder`"), "{notes}");
     assert!(notes.contains("Postman sends no body with GET"), "{notes}");

@@ -109,8 +109,13 @@ async fn http(request: openidconnect::HttpRequest) -> Result<openidconnect::Http
     let url = url::Url::parse(&parts.uri.to_string()).map_err(|e| HttpError(e.to_string()))?;
     let outgoing = Outgoing { method: parts.method, url, headers: parts.headers, body: body.into() };
     let mut connections = Connections::new(Arc::new(TlsConfigs::default()), false);
-    let options =
-        SendOptions { tls: &Default::default(), follow_redirects: false, max_body_bytes: 1 << 20, http2_only: false };
+    let options = SendOptions {
+        tls: &Default::default(),
+        follow_redirects: false,
+        max_redirects: 0,
+        max_body_bytes: 1 << 20,
+        http2_only: false,
+    };
     let incoming = connections.send(&outgoing, options).await.map_err(|(e, _)| HttpError(e.message))?;
     let mut response = http::Response::builder().status(incoming.status);
     for (name, value) in &incoming.headers {
