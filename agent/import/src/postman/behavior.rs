@@ -1,7 +1,8 @@
 //! Postman's per-request settings (`protocolProfileBehavior`): what each means here. A
 //! setting at Postman's default changes nothing; `followRedirects` and `maxRedirects` are the
-//! step's `follow_redirects` and `max_redirects`; `removeRefererHeaderOnRedirect: true` is what the agent does anyway;
-//! any other setting makes the request differ from the one Postman sends.
+//! step's `follow_redirects` and `max_redirects`; `removeRefererHeaderOnRedirect: true` is what
+//! the agent does anyway; any other setting makes the request differ from the one Postman
+//! sends.
 
 use serde_json::{Map, Value, json};
 use skopos_core::model::REDIRECTS_LIMIT;
@@ -47,7 +48,7 @@ pub fn read(settings: Option<&Value>) -> Behavior {
             ("maxRedirects", Value::Number(most))
                 if most.as_u64().is_some_and(|most| most <= u64::from(REDIRECTS_LIMIT)) =>
             {
-                behavior.max_redirects = most.as_u64().map(|most| most as u32);
+                behavior.max_redirects = most.as_u64().and_then(|most| u32::try_from(most).ok());
             }
             ("disableBodyPruning", Value::Bool(true)) => behavior.sends_body_with_get = true,
             // The agent never adds a `Referer` when it follows a redirect.
