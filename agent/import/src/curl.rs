@@ -4,7 +4,6 @@
 //! passed over; any other is noted.
 
 use serde_json::{Map, Value, json};
-use skopos_core::model::REDIRECTS_LIMIT;
 
 use super::{CURL_MAX_REDIRECTS, Imported};
 
@@ -138,9 +137,9 @@ fn step(words: &[String], imported: &mut Imported, label: &str) -> Result<Value,
             "-L" | "--location" => follow = true,
             "--max-redirs" => {
                 let most = value(word)?;
-                match most.parse::<u32>() {
-                    Ok(most) if most <= REDIRECTS_LIMIT => max_redirects = Some(most),
-                    _ => imported.note(label, format!("`--max-redirs {most}` is not carried over")),
+                match super::max_redirects(&most) {
+                    Some(most) => max_redirects = Some(most),
+                    None => imported.note(label, format!("`--max-redirs {most}` is not carried over")),
                 }
             }
             "-k" | "--insecure" => {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
-use skopos_core::model::REDIRECTS_LIMIT;
 
 use super::templates::{Piece, pieces};
 use super::{CURL_MAX_REDIRECTS, Imported, Templates, step_name};
@@ -212,8 +211,8 @@ pub fn import_with(text: &str, name: &str, options: &Options) -> Result<Imported
                 (false, "options") => match pair.as_ref().map(|(k, v)| (k.as_str(), without_comment(v))) {
                     Some(("location", "true")) => follow = true,
                     Some(("location", "false")) => follow = false,
-                    Some(("max-redirs", most)) if most.parse::<u32>().is_ok_and(|most| most <= REDIRECTS_LIMIT) => {
-                        max_redirects = most.parse::<u32>().ok();
+                    Some(("max-redirs", most)) if super::max_redirects(most).is_some() => {
+                        max_redirects = super::max_redirects(most);
                     }
                     Some(("variable", value)) if value.contains('=') => {}
                     // Hurl's default: nothing to carry over.

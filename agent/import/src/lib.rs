@@ -32,6 +32,12 @@ use skopos_core::interpolate::Template;
 /// libcurl, takes the same number.
 const CURL_MAX_REDIRECTS: u32 = 50;
 
+/// A redirect limit as curl's `--max-redirs` and Hurl's `max-redirs` write it, when a step can
+/// hold it (`-1`, unlimited, cannot).
+fn max_redirects(written: &str) -> Option<u32> {
+    written.parse().ok().filter(|most| *most <= skopos_core::model::REDIRECTS_LIMIT)
+}
+
 /// One collection made by an importer.
 #[derive(Debug)]
 pub struct Imported {
